@@ -1,0 +1,45 @@
+/* Model internals shared by the engine's own files (not installed). */
+#pragma once
+
+#include "rali.h"
+
+/* One transformer block's weights; HF CLIP naming in comments. */
+typedef struct {
+  const float *ln1_w, *ln1_b;            /* layer_norm1 [C] */
+  const float *q_w, *q_b, *k_w, *k_b;    /* self_attn.{q,k}_proj [C,C] [C] */
+  const float *v_w, *v_b, *o_w, *o_b;    /* self_attn.{v,out}_proj [C,C] [C] */
+  const float *ln2_w, *ln2_b;            /* layer_norm2 [C] */
+  const float *fc1_w, *fc1_b;            /* mlp.fc1 [F,C] [F] */
+  const float *fc2_w, *fc2_b;            /* mlp.fc2 [C,F] [C] */
+} RaliLayerWeights;
+
+/* Typed pointers into the mmapped file (aligned F32) or into one block of
+ * converted F32 (F16 tensors, misaligned F32). */
+typedef struct {
+  const float *patch_w;     /* patch_embedding.weight [C,3,P,P] */
+  const float *class_emb;   /* class_embedding [C] */
+  const float *pos_emb;     /* position_embedding.weight [T,C] */
+  const float *pre_ln_w, *pre_ln_b;   /* pre_layrnorm [C] */
+  RaliLayerWeights *layers;           /* [L] */
+  const float *post_ln_w, *post_ln_b; /* post_layernorm [C] */
+  const float *proj_w;      /* visual_projection.weight [D,C] */
+  /* RALI head (NULL when n_prototypes == 0) */
+  const float *pca_mean;    /* rali.pca.mean [D] */
+  const float *pca_scale;   /* rali.pca.scale [D] */
+  const float *pca_components; /* rali.pca.components [k,D] */
+  const float *prototypes;  /* rali.prototypes [K,k] */
+  const float *prototype_scores; /* rali.prototype_scores [K] */
+} RaliWeights;
+
+struct _RaliModel {
+  char *path;
+  GMappedFile *file;
+  RaliConfig config;
+  RaliWeights weights;
+  float *converted;       /* one block for F16 / misaligned tensors */
+  gboolean any_f16;       /* the file stores some weights as F16 */
+  gsize n_params;
+  char *sha256;
+};
+
+void rali_config_clear (RaliConfig *config);

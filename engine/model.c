@@ -1,0 +1,537 @@
+/* Model file loader: safetensors + `rali.config` metadata (DESIGN.md).
+ *
+ * The file is hostile until proven otherwise: every length, offset, dtype
+ * and shape is checked against the config before a single weight is used,
+ * and the first problem is reported with the file name. */
+#include "model-private.h"
+
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#define MAX_HEADER_BYTES (64u << 20) /* safetensors itself caps at 100 MB */
+#define MAX_DIM 65536
+
+typedef enum { DT_F32, DT_F16 } Dtype;
+
+/* What the config says must be in the file. */
+typedef struct {
+  char *name;
+  int ndim;
+  gint64 shape[4];
+  const float **dst;
+} Expected;
+
+typedef struct {
+  Dtype dtype;
+  int ndim;
+  gint64 shape[8];
+  guint64 begin, end; /* relative to the data section */
+} Entry;
+
+static gboolean
+fail (GError **error, const char *path, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+
+static gboolean
+fail (GError **error, const char *path, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, RALI_ERROR, RALI_ERROR_MODEL, "%s: %s", path, msg);
+  return FALSE;
+}
+
+void
+rali_config_clear (RaliConfig *c)
+{
+  g_free (c->name);
+  g_strfreev (c->descriptors);
+  g_free (c->descriptor_provenance);
+  g_free (c->source);
+  memset (c, 0, sizeof *c);
+}
+
+/* ---- config ---- */
+
+static gboolean
+get_int (JsonObject *o, const char *key, int lo, int hi, int *out, const char *path, GError **error)
+{
+  JsonNode *n = json_object_get_member (o, key);
+  if (!n || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_INT64)
+    return fail (error, path, "rali.config: '%s' missing or not an integer", key);
+  gint64 v = json_node_get_int (n);
+  if (v < lo || v > hi)
+    return fail (error, path, "rali.config: '%s' = %" G_GINT64_FORMAT " out of range [%d, %d]", key, v, lo, hi);
+  *out = (int) v;
+  return TRUE;
+}
+
+static gboolean
+get_num (JsonObject *o, const char *key, double lo, double hi, float *out, const char *path, GError **error)
+{
+  JsonNode *n = json_object_get_member (o, key);
+  if (!n || !JSON_NODE_HOLDS_VALUE (n) ||
+      (json_node_get_value_type (n) != G_TYPE_INT64 && json_node_get_value_type (n) != G_TYPE_DOUBLE))
+    return fail (error, path, "rali.config: '%s' missing or not a number", key);
+  double v = json_node_get_double (n);
+  if (!(v >= lo && v <= hi))
+    return fail (error, path, "rali.config: '%s' = %g out of range [%g, %g]", key, v, lo, hi);
+  *out = (float) v;
+  return TRUE;
+}
+
+static gboolean
+get_vec3 (JsonObject *o, const char *key, double lo, double hi, float out[3], const char *path, GError **error)
+{
+  JsonNode *n = json_object_get_member (o, key);
+  if (!n || !JSON_NODE_HOLDS_ARRAY (n) || json_array_get_length (json_node_get_array (n)) != 3)
+    return fail (error, path, "rali.config: '%s' must be an array of 3 numbers", key);
+  JsonArray *a = json_node_get_array (n);
+  for (guint i = 0; i < 3; i++)
+    {
+      JsonNode *e = json_array_get_element (a, i);
+      if (!JSON_NODE_HOLDS_VALUE (e) ||
+          (json_node_get_value_type (e) != G_TYPE_INT64 && json_node_get_value_type (e) != G_TYPE_DOUBLE))
+        return fail (error, path, "rali.config: '%s'[%u] is not a number", key, i);
+      double v = json_node_get_double (e);
+      if (!(v >= lo && v <= hi))
+        return fail (error, path, "rali.config: '%s'[%u] = %g out of range", key, i, v);
+      out[i] = (float) v;
+    }
+  return TRUE;
+}
+
+static char *
+get_opt_string (JsonObject *o, const char *key, const char *fallback)
+{
+  JsonNode *n = json_object_get_member (o, key);
+  if (n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (n));
+  return g_strdup (fallback);
+}
+
+static gboolean
+parse_config (RaliConfig *c, const char *json, const char *path, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) jerr = NULL;
+  if (!json_parser_load_from_data (parser, json, -1, &jerr))
+    return fail (error, path, "rali.config is not valid JSON: %s", jerr->message);
+  JsonNode *root = json_parser_get_root (parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+    return fail (error, path, "rali.config is not a JSON object");
+  JsonObject *o = json_node_get_object (root);
+
+  if (!get_int (o, "image_size", 1, 4096, &c->image_size, path, error) ||
+      !get_int (o, "patch_size", 1, 256, &c->patch_size, path, error) ||
+      !get_int (o, "width", 1, 16384, &c->width, path, error) ||
+      !get_int (o, "layers", 1, 256, &c->layers, path, error) ||
+      !get_int (o, "heads", 1, 1024, &c->heads, path, error) ||
+      !get_int (o, "mlp_size", 1, MAX_DIM, &c->mlp_size, path, error) ||
+      !get_int (o, "projection_dim", 1, 16384, &c->projection_dim, path, error) ||
+      !get_num (o, "layer_norm_eps", 0, 1, &c->layer_norm_eps, path, error) ||
+      !get_vec3 (o, "image_mean", -10, 10, c->image_mean, path, error) ||
+      !get_vec3 (o, "image_std", 1e-6, 100, c->image_std, path, error))
+    return FALSE;
+  if (c->image_size % c->patch_size != 0)
+    return fail (error, path, "rali.config: image_size %d is not a multiple of patch_size %d",
+                 c->image_size, c->patch_size);
+  if (c->width % c->heads != 0)
+    return fail (error, path, "rali.config: width %d is not divisible by heads %d", c->width, c->heads);
+  int grid = c->image_size / c->patch_size;
+  if ((gint64) grid * grid + 1 > 16384)
+    return fail (error, path, "rali.config: %d tokens is too many", grid * grid + 1);
+
+  g_autofree char *act = get_opt_string (o, "activation", NULL);
+  if (g_strcmp0 (act, "quick_gelu") == 0)
+    c->activation = RALI_ACT_QUICK_GELU;
+  else if (g_strcmp0 (act, "gelu") == 0)
+    c->activation = RALI_ACT_GELU;
+  else
+    return fail (error, path, "rali.config: activation must be \"quick_gelu\" or \"gelu\", not %s",
+                 act ? act : "(missing)");
+
+  c->name = get_opt_string (o, "name", "unnamed");
+  c->source = get_opt_string (o, "source", "unknown");
+  c->descriptor_provenance = get_opt_string (o, "descriptor_provenance", "none");
+  if (strcmp (c->descriptor_provenance, "rule-based") != 0 &&
+      strcmp (c->descriptor_provenance, "rl-derived") != 0 &&
+      strcmp (c->descriptor_provenance, "none") != 0)
+    return fail (error, path, "rali.config: descriptor_provenance must be rule-based, rl-derived or none");
+
+  c->n_prototypes = 0;
+  if (json_object_has_member (o, "prototypes"))
+    {
+      if (!get_int (o, "prototypes", 0, 1 << 20, &c->n_prototypes, path, error))
+        return FALSE;
+    }
+  if (c->n_prototypes > 0)
+    {
+      if (!get_int (o, "pca_dim", 1, c->projection_dim, &c->pca_dim, path, error) ||
+          !get_num (o, "temperature", 1e-6, 1e6, &c->temperature, path, error) ||
+          !get_num (o, "score_min", -1e9, 1e9, &c->score_min, path, error) ||
+          !get_num (o, "score_max", -1e9, 1e9, &c->score_max, path, error))
+        return FALSE;
+      if (!(c->score_max > c->score_min))
+        return fail (error, path, "rali.config: score_max must be greater than score_min");
+      JsonNode *d = json_object_get_member (o, "descriptors");
+      if (d && !JSON_NODE_HOLDS_NULL (d))
+        {
+          if (!JSON_NODE_HOLDS_ARRAY (d) ||
+              json_array_get_length (json_node_get_array (d)) != (guint) c->n_prototypes)
+            return fail (error, path, "rali.config: 'descriptors' must be an array of %d strings",
+                         c->n_prototypes);
+          JsonArray *a = json_node_get_array (d);
+          c->descriptors = g_new0 (char *, c->n_prototypes + 1);
+          for (int i = 0; i < c->n_prototypes; i++)
+            {
+              JsonNode *e = json_array_get_element (a, i);
+              if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_STRING)
+                return fail (error, path, "rali.config: descriptors[%d] is not a string", i);
+              c->descriptors[i] = g_strdup (json_node_get_string (e));
+            }
+        }
+      else if (strcmp (c->descriptor_provenance, "none") != 0)
+        return fail (error, path, "rali.config: descriptor_provenance is %s but there are no descriptors",
+                     c->descriptor_provenance);
+    }
+  return TRUE;
+}
+
+/* ---- tensors ---- */
+
+static void
+expect (GArray *ex, const float **dst, int ndim, gint64 d0, gint64 d1, gint64 d2, gint64 d3, const char *fmt, ...)
+  G_GNUC_PRINTF (8, 9);
+
+static void
+expect (GArray *ex, const float **dst, int ndim, gint64 d0, gint64 d1, gint64 d2, gint64 d3, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  Expected e = { g_strdup_vprintf (fmt, ap), ndim, { d0, d1, d2, d3 }, dst };
+  va_end (ap);
+  g_array_append_val (ex, e);
+}
+
+/* The table of names and shapes, from the config alone. */
+static GArray *
+expected_tensors (RaliModel *m)
+{
+  const RaliConfig *c = &m->config;
+  RaliWeights *w = &m->weights;
+  gint64 C = c->width, P = c->patch_size, F = c->mlp_size, D = c->projection_dim;
+  gint64 G = c->image_size / c->patch_size, T = G * G + 1;
+  GArray *ex = g_array_new (FALSE, FALSE, sizeof (Expected));
+  const char *vm = "vision_model";
+
+  expect (ex, &w->patch_w, 4, C, 3, P, P, "%s.embeddings.patch_embedding.weight", vm);
+  expect (ex, &w->class_emb, 1, C, 0, 0, 0, "%s.embeddings.class_embedding", vm);
+  expect (ex, &w->pos_emb, 2, T, C, 0, 0, "%s.embeddings.position_embedding.weight", vm);
+  expect (ex, &w->pre_ln_w, 1, C, 0, 0, 0, "%s.pre_layrnorm.weight", vm);
+  expect (ex, &w->pre_ln_b, 1, C, 0, 0, 0, "%s.pre_layrnorm.bias", vm);
+  w->layers = g_new0 (RaliLayerWeights, c->layers);
+  for (int l = 0; l < c->layers; l++)
+    {
+      RaliLayerWeights *lw = &w->layers[l];
+      const char *pfx = "vision_model.encoder.layers";
+      expect (ex, &lw->ln1_w, 1, C, 0, 0, 0, "%s.%d.layer_norm1.weight", pfx, l);
+      expect (ex, &lw->ln1_b, 1, C, 0, 0, 0, "%s.%d.layer_norm1.bias", pfx, l);
+      expect (ex, &lw->q_w, 2, C, C, 0, 0, "%s.%d.self_attn.q_proj.weight", pfx, l);
+      expect (ex, &lw->q_b, 1, C, 0, 0, 0, "%s.%d.self_attn.q_proj.bias", pfx, l);
+      expect (ex, &lw->k_w, 2, C, C, 0, 0, "%s.%d.self_attn.k_proj.weight", pfx, l);
+      expect (ex, &lw->k_b, 1, C, 0, 0, 0, "%s.%d.self_attn.k_proj.bias", pfx, l);
+      expect (ex, &lw->v_w, 2, C, C, 0, 0, "%s.%d.self_attn.v_proj.weight", pfx, l);
+      expect (ex, &lw->v_b, 1, C, 0, 0, 0, "%s.%d.self_attn.v_proj.bias", pfx, l);
+      expect (ex, &lw->o_w, 2, C, C, 0, 0, "%s.%d.self_attn.out_proj.weight", pfx, l);
+      expect (ex, &lw->o_b, 1, C, 0, 0, 0, "%s.%d.self_attn.out_proj.bias", pfx, l);
+      expect (ex, &lw->ln2_w, 1, C, 0, 0, 0, "%s.%d.layer_norm2.weight", pfx, l);
+      expect (ex, &lw->ln2_b, 1, C, 0, 0, 0, "%s.%d.layer_norm2.bias", pfx, l);
+      expect (ex, &lw->fc1_w, 2, F, C, 0, 0, "%s.%d.mlp.fc1.weight", pfx, l);
+      expect (ex, &lw->fc1_b, 1, F, 0, 0, 0, "%s.%d.mlp.fc1.bias", pfx, l);
+      expect (ex, &lw->fc2_w, 2, C, F, 0, 0, "%s.%d.mlp.fc2.weight", pfx, l);
+      expect (ex, &lw->fc2_b, 1, C, 0, 0, 0, "%s.%d.mlp.fc2.bias", pfx, l);
+    }
+  expect (ex, &w->post_ln_w, 1, C, 0, 0, 0, "%s.post_layernorm.weight", vm);
+  expect (ex, &w->post_ln_b, 1, C, 0, 0, 0, "%s.post_layernorm.bias", vm);
+  expect (ex, &w->proj_w, 2, D, C, 0, 0, "visual_projection.weight");
+  if (c->n_prototypes > 0)
+    {
+      gint64 k = c->pca_dim, K = c->n_prototypes;
+      expect (ex, &w->pca_mean, 1, D, 0, 0, 0, "rali.pca.mean");
+      expect (ex, &w->pca_scale, 1, D, 0, 0, 0, "rali.pca.scale");
+      expect (ex, &w->pca_components, 2, k, D, 0, 0, "rali.pca.components");
+      expect (ex, &w->prototypes, 2, K, k, 0, 0, "rali.prototypes");
+      expect (ex, &w->prototype_scores, 1, K, 0, 0, 0, "rali.prototype_scores");
+    }
+  return ex;
+}
+
+static void
+expected_free (GArray *ex)
+{
+  for (guint i = 0; i < ex->len; i++)
+    g_free (g_array_index (ex, Expected, i).name);
+  g_array_free (ex, TRUE);
+}
+
+static float
+half_to_float (guint16 h)
+{
+  guint32 sign = (guint32) (h & 0x8000) << 16;
+  guint32 exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
+  if (exp == 0)
+    {
+      if (mant == 0)
+        bits = sign;
+      else
+        { /* subnormal: renormalise */
+          int e = -1;
+          do { e++; mant <<= 1; } while (!(mant & 0x400));
+          bits = sign | ((guint32) (127 - 15 - e) << 23) | ((mant & 0x3ff) << 13);
+        }
+    }
+  else if (exp == 31)
+    bits = sign | 0x7f800000u | (mant << 13);
+  else
+    bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
+  float f;
+  memcpy (&f, &bits, 4);
+  return f;
+}
+
+static gboolean
+parse_entry (JsonObject *t, const char *name, Entry *e, const char *path, GError **error)
+{
+  const char *dt = json_object_has_member (t, "dtype") ? json_object_get_string_member (t, "dtype") : NULL;
+  if (g_strcmp0 (dt, "F32") == 0)
+    e->dtype = DT_F32;
+  else if (g_strcmp0 (dt, "F16") == 0)
+    e->dtype = DT_F16;
+  else
+    return fail (error, path, "tensor %s: dtype %s is not supported (F32 or F16)", name, dt ? dt : "(missing)");
+
+  JsonNode *sn = json_object_get_member (t, "shape");
+  JsonNode *on = json_object_get_member (t, "data_offsets");
+  if (!sn || !JSON_NODE_HOLDS_ARRAY (sn) || !on || !JSON_NODE_HOLDS_ARRAY (on))
+    return fail (error, path, "tensor %s: missing shape or data_offsets", name);
+  JsonArray *sa = json_node_get_array (sn), *oa = json_node_get_array (on);
+  if (json_array_get_length (sa) > 8 || json_array_get_length (oa) != 2)
+    return fail (error, path, "tensor %s: bad shape or data_offsets", name);
+  e->ndim = json_array_get_length (sa);
+  guint64 count = 1;
+  for (int i = 0; i < e->ndim; i++)
+    {
+      JsonNode *d = json_array_get_element (sa, i);
+      if (!JSON_NODE_HOLDS_VALUE (d) || json_node_get_value_type (d) != G_TYPE_INT64 ||
+          json_node_get_int (d) < 0 || json_node_get_int (d) > (1 << 30))
+        return fail (error, path, "tensor %s: bad dimension %d", name, i);
+      e->shape[i] = json_node_get_int (d);
+      count *= (guint64) e->shape[i];
+      if (count > ((guint64) 1 << 34))
+        return fail (error, path, "tensor %s: too many elements", name);
+    }
+  for (int i = 0; i < 2; i++)
+    {
+      JsonNode *d = json_array_get_element (oa, i);
+      if (!JSON_NODE_HOLDS_VALUE (d) || json_node_get_value_type (d) != G_TYPE_INT64 || json_node_get_int (d) < 0)
+        return fail (error, path, "tensor %s: bad data_offsets", name);
+    }
+  e->begin = json_array_get_int_element (oa, 0);
+  e->end = json_array_get_int_element (oa, 1);
+  guint64 need = count * (e->dtype == DT_F32 ? 4 : 2);
+  if (e->end < e->begin || e->end - e->begin != need)
+    return fail (error, path, "tensor %s: data_offsets [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
+                 ") hold %" G_GUINT64_FORMAT " bytes, shape needs %" G_GUINT64_FORMAT,
+                 name, e->begin, e->end, e->end - e->begin, need);
+  return TRUE;
+}
+
+static gboolean
+bind_tensors (RaliModel *m, JsonObject *header, const guint8 *data, guint64 data_size, GError **error)
+{
+  GArray *ex = expected_tensors (m);
+  Entry *entries = g_new0 (Entry, ex->len);
+  gsize convert_floats = 0;
+  gboolean ok = FALSE;
+
+  /* pass 1: every expected tensor exists with the right shape and bounds */
+  for (guint i = 0; i < ex->len; i++)
+    {
+      Expected *x = &g_array_index (ex, Expected, i);
+      JsonNode *n = json_object_get_member (header, x->name);
+      if (!n || !JSON_NODE_HOLDS_OBJECT (n))
+        { fail (error, m->path, "tensor %s is missing", x->name); goto out; }
+      Entry *e = &entries[i];
+      if (!parse_entry (json_node_get_object (n), x->name, e, m->path, error))
+        goto out;
+      gboolean same = e->ndim == x->ndim;
+      for (int d = 0; same && d < x->ndim; d++)
+        same = e->shape[d] == x->shape[d];
+      if (!same)
+        {
+          GString *want = g_string_new (NULL), *got = g_string_new (NULL);
+          for (int d = 0; d < x->ndim; d++)
+            g_string_append_printf (want, "%s%" G_GINT64_FORMAT, d ? "," : "", x->shape[d]);
+          for (int d = 0; d < e->ndim; d++)
+            g_string_append_printf (got, "%s%" G_GINT64_FORMAT, d ? "," : "", e->shape[d]);
+          fail (error, m->path, "tensor %s has shape [%s], the config needs [%s]", x->name, got->str, want->str);
+          g_string_free (want, TRUE);
+          g_string_free (got, TRUE);
+          goto out;
+        }
+      if (e->end > data_size)
+        { fail (error, m->path, "tensor %s ends at byte %" G_GUINT64_FORMAT " past the end of the data (%" G_GUINT64_FORMAT ")",
+                x->name, e->end, data_size); goto out; }
+      gsize count = (e->end - e->begin) / (e->dtype == DT_F32 ? 4 : 2);
+      if (e->dtype == DT_F16 || ((guintptr) (data + e->begin) % 4) != 0)
+        convert_floats += count;
+      if (e->dtype == DT_F16)
+        m->any_f16 = TRUE;
+      m->n_params += count;
+    }
+
+  /* anything else in the file is a sign it is not what we think it is */
+  {
+    g_autoptr (GList) members = json_object_get_members (header);
+    for (GList *l = members; l; l = l->next)
+      {
+        const char *name = l->data;
+        if (strcmp (name, "__metadata__") == 0)
+          continue;
+        gboolean known = FALSE;
+        for (guint i = 0; i < ex->len && !known; i++)
+          known = strcmp (g_array_index (ex, Expected, i).name, name) == 0;
+        if (!known)
+          { fail (error, m->path, "unexpected tensor %s (not part of this configuration)", name); goto out; }
+      }
+  }
+
+  /* pass 2: bind pointers, converting into one block where needed */
+  m->converted = convert_floats ? g_try_new (float, convert_floats) : NULL;
+  if (convert_floats && !m->converted)
+    { fail (error, m->path, "out of memory converting %zu weights", convert_floats); goto out; }
+  gsize used = 0;
+  for (guint i = 0; i < ex->len; i++)
+    {
+      Expected *x = &g_array_index (ex, Expected, i);
+      Entry *e = &entries[i];
+      const guint8 *src = data + e->begin;
+      if (e->dtype == DT_F32 && ((guintptr) src % 4) == 0)
+        {
+          *x->dst = (const float *) src;
+          continue;
+        }
+      float *dst = m->converted + used;
+      gsize count = (e->end - e->begin) / (e->dtype == DT_F32 ? 4 : 2);
+      if (e->dtype == DT_F32)
+        memcpy (dst, src, count * 4);
+      else
+        for (gsize j = 0; j < count; j++)
+          {
+            guint16 h;
+            memcpy (&h, src + 2 * j, 2);
+            dst[j] = half_to_float (GUINT16_FROM_LE (h));
+          }
+      used += count;
+      *x->dst = dst;
+    }
+  /* NaN or Inf weights poison every result; refuse them up front */
+  for (guint i = 0; i < ex->len; i++)
+    {
+      Expected *x = &g_array_index (ex, Expected, i);
+      gsize count = 1;
+      for (int d = 0; d < x->ndim; d++)
+        count *= x->shape[d];
+      for (gsize j = 0; j < count; j++)
+        if (!isfinite ((*x->dst)[j]))
+          { fail (error, m->path, "tensor %s holds a non-finite value at element %zu", x->name, j); goto out; }
+    }
+  ok = TRUE;
+out:
+  g_free (entries);
+  expected_free (ex);
+  return ok;
+}
+
+RaliModel *
+rali_model_open (const char *path, GError **error)
+{
+  g_autoptr (GError) ioerr = NULL;
+  RaliModel *m = g_new0 (RaliModel, 1);
+  m->path = g_strdup (path);
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    { fail (error, path, "is a directory, not a model file"); goto err; }
+  m->file = g_mapped_file_new (path, FALSE, &ioerr);
+  if (!m->file)
+    {
+      g_set_error (error, RALI_ERROR, RALI_ERROR_IO, "%s: cannot open model: %s", path, ioerr->message);
+      goto err;
+    }
+  const guint8 *bytes = (const guint8 *) g_mapped_file_get_contents (m->file);
+  guint64 size = g_mapped_file_get_length (m->file);
+  if (size < 8)
+    { fail (error, path, "file is %" G_GUINT64_FORMAT " bytes, too short for a safetensors header", size); goto err; }
+  guint64 hlen;
+  memcpy (&hlen, bytes, 8);
+  hlen = GUINT64_FROM_LE (hlen);
+  if (hlen == 0 || hlen > MAX_HEADER_BYTES || hlen > size - 8)
+    { fail (error, path, "header length %" G_GUINT64_FORMAT " is invalid for a %" G_GUINT64_FORMAT "-byte file", hlen, size); goto err; }
+  g_autofree char *hjson = g_strndup ((const char *) bytes + 8, hlen);
+  if (strlen (hjson) != hlen)
+    { fail (error, path, "header contains a NUL byte"); goto err; }
+
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, hjson, hlen, &ioerr))
+    { fail (error, path, "header is not valid JSON: %s", ioerr->message); goto err; }
+  JsonNode *root = json_parser_get_root (parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+    { fail (error, path, "header is not a JSON object"); goto err; }
+  JsonObject *header = json_node_get_object (root);
+  JsonNode *meta = json_object_get_member (header, "__metadata__");
+  if (!meta || !JSON_NODE_HOLDS_OBJECT (meta))
+    { fail (error, path, "no __metadata__: not a .rali model (a plain safetensors file?)"); goto err; }
+  JsonNode *cfg = json_object_get_member (json_node_get_object (meta), "rali.config");
+  if (!cfg || !JSON_NODE_HOLDS_VALUE (cfg) || json_node_get_value_type (cfg) != G_TYPE_STRING)
+    { fail (error, path, "__metadata__ has no rali.config string"); goto err; }
+  if (!parse_config (&m->config, json_node_get_string (cfg), path, error))
+    goto err;
+  if (!bind_tensors (m, header, bytes + 8 + hlen, size - 8 - hlen, error))
+    goto err;
+  return m;
+
+err:
+  rali_model_free (m);
+  return NULL;
+}
+
+void
+rali_model_free (RaliModel *m)
+{
+  if (!m)
+    return;
+  rali_config_clear (&m->config);
+  g_free (m->weights.layers);
+  g_free (m->converted);
+  g_clear_pointer (&m->file, g_mapped_file_unref);
+  g_free (m->sha256);
+  g_free (m->path);
+  g_free (m);
+}
+
+const RaliConfig *rali_model_config (const RaliModel *m) { return &m->config; }
+const char *rali_model_path (const RaliModel *m) { return m->path; }
+gsize rali_model_n_params (const RaliModel *m) { return m->n_params; }
+
+const char *
+rali_model_hash (RaliModel *m)
+{
+  if (!m->sha256)
+    m->sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+                                             (const guchar *) g_mapped_file_get_contents (m->file),
+                                             g_mapped_file_get_length (m->file));
+  return m->sha256;
+}

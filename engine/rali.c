@@ -1,0 +1,125 @@
+/* Engine front: a model, a backend and the ViT on it. */
+#include "backend.h"
+#include "model-private.h"
+
+#include <math.h>
+#include <string.h>
+
+G_DEFINE_QUARK (rali-error-quark, rali_error)
+
+struct _RaliEngine {
+  RaliModel *model; /* borrowed */
+  RaliBackend *be;
+  RaliVit *vit;
+};
+
+gboolean
+rali_backend_kind_from_string (const char *s, RaliBackendKind *out, GError **error)
+{
+  if (g_strcmp0 (s, "auto") == 0)
+    *out = RALI_BACKEND_AUTO;
+  else if (g_strcmp0 (s, "cpu") == 0)
+    *out = RALI_BACKEND_CPU;
+  else if (g_strcmp0 (s, "vulkan") == 0)
+    *out = RALI_BACKEND_VULKAN;
+  else
+    {
+      g_set_error (error, RALI_ERROR, RALI_ERROR_USAGE,
+                   "unknown backend '%s' (auto, cpu or vulkan)", s ? s : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static RaliBackend *
+backend_new (RaliBackendKind kind, GError **error)
+{
+  if (kind == RALI_BACKEND_CPU)
+    return rali_backend_cpu_new (error);
+#ifdef RALI_HAVE_VULKAN
+  g_autoptr (GError) vkerr = NULL;
+  RaliBackend *be = rali_backend_vulkan_new (kind == RALI_BACKEND_VULKAN ? error : &vkerr);
+  if (be || kind == RALI_BACKEND_VULKAN)
+    return be;
+  /* auto: say once why the GPU is not used, then run on the CPU */
+  static gsize told = 0;
+  if (g_once_init_enter (&told))
+    {
+      g_message ("Vulkan unavailable (%s); using the CPU backend", vkerr->message);
+      g_once_init_leave (&told, 1);
+    }
+  return rali_backend_cpu_new (error);
+#else
+  if (kind == RALI_BACKEND_VULKAN)
+    {
+      g_set_error (error, RALI_ERROR, RALI_ERROR_BACKEND,
+                   "this build of librali has no Vulkan backend");
+      return NULL;
+    }
+  return rali_backend_cpu_new (error);
+#endif
+}
+
+RaliEngine *
+rali_engine_new (RaliModel *model, RaliBackendKind kind, GError **error)
+{
+  RaliEngine *e = g_new0 (RaliEngine, 1);
+  e->model = model;
+  e->be = backend_new (kind, error);
+  if (!e->be)
+    goto err;
+  e->vit = rali_vit_new (model, e->be, error);
+  if (!e->vit)
+    goto err;
+  return e;
+err:
+  rali_engine_free (e);
+  return NULL;
+}
+
+void
+rali_engine_free (RaliEngine *e)
+{
+  if (!e)
+    return;
+  g_clear_pointer (&e->vit, rali_vit_free);
+  if (e->be)
+    e->be->ops->free (e->be);
+  g_free (e);
+}
+
+const char *
+rali_engine_backend_name (const RaliEngine *e)
+{
+  return e->be->ops->name;
+}
+
+gboolean
+rali_engine_forward (RaliEngine *e, const float *pixels, int B, float *features, GError **error)
+{
+  return rali_vit_forward (e->vit, pixels, B, features, NULL, NULL, error);
+}
+
+gboolean
+rali_engine_preprocess_file (RaliEngine *e, const char *path, float *pixels, GError **error)
+{
+  const RaliConfig *c = &e->model->config;
+  RaliImage img = { 0 };
+  if (!rali_image_load (&img, path, c->image_size, 0, error))
+    return FALSE;
+  gboolean ok = rali_preprocess_clip (pixels, &img, c->image_size, c->image_mean, c->image_std, error);
+  rali_image_clear (&img);
+  return ok;
+}
+
+void
+rali_l2_normalize (float *v, int D)
+{
+  double ss = 0;
+  for (int i = 0; i < D; i++)
+    ss += (double) v[i] * v[i];
+  /* CLIP / torch.nn.functional.normalize clamp the norm at 1e-12 */
+  float inv = (float) (1.0 / MAX (sqrt (ss), 1e-12));
+  for (int i = 0; i < D; i++)
+    v[i] *= inv;
+}

@@ -1,0 +1,134 @@
+/* librali — public API.  No GTK here: GLib/GIO only.
+ *
+ * Dimension letters used across the engine (llm.c style):
+ *   B batch, S input image side, P patch side, G = S/P grid side,
+ *   T = G*G + 1 tokens, C width, H heads, Dh = C/H head dim,
+ *   F mlp size, D projection dim. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define RALI_ERROR (rali_error_quark ())
+GQuark rali_error_quark (void);
+
+typedef enum {
+  RALI_ERROR_IO,          /* file cannot be read */
+  RALI_ERROR_DECODE,      /* not a valid image / corrupt data */
+  RALI_ERROR_UNSUPPORTED, /* valid but not handled (format, feature) */
+  RALI_ERROR_TOO_LARGE,   /* refuses decompression bombs */
+  RALI_ERROR_MODEL,       /* model file invalid */
+  RALI_ERROR_BACKEND,     /* compute backend failure */
+  RALI_ERROR_USAGE,       /* bad argument */
+} RaliErrorCode;
+
+typedef enum {
+  RALI_ACT_QUICK_GELU, /* x * sigmoid(1.702 x), OpenAI CLIP */
+  RALI_ACT_GELU,       /* exact erf gelu */
+} RaliActivation;
+
+/* Parsed `rali.config` of a model file.  All sizes validated by the loader. */
+typedef struct {
+  char *name;
+  int image_size;     /* S */
+  int patch_size;     /* P */
+  int width;          /* C */
+  int layers;         /* L */
+  int heads;          /* H */
+  int mlp_size;       /* F */
+  int projection_dim; /* D */
+  RaliActivation activation;
+  float layer_norm_eps;
+  float image_mean[3];
+  float image_std[3];
+  /* RALI head; n_prototypes == 0 means the file has no head */
+  int pca_dim;        /* k */
+  int n_prototypes;   /* K */
+  float temperature;  /* tau */
+  float score_min, score_max;
+  char **descriptors;          /* K strings, or NULL (then labelled by number) */
+  char *descriptor_provenance; /* "rule-based", "rl-derived" or "none" */
+  char *source;                /* free text: where the weights came from */
+} RaliConfig;
+
+typedef struct _RaliModel RaliModel;
+
+RaliModel        *rali_model_open   (const char *path, GError **error);
+void              rali_model_free   (RaliModel *model);
+const RaliConfig *rali_model_config (const RaliModel *model);
+const char       *rali_model_path   (const RaliModel *model);
+/* SHA-256 of the whole file, hex; computed lazily */
+const char       *rali_model_hash   (RaliModel *model);
+gsize             rali_model_n_params (const RaliModel *model);
+
+/* ---- images ---- */
+
+#define RALI_DEFAULT_MAX_PIXELS ((guint64) 200 * 1000 * 1000)
+
+typedef struct {
+  int width, height;
+  guint8 *rgb;       /* width*height*3, packed RGB8, row-major */
+  int dct_scale_num; /* the JPEG DCT reduction applied: num/denom (1/1 if none) */
+  int dct_scale_denom;
+  int orientation;   /* EXIF orientation that was applied (1 = none) */
+} RaliImage;
+
+/* Decodes JPEG or PNG from a file, applies EXIF orientation, returns RGB8.
+ * min_short_side > 0 lets JPEG decode use the largest DCT reduction whose
+ * shortest side stays >= min_short_side.  max_pixels refuses bigger images
+ * before any pixel is decompressed (0 = RALI_DEFAULT_MAX_PIXELS). */
+gboolean rali_image_load  (RaliImage *out, const char *path, int min_short_side,
+                           guint64 max_pixels, GError **error);
+gboolean rali_image_load_from_data (RaliImage *out, const guint8 *data, gsize size,
+                                    const char *name_for_errors, int min_short_side,
+                                    guint64 max_pixels, GError **error);
+void     rali_image_clear (RaliImage *img);
+
+/* PIL-exact antialiased bicubic resize of packed RGB8 (Image.resize(..., BICUBIC)). */
+void rali_resize_bicubic_rgb8 (guint8 *dst, int dst_w, int dst_h,
+                               const guint8 *src, int src_w, int src_h);
+
+/* CLIP preprocessing as HF CLIPImageProcessor: shortest side -> size (PIL
+ * bicubic, long side int(size*long/short)), centre crop size x size at
+ * ((w-size)//2, (h-size)//2), /255, (x-mean)/std.  out is [3, size, size]. */
+gboolean rali_preprocess_clip (float *out, const RaliImage *img, int size,
+                               const float mean[3], const float std[3], GError **error);
+
+/* ---- engine ---- */
+
+typedef enum {
+  RALI_BACKEND_AUTO,
+  RALI_BACKEND_CPU,
+  RALI_BACKEND_VULKAN,
+} RaliBackendKind;
+
+gboolean    rali_backend_kind_from_string (const char *s, RaliBackendKind *out, GError **error);
+
+typedef struct _RaliEngine RaliEngine;
+
+RaliEngine *rali_engine_new  (RaliModel *model, RaliBackendKind kind, GError **error);
+void        rali_engine_free (RaliEngine *engine);
+const char *rali_engine_backend_name (const RaliEngine *engine);
+
+/* pixels: [B, 3, S, S] preprocessed; features: [B, D], the projected
+ * features f, *not* normalised (CLIP get_image_features). */
+gboolean rali_engine_forward (RaliEngine *engine, const float *pixels, int B,
+                              float *features, GError **error);
+
+/* Decode + preprocess one file into pixels [3, S, S] as the model asks. */
+gboolean rali_engine_preprocess_file (RaliEngine *engine, const char *path,
+                                      float *pixels, GError **error);
+
+/* In-place L2 normalisation of a D-vector (e = f / |f|). */
+void rali_l2_normalize (float *v, int D);
+
+/* ---- files ---- */
+
+/* Expands paths: files kept as given, folders walked recursively for
+ * .jpg/.jpeg/.png (case-insensitive), sorted within each folder.
+ * Problems (missing path) are reported via on_error and skipped. */
+typedef void (*RaliPathErrorFunc) (const char *path, const char *message, gpointer user_data);
+GPtrArray *rali_collect_images (char **paths, int n_paths, RaliPathErrorFunc on_error, gpointer user_data);
+
+G_END_DECLS

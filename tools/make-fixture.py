@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""Builds the tiny random CLIP-style models the tests use, and the PyTorch
+reference for them: preprocessed inputs (PIL), every block's activations,
+the pooled output, the features, and the RALI head's scores.
+
+    /usr/bin/python3 tools/make-fixture.py [--out tests/fixtures] IMAGE...
+
+Writes, per variant, NAME.rali and NAME.ref.safetensors (tensors: pixels,
+embeddings, layer.N, pooled, features, scores, similarities; metadata:
+the image paths)."""
+import argparse
+import json
+import os
+
+import numpy as np
+import torch
+
+import ralifmt
+
+CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
+CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
+
+VARIANTS = {
+    # quick_gelu like OpenAI CLIP, F32 weights, with a RALI head
+    "tiny-quickgelu": dict(image_size=32, patch_size=8, width=64, layers=2, heads=4, mlp_size=256,
+                           projection_dim=48, activation="quick_gelu", dtype="F32"),
+    # gelu, F16 weights, odd token grid (5x5 patches), non-power-of-two sizes
+    "tiny-gelu-f16": dict(image_size=40, patch_size=8, width=72, layers=3, heads=6, mlp_size=200,
+                          projection_dim=40, activation="gelu", dtype="F16"),
+}
+
+
+def make_model(name, spec, seed):
+    g = torch.Generator().manual_seed(seed)
+    cfg = dict(name=name, source="random weights from tools/make-fixture.py (test fixture)",
+               image_size=spec["image_size"], patch_size=spec["patch_size"], width=spec["width"],
+               layers=spec["layers"], heads=spec["heads"], mlp_size=spec["mlp_size"],
+               projection_dim=spec["projection_dim"], activation=spec["activation"],
+               layer_norm_eps=1e-5, image_mean=CLIP_MEAN, image_std=CLIP_STD,
+               pca_dim=16, prototypes=12, temperature=0.05, score_min=0.0, score_max=1.0,
+               descriptor_provenance="rule-based")
+    cfg["descriptors"] = [f"fixture descriptor {i}: " + ["sharp", "blurry", "noisy", "dark", "bright",
+                          "flat", "vivid", "soft", "blocky", "clean", "hazy", "crisp"][i % 12]
+                          for i in range(cfg["prototypes"])]
+    t = {}
+    for n, shape in {**ralifmt.vision_tensor_names(cfg), **ralifmt.head_tensor_names(cfg)}.items():
+        fan_in = shape[-1] if len(shape) > 1 else 1
+        if len(shape) == 4:
+            fan_in = shape[1] * shape[2] * shape[3]
+        if n.endswith("layer_norm1.weight") or n.endswith("layer_norm2.weight") or "layrnorm.weight" in n \
+                or n.endswith("layernorm.weight"):
+            v = 1.0 + 0.2 * torch.randn(shape, generator=g)
+        elif n == "rali.pca.scale":
+            v = 0.5 + torch.rand(shape, generator=g)  # |σ| is used; keep it away from 0
+            v[::3] *= -1  # the head must take |σ|
+        elif n == "rali.prototype_scores":
+            v = torch.rand(shape, generator=g)
+        elif len(shape) == 1:
+            v = 0.1 * torch.randn(shape, generator=g)
+        else:
+            v = torch.randn(shape, generator=g) / fan_in ** 0.5
+        t[n] = v.numpy().astype(np.float32)
+    # make the class token and positions matter
+    t["vision_model.embeddings.class_embedding"] *= 10
+    return cfg, t
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures"))
+    ap.add_argument("images", nargs="+")
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    torch.set_grad_enabled(False)
+    for seed, (name, spec) in enumerate(VARIANTS.items()):
+        cfg, t = make_model(name, spec, 1234 + seed)
+        dtype = np.float16 if spec["dtype"] == "F16" else np.float32
+        path = os.path.join(args.out, name + ".rali")
+        ralifmt.save_rali(path, t, cfg, dtype)
+        # the reference runs on exactly the weights the engine will see
+        w = {k: torch.from_numpy(v) for k, v in ralifmt.load_rali(path)[0].items()}
+        S = cfg["image_size"]
+        pix = np.stack([ralifmt.clip_preprocess(ralifmt.open_image_as_engine(p, S), S, CLIP_MEAN, CLIP_STD)
+                        for p in args.images])
+        ref = {"pixels": pix}
+
+        def trace(stage, x):
+            ref[stage] = x.numpy().copy()
+
+        f = ralifmt.clip_vision_forward(w, cfg, torch.from_numpy(pix), trace)
+        score, sims = ralifmt.rali_head(w, cfg, f)
+        ref["scores"] = score.numpy()
+        ref["similarities"] = sims.numpy()
+        rel = [os.path.relpath(p, os.path.join(args.out, "..", "..")) for p in args.images]
+        ralifmt.save_safetensors(os.path.join(args.out, name + ".ref.safetensors"),
+                                 {k: np.asarray(v, np.float32) for k, v in ref.items()},
+                                 {"images": json.dumps(rel)})
+        print(f"{name}: {sum(v.size for v in t.values())} params, S={S}, images={len(rel)}, "
+              f"scores={np.round(ref['scores'], 4).tolist()}")
+
+
+if __name__ == "__main__":
+    main()

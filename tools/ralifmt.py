@@ -1,0 +1,179 @@
+"""The .rali model format (safetensors + rali.config) and a PyTorch reference
+of the CLIP vision tower, shared by the fixture maker, the converter and the
+trainer.  Run everything with Debian's /usr/bin/python3 (torch 1.13)."""
+import json
+import struct
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+DTYPES = {np.dtype("float32"): "F32", np.dtype("float16"): "F16"}
+
+
+def save_safetensors(path, tensors, metadata=None):
+    """tensors: dict name -> numpy array (float32/float16). Writes the
+    safetensors layout: u64 header length, JSON header, raw LE data."""
+    header, offset, blobs = {}, 0, []
+    if metadata:
+        header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
+    for name in sorted(tensors):
+        a = np.ascontiguousarray(tensors[name])
+        if a.dtype not in DTYPES:
+            raise ValueError(f"{name}: dtype {a.dtype} not supported")
+        b = a.astype(a.dtype.newbyteorder("<")).tobytes()
+        header[name] = {"dtype": DTYPES[a.dtype], "shape": list(a.shape),
+                        "data_offsets": [offset, offset + len(b)]}
+        blobs.append(b)
+        offset += len(b)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)  # keep the data 8-byte aligned
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+
+
+def load_safetensors(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    meta = header.pop("__metadata__", {})
+    out = {}
+    for name, t in header.items():
+        dt = {"F32": np.float32, "F16": np.float16}[t["dtype"]]
+        b, e = t["data_offsets"]
+        out[name] = np.frombuffer(data[b:e], dtype=np.dtype(dt).newbyteorder("<")).reshape(t["shape"])
+    return out, meta
+
+
+def save_rali(path, tensors, config, dtype=np.float32):
+    """config: the rali.config dict (see DESIGN.md)."""
+    conv = {k: np.asarray(v, dtype=np.float32).astype(dtype) for k, v in tensors.items()}
+    save_safetensors(path, conv, {"rali.config": json.dumps(config)})
+
+
+def load_rali(path):
+    t, meta = load_safetensors(path)
+    return {k: v.astype(np.float32) for k, v in t.items()}, json.loads(meta["rali.config"])
+
+
+def vision_tensor_names(cfg):
+    """name -> shape, exactly the table engine/model.c checks."""
+    C, P, F_, D = cfg["width"], cfg["patch_size"], cfg["mlp_size"], cfg["projection_dim"]
+    G = cfg["image_size"] // P
+    T = G * G + 1
+    vm = "vision_model"
+    names = {
+        f"{vm}.embeddings.patch_embedding.weight": (C, 3, P, P),
+        f"{vm}.embeddings.class_embedding": (C,),
+        f"{vm}.embeddings.position_embedding.weight": (T, C),
+        f"{vm}.pre_layrnorm.weight": (C,), f"{vm}.pre_layrnorm.bias": (C,),
+        f"{vm}.post_layernorm.weight": (C,), f"{vm}.post_layernorm.bias": (C,),
+        "visual_projection.weight": (D, C),
+    }
+    for l in range(cfg["layers"]):
+        p = f"{vm}.encoder.layers.{l}"
+        for ln in ("layer_norm1", "layer_norm2"):
+            names[f"{p}.{ln}.weight"] = (C,)
+            names[f"{p}.{ln}.bias"] = (C,)
+        for proj in ("q_proj", "k_proj", "v_proj", "out_proj"):
+            names[f"{p}.self_attn.{proj}.weight"] = (C, C)
+            names[f"{p}.self_attn.{proj}.bias"] = (C,)
+        names[f"{p}.mlp.fc1.weight"] = (F_, C)
+        names[f"{p}.mlp.fc1.bias"] = (F_,)
+        names[f"{p}.mlp.fc2.weight"] = (C, F_)
+        names[f"{p}.mlp.fc2.bias"] = (C,)
+    return names
+
+
+def head_tensor_names(cfg):
+    D, k, K = cfg["projection_dim"], cfg["pca_dim"], cfg["prototypes"]
+    return {"rali.pca.mean": (D,), "rali.pca.scale": (D,), "rali.pca.components": (k, D),
+            "rali.prototypes": (K, k), "rali.prototype_scores": (K,)}
+
+
+def clip_vision_forward(w, cfg, pixels, trace=None):
+    """Reference forward with torch modules/functionals, in float64-free fp32.
+    w: dict name -> torch tensor; pixels [B,3,S,S].  Returns f [B,D]
+    (unnormalised, CLIP get_image_features).  trace(stage, tensor)."""
+    vm = "vision_model"
+    C, P, H = cfg["width"], cfg["patch_size"], cfg["heads"]
+    eps = cfg["layer_norm_eps"]
+    act = cfg["activation"]
+    B = pixels.shape[0]
+    x = F.conv2d(pixels, w[f"{vm}.embeddings.patch_embedding.weight"], stride=P)  # [B,C,G,G]
+    x = x.flatten(2).transpose(1, 2)  # [B,G*G,C]
+    cls = w[f"{vm}.embeddings.class_embedding"].expand(B, 1, C)
+    x = torch.cat([cls, x], dim=1) + w[f"{vm}.embeddings.position_embedding.weight"]
+    x = F.layer_norm(x, (C,), w[f"{vm}.pre_layrnorm.weight"], w[f"{vm}.pre_layrnorm.bias"], eps)
+    if trace:
+        trace("embeddings", x)
+    T = x.shape[1]
+    Dh = C // H
+    for l in range(cfg["layers"]):
+        p = f"{vm}.encoder.layers.{l}"
+        h = F.layer_norm(x, (C,), w[f"{p}.layer_norm1.weight"], w[f"{p}.layer_norm1.bias"], eps)
+        # HF CLIPAttention: q scaled by Dh^-0.5, softmax(q kᵀ) v
+        q = F.linear(h, w[f"{p}.self_attn.q_proj.weight"], w[f"{p}.self_attn.q_proj.bias"]) * Dh ** -0.5
+        k = F.linear(h, w[f"{p}.self_attn.k_proj.weight"], w[f"{p}.self_attn.k_proj.bias"])
+        v = F.linear(h, w[f"{p}.self_attn.v_proj.weight"], w[f"{p}.self_attn.v_proj.bias"])
+        q, k, v = (t.view(B, T, H, Dh).transpose(1, 2) for t in (q, k, v))
+        a = torch.softmax(q @ k.transpose(-1, -2), dim=-1) @ v
+        a = a.transpose(1, 2).reshape(B, T, C)
+        x = x + F.linear(a, w[f"{p}.self_attn.out_proj.weight"], w[f"{p}.self_attn.out_proj.bias"])
+        h = F.layer_norm(x, (C,), w[f"{p}.layer_norm2.weight"], w[f"{p}.layer_norm2.bias"], eps)
+        h = F.linear(h, w[f"{p}.mlp.fc1.weight"], w[f"{p}.mlp.fc1.bias"])
+        h = h * torch.sigmoid(1.702 * h) if act == "quick_gelu" else F.gelu(h)
+        x = x + F.linear(h, w[f"{p}.mlp.fc2.weight"], w[f"{p}.mlp.fc2.bias"])
+        if trace:
+            trace(f"layer.{l}", x)
+    pooled = F.layer_norm(x[:, 0], (C,), w[f"{vm}.post_layernorm.weight"], w[f"{vm}.post_layernorm.bias"], eps)
+    if trace:
+        trace("pooled", pooled)
+    f = F.linear(pooled, w["visual_projection.weight"])
+    if trace:
+        trace("features", f)
+    return f
+
+
+def rali_head(w, cfg, f):
+    """The released scorer's head on unnormalised features f [B,D]:
+    standardise, PCA-project, normalise, cosine to prototypes, softmax(s/τ).
+    Returns (score [B], similarities [B,K])."""
+    x = (f - w["rali.pca.mean"]) / w["rali.pca.scale"].abs()
+    x = x @ w["rali.pca.components"].T
+    x = F.normalize(x, dim=-1)
+    c = F.normalize(w["rali.prototypes"], dim=-1)
+    s = x @ c.T
+    p = torch.softmax(s / cfg["temperature"], dim=-1)
+    return p @ w["rali.prototype_scores"], s
+
+
+def clip_preprocess(img, size, mean, std):
+    """HF CLIPImageProcessor on a PIL RGB image -> numpy [3,size,size]."""
+    from PIL import Image
+    w, h = img.size
+    short, long = (w, h) if w <= h else (h, w)
+    new_short, new_long = size, int(size * long / short)
+    nw, nh = (new_short, new_long) if w <= h else (new_long, new_short)
+    img = img.resize((nw, nh), Image.BICUBIC)
+    left, top = (nw - size) // 2, (nh - size) // 2
+    img = img.crop((left, top, left + size, top + size))
+    a = np.asarray(img, dtype=np.float32) / 255.0
+    a = (a - np.array(mean, np.float32)) / np.array(std, np.float32)
+    return a.transpose(2, 0, 1).copy()
+
+
+def open_image_as_engine(path, size):
+    """PIL decode the way the engine decodes: JPEG at the same DCT reduction
+    (draft keeps both sides >= size, i.e. the shortest side), EXIF
+    orientation applied, RGB."""
+    from PIL import Image, ImageOps
+    img = Image.open(path)
+    if img.format == "JPEG":
+        img.draft("RGB", (size, size))
+    img = ImageOps.exif_transpose(img)
+    return img.convert("RGB")
