@@ -1,25 +1,41 @@
 /* `rali`: command-line front end over librali.
  *
- *   rali embed --model FILE [--json] [--backend B] [--batch N] PATH...
- *   rali info  --model FILE
+ *   rali embed [--model FILE] [--json] [--backend B] [--batch N] [--shard I/N] PATH...
+ *   rali score [--model FILE] [--top K] [--json|--csv] [--backend B] [--shard I/N] PATH...
+ *   rali info  [--model FILE]
+ *   rali bench [--model FILE] [--backend B] [--batch N] [--iterations N]
  *
  * Exit codes: 0 all good, 2 some files failed (the rest still processed),
  * 1 usage or model errors. */
 #include "rali.h"
 
 #include <json-glib/json-glib.h>
-#include <stdio.h>
 #include <locale.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_SOME_FAILED = 2 };
+
+typedef enum { OUT_TEXT, OUT_JSON, OUT_CSV } OutputFormat;
 
 typedef struct {
   char *model_path;
   char *backend;
-  gboolean json;
-  int batch;
-} CommonOptions;
+  char *shard;
+  gboolean json, csv;
+  int batch, top, iterations;
+} Options;
+
+typedef struct {
+  RaliModel *model;
+  OutputFormat format;
+  int top;
+  gboolean embed;   /* embed or score */
+  gsize done, total, failures;
+  gint64 t_start;
+  gboolean progress;
+} Run;
 
 /* JSON string literal for s (escaped by json-glib, never by hand) */
 static char *
@@ -30,53 +46,94 @@ json_quote (const char *s)
   return json_to_string (n, FALSE);
 }
 
+/* RFC 4180 field */
 static void
-print_error_line (const char *path, const char *message, gboolean json)
+csv_field (GString *out, const char *s)
 {
-  if (json)
+  if (!strpbrk (s, ",\"\r\n"))
+    {
+      g_string_append (out, s);
+      return;
+    }
+  g_string_append_c (out, '"');
+  for (const char *p = s; *p; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (out, '"');
+      g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
+append_num (GString *out, double v)
+{
+  char num[G_ASCII_DTOSTR_BUF_SIZE];
+  g_string_append (out, g_ascii_formatd (num, sizeof num, "%.9g", v));
+}
+
+static void
+progress_clear (Run *r)
+{
+  if (r->progress)
+    fputs ("\r\033[K", stderr);
+}
+
+static void
+progress_show (Run *r)
+{
+  if (!r->progress)
+    return;
+  double secs = (g_get_monotonic_time () - r->t_start) / 1e6;
+  double rate = secs > 0 ? r->done / secs : 0;
+  double eta = rate > 0 ? (r->total - r->done) / rate : 0;
+  fprintf (stderr, "\r\033[K%zu/%zu files, %.1f img/s, ETA %dm%02ds%s", r->done, r->total, rate,
+           (int) eta / 60, (int) eta % 60, r->failures ? " (some failed)" : "");
+  fflush (stderr);
+}
+
+static void
+emit_line (Run *r, GString *line)
+{
+  progress_clear (r);
+  fputs (line->str, stdout);
+  fflush (stdout);
+  progress_show (r);
+}
+
+static void
+print_error_line (Run *r, const char *path, const char *message)
+{
+  g_autoptr (GString) line = g_string_new (NULL);
+  if (r->format == OUT_JSON)
     {
       g_autofree char *p = json_quote (path), *m = json_quote (message);
-      printf ("{\"path\": %s, \"error\": %s}\n", p, m);
+      g_string_append_printf (line, "{\"path\": %s, \"error\": %s}\n", p, m);
+    }
+  else if (r->format == OUT_CSV)
+    {
+      csv_field (line, path);
+      g_string_append (line, ",,");
+      for (int i = 0; i < r->top; i++)
+        g_string_append (line, ",,,");
+      csv_field (line, message);
+      g_string_append_c (line, '\n');
     }
   else
-    fprintf (stderr, "rali: %s\n", message);
-  fflush (stdout);
-}
-
-typedef struct {
-  gboolean json;
-  int failures;
-} CollectState;
-
-static void
-on_collect_error (const char *path, const char *message, gpointer user_data)
-{
-  CollectState *st = user_data;
-  g_autofree char *msg = g_strdup_printf ("%s: %s", path, message);
-  print_error_line (path, msg, st->json);
-  st->failures++;
-}
-
-static RaliModel *
-open_model (const char *path)
-{
-  if (!path)
     {
-      fprintf (stderr, "rali: --model FILE is required (no default model is shipped yet)\n");
-      return NULL;
+      progress_clear (r);
+      fprintf (stderr, "rali: %s\n", message);
+      progress_show (r);
+      return;
     }
-  g_autoptr (GError) error = NULL;
-  RaliModel *m = rali_model_open (path, &error);
-  if (!m)
-    fprintf (stderr, "rali: %s\n", error->message);
-  return m;
+  emit_line (r, line);
 }
 
 static void
-print_embedding (const char *path, const float *e, int D, gboolean json)
+print_embedding (Run *r, const char *path, const float *e, int D)
 {
-  GString *line = g_string_sized_new (32 + D * 14);
-  char num[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autoptr (GString) line = g_string_sized_new (32 + D * 14);
+  gboolean json = r->format == OUT_JSON;
   if (json)
     {
       g_autofree char *p = json_quote (path);
@@ -86,24 +143,275 @@ print_embedding (const char *path, const float *e, int D, gboolean json)
     g_string_append (line, path);
   for (int i = 0; i < D; i++)
     {
-      g_ascii_formatd (num, sizeof num, "%.9g", e[i]);
       g_string_append (line, json ? (i ? ", " : "") : "\t");
-      g_string_append (line, num);
+      append_num (line, e[i]);
     }
   g_string_append (line, json ? "]}\n" : "\n");
-  fputs (line->str, stdout);
-  fflush (stdout);
-  g_string_free (line, TRUE);
+  emit_line (r, line);
+}
+
+static void
+print_score (Run *r, const char *path, float score, const RaliDescriptor *top, int n)
+{
+  g_autoptr (GString) line = g_string_new (NULL);
+  if (r->format == OUT_JSON)
+    {
+      g_autofree char *p = json_quote (path);
+      g_string_append_printf (line, "{\"path\": %s, \"score\": ", p);
+      append_num (line, score);
+      g_string_append (line, ", \"descriptors\": [");
+      for (int i = 0; i < n; i++)
+        {
+          g_autofree char *text = rali_descriptor_text (r->model, top[i].index);
+          g_autofree char *t = json_quote (text);
+          g_string_append_printf (line, "%s{\"text\": %s, \"similarity\": ", i ? ", " : "", t);
+          append_num (line, top[i].similarity);
+          g_string_append (line, ", \"score\": ");
+          append_num (line, top[i].score);
+          g_string_append_printf (line, ", \"index\": %d}", top[i].index);
+        }
+      g_string_append (line, "]}\n");
+    }
+  else if (r->format == OUT_CSV)
+    {
+      csv_field (line, path);
+      g_string_append_c (line, ',');
+      append_num (line, score);
+      for (int i = 0; i < r->top; i++)
+        {
+          g_string_append_c (line, ',');
+          if (i < n)
+            {
+              g_autofree char *text = rali_descriptor_text (r->model, top[i].index);
+              csv_field (line, text);
+              g_string_append_c (line, ',');
+              append_num (line, top[i].similarity);
+              g_string_append_c (line, ',');
+              append_num (line, top[i].score);
+            }
+          else
+            g_string_append (line, ",,");
+        }
+      g_string_append (line, ",\n");
+    }
+  else
+    {
+      g_string_append_printf (line, "%.3f\t%s\n", score, path);
+      for (int i = 0; i < n; i++)
+        {
+          g_autofree char *text = rali_descriptor_text (r->model, top[i].index);
+          g_string_append_printf (line, "\t%.3f  %s\n", top[i].similarity, text);
+        }
+    }
+  emit_line (r, line);
+}
+
+static void
+on_result (const char *path, const float *features, const GError *error, gpointer user_data)
+{
+  Run *r = user_data;
+  r->done++;
+  if (!features)
+    {
+      r->failures++;
+      print_error_line (r, path, error->message);
+      return;
+    }
+  const RaliConfig *c = rali_model_config (r->model);
+  int D = c->projection_dim;
+  if (r->embed)
+    {
+      g_autofree float *e = g_memdup2 (features, D * sizeof (float));
+      rali_l2_normalize (e, D);
+      print_embedding (r, path, e, D);
+      return;
+    }
+  int K = MIN (r->top, c->n_prototypes);
+  g_autofree RaliDescriptor *top = g_new0 (RaliDescriptor, MAX (K, 1));
+  float score;
+  g_autoptr (GError) herr = NULL;
+  if (!rali_head_score (r->model, features, K, &score, top, NULL, &herr))
+    {
+      r->failures++;
+      print_error_line (r, path, herr->message);
+      return;
+    }
+  print_score (r, path, score, top, K);
+}
+
+static void
+on_collect_error (const char *path, const char *message, gpointer user_data)
+{
+  Run *r = user_data;
+  g_autofree char *msg = g_strdup_printf ("%s: %s", path, message);
+  r->failures++;
+  print_error_line (r, path, msg);
+}
+
+static RaliModel *
+open_model (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *def = NULL;
+  if (!path && !(path = def = rali_default_model_path (&error)))
+    {
+      fprintf (stderr, "rali: %s\n", error->message);
+      return NULL;
+    }
+  RaliModel *m = rali_model_open (path, &error);
+  if (!m)
+    fprintf (stderr, "rali: %s\n", error->message);
+  return m;
+}
+
+static gboolean
+parse_shard (const char *s, guint *index, guint *count)
+{
+  guint64 i, n;
+  char *end;
+  i = g_ascii_strtoull (s, &end, 10);
+  if (end == s || *end != '/')
+    return FALSE;
+  const char *rest = end + 1;
+  n = g_ascii_strtoull (rest, &end, 10);
+  if (end == rest || *end || n == 0 || n > G_MAXUINT || i >= n)
+    return FALSE;
+  *index = (guint) i;
+  *count = (guint) n;
+  return TRUE;
 }
 
 static int
-cmd_embed (CommonOptions *opt, char **paths, int n_paths)
+compare_paths (gconstpointer a, gconstpointer b)
 {
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+static int
+cmd_run (Options *opt, gboolean embed, char **paths, int n_paths)
+{
+  const char *cmd = embed ? "embed" : "score";
   if (n_paths < 1)
     {
-      fprintf (stderr, "rali embed: no PATH given\n");
+      fprintf (stderr, "rali %s: no PATH given\n", cmd);
       return EXIT_USAGE;
     }
+  if (opt->json && opt->csv)
+    {
+      fprintf (stderr, "rali %s: --json and --csv are exclusive\n", cmd);
+      return EXIT_USAGE;
+    }
+  if (embed && opt->csv)
+    {
+      fprintf (stderr, "rali embed: --csv is for scores; use --json\n");
+      return EXIT_USAGE;
+    }
+  if (opt->top < 0 || opt->top > 1000)
+    {
+      fprintf (stderr, "rali %s: --top must be between 0 and 1000\n", cmd);
+      return EXIT_USAGE;
+    }
+  guint shard_i = 0, shard_n = 1;
+  if (opt->shard && !parse_shard (opt->shard, &shard_i, &shard_n))
+    {
+      fprintf (stderr, "rali %s: --shard wants I/N with 0 <= I < N, not '%s'\n", cmd, opt->shard);
+      return EXIT_USAGE;
+    }
+  g_autoptr (GError) error = NULL;
+  RaliBackendKind kind;
+  if (!rali_backend_kind_from_string (opt->backend, &kind, &error))
+    {
+      fprintf (stderr, "rali: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+  RaliModel *model = open_model (opt->model_path);
+  if (!model)
+    return EXIT_USAGE;
+  if (!embed && !rali_model_has_head (model))
+    {
+      fprintf (stderr, "rali score: %s has no RALI head; use 'rali embed'\n", rali_model_path (model));
+      rali_model_free (model);
+      return EXIT_USAGE;
+    }
+  RaliEngine *engine = rali_engine_new (model, kind, &error);
+  if (!engine)
+    {
+      fprintf (stderr, "rali: %s\n", error->message);
+      rali_model_free (model);
+      return EXIT_USAGE;
+    }
+
+  Run r = { .model = model, .embed = embed, .top = opt->top,
+            .format = opt->json ? OUT_JSON : opt->csv ? OUT_CSV : OUT_TEXT,
+            .progress = isatty (2) };
+  g_autoptr (GPtrArray) files = rali_collect_images (paths, n_paths, on_collect_error, &r);
+  if (opt->shard)
+    {
+      /* a deterministic share of the sorted list: every N-th file from I */
+      g_ptr_array_sort (files, compare_paths);
+      GPtrArray *mine = g_ptr_array_new_with_free_func (g_free);
+      for (guint i = 0; i < files->len; i++)
+        if (i % shard_n == shard_i)
+          g_ptr_array_add (mine, g_strdup (files->pdata[i]));
+      g_ptr_array_unref (files);
+      files = mine;
+    }
+  if (r.format == OUT_CSV)
+    {
+      g_autoptr (GString) h = g_string_new ("path,score");
+      for (int i = 1; i <= r.top; i++)
+        g_string_append_printf (h, ",descriptor_%d,similarity_%d,prototype_score_%d", i, i, i);
+      g_string_append (h, ",error\n");
+      fputs (h->str, stdout);
+    }
+  r.total = files->len;
+  r.t_start = g_get_monotonic_time ();
+  gboolean ok = rali_engine_run_files (engine, (char **) files->pdata, files->len, opt->batch, NULL,
+                                       on_result, &r, &error);
+  progress_clear (&r);
+  if (!ok)
+    fprintf (stderr, "rali: %s\n", error->message);
+  rali_engine_free (engine);
+  rali_model_free (model);
+  if (!ok)
+    return EXIT_USAGE;
+  return r.failures ? EXIT_SOME_FAILED : EXIT_OK;
+}
+
+static int
+cmd_info (Options *opt)
+{
+  RaliModel *model = open_model (opt->model_path);
+  if (!model)
+    return EXIT_USAGE;
+  const RaliConfig *c = rali_model_config (model);
+  printf ("model:        %s\n", rali_model_path (model));
+  printf ("name:         %s\n", c->name);
+  printf ("source:       %s\n", c->source);
+  printf ("architecture: ViT %dx%d/%d, width %d, %d layers, %d heads, mlp %d, %s, projection %d\n",
+          c->image_size, c->image_size, c->patch_size, c->width, c->layers, c->heads, c->mlp_size,
+          c->activation == RALI_ACT_GELU ? "gelu" : "quick_gelu", c->projection_dim);
+  printf ("parameters:   %zu\n", rali_model_n_params (model));
+  printf ("preprocess:   %d px, mean %g %g %g, std %g %g %g\n", c->image_size, c->image_mean[0],
+          c->image_mean[1], c->image_mean[2], c->image_std[0], c->image_std[1], c->image_std[2]);
+  if (rali_model_has_head (model))
+    {
+      printf ("head:         PCA %d -> %d, %d prototypes, temperature %g, scores %g..%g\n",
+              c->projection_dim, c->pca_dim, c->n_prototypes, c->temperature, c->score_min, c->score_max);
+      printf ("descriptors:  %s%s\n", c->descriptor_provenance,
+              c->descriptors ? "" : " (no texts: prototypes are labelled by number and score)");
+    }
+  else
+    printf ("head:         none (embeddings only)\n");
+  printf ("sha256:       %s\n", rali_model_hash (model));
+  rali_model_free (model);
+  return EXIT_OK;
+}
+
+/* Forward passes on fixed pseudo-random pixels; a benchmark, not a test. */
+static int
+cmd_bench (Options *opt)
+{
   g_autoptr (GError) error = NULL;
   RaliBackendKind kind;
   if (!rali_backend_kind_from_string (opt->backend, &kind, &error))
@@ -121,84 +429,34 @@ cmd_embed (CommonOptions *opt, char **paths, int n_paths)
       rali_model_free (model);
       return EXIT_USAGE;
     }
-
   const RaliConfig *c = rali_model_config (model);
-  CollectState st = { opt->json, 0 };
-  g_autoptr (GPtrArray) files = rali_collect_images (paths, n_paths, on_collect_error, &st);
-  gsize S = c->image_size, D = c->projection_dim, px = 3 * S * S;
-  int B = CLAMP (opt->batch, 1, 256);
+  int B = CLAMP (opt->batch, 1, 256), iters = CLAMP (opt->iterations, 1, 100000);
+  gsize px = (gsize) 3 * c->image_size * c->image_size;
   g_autofree float *pixels = g_new (float, px * B);
-  g_autofree float *features = g_new (float, D * B);
-  const char **batch_paths = g_new (const char *, B);
-  int status = EXIT_OK;
-
-  for (guint i = 0; i < files->len;)
-    {
-      int n = 0;
-      for (; i < files->len && n < B; i++)
-        {
-          const char *path = files->pdata[i];
-          g_autoptr (GError) ferr = NULL;
-          if (rali_engine_preprocess_file (engine, path, pixels + n * px, &ferr))
-            batch_paths[n++] = path;
-          else
-            {
-              print_error_line (path, ferr->message, opt->json);
-              st.failures++;
-            }
-        }
-      if (n == 0)
-        continue;
-      g_autoptr (GError) ferr = NULL;
-      if (!rali_engine_forward (engine, pixels, n, features, &ferr))
-        {
-          for (int j = 0; j < n; j++)
-            print_error_line (batch_paths[j], ferr->message, opt->json);
-          st.failures += n;
-          continue;
-        }
-      for (int j = 0; j < n; j++)
-        {
-          rali_l2_normalize (features + j * D, D);
-          print_embedding (batch_paths[j], features + j * D, D, opt->json);
-        }
-    }
-  if (st.failures)
-    status = EXIT_SOME_FAILED;
-  g_free (batch_paths);
+  g_autofree float *features = g_new (float, (gsize) c->projection_dim * B);
+  GRand *rand = g_rand_new_with_seed (42);
+  for (gsize i = 0; i < px * B; i++)
+    pixels[i] = (float) g_rand_double_range (rand, -2, 2);
+  g_rand_free (rand);
+  int rc = EXIT_OK;
+  /* one warm-up pass: first-touch of weights, pipeline creation */
+  if (!rali_engine_forward (engine, pixels, B, features, &error))
+    goto fail;
+  gint64 t0 = g_get_monotonic_time ();
+  for (int i = 0; i < iters; i++)
+    if (!rali_engine_forward (engine, pixels, B, features, &error))
+      goto fail;
+  double secs = (g_get_monotonic_time () - t0) / 1e6;
+  printf ("backend %s, batch %d, %d iterations: %.2f ms/forward, %.2f img/s\n",
+          rali_engine_backend_name (engine), B, iters, 1e3 * secs / iters, B * iters / secs);
+  goto out;
+fail:
+  fprintf (stderr, "rali: %s\n", error->message);
+  rc = EXIT_USAGE;
+out:
   rali_engine_free (engine);
   rali_model_free (model);
-  return status;
-}
-
-static int
-cmd_info (CommonOptions *opt)
-{
-  RaliModel *model = open_model (opt->model_path);
-  if (!model)
-    return EXIT_USAGE;
-  const RaliConfig *c = rali_model_config (model);
-  printf ("model:        %s\n", rali_model_path (model));
-  printf ("name:         %s\n", c->name);
-  printf ("source:       %s\n", c->source);
-  printf ("architecture: ViT %dx%d/%d, width %d, %d layers, %d heads, mlp %d, %s, projection %d\n",
-          c->image_size, c->image_size, c->patch_size, c->width, c->layers, c->heads, c->mlp_size,
-          c->activation == RALI_ACT_GELU ? "gelu" : "quick_gelu", c->projection_dim);
-  printf ("parameters:   %zu\n", rali_model_n_params (model));
-  printf ("preprocess:   mean %g %g %g, std %g %g %g\n", c->image_mean[0], c->image_mean[1],
-          c->image_mean[2], c->image_std[0], c->image_std[1], c->image_std[2]);
-  if (c->n_prototypes > 0)
-    {
-      printf ("head:         PCA %d -> %d, %d prototypes, temperature %g, scores %g..%g\n",
-              c->projection_dim, c->pca_dim, c->n_prototypes, c->temperature, c->score_min, c->score_max);
-      printf ("descriptors:  %s%s\n", c->descriptor_provenance,
-              c->descriptors ? "" : " (no texts: prototypes are labelled by number and score)");
-    }
-  else
-    printf ("head:         none (embeddings only)\n");
-  printf ("sha256:       %s\n", rali_model_hash (model));
-  rali_model_free (model);
-  return EXIT_OK;
+  return rc;
 }
 
 static void
@@ -207,8 +465,10 @@ usage (FILE *f)
   fprintf (f,
            "Usage: rali COMMAND [OPTIONS] PATH...\n\n"
            "Commands:\n"
-           "  embed   print the unit CLIP embedding of each image\n"
-           "  info    describe a model file\n\n"
+           "  score   quality score and top descriptors of each image\n"
+           "  embed   the unit CLIP embedding of each image\n"
+           "  info    describe a model file\n"
+           "  bench   time forward passes\n\n"
            "Run 'rali COMMAND --help' for the options of a command.\n");
 }
 
@@ -222,12 +482,16 @@ main (int argc, char **argv)
       return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
   const char *cmd = argv[1];
-  CommonOptions opt = { .backend = NULL, .batch = 8 };
+  Options opt = { .batch = 8, .top = 5, .iterations = 5 };
   GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &opt.model_path, "Model file (.rali)", "FILE" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &opt.model_path, "Model file (.rali); default: the shipped model", "FILE" },
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &opt.backend, "auto, cpu or vulkan (default auto)", "NAME" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &opt.json, "One JSON object per line", NULL },
+    { "csv", 0, 0, G_OPTION_ARG_NONE, &opt.csv, "CSV with a header row (score)", NULL },
+    { "top", 'k', 0, G_OPTION_ARG_INT, &opt.top, "Descriptors per image (default 5)", "K" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &opt.batch, "Images per forward pass (default 8)", "N" },
+    { "shard", 0, 0, G_OPTION_ARG_STRING, &opt.shard, "Take share I of N of the sorted file list (0 <= I < N)", "I/N" },
+    { "iterations", 0, 0, G_OPTION_ARG_INT, &opt.iterations, "bench: timed forward passes (default 5)", "N" },
     { NULL }
   };
   g_autofree char *param = g_strdup_printf ("%s PATH...", cmd);
@@ -246,10 +510,12 @@ main (int argc, char **argv)
     opt.backend = g_strdup ("auto");
 
   int rc;
-  if (strcmp (cmd, "embed") == 0)
-    rc = cmd_embed (&opt, sub_argv + 1, sub_argc - 1);
+  if (strcmp (cmd, "embed") == 0 || strcmp (cmd, "score") == 0)
+    rc = cmd_run (&opt, strcmp (cmd, "embed") == 0, sub_argv + 1, sub_argc - 1);
   else if (strcmp (cmd, "info") == 0)
     rc = cmd_info (&opt);
+  else if (strcmp (cmd, "bench") == 0)
+    rc = cmd_bench (&opt);
   else
     {
       fprintf (stderr, "rali: unknown command '%s'\n", cmd);
@@ -258,5 +524,6 @@ main (int argc, char **argv)
     }
   g_free (opt.model_path);
   g_free (opt.backend);
+  g_free (opt.shard);
   return rc;
 }

@@ -456,6 +456,42 @@ out:
   return ok;
 }
 
+/* Header, config and tensors of an mmapped file; fills m. */
+static gboolean
+parse_file (RaliModel *m, const guint8 *bytes, guint64 size, GError **error)
+{
+  const char *path = m->path;
+  g_autoptr (GError) jerr = NULL;
+  if (size < 8)
+    return fail (error, path, "file is %" G_GUINT64_FORMAT " bytes, too short for a safetensors header", size);
+  guint64 hlen;
+  memcpy (&hlen, bytes, 8);
+  hlen = GUINT64_FROM_LE (hlen);
+  if (hlen == 0 || hlen > MAX_HEADER_BYTES || hlen > size - 8)
+    return fail (error, path, "header length %" G_GUINT64_FORMAT " is invalid for a %" G_GUINT64_FORMAT "-byte file",
+                 hlen, size);
+  g_autofree char *hjson = g_strndup ((const char *) bytes + 8, hlen);
+  if (strlen (hjson) != hlen)
+    return fail (error, path, "header contains a NUL byte");
+
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, hjson, hlen, &jerr))
+    return fail (error, path, "header is not valid JSON: %s", jerr->message);
+  JsonNode *root = json_parser_get_root (parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+    return fail (error, path, "header is not a JSON object");
+  JsonObject *header = json_node_get_object (root);
+  JsonNode *meta = json_object_get_member (header, "__metadata__");
+  if (!meta || !JSON_NODE_HOLDS_OBJECT (meta))
+    return fail (error, path, "no __metadata__: not a .rali model (a plain safetensors file?)");
+  JsonNode *cfg = json_object_get_member (json_node_get_object (meta), "rali.config");
+  if (!cfg || !JSON_NODE_HOLDS_VALUE (cfg) || json_node_get_value_type (cfg) != G_TYPE_STRING)
+    return fail (error, path, "__metadata__ has no rali.config string");
+  if (!parse_config (&m->config, json_node_get_string (cfg), path, error))
+    return FALSE;
+  return bind_tensors (m, header, bytes + 8 + hlen, size - 8 - hlen, error);
+}
+
 RaliModel *
 rali_model_open (const char *path, GError **error)
 {
@@ -464,42 +500,18 @@ rali_model_open (const char *path, GError **error)
   m->path = g_strdup (path);
 
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    { fail (error, path, "is a directory, not a model file"); goto err; }
+    {
+      fail (error, path, "is a directory, not a model file");
+      goto err;
+    }
   m->file = g_mapped_file_new (path, FALSE, &ioerr);
   if (!m->file)
     {
       g_set_error (error, RALI_ERROR, RALI_ERROR_IO, "%s: cannot open model: %s", path, ioerr->message);
       goto err;
     }
-  const guint8 *bytes = (const guint8 *) g_mapped_file_get_contents (m->file);
-  guint64 size = g_mapped_file_get_length (m->file);
-  if (size < 8)
-    { fail (error, path, "file is %" G_GUINT64_FORMAT " bytes, too short for a safetensors header", size); goto err; }
-  guint64 hlen;
-  memcpy (&hlen, bytes, 8);
-  hlen = GUINT64_FROM_LE (hlen);
-  if (hlen == 0 || hlen > MAX_HEADER_BYTES || hlen > size - 8)
-    { fail (error, path, "header length %" G_GUINT64_FORMAT " is invalid for a %" G_GUINT64_FORMAT "-byte file", hlen, size); goto err; }
-  g_autofree char *hjson = g_strndup ((const char *) bytes + 8, hlen);
-  if (strlen (hjson) != hlen)
-    { fail (error, path, "header contains a NUL byte"); goto err; }
-
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, hjson, hlen, &ioerr))
-    { fail (error, path, "header is not valid JSON: %s", ioerr->message); goto err; }
-  JsonNode *root = json_parser_get_root (parser);
-  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
-    { fail (error, path, "header is not a JSON object"); goto err; }
-  JsonObject *header = json_node_get_object (root);
-  JsonNode *meta = json_object_get_member (header, "__metadata__");
-  if (!meta || !JSON_NODE_HOLDS_OBJECT (meta))
-    { fail (error, path, "no __metadata__: not a .rali model (a plain safetensors file?)"); goto err; }
-  JsonNode *cfg = json_object_get_member (json_node_get_object (meta), "rali.config");
-  if (!cfg || !JSON_NODE_HOLDS_VALUE (cfg) || json_node_get_value_type (cfg) != G_TYPE_STRING)
-    { fail (error, path, "__metadata__ has no rali.config string"); goto err; }
-  if (!parse_config (&m->config, json_node_get_string (cfg), path, error))
-    goto err;
-  if (!bind_tensors (m, header, bytes + 8 + hlen, size - 8 - hlen, error))
+  if (!parse_file (m, (const guint8 *) g_mapped_file_get_contents (m->file),
+                   g_mapped_file_get_length (m->file), error))
     goto err;
   return m;
 

@@ -94,6 +94,12 @@ rali_engine_backend_name (const RaliEngine *e)
   return e->be->ops->name;
 }
 
+RaliModel *
+rali_engine_model (const RaliEngine *e)
+{
+  return e->model;
+}
+
 gboolean
 rali_engine_forward (RaliEngine *e, const float *pixels, int B, float *features, GError **error)
 {

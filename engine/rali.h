@@ -6,7 +6,7 @@
  *   F mlp size, D projection dim. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -110,6 +110,7 @@ typedef struct _RaliEngine RaliEngine;
 RaliEngine *rali_engine_new  (RaliModel *model, RaliBackendKind kind, GError **error);
 void        rali_engine_free (RaliEngine *engine);
 const char *rali_engine_backend_name (const RaliEngine *engine);
+RaliModel  *rali_engine_model (const RaliEngine *engine);
 
 /* pixels: [B, 3, S, S] preprocessed; features: [B, D], the projected
  * features f, *not* normalised (CLIP get_image_features). */
@@ -130,5 +131,54 @@ void rali_l2_normalize (float *v, int D);
  * Problems (missing path) are reported via on_error and skipped. */
 typedef void (*RaliPathErrorFunc) (const char *path, const char *message, gpointer user_data);
 GPtrArray *rali_collect_images (char **paths, int n_paths, RaliPathErrorFunc on_error, gpointer user_data);
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* ---- RALI head (head.c) ---- */
+
+typedef struct {
+  int index;        /* prototype index */
+  float similarity; /* cosine s_i in the PCA space */
+  float score;      /* the prototype's score */
+  float weight;     /* softmax(s/τ)_i: its share of the image's score */
+} RaliDescriptor;
+
+gboolean rali_model_has_head (const RaliModel *model);
+
+/* On the unnormalised features f [D]: score = Σ softmax(s/τ)_i score_i,
+ * top[0..top_k) the prototypes by descending similarity.  sims (optional)
+ * gets all K similarities. */
+gboolean rali_head_score (const RaliModel *model, const float *features, int top_k,
+                          float *score, RaliDescriptor *top, float *sims, GError **error);
+
+/* The descriptor text of prototype i, or a label by number and score when
+ * the model ships no texts.  Free with g_free. */
+char *rali_descriptor_text (const RaliModel *model, int index);
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* ---- running many files (batch.c) ---- */
+
+/* Called on the calling thread, in input order, once per file: features
+ * [D] (unnormalised) on success, else error set and features NULL. */
+typedef void (*RaliResultFunc) (const char *path, const float *features, const GError *error,
+                                gpointer user_data);
+
+/* Decodes and preprocesses on a worker pool (the next batch while the
+ * current one runs), forwards in batches of `batch`.  A bad file never
+ * stops the rest.  Returns FALSE only when cancelled or on an engine
+ * failure that makes going on pointless. */
+gboolean rali_engine_run_files (RaliEngine *engine, char **paths, gsize n_paths, int batch,
+                                GCancellable *cancellable, RaliResultFunc func, gpointer user_data,
+                                GError **error);
+
+/* The default model: $RALI_MODEL, else the uninstalled source tree's
+ * data/models/default.rali (when run from a build dir), else the installed
+ * one.  NULL with an error when none exists. */
+char *rali_default_model_path (GError **error);
 
 G_END_DECLS

@@ -1,0 +1,118 @@
+/* The RALI head, as the authors' released scorer computes it (DESIGN.md):
+ *
+ *   x = ((f − μ) / |σ|) Pᵀ        standardise, PCA to k dims
+ *   x̂ = x / |x|,  ĉ_i = c_i / |c_i|
+ *   s_i = x̂ · ĉ_i                 cosine to each prototype
+ *   w = softmax(s / τ)
+ *   score = Σ w_i score_i
+ *
+ * Sizes are tiny (D ≤ a few thousand, K ≤ a few hundred): plain loops in
+ * double precision. */
+#include "model-private.h"
+
+#include <math.h>
+#include <string.h>
+
+gboolean
+rali_model_has_head (const RaliModel *m)
+{
+  return m->config.n_prototypes > 0;
+}
+
+typedef struct {
+  double s;
+  int i;
+} Ranked;
+
+static int
+by_similarity_desc (const void *a, const void *b)
+{
+  const Ranked *x = a, *y = b;
+  if (x->s != y->s)
+    return x->s > y->s ? -1 : 1;
+  return x->i - y->i; /* stable on ties */
+}
+
+gboolean
+rali_head_score (const RaliModel *m, const float *f, int top_k, float *score,
+                 RaliDescriptor *top, float *sims, GError **error)
+{
+  const RaliConfig *c = &m->config;
+  const RaliWeights *w = &m->weights;
+  if (c->n_prototypes <= 0)
+    {
+      g_set_error (error, RALI_ERROR, RALI_ERROR_MODEL,
+                   "%s: model has no RALI head (no prototypes): it can embed but not score", m->path);
+      return FALSE;
+    }
+  int D = c->projection_dim, k = c->pca_dim, K = c->n_prototypes;
+  g_autofree double *z = g_new (double, D);
+  g_autofree double *x = g_new (double, k);
+  g_autofree Ranked *r = g_new (Ranked, K);
+
+  for (int d = 0; d < D; d++)
+    {
+      double sd = fabs ((double) w->pca_scale[d]);
+      z[d] = ((double) f[d] - w->pca_mean[d]) / (sd > 0 ? sd : 1.0);
+    }
+  double xn = 0;
+  for (int j = 0; j < k; j++)
+    {
+      const float *p = w->pca_components + (gsize) j * D;
+      double acc = 0;
+      for (int d = 0; d < D; d++)
+        acc += z[d] * p[d];
+      x[j] = acc;
+      xn += acc * acc;
+    }
+  /* torch.nn.functional.normalize: divide by max(|x|, 1e-12) */
+  xn = MAX (sqrt (xn), 1e-12);
+
+  double smax = -INFINITY;
+  for (int i = 0; i < K; i++)
+    {
+      const float *ci = w->prototypes + (gsize) i * k;
+      double dot = 0, cn = 0;
+      for (int j = 0; j < k; j++)
+        {
+          dot += x[j] * ci[j];
+          cn += (double) ci[j] * ci[j];
+        }
+      r[i].s = dot / (xn * MAX (sqrt (cn), 1e-12));
+      r[i].i = i;
+      smax = MAX (smax, r[i].s);
+      if (sims)
+        sims[i] = (float) r[i].s;
+    }
+  g_autofree double *p = g_new (double, K);
+  double sum = 0, acc = 0;
+  for (int i = 0; i < K; i++)
+    sum += (p[i] = exp ((r[i].s - smax) / c->temperature));
+  for (int i = 0; i < K; i++)
+    {
+      p[i] /= sum;
+      acc += p[i] * w->prototype_scores[i];
+    }
+  *score = (float) acc;
+
+  qsort (r, K, sizeof *r, by_similarity_desc);
+  for (int t = 0; t < MIN (top_k, K); t++)
+    {
+      top[t].index = r[t].i;
+      top[t].similarity = (float) r[t].s;
+      top[t].score = w->prototype_scores[r[t].i];
+      top[t].weight = (float) p[r[t].i];
+    }
+  return TRUE;
+}
+
+char *
+rali_descriptor_text (const RaliModel *m, int index)
+{
+  const RaliConfig *c = &m->config;
+  if (index < 0 || index >= c->n_prototypes)
+    return g_strdup_printf ("(no prototype %d)", index);
+  if (c->descriptors)
+    return g_strdup (c->descriptors[index]);
+  return g_strdup_printf ("prototype #%d (score %.3f)", index, m->weights.prototype_scores[index]);
+}

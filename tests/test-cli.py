@@ -1,0 +1,201 @@
+#!/usr/bin/python3
+"""CLI contract tests for `rali embed` / `rali score` / `rali info`:
+numbers vs the PyTorch reference of tools/make-fixture.py, CSV, shards,
+hostile images and malformed model files.
+
+    test-cli.py RALI_BINARY SOURCE_ROOT"""
+import csv
+import io
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(sys.argv[2], "tools"))
+import ralifmt  # noqa: E402
+
+RALI, ROOT = sys.argv[1], sys.argv[2]
+FIX = os.path.join(ROOT, "tests", "fixtures")
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def run(*args, cwd=ROOT):
+    p = subprocess.run([RALI, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    return p.returncode, p.stdout, p.stderr
+
+
+def jsonl(out):
+    return [json.loads(l) for l in out.splitlines() if l.strip()]
+
+
+def test_numerics(variant):
+    model = os.path.join(FIX, variant + ".rali")
+    ref, meta = ralifmt.load_safetensors(os.path.join(FIX, variant + ".ref.safetensors"))
+    images = json.loads(meta["images"])
+    rc, out, err = run("embed", "--json", "--backend", "cpu", "--model", model, *images)
+    check(rc == 0, f"{variant}: embed exit 0 ({err.strip()[:200]})")
+    rows = jsonl(out)
+    check([r["path"] for r in rows] == images, f"{variant}: one embedding per image, in order")
+    f = ref["features"]
+    e_ref = f / np.linalg.norm(f, axis=1, keepdims=True)
+    got = np.array([r["embedding"] for r in rows], dtype=np.float64)
+    d = np.abs(got - e_ref)
+    tol = 1e-5 + 1e-4 * np.abs(e_ref)
+    worst = np.unravel_index(np.argmax(d - tol), d.shape)
+    check(got.shape == e_ref.shape and np.all(d <= tol),
+          f"{variant}: embeddings vs PyTorch, max|diff| {d.max():.3g} at {worst} (atol 1e-5, rtol 1e-4)")
+
+    rc, out, err = run("score", "--json", "--top", "5", "--backend", "cpu", "--model", model, *images)
+    rows = jsonl(out)
+    check(rc == 0 and len(rows) == len(images), f"{variant}: score exit 0, one line per image")
+    sd = max(abs(r["score"] - s) for r, s in zip(rows, ref["scores"]))
+    check(sd <= 1e-3, f"{variant}: scores vs PyTorch head, max|diff| {sd:.3g} (<= 1e-3)")
+    for r, sims in zip(rows, ref["similarities"]):
+        order = list(np.argsort(-sims, kind="stable")[:5])
+        got_order = [d["index"] for d in r["descriptors"]]
+        check(got_order == order, f"{variant}: {os.path.basename(r['path'])} descriptor order {got_order} == {order}")
+        check(all("text" in d and "similarity" in d and "score" in d for d in r["descriptors"]),
+              f"{variant}: descriptor fields present")
+    return images
+
+
+def test_csv_and_shards(images):
+    model = os.path.join(FIX, "tiny-quickgelu.rali")
+    rc, out, _ = run("score", "--csv", "--top", "2", "--model", model, *images)
+    rows = list(csv.reader(io.StringIO(out)))
+    check(rc == 0 and rows[0][:4] == ["path", "score", "descriptor_1", "similarity_1"] and rows[0][-1] == "error",
+          f"csv header {rows[0] if rows else None}")
+    check(len(rows) == len(images) + 1 and all(len(r) == len(rows[0]) for r in rows), "csv: one row per image, same width")
+    check(all(0 <= float(r[1]) <= 1 for r in rows[1:]), "csv: scores parse as numbers in [0,1]")
+    folder = os.path.join(FIX, "images")
+    seen = []
+    for i in range(3):
+        rc, out, _ = run("score", "--json", "--shard", f"{i}/3", "--model", model, folder)
+        seen.append([r["path"] for r in jsonl(out)])
+    rc, out, _ = run("score", "--json", "--model", model, folder)
+    whole = sorted(r["path"] for r in jsonl(out))
+    merged = sorted(p for s in seen for p in s)
+    check(merged == whole and len(set(merged)) == len(merged), f"shards 0/3,1/3,2/3 partition the {len(whole)} files")
+    rc, out, _ = run("score", "--json", "--shard", "1/3", "--model", model, folder)
+    check([r["path"] for r in jsonl(out)] == seen[1], "shard is deterministic")
+    for bad in ("3/3", "a/2", "1/0", "1"):
+        rc, _, err = run("score", "--shard", bad, "--model", model, folder)
+        check(rc == 1 and "--shard" in err, f"--shard {bad} refused with exit 1")
+
+
+def test_hostile_images(good):
+    model = os.path.join(FIX, "tiny-quickgelu.rali")
+    tmp = tempfile.mkdtemp()
+    try:
+        src = os.path.join(FIX, "images")
+        cases = {
+            "empty.jpg": "empty",
+            "truncated.jpg": "truncated",
+            "badcrc.png": "CRC",
+            "huge-header.jpg": "60000x60000",
+            "huge-header.png": "60000x60000",
+        }
+        for name in cases:
+            shutil.copy(os.path.join(src, name), os.path.join(tmp, name))
+        os.mkdir(os.path.join(tmp, "x.jpg"))
+        missing = os.path.join(tmp, "missing.jpg")
+        paths = [good[0]] + [os.path.join(tmp, n) for n in cases] + [os.path.join(tmp, "x.jpg"), missing, good[-1]]
+        rc, out, err = run("score", "--json", "--model", model, *paths)
+        rows = {r["path"]: r for r in jsonl(out)}
+        check(rc == 2, f"hostile batch exits 2 (got {rc})")
+        check("score" in rows.get(good[0], {}) and "score" in rows.get(good[-1], {}),
+              "good files around the bad ones are still scored")
+        for name, needle in cases.items():
+            r = rows.get(os.path.join(tmp, name), {})
+            msg = r.get("error", "")
+            check(name in msg and needle.lower() in msg.lower(), f"{name}: error names file and problem: {msg!r}")
+        for p, needle in ((os.path.join(tmp, "x.jpg"), "directory"), (missing, "no such")):
+            msg = rows.get(p, {}).get("error", "")
+            check(os.path.basename(p) in msg and needle in msg.lower(), f"{os.path.basename(p)}: {msg!r}")
+        # a folder walk: the directory named x.jpg is a folder, the rest are files
+        rc, out, _ = run("embed", "--json", "--model", model, tmp)
+        check(rc == 2 and len(jsonl(out)) == len(cases), "folder walk reports each bad file once, exit 2")
+    finally:
+        shutil.rmtree(tmp)
+
+
+def corrupt_models():
+    """(name, bytes, expected substring) for malformed model files."""
+    good = open(os.path.join(FIX, "tiny-quickgelu.rali"), "rb").read()
+    n = struct.unpack("<Q", good[:8])[0]
+    header = json.loads(good[8:8 + n])
+    data = good[8 + n:]
+
+    def build(h, d=data):
+        hb = json.dumps(h).encode()
+        return struct.pack("<Q", len(hb)) + hb + d
+
+    def edit(fn):
+        h = json.loads(json.dumps(header))
+        fn(h)
+        return build(h)
+
+    name = "vision_model.encoder.layers.1.mlp.fc1.weight"
+    cfg = json.loads(header["__metadata__"]["rali.config"])
+    yield "empty", b"", "too short"
+    yield "short-header", struct.pack("<Q", 10 ** 9) + b"{}", "header length"
+    yield "not-json", struct.pack("<Q", 5) + b"{{{{{", "not valid JSON"
+    yield "no-metadata", edit(lambda h: h.pop("__metadata__")), "__metadata__"
+    yield "missing-tensor", edit(lambda h: h.pop(name)), name + " is missing"
+    yield "bad-shape", edit(lambda h: h[name].update(shape=[7, 64])), "shape"
+    yield "offset-past-end", edit(lambda h: h[name].update(data_offsets=[len(data) - 4, len(data) + 65532])), "past the end"
+    yield "bad-dtype", edit(lambda h: h[name].update(dtype="I64")), "dtype"
+    yield "truncated", good[:len(good) // 2], "past the end"
+    bad_cfg = dict(cfg, width=65)
+    yield "bad-config", edit(lambda h: h["__metadata__"].update({"rali.config": json.dumps(bad_cfg)})), "divisible"
+    yield "unknown-act", edit(lambda h: h["__metadata__"].update(
+        {"rali.config": json.dumps(dict(cfg, activation="relu"))})), "activation"
+    b, _ = header[name]["data_offsets"]
+    nan_data = bytearray(data)
+    nan_data[b:b + 4] = struct.pack("<f", float("nan"))
+    yield "nan-weight", build(header, bytes(nan_data)), "non-finite"
+
+
+def test_bad_models(good):
+    tmp = tempfile.mkdtemp()
+    try:
+        for name, blob, needle in corrupt_models():
+            path = os.path.join(tmp, name + ".rali")
+            open(path, "wb").write(blob)
+            rc, out, err = run("embed", "--json", "--model", path, good[0])
+            check(rc == 1 and path in err and needle in err and not out,
+                  f"model {name}: exit 1, message names file and problem: {err.strip()[:160]!r}")
+        rc, _, err = run("embed", "--model", tmp, good[0])
+        check(rc == 1 and "directory" in err, "a directory as model is refused")
+    finally:
+        shutil.rmtree(tmp)
+
+
+def test_info():
+    rc, out, _ = run("info", "--model", os.path.join(FIX, "tiny-quickgelu.rali"))
+    check(rc == 0 and "ViT 32x32/8" in out and "rule-based" in out and "sha256:" in out, "info describes the model")
+
+
+def main():
+    images = test_numerics("tiny-quickgelu")
+    test_numerics("tiny-gelu-f16")
+    test_csv_and_shards(images)
+    test_hostile_images(images)
+    test_bad_models(images)
+    test_info()
+    print(f"{len(failures)} failures")
+    sys.exit(1 if failures else 0)
+
+
+main()
