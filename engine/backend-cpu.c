@@ -183,6 +183,9 @@ cpu_activation (RaliBackend *be, RaliBuf *x, gsize n, RaliActivation act)
   if (act == RALI_ACT_QUICK_GELU)
     for (gsize i = 0; i < n; i++)
       p[i] = p[i] / (1.0f + expf (-1.702f * p[i]));
+  else if (act == RALI_ACT_RELU)
+    for (gsize i = 0; i < n; i++)
+      p[i] = p[i] > 0.0f ? p[i] : 0.0f;
   else
     for (gsize i = 0; i < n; i++)
       p[i] = 0.5f * p[i] * (1.0f + erff (p[i] * (float) M_SQRT1_2));
@@ -202,6 +205,33 @@ cpu_take_class (RaliBackend *be, RaliBuf *out, RaliBuf *in, int B, int T, int C)
   (void) be;
   for (int b = 0; b < B; b++)
     memcpy (D (out) + (gsize) b * C, D (in) + (gsize) b * T * C, C * sizeof (float));
+}
+
+static void
+cpu_conv_im2col (RaliBackend *be, RaliBuf *out, RaliBuf *in, int B, int Cin, int H, int W,
+                 int k, int stride, int pad, gboolean nhwc)
+{
+  (void) be;
+  int Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
+  gsize K = (gsize) Cin * k * k;
+  const float *x = D (in);
+  for (int b = 0; b < B; b++)
+    for (int oy = 0; oy < Ho; oy++)
+      for (int ox = 0; ox < Wo; ox++)
+        {
+          float *row = D (out) + (((gsize) b * Ho + oy) * Wo + ox) * K;
+          for (int c = 0; c < Cin; c++)
+            for (int ky = 0; ky < k; ky++)
+              for (int kx = 0; kx < k; kx++)
+                {
+                  int y = oy * stride - pad + ky, xx = ox * stride - pad + kx;
+                  float v = 0.0f;
+                  if (y >= 0 && y < H && xx >= 0 && xx < W)
+                    v = nhwc ? x[(((gsize) b * H + y) * W + xx) * Cin + c]
+                             : x[(((gsize) b * Cin + c) * H + y) * W + xx];
+                  row[(c * k + ky) * k + kx] = v;
+                }
+        }
 }
 
 static gboolean
@@ -234,6 +264,7 @@ static const RaliBackendOps cpu_ops = {
   .add = cpu_add,
   .take_class = cpu_take_class,
   .sync = cpu_sync,
+  .conv_im2col = cpu_conv_im2col,
 };
 
 RaliBackend *

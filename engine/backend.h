@@ -48,6 +48,13 @@ typedef struct {
 
   /* Runs everything issued so far and reports the first deferred error. */
   gboolean (*sync)     (RaliBackend *be, GError **error);
+
+  /* Convolution as GEMM: out[B*Ho*Wo, Cin*k*k], columns in (c, ky, kx)
+   * order like a PyTorch weight [Cout, Cin, k, k]; zero padding.  `in` is
+   * [B, Cin, H, W] (nhwc FALSE, the pixels) or [B, H, W, Cin] (nhwc TRUE,
+   * a previous GEMM's output).  Ho = (H + 2 pad − k) / stride + 1. */
+  void (*conv_im2col)  (RaliBackend *be, RaliBuf *out, RaliBuf *in, int B, int Cin, int H, int W,
+                        int k, int stride, int pad, gboolean nhwc);
 } RaliBackendOps;
 
 struct _RaliBackend {
@@ -57,6 +64,34 @@ struct _RaliBackend {
 RaliBackend *rali_backend_cpu_new (GError **error);
 /* NULL with an error when no usable Vulkan device exists */
 RaliBackend *rali_backend_vulkan_new (GError **error);
+
+/* Vulkan backend options (engine/vk-*.c).  A zeroed struct means the
+ * defaults, where the environment decides:
+ *   RALI_VULKAN_DEVICE=INDEX|NAME   device by index or name substring
+ *   RALI_VULKAN_FP16=1              store weights as fp16 (fp32 accumulation)
+ *   RALI_VULKAN_VALIDATE=1          Khronos validation layer; errors fail sync()
+ *   RALI_VULKAN_PROFILE=1           per-op GPU times to stderr at free
+ *   RALI_VULKAN_PIPELINE_CACHE=0    do not persist the pipeline cache
+ *   RALI_VULKAN_LOADER=PATH         loader library (default libvulkan.so.1)
+ * Errors: RALI_ERROR_UNSUPPORTED when no loader or no usable device exists
+ * (callers may fall back to the CPU), RALI_ERROR_BACKEND for failures. */
+typedef enum {
+  RALI_VULKAN_FP16_FROM_ENV,
+  RALI_VULKAN_FP16_OFF,
+  RALI_VULKAN_FP16_ON,      /* where the device has storageBuffer16BitAccess */
+} RaliVulkanFp16;
+
+typedef struct {
+  const char *device;       /* index or name substring; NULL: $RALI_VULKAN_DEVICE, else best type */
+  gboolean gpu_only;        /* refuse CPU-type devices (lavapipe) unless named by device/env */
+  RaliVulkanFp16 fp16;
+} RaliVulkanOptions;
+
+RaliBackend *rali_backend_vulkan_new_full (const RaliVulkanOptions *opt, GError **error);
+/* "llvmpipe (LLVM 15.0.6, 256 bits), CPU, Mesa 22.3.6, fp32 weights" */
+const char  *rali_backend_vulkan_describe (RaliBackend *be);
+/* validation-layer errors seen by this process (RALI_VULKAN_VALIDATE=1) */
+guint        rali_backend_vulkan_validation_errors (void);
 
 /* ---- the ViT on top of a backend (vit.c) ---- */
 

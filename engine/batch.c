@@ -69,7 +69,9 @@ rali_engine_run_files (RaliEngine *engine, char **paths, gsize n_paths, int batc
                        GError **error)
 {
   const RaliConfig *c = rali_model_config (rali_engine_model (engine));
-  gsize S = c->image_size, D = c->projection_dim, px = 3 * S * S;
+  /* px: the pixels of one file, all its views */
+  gsize S = c->image_size, D = c->projection_dim, V = rali_model_views (rali_engine_model (engine));
+  gsize px = V * 3 * S * S;
   int B = CLAMP (batch, 1, 256);
   gboolean ok = TRUE;
 
@@ -85,7 +87,8 @@ rali_engine_run_files (RaliEngine *engine, char **paths, gsize n_paths, int batc
       bufs[i].pixels = g_new (float, px * B);
     }
   g_autofree float *packed = g_new (float, px * B);
-  g_autofree float *features = g_new (float, D * B);
+  g_autofree float *features = g_new (float, D * V * B);
+  g_autofree float *mean = g_new (float, D);
 
   gsize next = 0;
   int cur = 0;
@@ -123,7 +126,7 @@ rali_engine_run_files (RaliEngine *engine, char **paths, gsize n_paths, int batc
             m++;
           }
       g_autoptr (GError) ferr = NULL;
-      gboolean forward_ok = m == 0 || rali_engine_forward (engine, packed, m, features, &ferr);
+      gboolean forward_ok = m == 0 || rali_engine_forward (engine, packed, (int) (m * V), features, &ferr);
       int j = 0;
       for (int i = 0; i < b->n; i++)
         {
@@ -133,7 +136,18 @@ rali_engine_run_files (RaliEngine *engine, char **paths, gsize n_paths, int batc
           else if (!forward_ok)
             func (s->path, NULL, ferr, user_data);
           else
-            func (s->path, features + (gsize) j * D, NULL, user_data);
+            {
+              /* a multi-crop file's feature is the mean over its views */
+              const float *f = features + (gsize) j * V * D;
+              for (gsize d = 0; d < D; d++)
+                {
+                  double acc = 0;
+                  for (gsize v = 0; v < V; v++)
+                    acc += f[v * D + d];
+                  mean[d] = (float) (acc / V);
+                }
+              func (s->path, mean, NULL, user_data);
+            }
           if (s->ok)
             j++;
         }

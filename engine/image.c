@@ -139,7 +139,8 @@ decode_jpeg (RaliImage *out, const guint8 *data, gsize size, const char *name,
     goto out;
   }
   if (w <= 0 || h <= 0) {
-    g_set_error (error, RALI_ERROR, RALI_ERROR_DECODE, "%s: invalid JPEG header: no image frame (%dx%d)", name, w, h);
+    g_set_error (error, RALI_ERROR, RALI_ERROR_DECODE,
+                 "%s: invalid JPEG header: no image frame (%dx%d)", name, w, h);
     goto out;
   }
   /* on the unscaled size: libjpeg's memory use follows the full image */

@@ -16,7 +16,10 @@ typedef struct {
 /* Typed pointers into the mmapped file (aligned F32) or into one block of
  * converted F32 (F16 tensors, misaligned F32). */
 typedef struct {
-  const float *patch_w;     /* patch_embedding.weight [C,3,P,P] */
+  const float *stem_w[RALI_MAX_STEM_LAYERS]; /* embeddings.stem.i.weight [c_i, c_{i-1}, 3, 3] */
+  const float *stem_b[RALI_MAX_STEM_LAYERS]; /* embeddings.stem.i.bias [c_i] */
+  const float *patch_b;     /* patch_embedding.bias [C], conv stem only */
+  const float *patch_w;     /* patch_embedding.weight [C,3,P,P], or [C,c_last,1,1] after a conv stem */
   const float *class_emb;   /* class_embedding [C] */
   const float *pos_emb;     /* position_embedding.weight [T,C] */
   const float *pre_ln_w, *pre_ln_b;   /* pre_layrnorm [C] */

@@ -112,6 +112,53 @@ get_opt_string (JsonObject *o, const char *key, const char *fallback)
   return g_strdup (fallback);
 }
 
+/* "stem": {"type": "conv", "channels": [c1, c2, ...]} (3x3, stride 2, ReLU) */
+static gboolean
+parse_stem (RaliConfig *c, JsonObject *o, const char *path, GError **error)
+{
+  JsonNode *n = json_object_get_member (o, "stem");
+  if (!n || JSON_NODE_HOLDS_NULL (n))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (n))
+    return fail (error, path, "rali.config: 'stem' must be an object");
+  JsonObject *st = json_node_get_object (n);
+  g_autofree char *type = get_opt_string (st, "type", NULL);
+  if (g_strcmp0 (type, "conv") != 0)
+    return fail (error, path, "rali.config: stem type must be \"conv\"");
+  JsonNode *ch = json_object_get_member (st, "channels");
+  if (!ch || !JSON_NODE_HOLDS_ARRAY (ch))
+    return fail (error, path, "rali.config: stem.channels must be an array");
+  JsonArray *a = json_node_get_array (ch);
+  guint n_layers = json_array_get_length (a);
+  if (n_layers < 1 || n_layers > RALI_MAX_STEM_LAYERS)
+    return fail (error, path, "rali.config: stem has %u layers (1 to %d)", n_layers, RALI_MAX_STEM_LAYERS);
+  for (guint i = 0; i < n_layers; i++)
+    {
+      JsonNode *e = json_array_get_element (a, i);
+      if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_INT64 ||
+          json_node_get_int (e) < 1 || json_node_get_int (e) > 4096)
+        return fail (error, path, "rali.config: stem.channels[%u] must be an integer in [1, 4096]", i);
+      c->stem_channels[i] = (int) json_node_get_int (e);
+    }
+  c->stem_layers = (int) n_layers;
+  if (c->patch_size != 1 << n_layers)
+    return fail (error, path, "rali.config: a %u-layer stride-2 stem needs patch_size %d, not %d",
+                 n_layers, 1 << n_layers, c->patch_size);
+  return TRUE;
+}
+
+/* "crops": N, "crop_short_side": R (multi-crop preprocessing) */
+static gboolean
+parse_crops (RaliConfig *c, JsonObject *o, const char *path, GError **error)
+{
+  if (!json_object_has_member (o, "crops"))
+    return TRUE;
+  if (!get_int (o, "crops", 1, 64, &c->crops, path, error) ||
+      !get_int (o, "crop_short_side", c->image_size, 16384, &c->crop_short_side, path, error))
+    return FALSE;
+  return TRUE;
+}
+
 static gboolean
 parse_config (RaliConfig *c, const char *json, const char *path, GError **error)
 {
@@ -143,6 +190,9 @@ parse_config (RaliConfig *c, const char *json, const char *path, GError **error)
   int grid = c->image_size / c->patch_size;
   if ((gint64) grid * grid + 1 > 16384)
     return fail (error, path, "rali.config: %d tokens is too many", grid * grid + 1);
+
+  if (!parse_stem (c, o, path, error) || !parse_crops (c, o, path, error))
+    return FALSE;
 
   g_autofree char *act = get_opt_string (o, "activation", NULL);
   if (g_strcmp0 (act, "quick_gelu") == 0)
@@ -227,7 +277,21 @@ expected_tensors (RaliModel *m)
   GArray *ex = g_array_new (FALSE, FALSE, sizeof (Expected));
   const char *vm = "vision_model";
 
-  expect (ex, &w->patch_w, 4, C, 3, P, P, "%s.embeddings.patch_embedding.weight", vm);
+  if (c->stem_layers == 0)
+    expect (ex, &w->patch_w, 4, C, 3, P, P, "%s.embeddings.patch_embedding.weight", vm);
+  else
+    {
+      gint64 cin = 3;
+      for (int i = 0; i < c->stem_layers; i++)
+        {
+          gint64 cout = c->stem_channels[i];
+          expect (ex, &w->stem_w[i], 4, cout, cin, 3, 3, "%s.embeddings.stem.%d.weight", vm, i);
+          expect (ex, &w->stem_b[i], 1, cout, 0, 0, 0, "%s.embeddings.stem.%d.bias", vm, i);
+          cin = cout;
+        }
+      expect (ex, &w->patch_w, 4, C, cin, 1, 1, "%s.embeddings.patch_embedding.weight", vm);
+      expect (ex, &w->patch_b, 1, C, 0, 0, 0, "%s.embeddings.patch_embedding.bias", vm);
+    }
   expect (ex, &w->class_emb, 1, C, 0, 0, 0, "%s.embeddings.class_embedding", vm);
   expect (ex, &w->pos_emb, 2, T, C, 0, 0, "%s.embeddings.position_embedding.weight", vm);
   expect (ex, &w->pre_ln_w, 1, C, 0, 0, 0, "%s.pre_layrnorm.weight", vm);

@@ -27,6 +27,15 @@
 #include <math.h>
 #include <string.h>
 
+/* Pillow is built without FMA contraction (x86-64 baseline); a fused
+ * multiply-add in the weight arithmetic would round differently and break
+ * bit-exactness when this file is built with -march=native or on aarch64. */
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize ("fp-contract=off")
+#endif
+
 #define PRECISION_BITS (32 - 8 - 2)
 #define RALI_MAX_CLIP_SIZE 8192
 

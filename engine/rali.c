@@ -111,11 +111,24 @@ rali_engine_preprocess_file (RaliEngine *e, const char *path, float *pixels, GEr
 {
   const RaliConfig *c = &e->model->config;
   RaliImage img = { 0 };
-  if (!rali_image_load (&img, path, c->image_size, 0, error))
+  if (!rali_image_load (&img, path, c->crops > 0 ? c->crop_short_side : c->image_size, 0, error))
     return FALSE;
-  gboolean ok = rali_preprocess_clip (pixels, &img, c->image_size, c->image_mean, c->image_std, error);
+  gboolean ok;
+  if (c->crops > 0)
+    ok = rali_preprocess_crops (pixels, &img, c->image_size, c->crop_short_side, c->crops,
+                                c->image_mean, c->image_std, error);
+  else
+    ok = rali_preprocess_clip (pixels, &img, c->image_size, c->image_mean, c->image_std, error);
+  if (!ok && error && *error && !g_str_has_prefix ((*error)->message, path))
+    g_prefix_error (error, "%s: ", path);
   rali_image_clear (&img);
   return ok;
+}
+
+int
+rali_model_views (const RaliModel *m)
+{
+  return m->config.crops > 0 ? m->config.crops : 1;
 }
 
 void

@@ -26,7 +26,10 @@ typedef enum {
 typedef enum {
   RALI_ACT_QUICK_GELU, /* x * sigmoid(1.702 x), OpenAI CLIP */
   RALI_ACT_GELU,       /* exact erf gelu */
+  RALI_ACT_RELU,       /* the convolutional stem */
 } RaliActivation;
+
+#define RALI_MAX_STEM_LAYERS 6
 
 /* Parsed `rali.config` of a model file.  All sizes validated by the loader. */
 typedef struct {
@@ -42,6 +45,17 @@ typedef struct {
   float layer_norm_eps;
   float image_mean[3];
   float image_std[3];
+  /* Convolutional stem (our default model): stem_layers 3x3 stride-2
+   * convolutions with ReLU (batch norm folded in), then a 1x1 convolution
+   * to the width; patch_size == 2^stem_layers.  0 = CLIP's patch conv. */
+  int stem_layers;
+  int stem_channels[RALI_MAX_STEM_LAYERS];
+  /* Preprocessing: crops == 0 is CLIP's (shortest side to image_size,
+   * centre crop).  crops > 0: shortest side to min(short, crop_short_side)
+   * (never below image_size), then `crops` image_size crops on a fixed
+   * grid whose features are averaged. */
+  int crops;
+  int crop_short_side;
   /* RALI head; n_prototypes == 0 means the file has no head */
   int pca_dim;        /* k */
   int n_prototypes;   /* K */
@@ -95,6 +109,13 @@ void rali_resize_bicubic_rgb8 (guint8 *dst, int dst_w, int dst_h,
 gboolean rali_preprocess_clip (float *out, const RaliImage *img, int size,
                                const float mean[3], const float std[3], GError **error);
 
+/* Multi-crop preprocessing (crops.c): shortest side to short_side (or up
+ * to size when smaller), then n ∈ {1, 4, 5, 9} crops on a fixed grid.
+ * out is [n, 3, size, size]. */
+gboolean rali_preprocess_crops (float *out, const RaliImage *img, int size, int short_side, int n,
+                                const float mean[3], const float std[3], GError **error);
+gboolean rali_crop_grid (int n, int W, int H, int S, int *x0, int *y0);
+
 /* ---- engine ---- */
 
 typedef enum {
@@ -117,7 +138,10 @@ RaliModel  *rali_engine_model (const RaliEngine *engine);
 gboolean rali_engine_forward (RaliEngine *engine, const float *pixels, int B,
                               float *features, GError **error);
 
-/* Decode + preprocess one file into pixels [3, S, S] as the model asks. */
+/* Images the model looks at per file: 1, or `crops` for multi-crop models. */
+int rali_model_views (const RaliModel *model);
+
+/* Decode + preprocess one file into pixels [views, 3, S, S] as the model asks. */
 gboolean rali_engine_preprocess_file (RaliEngine *engine, const char *path,
                                       float *pixels, GError **error);
 

@@ -1,6 +1,7 @@
 /* CLIP ViT vision tower, written against backend.h.  Reads like the math:
  *
  *   x = [cls; patches(pixels)·Wpᵀ] + pos          [B,T,C]
+ *       (or, with a conv stem: pixels → L × relu(conv3x3/2) → conv1x1 → tokens)
  *   x = preLN(x)
  *   for each block:  x += Wo·MHA(LN1(x));  x += fc2(act(fc1(LN2(x))))
  *   f = postLN(x[:,0]) · Wprojᵀ                   [B,D]
@@ -17,12 +18,14 @@ typedef struct {
 /* activations for one batch size, kept while the size repeats */
 typedef struct {
   int B;
+  RaliBuf *stem[RALI_MAX_STEM_LAYERS]; /* conv stem outputs, NHWC */
   RaliBuf *pixels, *cols, *patches, *x, *h, *q, *k, *v, *attn, *mlp, *cls, *pooled, *features;
 } Scratch;
 
 struct _RaliVit {
   RaliBackend *be;
   const RaliConfig *c;
+  RaliBuf *stem_w[RALI_MAX_STEM_LAYERS], *stem_b[RALI_MAX_STEM_LAYERS], *patch_b;
   RaliBuf *patch_w, *class_emb, *pos_emb, *pre_ln_w, *pre_ln_b, *post_ln_w, *post_ln_b, *proj_w;
   LayerBufs *layers;
   Scratch s;
@@ -48,7 +51,21 @@ rali_vit_new (const RaliModel *model, RaliBackend *be, GError **error)
   vit->layers = g_new0 (LayerBufs, c->layers);
 
 #define UP(dst, src, n) if (!upload_weight (vit, &(dst), (src), (n), error)) goto err
-  UP (vit->patch_w, w->patch_w, C * 3 * P * P);
+  gsize cin = 3;
+  for (int i = 0; i < c->stem_layers; i++)
+    {
+      gsize cout = c->stem_channels[i];
+      UP (vit->stem_w[i], w->stem_w[i], cout * cin * 9);
+      UP (vit->stem_b[i], w->stem_b[i], cout);
+      cin = cout;
+    }
+  if (c->stem_layers > 0)
+    {
+      UP (vit->patch_w, w->patch_w, C * cin);
+      UP (vit->patch_b, w->patch_b, C);
+    }
+  else
+    UP (vit->patch_w, w->patch_w, C * 3 * P * P);
   UP (vit->class_emb, w->class_emb, C);
   UP (vit->pos_emb, w->pos_emb, T * C);
   UP (vit->pre_ln_w, w->pre_ln_w, C);
@@ -92,6 +109,8 @@ scratch_clear (RaliVit *vit)
                       &s->attn, &s->mlp, &s->cls, &s->pooled, &s->features };
   for (gsize i = 0; i < G_N_ELEMENTS (all); i++)
     release (vit, all[i]);
+  for (int i = 0; i < RALI_MAX_STEM_LAYERS; i++)
+    release (vit, &s->stem[i]);
   s->B = 0;
 }
 
@@ -108,7 +127,18 @@ scratch_ensure (RaliVit *vit, int B, GError **error)
   const RaliBackendOps *o = vit->be->ops;
 #define AL(dst, n) if (!((dst) = o->alloc (vit->be, (n), error))) goto err
   AL (s->pixels, B * 3 * S * S);
-  AL (s->cols, B * G * G * 3 * P * P);
+  /* im2col columns: the largest of the patch conv and every stem layer */
+  gsize cols = B * G * G * 3 * P * P, side = S, cin = 3;
+  for (int i = 0; i < c->stem_layers; i++)
+    {
+      side = (side - 1) / 2 + 1;
+      cols = MAX (cols, B * side * side * cin * 9);
+      cin = c->stem_channels[i];
+      AL (s->stem[i], B * side * side * cin);
+    }
+  if (c->stem_layers > 0)
+    cols = MAX (cols, B * G * G * cin);
+  AL (s->cols, cols);
   AL (s->patches, B * G * G * C);
   AL (s->x, B * T * C);
   AL (s->h, B * T * C);
@@ -164,9 +194,31 @@ rali_vit_forward (RaliVit *vit, const float *pixels, int B, float *features,
       !o->upload (be, s->pixels, pixels, (gsize) B * 3 * S * S, error))
     return FALSE;
 
-  /* patch conv as a GEMM: [B*G*G, 3PP] · [C, 3PP]ᵀ */
-  o->im2col (be, s->cols, s->pixels, B, S, P);
-  o->matmul (be, s->patches, s->cols, vit->patch_w, NULL, B * G * G, C, 3 * P * P);
+  if (c->stem_layers == 0)
+    {
+      /* patch conv as a GEMM: [B*G*G, 3PP] · [C, 3PP]ᵀ */
+      o->im2col (be, s->cols, s->pixels, B, S, P);
+      o->matmul (be, s->patches, s->cols, vit->patch_w, NULL, B * G * G, C, 3 * P * P);
+    }
+  else
+    {
+      /* conv stem: each 3x3/2 conv is im2col + GEMM into NHWC, then ReLU */
+      RaliBuf *in = s->pixels;
+      int side = S, cin = 3;
+      for (int i = 0; i < c->stem_layers; i++)
+        {
+          int out_side = (side - 1) / 2 + 1, cout = c->stem_channels[i];
+          o->conv_im2col (be, s->cols, in, B, cin, side, side, 3, 2, 1, i > 0);
+          o->matmul (be, s->stem[i], s->cols, vit->stem_w[i], vit->stem_b[i],
+                     B * out_side * out_side, cout, cin * 9);
+          o->activation (be, s->stem[i], (gsize) B * out_side * out_side * cout, RALI_ACT_RELU);
+          in = s->stem[i];
+          side = out_side;
+          cin = cout;
+        }
+      /* 1x1 conv to the width: a plain GEMM on the NHWC rows */
+      o->matmul (be, s->patches, in, vit->patch_w, vit->patch_b, B * G * G, C, cin);
+    }
   o->embed_tokens (be, s->x, s->patches, vit->class_emb, vit->pos_emb, B, T, C);
   o->layernorm (be, s->x, s->x, vit->pre_ln_w, vit->pre_ln_b, B * T, C, eps);
   if (!trace_buf (vit, trace, trace_data, "embeddings", s->x, (gsize) B * T * C, error))
@@ -216,7 +268,12 @@ rali_vit_free (RaliVit *vit)
   if (!vit)
     return;
   scratch_clear (vit);
-  RaliBuf **top[] = { &vit->patch_w, &vit->class_emb, &vit->pos_emb, &vit->pre_ln_w, &vit->pre_ln_b,
+  for (int i = 0; i < RALI_MAX_STEM_LAYERS; i++)
+    {
+      release (vit, &vit->stem_w[i]);
+      release (vit, &vit->stem_b[i]);
+    }
+  RaliBuf **top[] = { &vit->patch_b, &vit->patch_w, &vit->class_emb, &vit->pos_emb, &vit->pre_ln_w, &vit->pre_ln_b,
                       &vit->post_ln_w, &vit->post_ln_b, &vit->proj_w };
   for (gsize i = 0; i < G_N_ELEMENTS (top); i++)
     release (vit, top[i]);

@@ -47,7 +47,7 @@ def test_numerics(variant):
     check(rc == 0, f"{variant}: embed exit 0 ({err.strip()[:200]})")
     rows = jsonl(out)
     check([r["path"] for r in rows] == images, f"{variant}: one embedding per image, in order")
-    f = ref["features"]
+    f = ref["file_features"]
     e_ref = f / np.linalg.norm(f, axis=1, keepdims=True)
     got = np.array([r["embedding"] for r in rows], dtype=np.float64)
     d = np.abs(got - e_ref)
@@ -190,6 +190,7 @@ def test_info():
 def main():
     images = test_numerics("tiny-quickgelu")
     test_numerics("tiny-gelu-f16")
+    test_numerics("tiny-convstem")
     test_csv_and_shards(images)
     test_hostile_images(images)
     test_bad_models(images)

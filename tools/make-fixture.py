@@ -27,6 +27,10 @@ VARIANTS = {
     # gelu, F16 weights, odd token grid (5x5 patches), non-power-of-two sizes
     "tiny-gelu-f16": dict(image_size=40, patch_size=8, width=72, layers=3, heads=6, mlp_size=200,
                           projection_dim=40, activation="gelu", dtype="F16"),
+    # our default model's shape: a conv stem (two 3x3/2 convs + 1x1) instead of the patch conv
+    "tiny-convstem": dict(image_size=32, patch_size=4, width=48, layers=2, heads=4, mlp_size=96,
+                          projection_dim=32, activation="gelu", dtype="F32", stem=[8, 12],
+                          crops=5, crop_short_side=48),
 }
 
 
@@ -39,6 +43,10 @@ def make_model(name, spec, seed):
                layer_norm_eps=1e-5, image_mean=CLIP_MEAN, image_std=CLIP_STD,
                pca_dim=16, prototypes=12, temperature=0.05, score_min=0.0, score_max=1.0,
                descriptor_provenance="rule-based")
+    if spec.get("stem"):
+        cfg["stem"] = {"type": "conv", "channels": spec["stem"]}
+    if spec.get("crops"):
+        cfg["crops"], cfg["crop_short_side"] = spec["crops"], spec["crop_short_side"]
     cfg["descriptors"] = [f"fixture descriptor {i}: " + ["sharp", "blurry", "noisy", "dark", "bright",
                           "flat", "vivid", "soft", "blocky", "clean", "hazy", "crisp"][i % 12]
                           for i in range(cfg["prototypes"])]
@@ -62,6 +70,10 @@ def make_model(name, spec, seed):
         t[n] = v.numpy().astype(np.float32)
     # make the class token and positions matter
     t["vision_model.embeddings.class_embedding"] *= 10
+    if spec.get("stem"):
+        for n in t:
+            if ".stem." in n and n.endswith(".weight"):
+                t[n] *= 2 ** 0.5  # He init: keep ReLU activations from fading
     return cfg, t
 
 
@@ -79,15 +91,18 @@ def main():
         ralifmt.save_rali(path, t, cfg, dtype)
         # the reference runs on exactly the weights the engine will see
         w = {k: torch.from_numpy(v) for k, v in ralifmt.load_rali(path)[0].items()}
-        S = cfg["image_size"]
-        pix = np.stack([ralifmt.clip_preprocess(ralifmt.open_image_as_engine(p, S), S, CLIP_MEAN, CLIP_STD)
-                        for p in args.images])
+        views = [ralifmt.preprocess_for_model(p, cfg) for p in args.images]
+        V = views[0].shape[0]
+        pix = np.concatenate(views)  # [files*V, 3, S, S]
         ref = {"pixels": pix}
 
         def trace(stage, x):
             ref[stage] = x.numpy().copy()
 
         f = ralifmt.clip_vision_forward(w, cfg, torch.from_numpy(pix), trace)
+        # a file's feature is the mean over its views (crops)
+        f = f.view(len(args.images), V, -1).mean(dim=1)
+        ref["file_features"] = f.numpy()
         score, sims = ralifmt.rali_head(w, cfg, f)
         ref["scores"] = score.numpy()
         ref["similarities"] = sims.numpy()
@@ -95,7 +110,7 @@ def main():
         ralifmt.save_safetensors(os.path.join(args.out, name + ".ref.safetensors"),
                                  {k: np.asarray(v, np.float32) for k, v in ref.items()},
                                  {"images": json.dumps(rel)})
-        print(f"{name}: {sum(v.size for v in t.values())} params, S={S}, images={len(rel)}, "
+        print(f"{name}: {sum(v.size for v in t.values())} params, S={cfg['image_size']}, views={V}, images={len(rel)}, "
               f"scores={np.round(ref['scores'], 4).tolist()}")
 
 

@@ -79,6 +79,20 @@ def raw_png(w, h, bit_depth, colour_type, rows):
             + png_chunk(b"IEND", b""))
 
 
+def adam7_png(rgb):
+    """An interlaced 8-bit RGB PNG (PIL cannot write Adam7)."""
+    h, w, _ = rgb.shape
+    raw = b""
+    for x0, y0, dx, dy in [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4),
+                           (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]:
+        sub = rgb[y0::dy, x0::dx]
+        if sub.size:
+            raw += b"".join(b"\0" + r.tobytes() for r in sub)
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 1)
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(raw))
+            + png_chunk(b"IEND", b""))
+
+
 def clip_preprocess(im, size):
     """HF CLIPImageProcessor on a PIL RGB image (transformers' semantics)."""
     w, h = im.size
@@ -213,6 +227,14 @@ def main():
     w.save_bytes("grey4.png", raw_png(33, 21, 4, 0, rows))
     w.reference("grey4.png", [48])
 
+    w.save_bytes("interlaced.png", adam7_png(synth(37, 23, 15)))
+    w.reference("interlaced.png", [])
+
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(synth(40, 24, 16)).save(w.path("orient-6.png"), exif=exif.tobytes())
+    w.reference("orient-6.png", [], note="EXIF in a PNG eXIf chunk")
+
     # ---- JPEG ----
     Image.fromarray(synth(160, 120, 8)).save(w.path("rgb.jpg"), quality=88)
     w.reference("rgb.jpg", [48, 224])
@@ -302,7 +324,7 @@ def main():
     rng = np.random.RandomState(99)
     for (iw, ih), (ow, oh) in [((123, 77), (50, 31)), ((20, 13), (48, 31)),
                                ((64, 40), (29, 40)), ((64, 40), (64, 17)),
-                               ((150, 100), (7, 5)), ((5, 3), (17, 11)),
+                               ((120, 90), (7, 5)), ((5, 3), (17, 11)),
                                ((1, 1), (3, 2))]:
         src = rng.randint(0, 256, (ih, iw, 3)).astype(np.uint8)
         dst = np.asarray(Image.fromarray(src).resize((ow, oh), Image.BICUBIC))

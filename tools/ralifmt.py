@@ -66,14 +66,25 @@ def vision_tensor_names(cfg):
     G = cfg["image_size"] // P
     T = G * G + 1
     vm = "vision_model"
-    names = {
-        f"{vm}.embeddings.patch_embedding.weight": (C, 3, P, P),
+    names = {}
+    stem = (cfg.get("stem") or {}).get("channels") or []
+    cin = 3
+    for i, cout in enumerate(stem):
+        names[f"{vm}.embeddings.stem.{i}.weight"] = (cout, cin, 3, 3)
+        names[f"{vm}.embeddings.stem.{i}.bias"] = (cout,)
+        cin = cout
+    if stem:
+        names[f"{vm}.embeddings.patch_embedding.weight"] = (C, cin, 1, 1)
+        names[f"{vm}.embeddings.patch_embedding.bias"] = (C,)
+    else:
+        names[f"{vm}.embeddings.patch_embedding.weight"] = (C, 3, P, P)
+    names.update({
         f"{vm}.embeddings.class_embedding": (C,),
         f"{vm}.embeddings.position_embedding.weight": (T, C),
         f"{vm}.pre_layrnorm.weight": (C,), f"{vm}.pre_layrnorm.bias": (C,),
         f"{vm}.post_layernorm.weight": (C,), f"{vm}.post_layernorm.bias": (C,),
         "visual_projection.weight": (D, C),
-    }
+    })
     for l in range(cfg["layers"]):
         p = f"{vm}.encoder.layers.{l}"
         for ln in ("layer_norm1", "layer_norm2"):
@@ -104,7 +115,15 @@ def clip_vision_forward(w, cfg, pixels, trace=None):
     eps = cfg["layer_norm_eps"]
     act = cfg["activation"]
     B = pixels.shape[0]
-    x = F.conv2d(pixels, w[f"{vm}.embeddings.patch_embedding.weight"], stride=P)  # [B,C,G,G]
+    stem = (cfg.get("stem") or {}).get("channels") or []
+    if stem:
+        x = pixels
+        for i in range(len(stem)):
+            x = F.relu(F.conv2d(x, w[f"{vm}.embeddings.stem.{i}.weight"], w[f"{vm}.embeddings.stem.{i}.bias"],
+                                stride=2, padding=1))
+        x = F.conv2d(x, w[f"{vm}.embeddings.patch_embedding.weight"], w[f"{vm}.embeddings.patch_embedding.bias"])
+    else:
+        x = F.conv2d(pixels, w[f"{vm}.embeddings.patch_embedding.weight"], stride=P)  # [B,C,G,G]
     x = x.flatten(2).transpose(1, 2)  # [B,G*G,C]
     cls = w[f"{vm}.embeddings.class_embedding"].expand(B, 1, C)
     x = torch.cat([cls, x], dim=1) + w[f"{vm}.embeddings.position_embedding.weight"]
@@ -165,6 +184,48 @@ def clip_preprocess(img, size, mean, std):
     a = np.asarray(img, dtype=np.float32) / 255.0
     a = (a - np.array(mean, np.float32)) / np.array(std, np.float32)
     return a.transpose(2, 0, 1).copy()
+
+
+def crop_grid(n, W, H, S):
+    """Top-left corners, exactly as engine/crops.c rali_crop_grid."""
+    g = {1: 1, 4: 2, 5: 2, 9: 3}[n]
+    out = []
+    if g == 1 or n == 5:
+        out.append(((W - S) // 2, (H - S) // 2))
+    if g > 1:
+        for j in range(g):
+            for i in range(g):
+                out.append((i * (W - S) // (g - 1), j * (H - S) // (g - 1)))
+    return out
+
+
+def multi_crop_preprocess(img, size, short_side, n, mean, std):
+    """Our default model's preprocessing (engine/crops.c): shortest side to
+    short_side when larger (to size when smaller), n crops on a fixed grid.
+    Returns numpy [n,3,size,size]."""
+    from PIL import Image
+    w, h = img.size
+    s, l = min(w, h), max(w, h)
+    target = short_side if s > short_side else size if s < size else s
+    ns, nl = target, target * l // s
+    nw, nh = (ns, nl) if w <= h else (nl, ns)
+    if (nw, nh) != (w, h):
+        img = img.resize((nw, nh), Image.BICUBIC)
+    a = np.asarray(img, dtype=np.float32) / 255.0
+    a = (a - np.array(mean, np.float32)) / np.array(std, np.float32)
+    a = a.transpose(2, 0, 1)
+    return np.stack([a[:, y:y + size, x:x + size] for x, y in crop_grid(n, nw, nh, size)]).copy()
+
+
+def preprocess_for_model(path, cfg):
+    """The engine's whole preprocessing of one file for a model config:
+    [views,3,S,S]."""
+    S = cfg["image_size"]
+    if cfg.get("crops"):
+        img = open_image_as_engine(path, cfg["crop_short_side"])
+        return multi_crop_preprocess(img, S, cfg["crop_short_side"], cfg["crops"], cfg["image_mean"], cfg["image_std"])
+    img = open_image_as_engine(path, S)
+    return clip_preprocess(img, S, cfg["image_mean"], cfg["image_std"])[None]
 
 
 def open_image_as_engine(path, size):
