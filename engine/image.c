@@ -56,26 +56,23 @@ check_pixel_limit (const char *name, guint64 w, guint64 h, guint64 max_pixels, G
 
 /* ---- JPEG ---- */
 
-/* The engine's rule for DCT scaling: among TurboJPEG's reductions (num <
- * denom) take the smallest factor whose scaled shortest side is still >=
- * min_short_side.  Note PIL's draft() only knows 1/2, 1/4 and 1/8, so a
- * pick like 3/8 cannot be reproduced in Python. */
+/* The engine's rule for DCT scaling: the largest power-of-two reduction
+ * 1/s (s = 8, 4, 2) with both sides still >= s * min_short_side, i.e.
+ * exactly what PIL's JpegImageFile.draft(mode, (m, m)) picks.  TurboJPEG
+ * also offers 3/8, 5/8, ... but those cannot be reproduced in Python, and
+ * a score must be reproducible by the PyTorch reference
+ * (tools/ralifmt.py: open_image_as_engine). */
 static tjscalingfactor
 pick_jpeg_scale (int w, int h, int min_short_side)
 {
-  tjscalingfactor best = { 1, 1 };
-  int n = 0;
-  tjscalingfactor *sf = min_short_side > 0 ? tjGetScalingFactors (&n) : NULL;
-
-  for (int i = 0; sf != NULL && i < n; i++) {
-    if (sf[i].num >= sf[i].denom)
-      continue;
-    if (MIN (TJSCALED (w, sf[i]), TJSCALED (h, sf[i])) < min_short_side)
-      continue;
-    if ((gint64) sf[i].num * best.denom < (gint64) best.num * sf[i].denom)
-      best = sf[i];
-  }
-  return best;
+  tjscalingfactor none = { 1, 1 };
+  if (min_short_side <= 0)
+    return none;
+  int ratio = MIN (w / min_short_side, h / min_short_side);
+  for (int s = 8; s >= 2; s /= 2)
+    if (ratio >= s)
+      return (tjscalingfactor) { 1, s };
+  return none;
 }
 
 /* TurboJPEG keeps only the first libjpeg warning's text, so "Premature end

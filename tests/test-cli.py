@@ -19,7 +19,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(sys.argv[2], "tools"))
 import ralifmt  # noqa: E402
 
-RALI, ROOT = sys.argv[1], sys.argv[2]
+RALI, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 FIX = os.path.join(ROOT, "tests", "fixtures")
 failures = []
 

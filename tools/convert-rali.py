@@ -364,6 +364,12 @@ def restricted_torch_pickle_module():
 
 def torch_load(path, label):
     import torch
+    import zipfile
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as z:
+            if any(n.endswith("constants.pkl") for n in z.namelist()):
+                # torch.load would hand it to torch.jit.load even with weights_only
+                die(f"{label} is a TorchScript archive, not a checkpoint dict; refusing it")
     try:
         return torch.load(path, map_location="cpu", weights_only=True), []
     except pickle.UnpicklingError as e:

@@ -112,13 +112,15 @@ def clip_preprocess(im, size):
 
 
 def tj_choice(w, h, min_short):
-    """The engine's rule: the largest reduction whose scaled short side >= min_short."""
-    best = Fraction(1)
-    for f in TJ_REDUCTIONS:
-        sw, sh = -(-w * f.numerator // f.denominator), -(-h * f.numerator // f.denominator)
-        if min(sw, sh) >= min_short and f < best:
-            best = f
-    return best
+    """The engine's rule (engine/image.c pick_jpeg_scale), which is PIL's
+    draft(): the largest 1/s, s in 8, 4, 2, with both sides >= s * min_short."""
+    if min_short <= 0:
+        return Fraction(1)
+    ratio = min(w // min_short, h // min_short)
+    for s in (8, 4, 2):
+        if ratio >= s:
+            return Fraction(1, s)
+    return Fraction(1)
 
 
 class Writer:
@@ -267,8 +269,8 @@ def main():
     w.reference("large.jpg", [48], hash_rgb=True)
     w.reference("large.jpg", [96], min_short_side=350, draft=(500, 350), hash_rgb=True)
     w.reference("large.jpg", [48], min_short_side=175, draft=(250, 175), hash_rgb=True)
-    w.scale_only("large.jpg", 224)
-    w.scale_only("large.jpg", 88)
+    w.reference("large.jpg", [48], min_short_side=224, draft=(224, 224), hash_rgb=True)
+    w.reference("large.jpg", [24], min_short_side=88, draft=(88, 88), hash_rgb=True)
 
     # ---- hostile ----
     def hostile(name, data, code):
