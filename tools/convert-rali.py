@@ -20,17 +20,19 @@ naming the problem, when a piece is missing or shapes disagree.
 
 No code from a model file is ever run: safetensors are parsed by hand;
 .bin/.pt files are read with torch.load(weights_only=True), or, when that
-refuses non-tensor objects, with a restricted unpickler that maps every class
-outside torch's tensor-rebuild allowlist and numpy's array reconstruction to an
-inert placeholder; pca.pkl is read by our own reimplementation of joblib's
-format (NumpyArrayWrapper + raw array bytes, optionally zlib/gzip/bz2/xz
-compressed) on top of a restricted unpickler that lets through only numpy's
-reconstruction helpers.
+refuses non-tensor objects (torch 1.13's even refuses a plain float), by our
+own reader of torch's zip format whose unpickler resolves only tensor
+rebuilding, OrderedDict and numpy's array reconstruction and maps every other
+class to an inert placeholder (never torch.load(pickle_module=...): Debian's
+torch 1.13.0 silently ignores that argument); pca.pkl is read by our own
+reimplementation of joblib's format (NumpyArrayWrapper + raw array bytes,
+optionally zlib/gzip/bz2/xz compressed) on a restricted unpickler that lets
+through only numpy's reconstruction helpers.  A file that names os.system and
+the like is refused outright.
 
 Run with Debian's /usr/bin/python3 (torch 1.13, numpy)."""
 import argparse
 import bz2
-import fnmatch
 import hashlib
 import io
 import json
@@ -40,7 +42,6 @@ import os
 import pickle
 import struct
 import sys
-import types
 import zlib
 
 import numpy as np
@@ -203,6 +204,17 @@ for _mod in ("numpy.core.numeric", "numpy._core.numeric"):
 NUMPY_HELPERS[("numpy", "ndarray")] = np.ndarray
 NUMPY_HELPERS[("numpy", "dtype")] = np.dtype
 
+
+def _latin1_encode(s, encoding="utf-8", *rest):
+    """Protocol-2 pickles (torch.save's default) store bytes as
+    _codecs.encode(str, 'latin1'); only that codec is honoured."""
+    if not isinstance(s, str) or encoding not in ("latin1", "latin-1"):
+        raise pickle.UnpicklingError(f"_codecs.encode with {encoding!r} refused")
+    return s.encode("latin1")
+
+
+NUMPY_HELPERS[("_codecs", "encode")] = _latin1_encode
+
 # Names that no model file has a legitimate reason to mention.  They are inert
 # either way (see Opaque); naming one makes us refuse the file outright.
 SUSPICIOUS_MODULES = {"os", "posix", "nt", "subprocess", "sys", "shutil", "socket", "importlib", "runpy",
@@ -325,41 +337,122 @@ def load_joblib_pickle(path, label):
     except ConversionError:
         raise
     except Exception as e:  # malformed or hostile stream: nothing was executed
+        check_neutralised(label, sorted(u.neutralised), quiet=True)
         die(f"{label}: cannot be read as a joblib/pickle file ({type(e).__name__}: {e})")
     return obj, dict(compression=kind, neutralised=sorted(u.neutralised), arrays=u.arrays)
 
 
-def restricted_torch_pickle_module():
-    """A pickle-module stand-in for torch.load(pickle_module=...): torch's
-    own weights_only allowlist (tensor/storage rebuild functions, dtypes,
-    OrderedDict) and numpy's reconstruction helpers resolve to the real
-    thing, everything else to an inert placeholder."""
+# torch's zip checkpoint format (torch >= 1.6): ARCHIVE/data.pkl is a pickle
+# whose persistent ids ('storage', torch.<T>Storage, key, location, numel)
+# name raw storages ARCHIVE/data/<key>; tensors are rebuilt by
+# torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...).
+STORAGE_DTYPES = {"FloatStorage": np.float32, "DoubleStorage": np.float64, "HalfStorage": np.float16,
+                  "BFloat16Storage": "bf16", "LongStorage": np.int64, "IntStorage": np.int32,
+                  "ShortStorage": np.int16, "CharStorage": np.int8, "ByteStorage": np.uint8,
+                  "BoolStorage": np.bool_, "UntypedStorage": np.uint8}
+
+
+class _StorageType:
+    def __init__(self, name):
+        self.name = name
+
+
+class _Storage:
+    def __init__(self, array, bf16):
+        self.array, self.bf16 = array, bf16
+
+
+def _rebuild_tensor(storage, offset, size, stride, *rest):
+    """torch._utils._rebuild_tensor(_v2), on numpy, with bounds checks."""
     import torch
-    import torch._weights_only_unpickler as wou
-    allowed = dict(wou._get_allowed_globals())
-    mod = types.ModuleType("rali_restricted_pickle")
-    mod.neutralised = set()
+    if not isinstance(storage, _Storage):
+        raise pickle.UnpicklingError("tensor rebuilt from something that is not a storage")
+    offset, size, stride = int(offset), tuple(int(x) for x in size), tuple(int(x) for x in stride)
+    a = storage.array
+    if len(size) != len(stride) or offset < 0 or any(x < 0 for x in size + stride):
+        raise pickle.UnpicklingError("bad tensor geometry")
+    if 0 in size:
+        out = np.zeros(size, a.dtype)
+    else:
+        last = offset + sum((n - 1) * st for n, st in zip(size, stride))
+        if last >= a.size:
+            raise pickle.UnpicklingError(f"tensor reaches element {last} of a {a.size}-element storage")
+        out = np.lib.stride_tricks.as_strided(a[offset:], shape=size,
+                                              strides=[st * a.itemsize for st in stride]).copy()
+    if storage.bf16:
+        out = (out.astype(np.uint32) << 16).view(np.float32)
+    return torch.from_numpy(np.array(out, order="C"))  # (ascontiguousarray makes 0-d tensors 1-d)
+
+
+def _rebuild_parameter(data, *rest):
+    return data
+
+
+def read_torch_zip(path, label):
+    """Reads a torch.save zip checkpoint without torch.load and without
+    running anything from it: only tensor rebuilding, OrderedDict, torch
+    dtypes and numpy's array reconstruction resolve; every other global is
+    an inert placeholder.  Returns (object, neutralised names)."""
+    import collections
+    import torch
+    import zipfile
+    if not zipfile.is_zipfile(path):
+        die(f"{label}: torch.load(weights_only=True) refused it and it is in torch's legacy (pre-1.6) "
+            "format, which the restricted reader does not handle; re-save it with a current torch")
+    z = zipfile.ZipFile(path)
+    names = set(z.namelist())
+    pkl = [n for n in names if n == "data.pkl" or n.endswith("/data.pkl")]
+    if len(pkl) != 1:
+        die(f"{label}: not a torch checkpoint (no single data.pkl in the archive)")
+    prefix = pkl[0][:-len("data.pkl")]
+    little = True
+    if prefix + "byteorder" in names:
+        little = z.read(prefix + "byteorder").decode().strip() != "big"
+    storages, neutralised = {}, set()
+    real = {("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
+            ("torch._utils", "_rebuild_tensor"): _rebuild_tensor,
+            ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
+            ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
+            ("collections", "OrderedDict"): collections.OrderedDict}
 
     class Unpickler(pickle.Unpickler):
         def find_class(self, module, name):
-            real = NUMPY_HELPERS.get((module, name))
-            if real is not None:
-                return real
-            q = f"{module}.{name}"
-            if q in allowed:
-                return allowed[q]
-            if module == "torch" and name in ("bfloat16", "half", "bool", "uint8"):
+            f = NUMPY_HELPERS.get((module, name)) or real.get((module, name))
+            if f is not None:
+                return f
+            if module == "torch" and name in STORAGE_DTYPES:
+                return _StorageType(name)
+            if module == "torch" and isinstance(getattr(torch, name, None), torch.dtype):
                 return getattr(torch, name)
-            mod.neutralised.add(q)
+            neutralised.add(f"{module}.{name}")
             return opaque_class(module, name)
 
-    def load(f, **kw):
-        return Unpickler(f, **kw).load()
+        def persistent_load(self, pid):
+            if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage"
+                    and isinstance(pid[1], _StorageType)):
+                raise pickle.UnpicklingError(f"unexpected persistent id {pid!r:.80}")
+            st, key = pid[1], str(pid[2])
+            if key not in storages:
+                rec = f"{prefix}data/{key}"
+                if rec not in names:
+                    raise pickle.UnpicklingError(f"storage {key} is missing from the archive")
+                dt = STORAGE_DTYPES[st.name]
+                bf16 = dt == "bf16"
+                np_dt = np.dtype(np.uint16 if bf16 else dt).newbyteorder("<" if little else ">")
+                buf = z.read(rec)
+                a = np.frombuffer(buf, dtype=np_dt, count=len(buf) // np_dt.itemsize)
+                storages[key] = _Storage(a.astype(np_dt.newbyteorder("=")), bf16)
+            return storages[key]
 
-    mod.Unpickler = Unpickler
-    mod.load = load
-    mod.UnpicklingError = pickle.UnpicklingError
-    return mod
+    try:
+        with z.open(pkl[0]) as f:
+            obj = Unpickler(io.BytesIO(f.read()), encoding="utf-8").load()
+    except ConversionError:
+        raise
+    except Exception as e:
+        check_neutralised(label, sorted(neutralised), quiet=True)
+        die(f"{label}: cannot be read by the restricted reader ({type(e).__name__}: {e})")
+    return obj, sorted(neutralised)
 
 
 def torch_load(path, label):
@@ -373,30 +466,28 @@ def torch_load(path, label):
     try:
         return torch.load(path, map_location="cpu", weights_only=True), []
     except pickle.UnpicklingError as e:
-        first = str(e).strip().splitlines()[-1][:200]
+        first = str(e).strip().split("WeightsUnpickler error:")[-1].strip()[:200]
+        if "operand 71" in first:
+            first += " = BINFLOAT: torch 1.13's weights_only cannot read a plain Python float"
         say(f"  {label}: torch.load(weights_only=True) refused a non-tensor object ({first});")
-        say("  retrying with a restricted unpickler (torch's tensor allowlist + numpy arrays;"
-            " every other class becomes an inert placeholder)")
+        say("  reading it with our own restricted reader of torch's zip format instead (tensors, OrderedDict,"
+            " numpy arrays; every other class becomes an inert placeholder; torch.load is not used)")
     except Exception as e:
         die(f"{label}: cannot be read by torch.load ({type(e).__name__}: {e})")
-    mod = restricted_torch_pickle_module()
-    try:
-        obj = torch.load(path, map_location="cpu", pickle_module=mod)
-    except ConversionError:
-        raise
-    except Exception as e:
-        die(f"{label}: cannot be read even with the restricted unpickler ({type(e).__name__}: {e})")
-    return obj, sorted(mod.neutralised)
+    # NOT torch.load(pickle_module=...): Debian's torch 1.13.0 ignores pickle_module unless
+    # weights_only is set, and would run the file's pickle unrestricted.
+    return read_torch_zip(path, label)
 
 
-def check_neutralised(label, names):
+def check_neutralised(label, names, quiet=False):
     if not names:
         return
     bad = suspicious(names)
     if bad:
         die(f"{label} names {', '.join(bad)}: a model file has no reason to reference these, so it is "
             "probably malicious; refusing it (nothing from the file was executed)")
-    say(f"  {label}: classes named in the file, kept as inert placeholders (never called): {', '.join(names)}")
+    if not quiet:
+        say(f"  {label}: classes named in the file, kept as inert placeholders (never called): {', '.join(names)}")
 
 
 # --------------------------------------------------------------------------
@@ -561,7 +652,12 @@ def read_preprocessor(hf, image_size):
     if not os.path.isfile(p):
         return None
     with open(p) as f:
-        pc = json.load(f)
+        try:
+            pc = json.load(f)
+        except ValueError as e:
+            die(f"best/preprocessor_config.json is not JSON ({e})")
+    if not isinstance(pc, dict):
+        die("best/preprocessor_config.json is not a JSON object")
     say(f"best/preprocessor_config.json: {', '.join(f'{k}={v!r}' for k, v in pc.items())}")
 
     def edge(v, key):
@@ -587,13 +683,13 @@ def read_preprocessor(hf, image_size):
         c = edge(pc["crop_size"], "crop_size")
         if c != image_size:
             die(f"preprocessor_config.json: crop_size {c} disagrees with config.json image_size {image_size}")
-    for key, want in (("do_center_crop", True), ("do_resize", True), ("do_normalize", True)):
-        if pc.get(key, want) is not want:
-            die(f"preprocessor_config.json: {key} = {pc[key]!r}; the engine always resizes, centre-crops "
-                "and normalises as CLIP does")
+    for key in ("do_center_crop", "do_resize", "do_rescale", "do_normalize"):
+        if pc.get(key, True) is not True:
+            die(f"preprocessor_config.json: {key} = {pc[key]!r}; the engine always resizes, centre-crops, "
+                "rescales by 1/255 and normalises as CLIP does")
     if pc.get("resample", 3) != 3:
         die(f"preprocessor_config.json: resample = {pc['resample']} (the engine uses PIL bicubic = 3)")
-    if pc.get("do_rescale", True) and abs(pc.get("rescale_factor", 1 / 255) - 1 / 255) > 1e-9:
+    if abs(pc.get("rescale_factor", 1 / 255) - 1 / 255) > 1e-9:
         die(f"preprocessor_config.json: rescale_factor {pc['rescale_factor']} is not 1/255")
     out = {}
     for key in ("image_mean", "image_std"):
@@ -629,11 +725,15 @@ def exact_rows(source, prefix):
     return {pat: target for target, src, pat, how in rows(source) if target.startswith(prefix)}
 
 
+def source_key(target):
+    """(source, key) of the one MAPPING row that gives `target`."""
+    found = [(src, key) for t, src, key, how in MAPPING if t == target]
+    assert len(found) == 1, target
+    return found[0]
+
+
 def config_key(target):
-    for t, src, key, how in MAPPING:
-        if t == "config:" + target:
-            return src, key
-    raise KeyError(target)
+    return source_key("config:" + target)
 
 
 def build_config(top, vc, preproc):
@@ -709,7 +809,10 @@ def convert(args):
     top, vc = read_hf_config(hf)
     say(f"best/config.json: model_type={top.get('model_type')!r}, architectures={top.get('architectures')!r}, "
         f"vision_config keys: {', '.join(sorted(vc)) or '(none)'}")
-    cfg, notes = build_config(top, vc, read_preprocessor(hf, int(vc.get("image_size", 224))))
+    img = vc.get("image_size", HF_VISION_DEFAULTS["image_size"])
+    if not isinstance(img, int):
+        die(f"best/config.json: vision_config.image_size = {img!r} is not an integer")
+    cfg, notes = build_config(top, vc, read_preprocessor(hf, img))
     for n in notes:
         say(f"  config {n}")
     best_sd, best_files, best_hashes = load_hf_weights(hf)
@@ -737,7 +840,7 @@ def convert(args):
     check_neutralised("ckpt.pt", neutral)
     if not isinstance(ckpt_obj, dict):
         die(f"ckpt.pt holds {describe(ckpt_obj)}, not a dict with a 'state_dict'")
-    say(f"ckpt.pt: top-level keys: " + ", ".join(f"{k} ({describe(v)})" for k, v in ckpt_obj.items()))
+    say("ckpt.pt: top-level keys: " + ", ".join(f"{k} ({describe(v)})" for k, v in ckpt_obj.items()))
     if isinstance(ckpt_obj.get("state_dict"), dict):
         sd = ckpt_obj["state_dict"]
     elif any(str(k).startswith("scorer.") for k in ckpt_obj):
@@ -803,7 +906,7 @@ def convert(args):
     for k in sorted(attrs, key=str):
         t = pca_rows.get(k)
         say(f"  {str(k):<28} {describe(attrs[k]):<24} {('-> ' + t) if t else ''}")
-    mean_key = [p for p, t in pca_rows.items() if t == "rali.pca.mean"][0]
+    mean_key = source_key("rali.pca.mean")[1]
     if mean_key not in attrs:
         die(f"pca.pkl has no {mean_key} (the mean μ); it holds {kind} with "
             f"{', '.join(map(str, attrs)) or 'no attributes'}")
@@ -866,7 +969,7 @@ def convert(args):
             "the released scorer does")
 
     # ---- cross-checks against the pre-fine-tuning pieces
-    pc = attrs.get("components_")
+    pc = attrs.get(source_key("check:pca.components")[1])
     if isinstance(pc, np.ndarray):
         if pc.shape != P.shape:
             warn(f"pca.pkl components_ {list(pc.shape)} and scorer.pca_components {list(P.shape)} differ in "
@@ -874,7 +977,7 @@ def convert(args):
         else:
             say(f"check: scorer.pca_components vs pca.pkl components_: max |Δ| "
                 f"{np.max(np.abs(P - pc)):.3g} (fine-tuning)")
-    var = attrs.get("var_")
+    var = attrs.get(source_key("check:pca.scale")[1])
     if isinstance(var, np.ndarray) and var.shape == (D,):
         s0 = np.sqrt(var)
         s0[s0 < 1e-10] = 1
@@ -887,10 +990,10 @@ def convert(args):
         except Exception as e:
             die(f"basis.npz cannot be read without pickle ({type(e).__name__}: {e}); --ignore-basis to skip it")
         say("basis.npz: " + ", ".join(f"{n} {describe(v)}" for n, v in basis.items()))
-        brow = {t: pat for t, src, pat, how in rows("basis")}
-        vec, sc = basis.get(brow["check:prototypes"]), basis.get(brow["check:prototype_scores"])
+        vkey, skey = source_key("check:prototypes")[1], source_key("check:prototype_scores")[1]
+        vec, sc = basis.get(vkey), basis.get(skey)
         if vec is None or sc is None:
-            die(f"basis.npz lacks {'vectors' if vec is None else 'scores'}; --ignore-basis to skip it")
+            die(f"basis.npz lacks {vkey if vec is None else skey}; --ignore-basis to skip it")
         if vec.shape == protos.shape:
             say(f"check: scorer.prototypes vs basis.npz vectors: max |Δ| {np.max(np.abs(protos - vec)):.3g}")
         elif vec.shape == (K, D):
