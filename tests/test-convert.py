@@ -75,7 +75,8 @@ def convert(d, out, *flags):
 
 
 def load_converter():
-    spec = importlib.util.spec_from_file_location("convert_rali", os.path.join(TOOLS, "convert-rali.py"))
+    """The converter's safe readers (tools/safe_load.py)."""
+    spec = importlib.util.spec_from_file_location("safe_load", os.path.join(TOOLS, "safe_load.py"))
     m = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(m)
     return m
