@@ -73,6 +73,8 @@ RaliBackend *rali_backend_vulkan_new (GError **error);
  *   RALI_VULKAN_PROFILE=1           per-op GPU times to stderr at free
  *   RALI_VULKAN_PIPELINE_CACHE=0    do not persist the pipeline cache
  *   RALI_VULKAN_LOADER=PATH         loader library (default libvulkan.so.1)
+ * and, for tests: RALI_VULKAN_FORCE_STAGING=1 (never map device buffers),
+ *   RALI_VULKAN_TEST_LIMITS=binding:B,groups:G,shared:S,invocations:I (lower limits)
  * Errors: RALI_ERROR_UNSUPPORTED when no loader or no usable device exists
  * (callers may fall back to the CPU), RALI_ERROR_BACKEND for failures. */
 typedef enum {

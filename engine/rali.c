@@ -38,7 +38,10 @@ backend_new (RaliBackendKind kind, GError **error)
     return rali_backend_cpu_new (error);
 #ifdef RALI_HAVE_VULKAN
   g_autoptr (GError) vkerr = NULL;
-  RaliBackend *be = rali_backend_vulkan_new (kind == RALI_BACKEND_VULKAN ? error : &vkerr);
+  /* auto takes a real GPU only: a CPU-type device (lavapipe) is slower than
+   * the CPU backend, unless RALI_VULKAN_DEVICE names it */
+  RaliVulkanOptions opt = { .gpu_only = kind == RALI_BACKEND_AUTO };
+  RaliBackend *be = rali_backend_vulkan_new_full (&opt, kind == RALI_BACKEND_VULKAN ? error : &vkerr);
   if (be || kind == RALI_BACKEND_VULKAN)
     return be;
   /* auto: say once why the GPU is not used, then run on the CPU */

@@ -119,6 +119,7 @@ typedef enum {
   PIPE_ACTIVATION,
   PIPE_ADD,
   PIPE_IM2COL,
+  PIPE_CONV_IM2COL,
   PIPE_EMBED_TOKENS,
   PIPE_TAKE_CLASS,
   PIPE_F16_TO_F32,
@@ -173,9 +174,7 @@ typedef struct _VkBackend VkBackend;
 struct _VkBackend {
   RaliBackend parent;
   VkFns fn;
-  void *lib;
-  VkInstance instance;
-  VkDebugUtilsMessengerEXT messenger;
+  VkInstance instance;    /* shared by the process, never destroyed (vk-device.c) */
   VkPhysicalDevice phys;
   VkDevice dev;
   VkQueue queue;
@@ -186,6 +185,8 @@ struct _VkBackend {
   gboolean fp16;          /* weights stored as fp16 */
   gboolean profile;
   gboolean validate;
+  gboolean force_staging; /* RALI_VULKAN_FORCE_STAGING=1: never map buffers (tests the staging path) */
+  guint validation_seen;  /* validation errors already reported by sync */
   guint32 timestamp_bits;
   char *description;
 

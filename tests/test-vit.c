@@ -1,7 +1,10 @@
 /* CPU ViT forward vs the PyTorch dump of tools/make-fixture.py:
  * every stage within 1e-4 relative, batched and one image at a time.
  *
- *   test-vit MODEL.rali REF.safetensors [cpu|vulkan] */
+ *   test-vit MODEL.rali REF.safetensors [cpu|vulkan|vulkan-fp16]
+ *
+ * vulkan-fp16 stores the weights as fp16 (1e-2 tolerance).  Exits 77
+ * (skipped) when no Vulkan loader or device exists. */
 #include "backend.h"
 #include "model-private.h"
 #include "testutil.h"
@@ -50,15 +53,24 @@ main (int argc, char **argv)
       printf ("FAIL %s\n", error->message);
       return 1;
     }
+  gboolean fp16 = strcmp (backend, "vulkan-fp16") == 0;
+#ifdef RALI_HAVE_VULKAN
+  RaliVulkanOptions vk_opt = { .fp16 = fp16 ? RALI_VULKAN_FP16_ON : RALI_VULKAN_FP16_OFF };
+#endif
   RaliBackend *be = strcmp (backend, "cpu") == 0 ? rali_backend_cpu_new (&error)
 #ifdef RALI_HAVE_VULKAN
-                                                 : rali_backend_vulkan_new (&error);
+                                                 : rali_backend_vulkan_new_full (&vk_opt, &error);
 #else
                                                  : NULL;
 #endif
+  if (!be && (!error || g_error_matches (error, RALI_ERROR, RALI_ERROR_UNSUPPORTED)))
+    {
+      printf ("SKIP backend %s: %s\n", backend, error ? error->message : "not built");
+      return 77;
+    }
   if (!be)
     {
-      printf ("FAIL backend %s: %s\n", backend, error ? error->message : "not built");
+      printf ("FAIL backend %s: %s\n", backend, error->message);
       return 1;
     }
   RaliVit *vit = rali_vit_new (model, be, &error);
@@ -72,8 +84,10 @@ main (int argc, char **argv)
   g_assert_cmpuint (per, ==, (gsize) 3 * c->image_size * c->image_size);
 
   /* vulkan tolerances per DESIGN.md */
-  double rtol = strcmp (backend, "cpu") == 0 ? 1e-4 : 1e-3;
-  double atol = rtol * 0.1;
+  double rtol = strcmp (backend, "cpu") == 0 ? 1e-4 : fp16 ? 1e-2 : 1e-3;
+  /* fp16 rounding errors scale with the activations (RMS 1–2 at every stage of
+   * the fixtures), not with each element: atol 1e-2 is 1e-2 of that scale */
+  double atol = fp16 ? 1e-2 : rtol * 0.1;
   gboolean ok = TRUE;
   g_autofree float *features = g_new (float, Btotal * D);
 

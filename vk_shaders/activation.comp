@@ -1,6 +1,6 @@
 /* x[n] = act(x): act 0 = quick_gelu x·sigmoid(1.702x) (OpenAI CLIP),
- * act 1 = exact gelu 0.5x(1 + erf(x/√2)).  The activation is a push
- * constant (RaliActivation), so one pipeline serves both. */
+ * act 1 = exact gelu 0.5x(1 + erf(x/√2)), act 2 = relu (the conv stem).
+ * The activation is a push constant, so one pipeline serves all. */
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -31,7 +31,9 @@ main ()
   float v = x[pc.o_x + i];
   if (pc.act == 0u)
     v = v / (1.0 + exp (-1.702 * v));
-  else
+  else if (pc.act == 1u)
     v = 0.5 * v * (1.0 + erf_as (v * 0.70710678118654752));
+  else
+    v = max (v, 0.0);
   x[pc.o_x + i] = v;
 }

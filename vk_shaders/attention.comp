@@ -26,6 +26,7 @@ layout(push_constant) uniform Push {
   uint T, C;
   float scale;
   uint o_q, o_k, o_v, o_o;
+  uint qblock0, h0; /* first query block and head of this dispatch */
 } pc;
 
 shared float sq[BQ * DH];   /* queries, pre-scaled */
@@ -39,7 +40,7 @@ void
 main ()
 {
   const uint lid = gl_LocalInvocationID.x, WG = gl_WorkGroupSize.x;
-  const uint q0 = gl_WorkGroupID.x * BQ, h = gl_WorkGroupID.y, bt = gl_WorkGroupID.z;
+  const uint q0 = (pc.qblock0 + gl_WorkGroupID.x) * BQ, h = pc.h0 + gl_WorkGroupID.y, bt = gl_WorkGroupID.z;
   const uint base = bt * pc.T * pc.C + h * DH; /* element (b, t=0, head h, d=0) */
 
   for (uint i = lid; i < BQ * DH; i += WG)

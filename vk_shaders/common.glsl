@@ -7,8 +7,8 @@
  *   as an `o_*` push constant: element i of a tensor is `buf[o_buf + i]`.
  * - shapes and offsets are push constants (they change per dispatch);
  *   workgroup and tile sizes are specialisation constants (fixed per pipeline).
- * - 1-D ops are dispatched as a 2-D grid so that no dimension exceeds
- *   maxComputeWorkGroupCount; flat_id() undoes that. */
+ * - 1-D ops are dispatched as a 3-D grid so that no dimension exceeds
+ *   maxComputeWorkGroupCount; flat_group() and flat_id() undo that. */
 
 #define BUF_RO(b, T, name) layout(std430, set = 0, binding = b) readonly buffer name##_buf { T name[]; }
 #define BUF_WO(b, T, name) layout(std430, set = 0, binding = b) writeonly buffer name##_buf { T name[]; }
@@ -20,7 +20,7 @@ layout(local_size_x_id = 0, local_size_y = 1, local_size_z = 1) in;
 uint
 flat_group ()
 {
-  return gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+  return (gl_WorkGroupID.z * gl_NumWorkGroups.y + gl_WorkGroupID.y) * gl_NumWorkGroups.x + gl_WorkGroupID.x;
 }
 
 uint

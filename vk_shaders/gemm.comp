@@ -1,4 +1,5 @@
-/* out[M,N] = in[M,K] · w[N,K]ᵀ (+ bias[N])
+/* out[M,N] = in[M,K] · w[N,K]ᵀ (+ bias[N]); out rows are ldo apart (≥ N:
+ * the host may split N into column blocks)
  *
  * Shared-memory tiled GEMM: each workgroup computes a BM×BN tile of out,
  * stepping through K in slices of BK that are staged in shared memory;
@@ -6,6 +7,10 @@
  * ty + i·BM/TM, columns tx + j·BN/TN, strided so neighbours touch
  * neighbouring shared words).  Edges (M, N, K not multiples of the tile)
  * are zero-padded on load and masked on store.
+ *
+ * The register loops carry [[unroll]]: their bounds are specialisation
+ * constants, so only the driver can unroll them, and without unrolling
+ * acc[] becomes indexed memory (lavapipe: 2× slower).
  *
  * -DW_F16: the weights w are stored as fp16 (needs storageBuffer16BitAccess);
  * everything else, and the accumulation, stays fp32. */
@@ -17,6 +22,7 @@
 #else
 #define WTYPE float
 #endif
+#extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
 
 layout(constant_id = 1) const uint BM = 64;
@@ -31,7 +37,7 @@ BUF_RO (2, float, bias);
 BUF_WO (3, float, o);
 
 layout(push_constant) uniform Push {
-  uint M, N, K, has_bias;
+  uint M, N, K, ldo, has_bias;
   uint o_a, o_w, o_bias, o_o;
 } pc;
 
@@ -48,7 +54,7 @@ main ()
   const uint m0 = gl_WorkGroupID.y * BM, n0 = gl_WorkGroupID.x * BN;
 
   float acc[TM * TN];
-  for (uint i = 0; i < TM * TN; i++)
+  [[unroll]] for (uint i = 0; i < TM * TN; i++)
     acc[i] = 0.0;
 
   for (uint k0 = 0; k0 < pc.K; k0 += BK)
@@ -69,27 +75,27 @@ main ()
       for (uint kk = 0; kk < BK; kk++)
         {
           float av[TM], bv[TN];
-          for (uint i = 0; i < TM; i++)
+          [[unroll]] for (uint i = 0; i < TM; i++)
             av[i] = sa[kk * (BM + 1) + ty + i * TY];
-          for (uint j = 0; j < TN; j++)
+          [[unroll]] for (uint j = 0; j < TN; j++)
             bv[j] = sw[kk * (BN + 1) + tx + j * TX];
-          for (uint i = 0; i < TM; i++)
-            for (uint j = 0; j < TN; j++)
+          [[unroll]] for (uint i = 0; i < TM; i++)
+            [[unroll]] for (uint j = 0; j < TN; j++)
               acc[i * TN + j] = fma (av[i], bv[j], acc[i * TN + j]);
         }
       barrier ();
     }
 
-  for (uint i = 0; i < TM; i++)
+  [[unroll]] for (uint i = 0; i < TM; i++)
     {
       uint m = m0 + ty + i * TY;
       if (m >= pc.M)
         continue;
-      for (uint j = 0; j < TN; j++)
+      [[unroll]] for (uint j = 0; j < TN; j++)
         {
           uint n = n0 + tx + j * TX;
           if (n < pc.N)
-            o[pc.o_o + m * pc.N + n] = acc[i * TN + j] + (pc.has_bias != 0 ? bias[pc.o_bias + n] : 0.0);
+            o[pc.o_o + m * pc.ldo + n] = acc[i * TN + j] + (pc.has_bias != 0 ? bias[pc.o_bias + n] : 0.0);
         }
     }
 }

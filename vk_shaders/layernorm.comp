@@ -1,6 +1,7 @@
 /* out[R,C] = (in − mean)/sqrt(var + eps) · w + b, one workgroup per row.
  *
- * Two passes over the row (mean, then Σ(x − mean)²): never E[x²] − mean².
+ * Two passes over the row (mean, then Σ(x − mean)²), on data shifted by the
+ * row's first element: never E[x²] − mean².
  * Reductions go through shared memory, so any subgroup size works.
  * out may alias in: every invocation reads all it needs before the last
  * barrier and then writes only its own elements. */
@@ -50,19 +51,22 @@ main ()
   const uint lid = gl_LocalInvocationID.x, WG = gl_WorkGroupSize.x;
   const uint base = pc.o_x + row * pc.C;
 
+  /* shifted by the row's first element: sums of x − x0 stay small, so a
+   * row with mean 1000 and spread 1 keeps its digits in fp32 */
+  const float x0 = x[base];
   float s = 0.0;
   for (uint i = lid; i < pc.C; i += WG)
-    s += x[base + i];
-  const float mean = block_sum (s) / float (pc.C);
+    s += x[base + i] - x0;
+  const float mean = block_sum (s) / float (pc.C); /* of x − x0 */
 
   float v = 0.0;
   for (uint i = lid; i < pc.C; i += WG)
     {
-      float d = x[base + i] - mean;
+      float d = (x[base + i] - x0) - mean;
       v += d * d;
     }
   const float rstd = inversesqrt (block_sum (v) / float (pc.C) + pc.eps);
 
   for (uint i = lid; i < pc.C; i += WG)
-    o[pc.o_o + row * pc.C + i] = (x[base + i] - mean) * rstd * w[pc.o_w + i] + b[pc.o_b + i];
+    o[pc.o_o + row * pc.C + i] = ((x[base + i] - x0) - mean) * rstd * w[pc.o_w + i] + b[pc.o_b + i];
 }

@@ -23,6 +23,9 @@ static const guint32 spv_add[] =
 static const guint32 spv_im2col[] =
 #include "im2col.spv.h"
 ;
+static const guint32 spv_conv_im2col[] =
+#include "conv_im2col.spv.h"
+;
 static const guint32 spv_embed_tokens[] =
 #include "embed_tokens.spv.h"
 ;
@@ -43,6 +46,7 @@ static const RaliSpv table[RALI_SPV_COUNT] = {
   ENTRY (RALI_SPV_ACTIVATION, spv_activation),
   ENTRY (RALI_SPV_ADD, spv_add),
   ENTRY (RALI_SPV_IM2COL, spv_im2col),
+  ENTRY (RALI_SPV_CONV_IM2COL, spv_conv_im2col),
   ENTRY (RALI_SPV_EMBED_TOKENS, spv_embed_tokens),
   ENTRY (RALI_SPV_TAKE_CLASS, spv_take_class),
   ENTRY (RALI_SPV_F16_TO_F32, spv_f16_to_f32),

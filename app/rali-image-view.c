@@ -1,0 +1,294 @@
+/* RaliImageView: see rali-image-view.h. */
+#include "rali-image-view.h"
+
+#include <math.h>
+
+#define ZOOM_STEP 1.25
+#define ZOOM_MIN 0.02
+#define ZOOM_MAX 16.0
+
+struct _RaliImageView {
+  GtkWidget parent_instance;
+  GdkTexture *texture;
+  gboolean fit;
+  double zoom;      /* when !fit */
+  double dx, dy;    /* pan: offset of the image centre from the widget centre */
+  double last_fit;  /* the fit scale last notified */
+  double drag_x0, drag_y0;
+};
+
+enum { PROP_0, PROP_TEXTURE, PROP_ZOOM, PROP_FIT, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (RaliImageView, rali_image_view, GTK_TYPE_WIDGET)
+
+static double
+fit_scale (RaliImageView *self)
+{
+  if (!self->texture)
+    return 1;
+  double W = gtk_widget_get_width (GTK_WIDGET (self)), H = gtk_widget_get_height (GTK_WIDGET (self));
+  double tw = gdk_texture_get_width (self->texture), th = gdk_texture_get_height (self->texture);
+  if (W <= 0 || H <= 0)
+    return 1;
+  return MIN (W / tw, H / th);
+}
+
+double
+rali_image_view_get_zoom (RaliImageView *self)
+{
+  return self->fit ? fit_scale (self) : self->zoom;
+}
+
+gboolean
+rali_image_view_get_fit (RaliImageView *self)
+{
+  return self->fit;
+}
+
+/* keep the image covering the view where it is larger, centred where not */
+static void
+clamp_pan (RaliImageView *self)
+{
+  if (!self->texture || self->fit)
+    {
+      self->dx = self->dy = 0;
+      return;
+    }
+  double s = self->zoom;
+  double W = gtk_widget_get_width (GTK_WIDGET (self)), H = gtk_widget_get_height (GTK_WIDGET (self));
+  double iw = gdk_texture_get_width (self->texture) * s, ih = gdk_texture_get_height (self->texture) * s;
+  double mx = MAX (0, (iw - W) / 2), my = MAX (0, (ih - H) / 2);
+  self->dx = CLAMP (self->dx, -mx, mx);
+  self->dy = CLAMP (self->dy, -my, my);
+}
+
+static void
+notify_zoom (RaliImageView *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FIT]);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+rali_image_view_set_zoom (RaliImageView *self, double zoom)
+{
+  double old = rali_image_view_get_zoom (self);
+  zoom = CLAMP (zoom, ZOOM_MIN, ZOOM_MAX);
+  /* zoom around the view centre: the centre's image point stays put */
+  self->dx *= zoom / old;
+  self->dy *= zoom / old;
+  self->fit = FALSE;
+  self->zoom = zoom;
+  clamp_pan (self);
+  notify_zoom (self);
+}
+
+void
+rali_image_view_zoom_in (RaliImageView *self)
+{
+  rali_image_view_set_zoom (self, rali_image_view_get_zoom (self) * ZOOM_STEP);
+}
+
+void
+rali_image_view_zoom_out (RaliImageView *self)
+{
+  rali_image_view_set_zoom (self, rali_image_view_get_zoom (self) / ZOOM_STEP);
+}
+
+void
+rali_image_view_zoom_actual (RaliImageView *self)
+{
+  rali_image_view_set_zoom (self, 1.0);
+}
+
+void
+rali_image_view_zoom_fit (RaliImageView *self)
+{
+  self->fit = TRUE;
+  self->dx = self->dy = 0;
+  notify_zoom (self);
+}
+
+static void
+rali_image_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+{
+  RaliImageView *self = RALI_IMAGE_VIEW (widget);
+  if (!self->texture)
+    return;
+  double W = gtk_widget_get_width (widget), H = gtk_widget_get_height (widget);
+  double s = rali_image_view_get_zoom (self);
+  double iw = gdk_texture_get_width (self->texture) * s, ih = gdk_texture_get_height (self->texture) * s;
+  /* whole pixels at 100% keep the image sharp */
+  double x = floor ((W - iw) / 2 + self->dx), y = floor ((H - ih) / 2 + self->dy);
+  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, 0, W, H));
+  gtk_snapshot_append_texture (snapshot, self->texture, &GRAPHENE_RECT_INIT (x, y, iw, ih));
+  gtk_snapshot_pop (snapshot);
+}
+
+static void
+rali_image_view_size_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  RaliImageView *self = RALI_IMAGE_VIEW (widget);
+  (void) width;
+  (void) height;
+  (void) baseline;
+  clamp_pan (self);
+  /* fitted, the scale follows the size */
+  if (self->fit && self->texture && fit_scale (self) != self->last_fit)
+    {
+      self->last_fit = fit_scale (self);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+    }
+}
+
+static void
+on_drag_begin (GtkGestureDrag *gesture, double x, double y, RaliImageView *self)
+{
+  (void) gesture;
+  (void) x;
+  (void) y;
+  self->drag_x0 = self->dx;
+  self->drag_y0 = self->dy;
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "grabbing");
+}
+
+static void
+on_drag_update (GtkGestureDrag *gesture, double ox, double oy, RaliImageView *self)
+{
+  (void) gesture;
+  self->dx = self->drag_x0 + ox;
+  self->dy = self->drag_y0 + oy;
+  clamp_pan (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_drag_end (GtkGestureDrag *gesture, double ox, double oy, RaliImageView *self)
+{
+  (void) gesture;
+  (void) ox;
+  (void) oy;
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), NULL);
+}
+
+/* Ctrl+scroll zooms, plain scroll pans */
+static gboolean
+on_scroll (GtkEventControllerScroll *controller, double sx, double sy, RaliImageView *self)
+{
+  GdkModifierType mods = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
+  if (mods & GDK_CONTROL_MASK)
+    {
+      if (sy < 0)
+        rali_image_view_zoom_in (self);
+      else if (sy > 0)
+        rali_image_view_zoom_out (self);
+      return TRUE;
+    }
+  if (self->fit)
+    return FALSE;
+  self->dx -= sx * 40;
+  self->dy -= sy * 40;
+  clamp_pan (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return TRUE;
+}
+
+static void
+rali_image_view_dispose (GObject *object)
+{
+  RaliImageView *self = RALI_IMAGE_VIEW (object);
+  g_clear_object (&self->texture);
+  G_OBJECT_CLASS (rali_image_view_parent_class)->dispose (object);
+}
+
+static void
+rali_image_view_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  RaliImageView *self = RALI_IMAGE_VIEW (object);
+  switch (prop_id)
+    {
+    case PROP_TEXTURE: g_value_set_object (value, self->texture); break;
+    case PROP_ZOOM: g_value_set_double (value, rali_image_view_get_zoom (self)); break;
+    case PROP_FIT: g_value_set_boolean (value, self->fit); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+rali_image_view_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  RaliImageView *self = RALI_IMAGE_VIEW (object);
+  switch (prop_id)
+    {
+    case PROP_TEXTURE: rali_image_view_set_texture (self, g_value_get_object (value)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+rali_image_view_class_init (RaliImageViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  object_class->dispose = rali_image_view_dispose;
+  object_class->get_property = rali_image_view_get_property;
+  object_class->set_property = rali_image_view_set_property;
+  widget_class->snapshot = rali_image_view_snapshot;
+  widget_class->size_allocate = rali_image_view_size_allocate;
+
+  properties[PROP_TEXTURE] = g_param_spec_object ("texture", NULL, NULL, GDK_TYPE_TEXTURE,
+                                                  G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ZOOM] = g_param_spec_double ("zoom", NULL, NULL, 0, G_MAXDOUBLE, 1,
+                                               G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_FIT] = g_param_spec_boolean ("fit", NULL, NULL, TRUE,
+                                               G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+  gtk_widget_class_set_css_name (widget_class, "raliimageview");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+rali_image_view_init (RaliImageView *self)
+{
+  self->fit = TRUE;
+  self->zoom = 1;
+  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
+  gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
+
+  GtkGesture *drag = gtk_gesture_drag_new ();
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update), self);
+  g_signal_connect (drag, "drag-end", G_CALLBACK (on_drag_end), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+
+  GtkEventController *scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
+  g_signal_connect (scroll, "scroll", G_CALLBACK (on_scroll), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), scroll);
+}
+
+GtkWidget *
+rali_image_view_new (void)
+{
+  return g_object_new (RALI_TYPE_IMAGE_VIEW, NULL);
+}
+
+void
+rali_image_view_set_texture (RaliImageView *self, GdkTexture *texture)
+{
+  g_return_if_fail (RALI_IS_IMAGE_VIEW (self));
+  if (!g_set_object (&self->texture, texture))
+    return;
+  self->fit = TRUE;
+  self->dx = self->dy = 0;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TEXTURE]);
+  notify_zoom (self);
+}
+
+GdkTexture *
+rali_image_view_get_texture (RaliImageView *self)
+{
+  return self->texture;
+}

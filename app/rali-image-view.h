@@ -1,0 +1,25 @@
+/* RaliImageView: one image, fit to the widget or zoomed (100% = one image
+ * pixel per device pixel) and panned with drag or scroll. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+#define RALI_TYPE_IMAGE_VIEW (rali_image_view_get_type ())
+G_DECLARE_FINAL_TYPE (RaliImageView, rali_image_view, RALI, IMAGE_VIEW, GtkWidget)
+
+GtkWidget  *rali_image_view_new (void);
+void        rali_image_view_set_texture (RaliImageView *self, GdkTexture *texture);
+GdkTexture *rali_image_view_get_texture (RaliImageView *self);
+/* the scale drawn now (fit or zoomed) */
+double      rali_image_view_get_zoom    (RaliImageView *self);
+gboolean    rali_image_view_get_fit     (RaliImageView *self);
+void        rali_image_view_set_zoom    (RaliImageView *self, double zoom);
+void        rali_image_view_zoom_fit    (RaliImageView *self);
+void        rali_image_view_zoom_actual (RaliImageView *self);
+/* steps of 1.25x around the centre */
+void        rali_image_view_zoom_in     (RaliImageView *self);
+void        rali_image_view_zoom_out    (RaliImageView *self);
+
+G_END_DECLS

@@ -1,0 +1,15 @@
+/* RaliPreferences: backend, model file, descriptors shown, thumbnail size;
+ * all stored in GSettings. */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define RALI_TYPE_PREFERENCES (rali_preferences_get_type ())
+G_DECLARE_FINAL_TYPE (RaliPreferences, rali_preferences, RALI, PREFERENCES, AdwPreferencesWindow)
+
+/* model_path: the model in use (for the Vulkan probe), or NULL */
+GtkWidget *rali_preferences_new (GtkWindow *parent, GSettings *settings, const char *model_path);
+
+G_END_DECLS

@@ -1,0 +1,595 @@
+/* RaliTestDriver: see rali-test-driver.h. */
+#include "config.h"
+
+#include "rali-test-driver.h"
+
+#include "rali-detail-view.h"
+#include "rali-gallery-item.h"
+
+#include <gio/gunixinputstream.h>
+#include <gtk/gtk.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <time.h>
+
+#define PROBE_MS 10
+#define BROWSE_MS 16
+#define BROWSE_PIXELS 40
+
+struct _RaliTestDriver {
+  GObject parent_instance;
+  GApplication *app; /* borrowed: the application owns the driver */
+  RaliWindow *window;
+  GDataInputStream *in;
+  GCancellable *cancellable;
+  gint64 t_start;
+  gint64 t_open;
+  gboolean first_reported;
+
+  guint probe_id;
+  gint64 probe_last, probe_max_gap;
+  gint64 probe_cpu_last, probe_max_cpu; /* main-thread CPU time within a gap */
+  guint64 probe_ticks, probe_over_16, probe_over_50;
+  guint tick_id;
+  gint64 frame_last, frame_max_gap;
+  guint64 frames;
+  guint browse_id;
+  guint screenshot_tick;
+  char *screenshot_path;
+  int screenshot_frames;
+  gint64 screenshot_after;
+};
+
+G_DEFINE_FINAL_TYPE (RaliTestDriver, rali_test_driver, G_TYPE_OBJECT)
+
+static void read_next (RaliTestDriver *self);
+
+static void
+emit (JsonBuilder *b)
+{
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autofree char *text = json_to_string (root, FALSE);
+  fprintf (stdout, "%s\n", text);
+  fflush (stdout);
+}
+
+static void
+member_string (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+member_int (JsonBuilder *b, const char *name, gint64 value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, value);
+}
+
+static void
+member_double (JsonBuilder *b, const char *name, double value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_double_value (b, value);
+}
+
+static void
+member_bool (JsonBuilder *b, const char *name, gboolean value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_boolean_value (b, value);
+}
+
+static double
+seconds_since (gint64 t)
+{
+  return (g_get_monotonic_time () - t) / (double) G_USEC_PER_SEC;
+}
+
+/* The window's state; full adds every item's result. */
+static void
+add_status (RaliTestDriver *self, JsonBuilder *b, gboolean full)
+{
+  RaliWindow *w = self->window;
+  RaliScorer *scorer = rali_window_get_scorer (w);
+  member_string (b, "title", gtk_window_get_title (GTK_WINDOW (w)));
+  member_string (b, "page", rali_window_get_page (w));
+  member_string (b, "banner", rali_window_get_banner (w));
+  GListModel *items = rali_window_get_items (w);
+  GListModel *shown = rali_window_get_shown (w);
+  guint n = g_list_model_get_n_items (items), counts[3] = { 0 };
+  member_int (b, "items", n);
+  member_int (b, "shown", g_list_model_get_n_items (shown));
+
+  json_builder_set_member_name (b, "errors");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (RaliGalleryItem) item = g_list_model_get_item (items, i);
+      RaliItemState st = rali_gallery_item_get_state (item);
+      counts[st]++;
+      if (st != RALI_ITEM_FAILED)
+        continue;
+      json_builder_begin_object (b);
+      member_string (b, "path", rali_gallery_item_get_path (item));
+      member_string (b, "error", rali_gallery_item_get_error (item));
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  member_int (b, "pending", counts[RALI_ITEM_PENDING]);
+  member_int (b, "scored", counts[RALI_ITEM_SCORED]);
+  member_int (b, "failed", counts[RALI_ITEM_FAILED]);
+
+  member_bool (b, "running", rali_scorer_is_running (scorer));
+  member_int (b, "total", rali_scorer_get_total (scorer));
+  member_int (b, "done", rali_scorer_get_done (scorer));
+  member_int (b, "cached", rali_scorer_get_cached (scorer));
+  member_int (b, "rescored", rali_scorer_get_rescored (scorer));
+  member_double (b, "rate", rali_scorer_get_rate (scorer));
+  member_double (b, "first_result_s", rali_scorer_get_first_result_seconds (scorer));
+  member_double (b, "elapsed_s", rali_scorer_get_elapsed_seconds (scorer));
+  member_string (b, "model", rali_scorer_get_model_name (scorer));
+  member_string (b, "provenance", rali_scorer_get_model_provenance (scorer));
+  member_string (b, "backend", rali_scorer_get_backend_name (scorer));
+
+  /* the first names in the shown order (sort and filter checks) */
+  json_builder_set_member_name (b, "shown_names");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < MIN (g_list_model_get_n_items (shown), 64u); i++)
+    {
+      g_autoptr (RaliGalleryItem) item = g_list_model_get_item (shown, i);
+      json_builder_add_string_value (b, rali_gallery_item_get_name (item));
+    }
+  json_builder_end_array (b);
+
+  RaliDetailView *detail = rali_window_get_detail_view (w);
+  RaliGalleryItem *current = rali_detail_view_get_item (detail);
+  json_builder_set_member_name (b, "detail");
+  if (current)
+    {
+      json_builder_begin_object (b);
+      member_string (b, "name", rali_gallery_item_get_name (current));
+      member_bool (b, "loaded", rali_detail_view_is_loaded (detail));
+      member_double (b, "zoom", rali_detail_view_get_zoom (detail));
+      json_builder_end_object (b);
+    }
+  else
+    json_builder_add_null_value (b);
+
+  json_builder_set_member_name (b, "probe");
+  json_builder_begin_object (b);
+  member_double (b, "max_gap_ms", self->probe_max_gap / 1000.0);
+  member_double (b, "max_main_cpu_in_gap_ms", self->probe_max_cpu / 1000.0);
+  member_int (b, "ticks", (gint64) self->probe_ticks);
+  member_int (b, "over_16ms", (gint64) self->probe_over_16);
+  member_int (b, "over_50ms", (gint64) self->probe_over_50);
+  member_double (b, "max_frame_gap_ms", self->frame_max_gap / 1000.0);
+  member_int (b, "frames", (gint64) self->frames);
+  json_builder_end_object (b);
+
+  if (!full)
+    return;
+  json_builder_set_member_name (b, "results");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (RaliGalleryItem) item = g_list_model_get_item (items, i);
+      json_builder_begin_object (b);
+      member_string (b, "path", rali_gallery_item_get_path (item));
+      member_int (b, "state", rali_gallery_item_get_state (item));
+      member_double (b, "score", rali_gallery_item_get_score (item));
+      member_bool (b, "cached", rali_gallery_item_get_from_catalog (item));
+      member_int (b, "capture_time", rali_gallery_item_get_capture_time (item));
+      GPtrArray *ds = rali_gallery_item_get_descriptors (item);
+      json_builder_set_member_name (b, "descriptors");
+      json_builder_begin_array (b);
+      for (guint j = 0; ds && j < ds->len; j++)
+        json_builder_add_string_value (b, ((RaliItemDescriptor *) ds->pdata[j])->text);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+static void
+emit_event (RaliTestDriver *self, const char *event, gboolean with_status, gboolean full)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  member_string (b, "event", event);
+  member_double (b, "t", seconds_since (self->t_start));
+  if (with_status)
+    add_status (self, b, full);
+  json_builder_end_object (b);
+  emit (b);
+}
+
+static void
+reply_error (const char *message)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  member_string (b, "event", "error");
+  member_string (b, "message", message);
+  json_builder_end_object (b);
+  emit (b);
+}
+
+/* ---- probes ---- */
+
+/* CPU time of the calling (main) thread, µs: a long gap with little CPU
+ * in it means the OS ran other threads, not that the main thread was busy */
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+static gboolean
+probe_tick (gpointer data)
+{
+  RaliTestDriver *self = data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 cpu = thread_cpu_us ();
+  if (self->probe_last)
+    {
+      gint64 gap = now - self->probe_last;
+      self->probe_max_gap = MAX (self->probe_max_gap, gap);
+      self->probe_max_cpu = MAX (self->probe_max_cpu, cpu - self->probe_cpu_last);
+      self->probe_over_16 += gap > 16000;
+      self->probe_over_50 += gap > 50000;
+    }
+  self->probe_last = now;
+  self->probe_cpu_last = cpu;
+  self->probe_ticks++;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+frame_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+  RaliTestDriver *self = data;
+  (void) widget;
+  gint64 now = gdk_frame_clock_get_frame_time (clock);
+  if (self->frame_last)
+    self->frame_max_gap = MAX (self->frame_max_gap, now - self->frame_last);
+  self->frame_last = now;
+  self->frames++;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+probe_reset (RaliTestDriver *self)
+{
+  self->probe_last = self->frame_last = 0;
+  self->probe_max_gap = self->frame_max_gap = self->probe_max_cpu = 0;
+  self->probe_ticks = self->probe_over_16 = self->probe_over_50 = self->frames = 0;
+}
+
+static gboolean
+browse_tick (gpointer data)
+{
+  RaliTestDriver *self = data;
+  rali_window_scroll_gallery (self->window, BROWSE_PIXELS);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- screenshot: after a few frames, so that everything is laid out ---- */
+
+/* Renders the window as GTK draws it; NULL with why when it cannot. */
+static GdkTexture *
+render_window (RaliTestDriver *self, const char **why)
+{
+  GtkWidget *w = GTK_WIDGET (self->window);
+  int width = gtk_widget_get_width (w), height = gtk_widget_get_height (w);
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (w));
+  if (width <= 0 || height <= 0 || !renderer)
+    {
+      *why = "the window is not realized";
+      return NULL;
+    }
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (w);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  g_autoptr (GskRenderNode) node = gtk_snapshot_free_to_node (snapshot);
+  if (!node)
+    {
+      *why = "the window drew nothing";
+      return NULL;
+    }
+  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+static void
+report_screenshot (RaliTestDriver *self, GdkTexture *tex, const char *why)
+{
+  gboolean ok = tex && gdk_texture_save_to_png (tex, self->screenshot_path);
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  member_string (b, "event", "screenshot");
+  member_string (b, "path", self->screenshot_path);
+  member_bool (b, "ok", ok);
+  member_string (b, "why", ok ? NULL : tex ? "could not write the PNG" : why);
+  member_int (b, "width", tex ? gdk_texture_get_width (tex) : 0);
+  member_int (b, "height", tex ? gdk_texture_get_height (tex) : 0);
+  json_builder_end_object (b);
+  emit (b);
+}
+
+static gboolean
+screenshot_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+  RaliTestDriver *self = data;
+  (void) widget;
+  (void) clock;
+  /* a few frames, and past any page transition (GtkStack crossfades) */
+  if (--self->screenshot_frames > 0 || g_get_monotonic_time () < self->screenshot_after)
+    return G_SOURCE_CONTINUE;
+  const char *why = NULL;
+  g_autoptr (GdkTexture) tex = render_window (self, &why);
+  if (!tex && self->screenshot_frames > -30) /* try again on the next frames */
+    return G_SOURCE_CONTINUE;
+  self->screenshot_tick = 0;
+  report_screenshot (self, tex, why);
+  g_clear_pointer (&self->screenshot_path, g_free);
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- commands ---- */
+
+/* "a b c" or a JSON array of strings */
+static GStrv
+split_args (const char *rest)
+{
+  if (rest && *rest == '[')
+    {
+      g_autoptr (JsonParser) p = json_parser_new ();
+      if (!json_parser_load_from_data (p, rest, -1, NULL) || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (p)))
+        return NULL;
+      JsonArray *a = json_node_get_array (json_parser_get_root (p));
+      g_autoptr (GStrvBuilder) sb = g_strv_builder_new ();
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        g_strv_builder_add (sb, json_array_get_string_element (a, i));
+      return g_strv_builder_end (sb);
+    }
+  return g_strsplit_set (rest ? rest : "", " ", -1);
+}
+
+static GPtrArray *
+files_from (GStrv args)
+{
+  GPtrArray *files = g_ptr_array_new_with_free_func (g_object_unref);
+  for (int i = 0; args && args[i]; i++)
+    if (*args[i])
+      g_ptr_array_add (files, g_file_new_for_commandline_arg (args[i]));
+  return files;
+}
+
+static void
+run_command (RaliTestDriver *self, const char *line)
+{
+  g_auto (GStrv) parts = g_strsplit (line, " ", 2);
+  const char *cmd = parts[0] ? parts[0] : "";
+  const char *rest = parts[0] && parts[1] ? parts[1] : "";
+  if (!self->window)
+    {
+      if (*cmd)
+        reply_error ("the window is gone");
+    }
+  else if (g_str_equal (cmd, "status"))
+    emit_event (self, "status", TRUE, g_str_equal (rest, "full"));
+  else if (g_str_equal (cmd, "open") || g_str_equal (cmd, "drop"))
+    {
+      g_auto (GStrv) args = split_args (rest);
+      g_autoptr (GPtrArray) files = files_from (args);
+      self->t_open = g_get_monotonic_time ();
+      self->first_reported = FALSE;
+      if (g_str_equal (cmd, "open"))
+        rali_window_open (self->window, (GFile **) files->pdata, files->len);
+      else
+        {
+          /* the same path as a real drop: the target's "drop" signal */
+          GValue value = G_VALUE_INIT;
+          g_value_init (&value, GDK_TYPE_FILE_LIST);
+          g_value_take_boxed (&value, gdk_file_list_new_from_array ((GFile **) files->pdata, files->len));
+          gboolean handled = FALSE;
+          g_signal_emit_by_name (rali_window_get_drop_target (self->window), "drop", &value, 20.0, 20.0, &handled);
+          g_value_unset (&value);
+          g_autoptr (JsonBuilder) b = json_builder_new ();
+          json_builder_begin_object (b);
+          member_string (b, "event", "dropped");
+          member_bool (b, "handled", handled);
+          json_builder_end_object (b);
+          emit (b);
+        }
+    }
+  else if (g_str_equal (cmd, "detail"))
+    rali_window_show_position (self->window, (guint) g_ascii_strtoull (rest, NULL, 10));
+  else if (g_str_equal (cmd, "action"))
+    {
+      GtkWidget *target = g_str_has_prefix (rest, "detail.") ? GTK_WIDGET (rali_window_get_detail_view (self->window))
+                                                             : GTK_WIDGET (self->window);
+      if (!gtk_widget_activate_action (target, rest, NULL))
+        reply_error ("no such action");
+    }
+  else if (g_str_equal (cmd, "search"))
+    rali_window_set_search (self->window, rest);
+  else if (g_str_equal (cmd, "range"))
+    {
+      g_auto (GStrv) args = g_strsplit (rest, " ", 2);
+      if (args[0] && args[1])
+        rali_window_set_score_range (self->window, g_ascii_strtod (args[0], NULL), g_ascii_strtod (args[1], NULL));
+    }
+  else if (g_str_equal (cmd, "sort"))
+    rali_window_set_sort (self->window, rest);
+  else if (g_str_equal (cmd, "browse"))
+    {
+      g_clear_handle_id (&self->browse_id, g_source_remove);
+      if (g_str_equal (rest, "on"))
+        self->browse_id = g_timeout_add (BROWSE_MS, browse_tick, self);
+    }
+  else if (g_str_equal (cmd, "probe-reset"))
+    probe_reset (self);
+  else if (g_str_equal (cmd, "screenshot") && *rest && !self->screenshot_path)
+    {
+      self->screenshot_path = g_strdup (rest);
+      self->screenshot_frames = 3;
+      self->screenshot_after = g_get_monotonic_time () + 500 * 1000;
+      gtk_widget_queue_draw (GTK_WIDGET (self->window));
+      self->screenshot_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->window), screenshot_tick, self, NULL);
+    }
+  else if (g_str_equal (cmd, "quit"))
+    g_action_group_activate_action (G_ACTION_GROUP (self->app), "quit", NULL);
+  else if (*cmd)
+    reply_error ("unknown command");
+}
+
+static void
+on_line (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result, NULL, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  RaliTestDriver *self = data;
+  if (!line) /* EOF: whoever drove us is gone */
+    {
+      g_action_group_activate_action (G_ACTION_GROUP (self->app), "quit", NULL);
+      return;
+    }
+  run_command (self, g_strstrip (line));
+  read_next (self);
+}
+
+static void
+read_next (RaliTestDriver *self)
+{
+  g_data_input_stream_read_line_async (self->in, G_PRIORITY_DEFAULT, self->cancellable, on_line, self);
+}
+
+/* ---- window and scorer events ---- */
+
+static void
+on_opened (RaliWindow *window, RaliTestDriver *self)
+{
+  (void) window;
+  emit_event (self, "opened", TRUE, FALSE);
+}
+
+static void
+on_progress (RaliScorer *scorer, RaliTestDriver *self)
+{
+  if (self->first_reported || rali_scorer_get_done (scorer) == 0)
+    return;
+  self->first_reported = TRUE;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  member_string (b, "event", "first-score");
+  member_double (b, "t", seconds_since (self->t_start));
+  member_double (b, "since_open_s", self->t_open ? seconds_since (self->t_open) : seconds_since (self->t_start));
+  member_double (b, "since_scoring_start_s", rali_scorer_get_first_result_seconds (scorer));
+  json_builder_end_object (b);
+  emit (b);
+}
+
+static void
+on_finished (RaliScorer *scorer, gboolean cancelled, RaliTestDriver *self)
+{
+  (void) scorer;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  member_string (b, "event", "finished");
+  member_double (b, "t", seconds_since (self->t_start));
+  member_bool (b, "cancelled", cancelled);
+  add_status (self, b, FALSE);
+  json_builder_end_object (b);
+  emit (b);
+}
+
+static void
+on_map (GtkWidget *widget, RaliTestDriver *self)
+{
+  (void) widget;
+  emit_event (self, "ready", TRUE, FALSE);
+}
+
+/* the window goes first when the app quits: let go of it then */
+static void
+detach_window (RaliTestDriver *self)
+{
+  if (!self->window)
+    return;
+  GtkWidget *w = GTK_WIDGET (self->window);
+  if (self->tick_id)
+    gtk_widget_remove_tick_callback (w, self->tick_id);
+  if (self->screenshot_tick)
+    gtk_widget_remove_tick_callback (w, self->screenshot_tick);
+  self->tick_id = self->screenshot_tick = 0;
+  RaliScorer *scorer = rali_window_get_scorer (self->window);
+  if (scorer)
+    g_signal_handlers_disconnect_by_data (scorer, self);
+  g_signal_handlers_disconnect_by_data (self->window, self);
+  g_clear_handle_id (&self->browse_id, g_source_remove);
+  g_clear_object (&self->window);
+}
+
+static void
+on_destroy (GtkWidget *widget, RaliTestDriver *self)
+{
+  (void) widget;
+  detach_window (self);
+}
+
+static void
+rali_test_driver_dispose (GObject *object)
+{
+  RaliTestDriver *self = RALI_TEST_DRIVER (object);
+  if (self->cancellable)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->in);
+  g_clear_handle_id (&self->probe_id, g_source_remove);
+  detach_window (self);
+  g_clear_pointer (&self->screenshot_path, g_free);
+  G_OBJECT_CLASS (rali_test_driver_parent_class)->dispose (object);
+}
+
+static void
+rali_test_driver_class_init (RaliTestDriverClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = rali_test_driver_dispose;
+}
+
+static void
+rali_test_driver_init (RaliTestDriver *self)
+{
+  self->t_start = g_get_monotonic_time ();
+}
+
+RaliTestDriver *
+rali_test_driver_new (GApplication *application, RaliWindow *window)
+{
+  RaliTestDriver *self = g_object_new (RALI_TYPE_TEST_DRIVER, NULL);
+  self->app = application;
+  self->window = g_object_ref (window);
+  self->cancellable = g_cancellable_new ();
+  g_autoptr (GInputStream) raw = g_unix_input_stream_new (0, FALSE);
+  self->in = g_data_input_stream_new (raw);
+  read_next (self);
+  g_signal_connect (window, "opened", G_CALLBACK (on_opened), self);
+  g_signal_connect (window, "map", G_CALLBACK (on_map), self);
+  g_signal_connect (window, "destroy", G_CALLBACK (on_destroy), self);
+  RaliScorer *scorer = rali_window_get_scorer (window);
+  g_signal_connect (scorer, "progress", G_CALLBACK (on_progress), self);
+  g_signal_connect (scorer, "finished", G_CALLBACK (on_finished), self);
+  self->probe_id = g_timeout_add (PROBE_MS, probe_tick, self);
+  self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (window), frame_tick, self, NULL);
+  return self;
+}

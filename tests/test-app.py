@@ -1,0 +1,496 @@
+#!/usr/bin/python3
+"""rali-studio under Xvfb, driven through its test hook (RALI_STUDIO_TEST=1:
+JSON lines on stdout, commands on stdin; see app/rali-test-driver.h).
+
+    test-app.py SCENARIO --app RALI_STUDIO --cli RALI --srcdir SRC --schemas DIR [--out DIR]
+
+Scenarios: gallery, reopen, drop, broken, model-errors, bench.
+Exit 77 (skip) when Xvfb is not installed."""
+
+import argparse
+import hashlib
+import json
+import os
+import queue
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+SKIP = 77
+IMAGE_EXT = (".jpg", ".jpeg", ".png")
+
+
+def fail(msg):
+    print("FAIL:", msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+    print("ok:", msg)
+
+
+class Xvfb:
+    """An X server of our own on a free display (-displayfd)."""
+
+    def __init__(self):
+        r, w = os.pipe()
+        self.proc = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(w), "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
+            pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(w)
+        with os.fdopen(r) as f:
+            num = f.readline().strip()
+        if not num:
+            fail("Xvfb did not start")
+        self.display = ":" + num
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+class App:
+    """One rali-studio process; events arrive on a queue from a reader thread."""
+
+    def __init__(self, ctx, args, extra_env=None):
+        env = dict(ctx.env)
+        env.update(extra_env or {})
+        cmd = [ctx.app] + args
+        if shutil.which("dbus-run-session"):
+            cmd = ["dbus-run-session", "--"] + cmd
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=None, env=env, text=True, bufsize=1)
+        self.events = queue.Queue()
+        self.backlog = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            line = line.strip()
+            if line.startswith("{"):
+                try:
+                    self.events.put(json.loads(line))
+                except ValueError:
+                    print("not JSON:", line[:200], file=sys.stderr)
+        self.events.put(None)
+
+    def send(self, command):
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+
+    def wait(self, event, timeout=60, pred=None):
+        """The next event of this kind (skipping others) that satisfies pred."""
+        deadline = time.monotonic() + timeout
+        for i, e in enumerate(self.backlog):
+            if e["event"] == event and (pred is None or pred(e)):
+                return self.backlog.pop(i)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                fail(f"timed out waiting for {event}")
+            try:
+                e = self.events.get(timeout=left)
+            except queue.Empty:
+                fail(f"timed out waiting for {event}")
+            if e is None:
+                fail(f"rali-studio exited (rc {self.proc.wait()}) while waiting for {event}")
+            if e["event"] == "error":
+                fail("test hook error: " + e.get("message", "?"))
+            if e["event"] == event and (pred is None or pred(e)):
+                return e
+            self.backlog.append(e)
+
+    def status(self, full=False):
+        self.send("status full" if full else "status")
+        return self.wait("status")
+
+    def poll(self, pred, what, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            s = self.status()
+            if pred(s):
+                return s
+            time.sleep(0.1)
+        fail("timed out waiting until " + what)
+
+    def quit(self):
+        self.send("quit")
+        try:
+            rc = self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            fail("rali-studio did not quit")
+        check(rc == 0, f"rali-studio quit cleanly (rc {rc})")
+
+
+class Context:
+    def __init__(self, opts):
+        self.app = opts.app
+        self.cli = opts.cli
+        self.srcdir = opts.srcdir
+        self.out = opts.out
+        self.tmp = tempfile.mkdtemp(prefix="rali-app-test-")
+        self.model = os.path.join(self.srcdir, "tests", "fixtures", "tiny-quickgelu.rali")
+        self.catalog = os.path.join(self.tmp, "catalog.sqlite")
+        self.xvfb = Xvfb()
+        home = os.path.join(self.tmp, "home")
+        os.makedirs(home)
+        self.env = dict(os.environ)
+        self.env.update({
+            "DISPLAY": self.xvfb.display,
+            "GDK_BACKEND": "x11",
+            "GSETTINGS_SCHEMA_DIR": opts.schemas,
+            "GSETTINGS_BACKEND": "memory",
+            "RALI_STUDIO_TEST": "1",
+            "RALI_CATALOG": self.catalog,
+            "HOME": home,
+            "XDG_CONFIG_HOME": os.path.join(home, ".config"),
+            "XDG_DATA_HOME": os.path.join(home, ".local", "share"),
+            "XDG_CACHE_HOME": os.path.join(home, ".cache"),
+            "GTK_A11Y": "none",
+            # software GL (llvmpipe) under Xvfb is far slower than Cairo
+            "GSK_RENDERER": os.environ.get("GSK_RENDERER", "cairo"),
+            "LC_ALL": "C.UTF-8",
+        })
+        self.env.pop("WAYLAND_DISPLAY", None)
+
+    def close(self):
+        self.xvfb.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def shoot(self, name="shoot", with_samples=True):
+        """A folder of the hostile fixture images (and data/samples if any)."""
+        d = os.path.join(self.tmp, name)
+        shutil.copytree(os.path.join(self.srcdir, "tests", "fixtures", "images"), d,
+                        ignore=shutil.ignore_patterns("*.rgb", "*.f32", "*.json"))
+        samples = os.path.join(self.srcdir, "data", "samples")
+        if with_samples and os.path.isdir(samples):
+            for f in os.listdir(samples):
+                if f.lower().endswith(IMAGE_EXT):
+                    shutil.copy(os.path.join(samples, f), os.path.join(d, "sample-" + f))
+        return d
+
+
+def images_under(path):
+    out = []
+    for root, _, files in os.walk(path):
+        out += [os.path.join(root, f) for f in files if f.lower().endswith(IMAGE_EXT)]
+    return sorted(out)
+
+
+def model_hash(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def catalog_rows(ctx):
+    db = sqlite3.connect(ctx.catalog)
+    rows = {r[0]: r for r in db.execute(
+        "SELECT path, model_hash, size, mtime, score, descriptors, length(embedding), error FROM files")}
+    db.close()
+    return rows
+
+
+def cli_scores(ctx, paths):
+    p = subprocess.run([ctx.cli, "score", "--json", "--model", ctx.model] + paths,
+                       capture_output=True, text=True)
+    return {r["path"]: r for r in map(json.loads, p.stdout.splitlines())}
+
+
+def launch_and_finish(ctx, args, timeout=120, extra_env=None):
+    app = App(ctx, ["--model", ctx.model] + args, extra_env)
+    fin = app.wait("finished", timeout)
+    return app, fin
+
+
+# ---- scenarios ----
+
+def scenario_gallery(ctx):
+    shoot = ctx.shoot()
+    files = images_under(shoot)
+    app, fin = launch_and_finish(ctx, [shoot])
+    check(not fin["cancelled"], "scoring ran to the end")
+    check(fin["items"] == len(files), f"{len(files)} photos in the gallery (got {fin['items']})")
+    check(fin["pending"] == 0 and fin["scored"] + fin["failed"] == len(files), "every photo scored or failed")
+    check(fin["title"] == "shoot — Rali Studio", f"window title names the folder ({fin['title']!r})")
+    check(fin["page"] == "gallery" and fin["banner"] is None, "gallery shown, no error banner")
+    check(fin["provenance"] == "rule-based" and fin["model"] == "tiny-quickgelu", "model and provenance known")
+
+    st = app.status(full=True)
+    results = {r["path"]: r for r in st["results"]}
+    ref = cli_scores(ctx, files)
+    for path in files:
+        r, c = results[path], ref[path]
+        if "error" in c:
+            check(r["state"] == 2, f"{os.path.basename(path)} is an error tile like in the CLI")
+        else:
+            check(r["state"] == 1 and abs(r["score"] - c["score"]) < 1e-6,
+                  f"{os.path.basename(path)} scored {r['score']:.6f} as the CLI ({c['score']:.6f})")
+            check(r["descriptors"][:5] == [d["text"] for d in c["descriptors"]],
+                  f"{os.path.basename(path)} descriptors as the CLI")
+    errors = {e["path"]: e["error"] for e in st["errors"]}
+    check(all(e and not e.startswith("/") for e in errors.values()), "error tiles say the reason, not the path")
+
+    rows = catalog_rows(ctx)
+    mh = model_hash(ctx.model)
+    for path in files:
+        row = rows.get(path)
+        check(row is not None and row[1] == mh, f"catalog row for {os.path.basename(path)} under the model's hash")
+        stt = os.stat(path)
+        check(row[2] == stt.st_size and row[3] == stt.st_mtime_ns // 1000, "keyed by size and mtime")
+        if path in errors:
+            check(row[7] == errors[path] and row[4] is None, "catalog keeps the error text")
+        else:
+            check(abs(row[4] - results[path]["score"]) < 1e-9 and row[6] == 4 * 48 and row[7] is None,
+                  "catalog keeps score and a 48-float embedding")
+            check(json.loads(row[5])[0]["text"] == results[path]["descriptors"][0], "catalog keeps descriptors")
+
+    # sorting (incremental: it may still be going on), filtering, search
+    def best_first(s):
+        names = s["shown_names"]
+        good = [n for n in names if os.path.join(shoot, n) not in errors]
+        scores = [results[os.path.join(shoot, n)]["score"] for n in good]
+        return (scores == sorted(scores, reverse=True) and len(names) == len(files)
+                and all(os.path.join(shoot, n) in errors for n in names[len(good):]))
+    st = app.poll(best_first, "sorted best score first")
+    check(True, "sorted best score first, failed photos last")
+    names = st["shown_names"]
+    app.send("sort name")
+    st2 = app.poll(lambda s: s["shown_names"] != names, "sorting by name applies")
+    check(st2["shown_names"][:3] == ["badcrc.png", "cmyk.jpg", "corrupt.jpg"], "sorted by name")
+    app.send("search crisp")
+    st3 = app.poll(lambda s: s["shown"] < len(files), "the search filters")
+    for n in st3["shown_names"]:
+        r = results[os.path.join(shoot, n)]
+        check(any("crisp" in d for d in r["descriptors"][:5]) or "crisp" in n, f"{n} matches 'crisp'")
+    app.send("search ")
+    app.send("range 0.3 1")
+    st4 = app.poll(lambda s: s["shown"] < len(files) and s["shown"] > 0, "the score range filters")
+    check(all(results[os.path.join(shoot, n)]["score"] >= 0.3 for n in st4["shown_names"]),
+          "only scores >= 0.3 shown")
+    app.send("range 0 1")
+    app.send("sort score")
+    app.poll(lambda s: s["shown"] == len(files) and s["shown_names"] == names, "filters reset")
+
+    app.send(f"screenshot {ctx.out}/screenshot-gallery.png")
+    shot = app.wait("screenshot")
+    check(shot["ok"] and os.path.getsize(shot["path"]) > 10000, f"gallery screenshot written ({shot['why']})")
+
+    # detail view and its keys (the same actions the key bindings run)
+    app.send("detail 0")
+    d = app.poll(lambda s: s["detail"] and s["detail"]["loaded"], "the detail view loads")
+    check(d["page"] == "detail" and d["detail"]["name"] == names[0], "detail shows the first photo")
+    z0 = d["detail"]["zoom"]
+    app.send("action detail.zoom-in")
+    d = app.status()
+    check(d["detail"]["zoom"] > z0 * 1.2, f"+ zooms in ({z0:.3f} -> {d['detail']['zoom']:.3f})")
+    app.send("action detail.zoom-actual")
+    check(abs(app.status()["detail"]["zoom"] - 1) < 1e-9, "1 zooms to 100%")
+    app.send("action detail.zoom-out")
+    check(app.status()["detail"]["zoom"] < 1, "- zooms out")
+    app.send("action detail.zoom-fit")
+    app.send("action detail.next")
+    d = app.poll(lambda s: s["detail"]["name"] == names[1] and s["detail"]["loaded"], "Right shows the next photo")
+    app.send(f"screenshot {ctx.out}/screenshot-detail.png")
+    shot = app.wait("screenshot")
+    check(shot["ok"], f"detail screenshot written ({shot['why']})")
+    app.send("action detail.previous")
+    app.poll(lambda s: s["detail"]["name"] == names[0], "Left shows the previous photo")
+    app.send("action detail.close")
+    app.poll(lambda s: s["page"] == "gallery" and s["detail"] is None, "Escape goes back to the gallery")
+    app.quit()
+
+
+def scenario_reopen(ctx):
+    shoot = ctx.shoot()
+    files = images_under(shoot)
+    app, fin = launch_and_finish(ctx, [shoot])
+    check(fin["rescored"] == len(files) and fin["cached"] == 0, f"first open scores all {len(files)}")
+    app.quit()
+
+    app, fin = launch_and_finish(ctx, [shoot])
+    check(fin["rescored"] == 0 and fin["cached"] == len(files),
+          f"reopen: nothing rescored (rescored {fin['rescored']}, cached {fin['cached']})")
+    check(fin["scored"] + fin["failed"] == len(files) and fin["pending"] == 0, "reopen shows every result")
+    app.quit()
+
+    touched = os.path.join(shoot, "large.jpg")
+    st = os.stat(touched)
+    os.utime(touched, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    app, fin = launch_and_finish(ctx, [shoot])
+    check(fin["rescored"] == 1 and fin["cached"] == len(files) - 1,
+          f"touch one file: exactly it is rescored (rescored {fin['rescored']})")
+    app.quit()
+    row = catalog_rows(ctx)[touched]
+    check(row[3] == os.stat(touched).st_mtime_ns // 1000, "its catalog row has the new mtime")
+
+    # the same folder opened twice in one session (the open button's path)
+    app, fin = launch_and_finish(ctx, [shoot])
+    app.send("open " + json.dumps([shoot]))
+    fin2 = app.wait("finished")
+    check(fin2["rescored"] == 0 and fin2["items"] == len(files), "reopening in the running app is instant")
+    app.quit()
+
+
+def scenario_drop(ctx):
+    shoot = ctx.shoot()
+    sub = os.path.join(ctx.tmp, "more")
+    os.makedirs(sub)
+    for n in ("rgb.jpg", "palette.png"):
+        shutil.copy(os.path.join(shoot, n), os.path.join(sub, n))
+    dropped = [os.path.join(shoot, "large.jpg"), os.path.join(shoot, "corrupt.jpg"), sub]
+    app = App(ctx, ["--model", ctx.model])
+    ready = app.wait("ready")
+    check(ready["page"] == "empty" and ready["items"] == 0, "starts empty without arguments")
+    app.send("drop " + json.dumps(dropped))
+    check(app.wait("dropped")["handled"], "the drop target accepted the file list")
+    fin = app.wait("finished")
+    check(fin["items"] == 4, f"dropped 2 files + a folder of 2 -> 4 photos (got {fin['items']})")
+    check(fin["scored"] == 3 and fin["failed"] == 1, "3 scored, the corrupt one an error tile")
+    check(fin["title"] == "4 Photos — Rali Studio", f"title counts the photos ({fin['title']!r})")
+    app.quit()
+
+
+def scenario_broken(ctx):
+    d = os.path.join(ctx.tmp, "with-broken")
+    os.makedirs(d)
+    src = os.path.join(ctx.srcdir, "tests", "fixtures", "images")
+    for n in ("rgb.jpg", "large.jpg", "grey.jpg"):
+        shutil.copy(os.path.join(src, n), os.path.join(d, n))
+    with open(os.path.join(src, "large.jpg"), "rb") as f:
+        data = f.read()
+    with open(os.path.join(d, "broken.jpg"), "wb") as f:  # header fine, data cut
+        f.write(data[: len(data) // 3])
+    app, fin = launch_and_finish(ctx, [d])
+    check(fin["items"] == 4 and fin["scored"] == 3, "3 good photos scored")
+    check(fin["failed"] == 1 and len(fin["errors"]) == 1, "exactly one error tile")
+    e = fin["errors"][0]
+    check(e["path"].endswith("broken.jpg") and e["error"], f"it is broken.jpg: {e['error']}")
+    app.quit()
+
+
+def scenario_cancel(ctx):
+    d = os.path.join(ctx.tmp, "many")
+    os.makedirs(d)
+    src = os.path.join(ctx.srcdir, "tests", "fixtures", "images", "large.jpg")
+    n = 1500
+    for i in range(n):
+        shutil.copy(src, os.path.join(d, f"P{i:04d}.jpg"))
+    app = App(ctx, ["--model", ctx.model, d])
+    app.wait("first-score", 120)
+    app.send("action win.cancel")
+    fin = app.wait("finished", 120)
+    check(fin["cancelled"], "Cancel stops scoring")
+    check(0 < fin["scored"] < n and fin["pending"] == n - fin["scored"],
+          f"{fin['scored']} scored before the cancel, the rest left pending")
+    scored = fin["scored"]
+    app.quit()
+    rows = catalog_rows(ctx)
+    check(len(rows) == scored, f"the catalog holds exactly the {scored} results that arrived")
+    app, fin = launch_and_finish(ctx, [d], 300)
+    check(fin["cached"] == scored and fin["rescored"] == n - scored and not fin["cancelled"],
+          "reopening scores only what the cancel left")
+    app.quit()
+
+
+def scenario_model_errors(ctx):
+    shoot = ctx.shoot(with_samples=False)
+    app = App(ctx, ["--model", os.path.join(ctx.tmp, "missing.rali"), shoot])
+    fin = app.wait("finished")
+    check(fin["banner"] and "could not be loaded" in fin["banner"], f"bad --model: banner ({fin['banner']!r})")
+    check(fin["pending"] == fin["items"] > 0, "photos shown unscored")
+    app.quit()
+
+    default = os.path.join(ctx.srcdir, "data", "models", "default.rali")
+    env = {"RALI_MODEL": ""}
+    app = App(ctx, [shoot], env)
+    if os.path.exists(default):
+        fin = app.wait("finished")
+        check(fin["banner"] is None and fin["model"], "the default model is used when installed")
+    else:
+        st = app.wait("opened")
+        st = app.poll(lambda s: s["banner"] is not None, "the no-model banner shows")
+        check("No scoring model is installed" in st["banner"] and "--model" in st["banner"],
+              "no default model: the banner says so and how to pass one")
+        check(st["pending"] == st["items"] > 0, "photos shown unscored")
+    app.quit()
+
+
+def scenario_bench(ctx, count, source, browse=True):
+    """Time to first score, images/s while browsing, main-loop stalls."""
+    d = source
+    files = images_under(d)
+    check(len(files) >= count, f"{len(files)} photos in {d}")
+    app = App(ctx, ["--model", ctx.model, "--backend", "cpu"])
+    app.wait("ready")
+    app.send("probe-reset")
+    app.send("open " + json.dumps([d]))
+    app.wait("opened", 120)
+    if browse:
+        app.send("browse on")
+    first = app.wait("first-score", 120)
+    fin = app.wait("finished", 1800)
+    res = {
+        "photos": fin["items"], "failed": fin["failed"], "browsing": browse,
+        "time_to_first_score_s": first["since_open_s"],
+        "scoring_started_to_first_result_s": first["since_scoring_start_s"],
+        "images_per_s": fin["rate"], "elapsed_s": fin["elapsed_s"],
+        "probe": fin["probe"],
+    }
+    # the same browsing with no scoring going on: what rendering alone costs
+    app.send("browse on")
+    app.send("probe-reset")
+    time.sleep(5)
+    res["browsing_only_probe"] = app.status()["probe"]
+    app.send("browse off")
+    app.quit()
+    app, fin2 = launch_and_finish(ctx, [d], 600)
+    res["reopen_elapsed_s"] = fin2["elapsed_s"]
+    res["reopen_probe"] = fin2["probe"]
+    app.quit()
+    print(json.dumps(res, indent=1))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("scenario")
+    ap.add_argument("--app", required=True)
+    ap.add_argument("--cli", required=True)
+    ap.add_argument("--srcdir", required=True)
+    ap.add_argument("--schemas", required=True)
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--count", type=int, default=1000)
+    ap.add_argument("--photos", default=None, help="bench: folder of photos")
+    ap.add_argument("--model", default=None, help="bench: model (default: the test fixture)")
+    ap.add_argument("--no-browse", action="store_true", help="bench: score without scrolling")
+    opts = ap.parse_args()
+    if not shutil.which("Xvfb"):
+        print("Xvfb not installed (apt install xvfb): skipping")
+        return SKIP
+    ctx = Context(opts)
+    if opts.model:
+        ctx.model = opts.model
+    ctx.out = opts.out or ctx.tmp
+    os.makedirs(ctx.out, exist_ok=True)
+    try:
+        if opts.scenario == "bench":
+            scenario_bench(ctx, opts.count, opts.photos, not opts.no_browse)
+        else:
+            globals()["scenario_" + opts.scenario.replace("-", "_")](ctx)
+    finally:
+        ctx.close()
+    print(f"{opts.scenario}: all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

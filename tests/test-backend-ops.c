@@ -1,0 +1,484 @@
+/* Every backend op on the Vulkan backend against the CPU backend (the
+ * oracle), in the manner of ggml's test-backend-ops: random inputs, shapes
+ * that are multiples of no tile (M=197, N=75, K=33, T=50, odd C), inputs
+ * that break naive numerics (layer norm of rows with mean 1000, attention
+ * scores in the hundreds), and
+ *     |vulkan − cpu| ≤ atol + rtol·|cpu|,  atol = atol_rel · rms(cpu),
+ * with rtol 1e-3 (fp32) or 1e-2 (fp16 weights).
+ *
+ *   test-backend-ops [--fp16]          exits 77 (skipped) without a Vulkan device
+ *   test-backend-ops --fallback MODEL  run with Vulkan made unavailable: the backend
+ *                                      says so, auto runs on the CPU, libvulkan is not
+ *                                      even mapped into the process
+ *
+ * RALI_VULKAN_TEST_LIMITS lowers the device limits to reach the chunking
+ * and tiling fallbacks; RALI_VULKAN_VALIDATE=1 turns validation errors into
+ * failures. */
+#include "backend.h"
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+  RaliBackend *cpu, *vk;
+  GRand *rng;
+  double rtol, atol_rel;
+  gboolean fp16;
+  int failures, checks;
+} Ctx;
+
+/* one tensor on both backends; a weight keeps its host copy, which the CPU
+ * backend borrows */
+typedef struct {
+  RaliBuf *c, *v;
+  gsize n;
+  float *host;
+} Pair;
+
+static float *
+rand_array (Ctx *t, gsize n, double lo, double hi)
+{
+  float *a = g_new (float, MAX (n, 1));
+  for (gsize i = 0; i < n; i++)
+    a[i] = (float) g_rand_double_range (t->rng, lo, hi);
+  return a;
+}
+
+static void
+expect (Ctx *t, gboolean ok, const char *what, GError *error)
+{
+  if (!ok)
+    {
+      printf ("FAIL %s: %s\n", what, error ? error->message : "failed");
+      t->failures++;
+    }
+}
+
+/* weight: uploaded with ->weight (fp16 on an fp16 backend), else ->alloc + upload */
+static Pair
+pair_new (Ctx *t, const float *host, gsize n, gboolean weight)
+{
+  g_autoptr (GError) error = NULL;
+  Pair p = { .n = n, .host = weight ? g_memdup2 (host, MAX (n, 1) * sizeof (float)) : NULL };
+  RaliBackend *be[2] = { t->cpu, t->vk };
+  RaliBuf **dst[2] = { &p.c, &p.v };
+  for (int i = 0; i < 2; i++)
+    {
+      if (weight)
+        *dst[i] = be[i]->ops->weight (be[i], p.host, n, &error);
+      else if ((*dst[i] = be[i]->ops->alloc (be[i], n, &error)))
+        be[i]->ops->upload (be[i], *dst[i], host, n, &error);
+      expect (t, *dst[i] && !error, "buffer", error);
+      g_clear_error (&error);
+    }
+  return p;
+}
+
+static Pair
+pair_rand (Ctx *t, gsize n, double lo, double hi, gboolean weight, float **keep)
+{
+  float *a = rand_array (t, n, lo, hi);
+  Pair p = pair_new (t, a, n, weight);
+  if (keep)
+    *keep = a;
+  else
+    g_free (a);
+  return p;
+}
+
+/* an output: NaN everywhere, so an element the shader never writes fails */
+static Pair
+pair_out (Ctx *t, gsize n)
+{
+  g_autofree float *nan = g_new (float, MAX (n, 1));
+  for (gsize i = 0; i < n; i++)
+    nan[i] = NAN;
+  return pair_new (t, nan, n, FALSE);
+}
+
+static void
+pair_free (Ctx *t, Pair *p)
+{
+  if (p->c)
+    t->cpu->ops->release (t->cpu, p->c);
+  if (p->v)
+    t->vk->ops->release (t->vk, p->v);
+  g_free (p->host);
+  p->c = p->v = NULL;
+  p->host = NULL;
+}
+
+/* runs what was issued, downloads both results and compares them */
+static void
+check_with (Ctx *t, const char *what, Pair *p, double rtol, double atol_rel)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree float *ref = g_new (float, MAX (p->n, 1));
+  g_autofree float *got = g_new (float, MAX (p->n, 1));
+  t->checks++;
+  if (!t->cpu->ops->sync (t->cpu, &error) || !t->cpu->ops->download (t->cpu, ref, p->c, p->n, &error) ||
+      !t->vk->ops->sync (t->vk, &error) || !t->vk->ops->download (t->vk, got, p->v, p->n, &error))
+    {
+      expect (t, FALSE, what, error);
+      return;
+    }
+  double ss = 0;
+  for (gsize i = 0; i < p->n; i++)
+    ss += (double) ref[i] * ref[i];
+  double rms = p->n ? sqrt (ss / p->n) : 0;
+  if (!compare_arrays (what, got, ref, p->n, atol_rel * rms + 1e-30, rtol))
+    t->failures++;
+}
+
+static void
+check (Ctx *t, const char *what, Pair *p)
+{
+  check_with (t, what, p, t->rtol, t->atol_rel);
+}
+
+/* a pair's buffer on the CPU or on the Vulkan side */
+#define CB(p) (p).c
+#define VB(p) (p).v
+
+static void
+test_matmul (Ctx *t, int M, int N, int K, gboolean bias, gboolean w_is_weight)
+{
+  Pair in = pair_rand (t, (gsize) M * K, -1, 1, FALSE, NULL);
+  Pair w = pair_rand (t, (gsize) N * K, -1, 1, w_is_weight, NULL);
+  Pair b = bias ? pair_rand (t, N, -1, 1, TRUE, NULL) : (Pair) { 0 };
+  Pair out = pair_out (t, (gsize) M * N);
+  t->cpu->ops->matmul (t->cpu, CB (out), CB (in), CB (w), bias ? CB (b) : NULL, M, N, K);
+  t->vk->ops->matmul (t->vk, VB (out), VB (in), VB (w), bias ? VB (b) : NULL, M, N, K);
+  g_autofree char *what = g_strdup_printf ("matmul %dx%dx%d%s%s", M, N, K, bias ? " +b" : "",
+                                           w_is_weight ? " w" : " a");
+  /* fp32 weights (alloc'd) are exact even on an fp16 backend */
+  if (!w_is_weight)
+    check_with (t, what, &out, 1e-3, 1e-4);
+  else
+    check (t, what, &out);
+  pair_free (t, &in), pair_free (t, &w), pair_free (t, &b), pair_free (t, &out);
+}
+
+static void
+test_layernorm (Ctx *t, int R, int C, double mean, gboolean in_place)
+{
+  Pair x = pair_rand (t, (gsize) R * C, mean - 1, mean + 1, FALSE, NULL);
+  Pair w = pair_rand (t, C, 0.5, 1.5, TRUE, NULL);
+  Pair b = pair_rand (t, C, -0.5, 0.5, TRUE, NULL);
+  Pair out = in_place ? x : pair_out (t, (gsize) R * C);
+  t->cpu->ops->layernorm (t->cpu, CB (out), CB (x), CB (w), CB (b), R, C, 1e-5f);
+  t->vk->ops->layernorm (t->vk, VB (out), VB (x), VB (w), VB (b), R, C, 1e-5f);
+  g_autofree char *what = g_strdup_printf ("layernorm %dx%d mean %g%s", R, C, mean, in_place ? " in place" : "");
+  check (t, what, &out);
+  if (!in_place)
+    pair_free (t, &out);
+  pair_free (t, &x), pair_free (t, &w), pair_free (t, &b);
+}
+
+static void
+test_attention (Ctx *t, int B, int T, int H, int Dh, double scale)
+{
+  gsize n = (gsize) B * T * H * Dh;
+  Pair q = pair_rand (t, n, -scale, scale, FALSE, NULL);
+  Pair k = pair_rand (t, n, -scale, scale, FALSE, NULL);
+  Pair v = pair_rand (t, n, -1, 1, FALSE, NULL);
+  Pair out = pair_out (t, n);
+  t->cpu->ops->attention (t->cpu, CB (out), CB (q), CB (k), CB (v), B, T, H, Dh);
+  t->vk->ops->attention (t->vk, VB (out), VB (q), VB (k), VB (v), B, T, H, Dh);
+  g_autofree char *what = g_strdup_printf ("attention B%d T%d H%d Dh%d ±%g", B, T, H, Dh, scale);
+  /* scores of ±scale²·Dh: the softmax is only stable max-subtracted */
+  check_with (t, what, &out, 1e-3, 1e-4);
+  pair_free (t, &q), pair_free (t, &k), pair_free (t, &v), pair_free (t, &out);
+}
+
+static void
+test_activation (Ctx *t, gsize n, RaliActivation act, const char *name)
+{
+  g_autofree float *a = rand_array (t, n, -8, 8);
+  a[0] = 0.0f;
+  if (n > 2)
+    a[1] = -80.0f, a[2] = 80.0f; /* exp overflow territory */
+  Pair x = pair_new (t, a, n, FALSE);
+  t->cpu->ops->activation (t->cpu, CB (x), n, act);
+  t->vk->ops->activation (t->vk, VB (x), n, act);
+  g_autofree char *what = g_strdup_printf ("activation %s n=%zu", name, n);
+  check_with (t, what, &x, 1e-3, 1e-5);
+  pair_free (t, &x);
+}
+
+static void
+test_add (Ctx *t, gsize n)
+{
+  Pair x = pair_rand (t, n, -1, 1, FALSE, NULL);
+  Pair y = pair_rand (t, n, -1, 1, FALSE, NULL);
+  t->cpu->ops->add (t->cpu, CB (x), CB (y), n);
+  t->vk->ops->add (t->vk, VB (x), VB (y), n);
+  g_autofree char *what = g_strdup_printf ("add n=%zu", n);
+  check_with (t, what, &x, 0, 0);
+  pair_free (t, &x), pair_free (t, &y);
+}
+
+static void
+test_im2col (Ctx *t, int B, int S, int P)
+{
+  int G = S / P;
+  Pair px = pair_rand (t, (gsize) B * 3 * S * S, -2, 2, FALSE, NULL);
+  Pair out = pair_out (t, (gsize) B * G * G * 3 * P * P);
+  t->cpu->ops->im2col (t->cpu, CB (out), CB (px), B, S, P);
+  t->vk->ops->im2col (t->vk, VB (out), VB (px), B, S, P);
+  g_autofree char *what = g_strdup_printf ("im2col B%d S%d P%d", B, S, P);
+  check_with (t, what, &out, 0, 0);
+  pair_free (t, &px), pair_free (t, &out);
+}
+
+static void
+test_conv_im2col (Ctx *t, int B, int Cin, int H, int W, int k, int stride, int pad, gboolean nhwc)
+{
+  int Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
+  Pair in = pair_rand (t, (gsize) B * Cin * H * W, -2, 2, FALSE, NULL);
+  Pair out = pair_out (t, (gsize) B * Ho * Wo * Cin * k * k);
+  t->cpu->ops->conv_im2col (t->cpu, CB (out), CB (in), B, Cin, H, W, k, stride, pad, nhwc);
+  t->vk->ops->conv_im2col (t->vk, VB (out), VB (in), B, Cin, H, W, k, stride, pad, nhwc);
+  g_autofree char *what = g_strdup_printf ("conv_im2col B%d C%d %dx%d k%d s%d p%d %s", B, Cin, H, W, k, stride,
+                                           pad, nhwc ? "nhwc" : "nchw");
+  check_with (t, what, &out, 0, 0);
+  pair_free (t, &in), pair_free (t, &out);
+}
+
+static void
+test_embed_tokens (Ctx *t, int B, int T, int C)
+{
+  Pair patches = pair_rand (t, (gsize) B * (T - 1) * C, -1, 1, FALSE, NULL);
+  Pair cls = pair_rand (t, C, -1, 1, TRUE, NULL);
+  Pair pos = pair_rand (t, (gsize) T * C, -1, 1, TRUE, NULL);
+  Pair out = pair_out (t, (gsize) B * T * C);
+  t->cpu->ops->embed_tokens (t->cpu, CB (out), CB (patches), CB (cls), CB (pos), B, T, C);
+  t->vk->ops->embed_tokens (t->vk, VB (out), VB (patches), VB (cls), VB (pos), B, T, C);
+  g_autofree char *what = g_strdup_printf ("embed_tokens B%d T%d C%d", B, T, C);
+  check (t, what, &out);
+  pair_free (t, &patches), pair_free (t, &cls), pair_free (t, &pos), pair_free (t, &out);
+}
+
+static void
+test_take_class (Ctx *t, int B, int T, int C)
+{
+  Pair in = pair_rand (t, (gsize) B * T * C, -1, 1, FALSE, NULL);
+  Pair out = pair_out (t, (gsize) B * C);
+  t->cpu->ops->take_class (t->cpu, CB (out), CB (in), B, T, C);
+  t->vk->ops->take_class (t->vk, VB (out), VB (in), B, T, C);
+  g_autofree char *what = g_strdup_printf ("take_class B%d T%d C%d", B, T, C);
+  check_with (t, what, &out, 0, 0);
+  pair_free (t, &in), pair_free (t, &out);
+}
+
+/* A block-like sequence run twice with new inputs: the second run reuses
+ * the recorded command buffer and must still see the new data. */
+static void
+test_replay (Ctx *t)
+{
+  const int R = 50, Cc = 37, F = 75;
+  Pair x = pair_out (t, (gsize) R * Cc), h = pair_out (t, (gsize) R * Cc), m = pair_out (t, (gsize) R * F);
+  Pair w1 = pair_rand (t, (gsize) F * Cc, -0.3, 0.3, TRUE, NULL), b1 = pair_rand (t, F, -0.1, 0.1, TRUE, NULL);
+  Pair w2 = pair_rand (t, (gsize) Cc * F, -0.3, 0.3, TRUE, NULL), b2 = pair_rand (t, Cc, -0.1, 0.1, TRUE, NULL);
+  Pair lw = pair_rand (t, Cc, 0.5, 1.5, TRUE, NULL), lb = pair_rand (t, Cc, -0.5, 0.5, TRUE, NULL);
+  for (int run = 0; run < 3; run++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree float *a = rand_array (t, (gsize) R * Cc, -2, 2);
+      expect (t, t->cpu->ops->upload (t->cpu, x.c, a, (gsize) R * Cc, &error), "upload", error);
+      expect (t, t->vk->ops->upload (t->vk, x.v, a, (gsize) R * Cc, &error), "upload", error);
+      RaliBackend *be[2] = { t->cpu, t->vk };
+      for (int i = 0; i < 2; i++)
+        {
+          const RaliBackendOps *o = be[i]->ops;
+#define S(p) (i ? (p).v : (p).c)
+          o->layernorm (be[i], S (h), S (x), S (lw), S (lb), R, Cc, 1e-5f);
+          o->matmul (be[i], S (m), S (h), S (w1), S (b1), R, F, Cc);
+          o->activation (be[i], S (m), (gsize) R * F, RALI_ACT_GELU);
+          o->matmul (be[i], S (h), S (m), S (w2), S (b2), R, Cc, F);
+          o->add (be[i], S (x), S (h), (gsize) R * Cc);
+#undef S
+        }
+      g_autofree char *what = g_strdup_printf ("replayed block, run %d", run);
+      check (t, what, &x);
+    }
+  Pair *all[] = { &x, &h, &m, &w1, &b1, &w2, &b2, &lw, &lb };
+  for (gsize i = 0; i < G_N_ELEMENTS (all); i++)
+    pair_free (t, all[i]);
+}
+
+/* fp16 weights come back within half an fp16 ulp */
+static void
+test_weight_roundtrip (Ctx *t)
+{
+  const gsize n = 1001;
+  g_autofree float *a = rand_array (t, n, -3, 3);
+  a[0] = 65504.0f, a[1] = 1e-7f, a[2] = -0.0f, a[3] = 1.0f / 3.0f;
+  g_autoptr (GError) error = NULL;
+  RaliBuf *w = t->vk->ops->weight (t->vk, a, n, &error);
+  g_autofree float *got = g_new (float, n);
+  expect (t, w && t->vk->ops->download (t->vk, got, w, n, &error), "weight download", error);
+  t->checks++;
+  if (!compare_arrays (t->fp16 ? "fp16 weight round trip" : "fp32 weight round trip", got, a, n,
+                       t->fp16 ? 6e-8 : 0, t->fp16 ? 1.0 / 2048 : 0))
+    t->failures++;
+  if (w)
+    t->vk->ops->release (t->vk, w);
+}
+
+/* a bad op is reported by sync as an error, and the backend stays usable */
+static void
+test_errors (Ctx *t)
+{
+  g_autoptr (GError) error = NULL;
+  RaliBuf *small = t->vk->ops->alloc (t->vk, 10, &error);
+  RaliBuf *big = t->vk->ops->alloc (t->vk, 100, &error);
+  t->vk->ops->matmul (t->vk, small, big, big, NULL, 10, 10, 10);
+  gboolean ok = t->vk->ops->sync (t->vk, &error);
+  t->checks++;
+  if (ok || !error || !strstr (error->message, "matmul"))
+    {
+      printf ("FAIL an undersized output was not reported (%s)\n", error ? error->message : "no error");
+      t->failures++;
+    }
+  else
+    printf ("ok   error reported: %s\n", error->message);
+  g_clear_error (&error);
+  t->vk->ops->release (t->vk, small);
+  t->vk->ops->release (t->vk, big);
+  expect (t, t->vk->ops->sync (t->vk, &error), "sync after an error", error);
+}
+
+static int
+fallback (const char *model_path)
+{
+  g_autoptr (GError) error = NULL;
+  RaliBackend *be = rali_backend_vulkan_new (&error);
+  if (be || !g_error_matches (error, RALI_ERROR, RALI_ERROR_UNSUPPORTED))
+    {
+      printf ("FAIL Vulkan was expected to be unavailable here (%s)\n", error ? error->message : "it is available");
+      if (be)
+        be->ops->free (be);
+      return 1;
+    }
+  printf ("ok   vulkan unavailable: %s\n", error->message);
+  g_clear_error (&error);
+  RaliModel *model = rali_model_open (model_path, &error);
+  g_assert_no_error (error);
+  RaliEngine *e = rali_engine_new (model, RALI_BACKEND_AUTO, &error);
+  int rc = 0;
+  if (!e || strcmp (rali_engine_backend_name (e), "cpu") != 0)
+    {
+      printf ("FAIL --backend auto did not fall back to the CPU (%s)\n", error ? error->message : "");
+      rc = 1;
+    }
+  else
+    printf ("ok   auto runs on %s\n", rali_engine_backend_name (e));
+  rali_engine_free (e);
+  g_clear_error (&error);
+  e = rali_engine_new (model, RALI_BACKEND_VULKAN, &error);
+  if (e || !error || !strstr (error->message, "vulkan"))
+    {
+      printf ("FAIL --backend vulkan did not fail clearly\n");
+      rc = 1;
+    }
+  else
+    printf ("ok   --backend vulkan fails: %s\n", error->message);
+  rali_engine_free (e);
+  rali_model_free (model);
+  /* the loader is dlopen()ed: the binary does not depend on it */
+  g_autofree char *maps = NULL;
+  if (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL) && strstr (maps, "libvulkan") &&
+      g_getenv ("RALI_VULKAN_LOADER"))
+    {
+      printf ("FAIL libvulkan is mapped although the loader was made unavailable\n");
+      rc = 1;
+    }
+  printf ("%s\n", rc ? "FAILED" : "PASS");
+  return rc;
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc > 2 && strcmp (argv[1], "--fallback") == 0)
+    return fallback (argv[2]);
+  gboolean fp16 = argc > 1 && strcmp (argv[1], "--fp16") == 0;
+
+  g_autoptr (GError) error = NULL;
+  RaliVulkanOptions opt = { .fp16 = fp16 ? RALI_VULKAN_FP16_ON : RALI_VULKAN_FP16_OFF };
+  Ctx t = { .rng = g_rand_new_with_seed (20240611), .fp16 = fp16 };
+  t.vk = rali_backend_vulkan_new_full (&opt, &error);
+  if (!t.vk)
+    {
+      printf ("SKIP no Vulkan device: %s\n", error->message);
+      g_rand_free (t.rng);
+      return g_error_matches (error, RALI_ERROR, RALI_ERROR_UNSUPPORTED) ? 77 : 1;
+    }
+  const char *desc = rali_backend_vulkan_describe (t.vk);
+  printf ("# %s\n# limits: %s\n", desc, g_getenv ("RALI_VULKAN_TEST_LIMITS") ? g_getenv ("RALI_VULKAN_TEST_LIMITS")
+                                                                           : "the device's");
+  if (fp16 && !strstr (desc, "fp16 weights"))
+    {
+      printf ("SKIP the device cannot store fp16 weights\n");
+      t.vk->ops->free (t.vk);
+      g_rand_free (t.rng);
+      return 77;
+    }
+  t.cpu = rali_backend_cpu_new (&error);
+  t.rtol = fp16 ? 1e-2 : 1e-3;
+  t.atol_rel = fp16 ? 5e-3 : 1e-4;
+
+  /* GEMM: edges of every tile, bias or not, fp16 (weight) or fp32 (alloc) w */
+  static const int mnk[][3] = {
+    { 197, 75, 33 }, { 1, 1, 1 }, { 64, 64, 16 }, { 65, 129, 17 }, { 37, 75, 300 }, { 5, 200, 72 }, { 50, 768, 64 },
+    { 400, 300, 257 }, /* split into row and column blocks under RALI_VULKAN_TEST_LIMITS */
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (mnk); i++)
+    {
+      test_matmul (&t, mnk[i][0], mnk[i][1], mnk[i][2], TRUE, TRUE);
+      test_matmul (&t, mnk[i][0], mnk[i][1], mnk[i][2], FALSE, i % 2 == 0);
+    }
+  test_layernorm (&t, 50, 75, 0, FALSE);
+  test_layernorm (&t, 197, 768, 1000, FALSE); /* E[x²] − mean² would lose every digit here */
+  test_layernorm (&t, 7, 1, 0, FALSE);
+  test_layernorm (&t, 33, 257, 3, TRUE);
+  test_attention (&t, 2, 50, 3, 12, 1);
+  test_attention (&t, 7, 50, 3, 12, 1);
+  test_attention (&t, 1, 197, 4, 64, 1);
+  test_attention (&t, 2, 33, 2, 72, 1);
+  test_attention (&t, 1, 1, 2, 16, 1);
+  test_attention (&t, 2, 26, 6, 12, 6); /* scores up to ±430 */
+  test_activation (&t, 1000, RALI_ACT_QUICK_GELU, "quick_gelu");
+  test_activation (&t, 257, RALI_ACT_GELU, "gelu");
+  test_activation (&t, 10001, RALI_ACT_RELU, "relu");
+  test_add (&t, 1001);
+  test_add (&t, 100000);
+  test_im2col (&t, 2, 40, 8);
+  test_im2col (&t, 3, 15, 5);
+  test_im2col (&t, 1, 32, 16);
+  test_conv_im2col (&t, 2, 3, 17, 17, 3, 2, 1, FALSE);
+  test_conv_im2col (&t, 2, 5, 9, 7, 3, 2, 1, TRUE);
+  test_conv_im2col (&t, 1, 4, 6, 6, 1, 1, 0, TRUE);
+  test_embed_tokens (&t, 3, 26, 37);
+  test_embed_tokens (&t, 1, 50, 75);
+  test_take_class (&t, 4, 50, 75);
+  test_take_class (&t, 1, 1, 3);
+  test_replay (&t);
+  test_weight_roundtrip (&t);
+  test_errors (&t);
+
+  t.cpu->ops->free (t.cpu);
+  t.vk->ops->free (t.vk);
+  g_rand_free (t.rng);
+  guint verr = rali_backend_vulkan_validation_errors ();
+  if (verr)
+    {
+      printf ("FAIL %u Vulkan validation errors\n", verr);
+      t.failures++;
+    }
+  printf ("%d checks, %d failed\n%s\n", t.checks, t.failures, t.failures ? "FAILED" : "PASS");
+  return t.failures ? 1 : 0;
+}

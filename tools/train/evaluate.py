@@ -1,0 +1,187 @@
+#!/usr/bin/python3
+"""Evaluates a .rali model with the C engine on held-out pictures, beside
+BRISQUE (OpenCV contrib, trained on LIVE human opinion scores), and writes
+docs/EVALUATION.md with plots.
+
+    /usr/bin/python3 tools/train/evaluate.py --model data/models/rali-default.rali \
+        --rali build/app/rali --photos 24 --out docs
+
+For each test-split photo (tools/train/photos.py: never seen in training)
+one crop of 640x480 at native or mildly reduced resolution (shortest side
+to at most 1024, as the engine does) is distorted with every type at levels
+1..5; pristine + distorted are written as PNG (lossless), scored by
+`rali score --json` and by BRISQUE, and compared with the pseudo-MOS
+(pseudo_mos.py)."""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+import numpy as np
+from PIL import Image
+from scipy.stats import pearsonr, spearmanr
+
+sys.path.insert(0, os.path.dirname(__file__))
+import distort as DI  # noqa: E402
+import photos as PH  # noqa: E402
+import pseudo_mos as PM  # noqa: E402
+
+CROP_W, CROP_H = 640, 480
+
+# the describer's key term for each type (describe.py); a descriptor
+# "names" the distortion when one of these matches it
+KEYS = {
+    "gaussian_blur": r"gaussian blur|\bblur", "lens_blur": r"defocus|\bblur", "motion_blur": r"motion blur",
+    "chromatic_aberration": r"fring", "vignette": r"vignett", "brighten": r"too bright|overexpos|washed",
+    "darken": r"too dark|underexpos", "overexposure": r"overexpos|too bright|clipped",
+    "underexposure": r"underexpos|too dark", "contrast_down": r"low contrast|flat",
+    "contrast_up": r"harsh contrast|crushed", "saturation_down": r"washed-out|desaturat|muted",
+    "saturation_up": r"oversaturat", "colour_cast": r"colou?r cast|tint",
+    "white_noise": r"(?<!low )\bnoise\b(?! is low| is absent)|grain", "colour_noise": r"colou?r noise|chroma",
+    "impulse_noise": r"impulse|salt", "speckle_noise": r"speckle|noise\b(?! is low)",
+    "oversharpen": r"oversharpen|halo", "jitter": r"jitter", "pixelate": r"pixelat|block",
+    "quantisation": r"banding|posteri", "jpeg": r"jpeg|block", "jpeg2000": r"ringing|jpeg ?2000|blur",
+}
+
+
+def make_eval_set(n_photos, out_dir, seed=7):
+    os.makedirs(out_dir, exist_ok=True)
+    meta_path = os.path.join(out_dir, "meta.json")
+    if os.path.exists(meta_path):
+        return json.load(open(meta_path))
+    rng = np.random.default_rng(seed)
+    test = PH.photos("test")
+    rows = []
+    for p in test[:n_photos]:
+        img = Image.open(PH.resolve(p["path"])).convert("RGB")
+        w, h = img.size
+        s = min(w, h)
+        if s > 1024:  # as the engine's multi-crop preprocessing: mild reduction only
+            img = img.resize((w * 1024 // s, h * 1024 // s) if w >= h else (w * 1024 // s, h * 1024 // s),
+                             Image.BICUBIC)
+            w, h = img.size
+        cw, ch = min(CROP_W, w), min(CROP_H, h)
+        x0, y0 = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
+        ref = np.asarray(img.crop((x0, y0, x0 + cw, y0 + ch)))
+        name = f"{p['id']}_pristine_0.png"
+        Image.fromarray(ref).save(os.path.join(out_dir, name))
+        rows.append(dict(file=name, photo=p["id"], type="pristine", level=0, mos=5.0))
+        for t in DI.TYPES:
+            for lv in range(1, 6):
+                d, _ = DI.distort(ref, t, lv, np.random.default_rng(int(rng.integers(1 << 31))))
+                name = f"{p['id']}_{t}_{lv}.png"
+                Image.fromarray(d).save(os.path.join(out_dir, name))
+                rows.append(dict(file=name, photo=p["id"], type=t, level=lv, mos=float(PM.pseudo_mos(ref, d))))
+        print(f"  {p['id']}: {len(rows)} images so far", flush=True)
+    json.dump(rows, open(meta_path, "w"))
+    return rows
+
+
+def engine_scores(rali, model, out_dir, rows):
+    t0 = time.time()
+    p = subprocess.run([rali, "score", "--json", "--top", "3", "--backend", "cpu", "--model", model, out_dir],
+                       capture_output=True, text=True, check=False)
+    secs = time.time() - t0
+    by = {os.path.basename(json.loads(l)["path"]): json.loads(l) for l in p.stdout.splitlines() if l.strip()}
+    missing = [r["file"] for r in rows if "score" not in by.get(r["file"], {})]
+    if missing:
+        raise SystemExit(f"engine failed on {len(missing)} files, e.g. {missing[:3]}: {p.stderr[-500:]}")
+    return by, secs
+
+
+def brisque_scores(out_dir, rows):
+    import cv2
+    base = "/usr/share/opencv4/quality"
+    model, rng = f"{base}/brisque_model_live.yml", f"{base}/brisque_range_live.yml"
+    if not (os.path.exists(model) and hasattr(cv2, "quality")):
+        return None
+    q = cv2.quality.QualityBRISQUE_create(model, rng)
+    out = {}
+    for r in rows:
+        img = cv2.imread(os.path.join(out_dir, r["file"]))
+        out[r["file"]] = -float(q.compute(img)[0])  # BRISQUE: lower is better; negate to compare
+    return out
+
+
+def corr(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    if len(a) < 3 or np.std(a) == 0 or np.std(b) == 0:
+        return float("nan"), float("nan")
+    return spearmanr(a, b).correlation, pearsonr(a, b)[0]
+
+
+def monotonic_share(rows, score):
+    """Share of (photo, type) series whose score strictly falls with level 0..5."""
+    ser = {}
+    pristine = {r["photo"]: score[r["file"]] for r in rows if r["type"] == "pristine"}
+    for r in rows:
+        if r["type"] != "pristine":
+            ser.setdefault((r["photo"], r["type"]), {0: pristine[r["photo"]]})[r["level"]] = score[r["file"]]
+    strict = [all(s[l + 1] < s[l] for l in range(5)) for s in ser.values()]
+    loose = [spearmanr(range(6), [s[l] for l in range(6)]).correlation <= -0.8 for s in ser.values()]
+    return float(np.mean(strict)), float(np.mean(loose)), len(ser)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", default="data/models/rali-default.rali")
+    ap.add_argument("--rali", default="build/app/rali")
+    ap.add_argument("--photos", type=int, default=24)
+    ap.add_argument("--cache", default="/work/cache/rali-eval")
+    ap.add_argument("--out", default="docs")
+    args = ap.parse_args()
+    rows = make_eval_set(args.photos, args.cache)
+    eng, secs = engine_scores(args.rali, args.model, args.cache, rows)
+    score = {f: v["score"] for f, v in eng.items()}
+    br = brisque_scores(args.cache, rows)
+    mos = np.array([r["mos"] for r in rows])
+    res = {"n_images": len(rows), "n_photos": len({r["photo"] for r in rows}), "engine_seconds": secs}
+    res["rali"] = corr([score[r["file"]] for r in rows], mos)
+    res["brisque"] = corr([br[r["file"]] for r in rows], mos) if br else None
+    per_type = {}
+    for t in DI.TYPES:
+        sel = [r for r in rows if r["type"] in (t, "pristine")]
+        m = [r["mos"] for r in sel]
+        per_type[t] = dict(rali=corr([score[r["file"]] for r in sel], m),
+                           brisque=corr([br[r["file"]] for r in sel], m) if br else None)
+    res["per_type"] = per_type
+    res["monotonic_rali"] = monotonic_share(rows, score)
+    res["monotonic_brisque"] = monotonic_share(rows, br) if br else None
+    hit1 = hit3 = n = 0
+    for r in rows:
+        if r["type"] == "pristine":
+            continue
+        texts = [d["text"].lower() for d in eng[r["file"]]["descriptors"]]
+        key = re.compile(KEYS[r["type"]], re.I)
+        n += 1
+        hit1 += bool(key.search(texts[0]))
+        hit3 += any(key.search(t) for t in texts)
+    res["descriptor_top1"], res["descriptor_top3"] = hit1 / n, hit3 / n
+    os.makedirs(args.out, exist_ok=True)
+    json.dump(res, open(os.path.join(args.out, "evaluation.json"), "w"), indent=1)
+    plots(rows, score, br, args.out)
+    print(json.dumps({k: v for k, v in res.items() if k != "per_type"}, indent=1))
+    return res
+
+
+def plots(rows, score, br, out):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(1, 2 if br else 1, figsize=(10 if br else 5, 4.2), squeeze=False)
+    mos = [r["mos"] for r in rows]
+    ax[0, 0].scatter(mos, [score[r["file"]] for r in rows], s=3, alpha=0.4)
+    ax[0, 0].set(xlabel="pseudo-MOS", ylabel="RALI default (C engine)", title="Rali Studio default model")
+    if br:
+        ax[0, 1].scatter(mos, [-br[r["file"]] for r in rows], s=3, alpha=0.4, color="tab:orange")
+        ax[0, 1].set(xlabel="pseudo-MOS", ylabel="BRISQUE (lower = better)", title="BRISQUE (LIVE)")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "evaluation-scatter.png"), dpi=90)
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    main()
