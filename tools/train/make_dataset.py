@@ -228,7 +228,7 @@ def _prepare(out_dir, n, seed, kind):
             fh.truncate(want)
 
 
-def generate(root, split, n, seed, workers, pool, crops=3):
+def generate(root, split, n, seed, workers, pool, crops=2):
     ids = [r["id"] for r in PH.photos("test" if split == "test_series" else split)]
     out_dir = os.path.join(root, split)
     if split == "test_series":
@@ -412,7 +412,7 @@ def main():
     ap.add_argument("--n-train", type=int, default=24000)
     ap.add_argument("--n-val", type=int, default=2000)
     ap.add_argument("--n-test", type=int, default=3000)
-    ap.add_argument("--series-crops", type=int, default=3, help="crops per test photo in the series set")
+    ap.add_argument("--series-crops", type=int, default=2, help="crops per test photo in the series set")
     ap.add_argument("--seed", type=int, default=20240801)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--calibrate", action="store_true", help="print mean pseudo-MOS per type/level on train photos")

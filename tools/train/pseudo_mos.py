@@ -116,13 +116,19 @@ def detail_loss(ref_u8, dist_u8, k=2.0, win=9):
     distorted image lacks, relative to the reference's plus k (0..255 units,
     a visibility floor: a featureless area cannot lose detail); mean over
     pixels and bands.  Energy *added* (noise, halos) does not count here;
-    the other terms see it."""
+    the other terms see it.  The distorted bands are first rescaled by the
+    ratio of the two images' coarse contrast (std of the sigma-4 low-pass,
+    clamped to 1/4..4), so a global contrast or tone change is not counted as
+    lost detail (dE and the SSIM terms see it) while blur, which barely
+    moves the coarse contrast, is."""
     def bands(a):
         y = y_of(a)
         g = [y] + [cv2.GaussianBlur(y, (0, 0), s, borderType=cv2.BORDER_REFLECT) for s in (1.0, 2.0, 4.0)]
-        return [cv2.blur(np.abs(g[i] - g[i + 1]), (win, win), borderType=cv2.BORDER_REFLECT) for i in range(3)]
-    return float(np.mean([np.mean(np.maximum(er - ed, 0.0) / (er + k))
-                          for er, ed in zip(bands(ref_u8), bands(dist_u8))]))
+        return [cv2.blur(np.abs(g[i] - g[i + 1]), (win, win), borderType=cv2.BORDER_REFLECT) for i in range(3)], g[3].std()
+    br, sr = bands(ref_u8)
+    bd, sd = bands(dist_u8)
+    c = float(np.clip(sr / max(sd, 1e-6), 0.25, 4.0))
+    return float(np.mean([np.mean(np.maximum(er - c * ed, 0.0) / (er + k)) for er, ed in zip(br, bd)]))
 
 
 def delta_e(ref_u8, dist_u8, sigma=2.0):

@@ -60,7 +60,7 @@ def prototypes(z, mos, texts, K, seed=0):
     return centres.astype(np.float32), scores.astype(np.float32), descr, km.labels_
 
 
-def choose(z_train, mos_train, texts_train, z_val, mos_val, Ks=(32, 48, 64, 96), taus=(0.01, 0.02, 0.05, 0.1)):
+def choose(z_train, mos_train, texts_train, z_val, mos_val, Ks=(48, 96, 160, 256), taus=(0.03, 0.06, 0.1, 0.2, 0.4)):
     """K and τ by validation: the text-side head's SRCC against pseudo-MOS
     (an upper bound of what the image tower can reach)."""
     from scipy.stats import spearmanr
