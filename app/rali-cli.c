@@ -23,7 +23,7 @@ typedef struct {
   char *model_path;
   char *backend;
   char *shard;
-  gboolean json, csv;
+  gboolean json, csv, profile;
   int batch, top, iterations;
 } Options;
 
@@ -492,6 +492,7 @@ main (int argc, char **argv)
     { "batch", 0, 0, G_OPTION_ARG_INT, &opt.batch, "Images per forward pass (default 8)", "N" },
     { "shard", 0, 0, G_OPTION_ARG_STRING, &opt.shard, "Take share I of N of the sorted file list (0 <= I < N)", "I/N" },
     { "iterations", 0, 0, G_OPTION_ARG_INT, &opt.iterations, "bench: timed forward passes (default 5)", "N" },
+    { "profile", 0, 0, G_OPTION_ARG_NONE, &opt.profile, "Vulkan: per-op GPU times (timestamp queries) to stderr at exit", NULL },
     { NULL }
   };
   g_autofree char *param = g_strdup_printf ("%s PATH...", cmd);
@@ -508,6 +509,8 @@ main (int argc, char **argv)
     }
   if (!opt.backend)
     opt.backend = g_strdup ("auto");
+  if (opt.profile)
+    g_setenv ("RALI_VULKAN_PROFILE", "1", TRUE); /* read by the Vulkan backend at creation */
 
   int rc;
   if (strcmp (cmd, "embed") == 0 || strcmp (cmd, "score") == 0)

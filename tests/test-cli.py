@@ -182,6 +182,24 @@ def test_bad_models(good):
         shutil.rmtree(tmp)
 
 
+def test_vulkan_matches_cpu():
+    """`rali embed --backend vulkan` equals `--backend cpu` on the samples
+    (lavapipe in CI): fp32 within 1e-3 relative."""
+    samples = os.path.join(ROOT, "data", "samples")
+    for variant in ("tiny-quickgelu", "tiny-convstem"):
+        model = os.path.join(FIX, variant + ".rali")
+        rc, out_v, err = run("embed", "--json", "--backend", "vulkan", "--model", model, samples)
+        if rc == 1 and "vulkan" in err.lower():
+            print(f"skip vulkan comparison: {err.strip()[:200]}")
+            return
+        rc_c, out_c, _ = run("embed", "--json", "--backend", "cpu", "--model", model, samples)
+        v = {r["path"]: np.array(r["embedding"]) for r in jsonl(out_v)}
+        c = {r["path"]: np.array(r["embedding"]) for r in jsonl(out_c)}
+        worst = max(np.max(np.abs(v[p] - c[p]) / (1e-4 + np.abs(c[p]))) for p in c) if c and v.keys() == c.keys() else 1
+        check(rc == 0 and rc_c == 0 and len(c) >= 10 and v.keys() == c.keys() and worst <= 1e-3,
+              f"{variant}: vulkan vs cpu embeddings on {len(c)} samples, worst relative diff {worst:.2g}")
+
+
 def test_info():
     rc, out, _ = run("info", "--model", os.path.join(FIX, "tiny-quickgelu.rali"))
     check(rc == 0 and "ViT 32x32/8" in out and "rule-based" in out and "sha256:" in out, "info describes the model")
@@ -195,6 +213,7 @@ def main():
     test_hostile_images(images)
     test_bad_models(images)
     test_info()
+    test_vulkan_matches_cpu()
     print(f"{len(failures)} failures")
     sys.exit(1 if failures else 0)
 
