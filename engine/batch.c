@@ -176,10 +176,10 @@ rali_default_model_path (GError **error)
     return g_strdup (env);
   const char *candidates[] = {
 #ifdef RALI_SOURCE_DATADIR
-    RALI_SOURCE_DATADIR "/models/default.rali",
+    RALI_SOURCE_DATADIR "/models/rali-default.rali",
 #endif
 #ifdef RALI_DATADIR
-    RALI_DATADIR "/models/default.rali",
+    RALI_DATADIR "/models/rali-default.rali",
 #endif
   };
   for (gsize i = 0; i < G_N_ELEMENTS (candidates); i++)
@@ -187,6 +187,6 @@ rali_default_model_path (GError **error)
       return g_strdup (candidates[i]);
   g_set_error (error, RALI_ERROR, RALI_ERROR_MODEL,
                "no default model found (looked for $RALI_MODEL%s); pass --model FILE",
-               G_N_ELEMENTS (candidates) ? " and data/models/default.rali" : "");
+               G_N_ELEMENTS (candidates) ? " and data/models/rali-default.rali" : "");
   return NULL;
 }

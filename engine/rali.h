@@ -201,7 +201,7 @@ gboolean rali_engine_run_files (RaliEngine *engine, char **paths, gsize n_paths,
                                 GError **error);
 
 /* The default model: $RALI_MODEL, else the uninstalled source tree's
- * data/models/default.rali (when run from a build dir), else the installed
+ * data/models/rali-default.rali (when run from a build dir), else the installed
  * one.  NULL with an error when none exists. */
 char *rali_default_model_path (GError **error);
 

@@ -410,7 +410,7 @@ def scenario_model_errors(ctx):
     check(fin["pending"] == fin["items"] > 0, "photos shown unscored")
     app.quit()
 
-    default = os.path.join(ctx.srcdir, "data", "models", "default.rali")
+    default = os.path.join(ctx.srcdir, "data", "models", "rali-default.rali")
     env = {"RALI_MODEL": ""}
     app = App(ctx, [shoot], env)
     if os.path.exists(default):

@@ -24,33 +24,39 @@ from PIL import Image
 cv2.setNumThreads(1)
 
 # type: (strengths for levels 1..5, unit, stage, family)
+# Strengths from tools/train/calibrate_levels.py (mean pseudo-MOS over crops of
+# the train photos 4.55 / 3.95 / 3.3 / 2.6 / 1.95).  Types that cannot get that
+# bad within their physical range (saturation_down stops at grey, ~3.3;
+# chromatic_aberration at 10 px, vignette at 0.95, colour_cast at 0.6,
+# saturation_up at 6x: ~2.5-3.0) have their upper levels spread evenly over
+# what they reach; pixelate uses whole-pixel blocks.
 # stage orders a combination like a capture/processing pipeline:
 # 0 optics, 1 exposure/tone, 2 colour, 3 sensor noise, 4 processing, 5 compression.
 LEVELS = {
-    "gaussian_blur":        ([0.55, 1.0, 1.7, 2.8, 4.5], "sigma px", 0, "blur"),
-    "lens_blur":            ([0.9, 1.6, 2.6, 4.0, 6.3], "disk radius px", 0, "blur"),
-    "motion_blur":          ([3.0, 5.0, 8.0, 13.0, 21.0], "length px", 0, "blur"),
-    "chromatic_aberration": ([0.8, 1.5, 2.5, 4.0, 6.0], "corner shift px", 0, "optics"),
-    "vignette":             ([0.2, 0.35, 0.5, 0.65, 0.8], "corner falloff", 0, "optics"),
-    "brighten":             ([1.2, 1.45, 1.8, 2.3, 3.0], "gamma", 1, "tone"),
-    "darken":               ([1.25, 1.55, 1.95, 2.5, 3.2], "gamma", 1, "tone"),
-    "overexposure":         ([0.5, 1.0, 1.5, 2.1, 2.8], "stops", 1, "tone"),
-    "underexposure":        ([0.6, 1.2, 1.8, 2.5, 3.3], "stops", 1, "tone"),
-    "contrast_down":        ([0.8, 0.65, 0.5, 0.36, 0.24], "contrast factor", 1, "tone"),
-    "contrast_up":          ([1.25, 1.5, 1.85, 2.3, 3.0], "contrast factor", 1, "tone"),
-    "saturation_down":      ([0.7, 0.5, 0.3, 0.15, 0.0], "saturation factor", 2, "colour"),
-    "saturation_up":        ([1.4, 1.8, 2.4, 3.2, 4.5], "saturation factor", 2, "colour"),
-    "colour_cast":          ([0.06, 0.12, 0.2, 0.3, 0.42], "channel gain", 2, "colour"),
-    "white_noise":          ([0.012, 0.025, 0.045, 0.08, 0.13], "sigma", 3, "noise"),
-    "colour_noise":         ([0.02, 0.04, 0.07, 0.11, 0.17], "chroma sigma", 3, "noise"),
-    "impulse_noise":        ([0.003, 0.01, 0.03, 0.07, 0.14], "pixel fraction", 3, "noise"),
-    "speckle_noise":        ([0.05, 0.1, 0.18, 0.3, 0.45], "sigma", 3, "noise"),
-    "oversharpen":          ([0.8, 1.6, 2.6, 4.0, 6.0], "unsharp amount", 4, "processing"),
-    "jitter":               ([0.6, 1.0, 1.6, 2.5, 4.0], "displacement px", 4, "processing"),
-    "pixelate":             ([1.6, 2.3, 3.3, 5.0, 8.0], "block px", 4, "processing"),
+    "gaussian_blur":        ([0.55, 0.75, 1.09, 1.81, 4.23], "sigma px", 0, "blur"),
+    "lens_blur":            ([0.82, 1.3, 1.97, 3.33, 7.6], "disk radius px", 0, "blur"),
+    "motion_blur":          ([1.73, 3.24, 5.38, 10.2, 29.0], "length px", 0, "blur"),
+    "chromatic_aberration": ([1.7, 3.5, 5.5, 7.5, 10.0], "corner shift px", 0, "optics"),
+    "vignette":             ([0.35, 0.6, 0.75, 0.86, 0.95], "corner falloff", 0, "optics"),
+    "brighten":             ([1.124, 1.286, 1.517, 1.97, 3.126], "gamma", 1, "tone"),
+    "darken":               ([1.119, 1.269, 1.469, 1.807, 2.553], "gamma", 1, "tone"),
+    "overexposure":         ([0.217, 0.442, 0.72, 1.132, 1.875], "stops", 1, "tone"),
+    "underexposure":        ([0.236, 0.509, 0.862, 1.413, 2.394], "stops", 1, "tone"),
+    "contrast_down":        ([0.866, 0.735, 0.621, 0.474, 0.267], "contrast factor", 1, "tone"),
+    "contrast_up":          ([1.151, 1.315, 1.539, 1.971, 3.313], "contrast factor", 1, "tone"),
+    "saturation_down":      ([0.7, 0.45, 0.25, 0.1, 0.0], "saturation factor", 2, "colour"),
+    "saturation_up":        ([1.35, 1.9, 2.9, 4.3, 6.0], "saturation factor", 2, "colour"),
+    "colour_cast":          ([0.09, 0.21, 0.33, 0.45, 0.6], "channel gain", 2, "colour"),
+    "white_noise":          ([0.0274, 0.0465, 0.0721, 0.1175, 0.2309], "sigma", 3, "noise"),
+    "colour_noise":         ([0.0595, 0.112, 0.166, 0.243, 0.35], "chroma sigma", 3, "noise"),
+    "impulse_noise":        ([0.0012, 0.0042, 0.0102, 0.0261, 0.0874], "pixel fraction", 3, "noise"),
+    "speckle_noise":        ([0.0524, 0.0962, 0.161, 0.29, 0.63], "sigma", 3, "noise"),
+    "oversharpen":          ([1.21, 2.54, 4.8, 8.0, 12.0], "unsharp amount", 4, "processing"),
+    "jitter":               ([0.83, 1.84, 3.02, 4.8, 7.0], "displacement px", 4, "processing"),
+    "pixelate":             ([2, 3, 5, 7, 12], "block px", 4, "processing"),
     "quantisation":         ([20, 12, 8, 5, 3], "levels per channel", 4, "processing"),
-    "jpeg":                 ([45, 25, 14, 8, 4], "quality", 5, "compression"),
-    "jpeg2000":             ([40, 80, 160, 320, 640], "compression ratio", 5, "compression"),
+    "jpeg":                 ([47, 20, 11, 6, 2], "quality", 5, "compression"),
+    "jpeg2000":             ([11.2, 22.5, 45.4, 105.0, 276.0], "compression ratio", 5, "compression"),
 }
 TYPES = list(LEVELS)
 
@@ -89,7 +95,7 @@ def strength_for(dtype, level, jitter=0.0):
     f = t - i
     if a > 0 and b > 0:
         return float(a * (b / a) ** f)
-    return float(a + (b - a) * f)  # saturation_down reaches 0
+    return float(np.clip(a + (b - a) * f, min(s), max(s)))  # saturation_down reaches 0: stay in range
 
 
 def _remap(x, mx, my, interp):

@@ -28,6 +28,9 @@ STD = np.array([0.26862954, 0.26130258, 0.27577711], np.float32)
 
 
 def load_split(root, split):
+    """Images [n,224,224,3] (memmap) and metadata of the finished prefix:
+    make_dataset.py writes meta.jsonl as the contiguous prefix of finished
+    chunks, so training can start while the rest is still generated."""
     d = os.path.join(root, split)
     meta = [json.loads(l) for l in open(os.path.join(d, "meta.jsonl"))]
     n = len(meta)
@@ -102,12 +105,16 @@ def main():
 
     imgs, meta = load_split(args.data, "train")
     vimgs, vmeta = load_split(args.data, "val")
+    n_wanted = json.load(open(os.path.join(args.data, "train", "info.json"))).get("n", len(meta))
     print(f"train {len(meta)} val {len(vmeta)}")
     txt = text_space(args.data, meta, vmeta, out)
     ts = txt["ts"]
     # the text target of every training image, in the standardised PCA space
-    z_text = torch.from_numpy(ts.project(ts.raw([m["description"] for m in meta])).astype(np.float32))
-    mos = torch.tensor([m["mos"] for m in meta], dtype=torch.float32)
+    def targets(meta):
+        z = torch.from_numpy(ts.project(ts.raw([m["description"] for m in meta])).astype(np.float32))
+        return z, torch.tensor([m["mos"] for m in meta], dtype=torch.float32)
+
+    z_text, mos = targets(meta)
     head = (torch.from_numpy(ts.mu.astype(np.float32)), torch.from_numpy(ts.sigma.astype(np.float32)),
             torch.from_numpy(ts.pca.components_.astype(np.float32)), torch.from_numpy(txt["protos"]),
             torch.from_numpy(txt["proto_scores"]), float(txt["tau"]))
@@ -165,6 +172,9 @@ def main():
         if step % 50 == 0:
             print(f"step {step} lr {lr:.2e} nce {l_nce.item():.3f} score-mse {l_score.item():.3f} "
                   f"{seen / (time.time() - t0):.1f} img/s", flush=True)
+        if step % 200 == 0 and len(meta) < n_wanted:
+            imgs, meta = load_split(args.data, "train")  # more has been generated meanwhile
+            z_text, mos = targets(meta)
         if step % 500 == 0:
             r = evaluate(net, vimgs, vmeta, head)
             curve.append({"step": step, **{k: float(v) for k, v in r.items()}})
