@@ -216,10 +216,10 @@ def describe(plist, parts_mos, mos, st_ref, st, seed):
 
     if not shown:
         # pristine, or a change too small to see
-        if st_ref["sharpness"] < 2e-4 and st_ref["edge_density"] < 0.02:
+        if st_ref["edge_density"] < 0.01:
             clauses.append(pick(rng, ["smooth, clean tones; the soft background blur looks intentional",
-                                      "a shallow depth of field leaves smooth, clean out-of-focus areas",
-                                      "soft out-of-focus areas render cleanly, an intentional bokeh"]))
+                                      "a smooth, clean area (out-of-focus background or open sky)",
+                                      "smooth out-of-focus areas render cleanly, an intentional bokeh"]))
         elif st_ref["edge_density"] > 0.12:
             clauses.append(pick(rng, ["fine detail is crisp", "texture is sharp and clean", "sharp, well-resolved detail"]))
         else:

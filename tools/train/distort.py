@@ -55,7 +55,7 @@ LEVELS = {
     "jitter":               ([0.83, 1.84, 3.02, 4.8, 7.0], "displacement px", 4, "processing"),
     "pixelate":             ([2, 3, 5, 7, 12], "block px", 4, "processing"),
     "quantisation":         ([20, 12, 8, 5, 3], "levels per channel", 4, "processing"),
-    "jpeg":                 ([47, 20, 11, 6, 2], "quality", 5, "compression"),
+    "jpeg":                 ([47, 20, 11, 6, 3], "quality", 5, "compression"),
     "jpeg2000":             ([11.2, 22.5, 45.4, 105.0, 276.0], "compression ratio", 5, "compression"),
 }
 TYPES = list(LEVELS)

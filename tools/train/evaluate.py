@@ -132,6 +132,7 @@ def main():
     ap.add_argument("--photos", type=int, default=24)
     ap.add_argument("--cache", default="/work/cache/rali-eval")
     ap.add_argument("--out", default="docs")
+    ap.add_argument("--curve", default="/work/cache/rali-ds/run/curve.json", help="learning curve from train.py")
     args = ap.parse_args()
     rows = make_eval_set(args.photos, args.cache)
     eng, secs = engine_scores(args.rali, args.model, args.cache, rows)
@@ -162,12 +163,58 @@ def main():
     res["descriptor_top1"], res["descriptor_top3"] = hit1 / n, hit3 / n
     os.makedirs(args.out, exist_ok=True)
     json.dump(res, open(os.path.join(args.out, "evaluation.json"), "w"), indent=1)
-    plots(rows, score, br, args.out)
+    plots(rows, score, br, args.out, res, args.curve)
+    write_report(res, args, os.path.join(args.out, "EVALUATION.md"))
     print(json.dumps({k: v for k, v in res.items() if k != "per_type"}, indent=1))
     return res
 
 
-def plots(rows, score, br, out):
+def fmt(x):
+    return "n/a" if x is None or x != x else f"{x:.3f}"
+
+
+def write_report(res, args, path):
+    r, b = res["rali"], res["brisque"]
+    mono, mono_b = res["monotonic_rali"], res["monotonic_brisque"]
+    L = ["# Evaluation of the default model", "",
+         "Produced by `tools/train/evaluate.py` (command below); every RALI number is the **C engine's** "
+         "score (`rali score --json --backend cpu`), not PyTorch's.", "",
+         "```", f"/usr/bin/python3 tools/train/evaluate.py --model {args.model} --rali {args.rali} "
+         f"--photos {args.photos} --out {args.out}", "```", "",
+         f"Held-out set: {res['n_photos']} test-split photographs (never seen in training; split by source picture, "
+         f"tools/train/photos.py), one {CROP_W}x{CROP_H} crop each at native or mildly reduced resolution, "
+         f"pristine + {len(DI.TYPES)} distortion types x 5 levels = {res['n_images']} PNG images. Target: the pseudo-MOS "
+         "of tools/train/pseudo_mos.py (full-reference, 1-5; see tools/train/TARGETS.md). The C engine scored "
+         f"them in {res['engine_seconds']:.0f} s on this 2-core machine (5 crops per image).", "",
+         "BRISQUE is OpenCV contrib's implementation with its model trained on LIVE human opinion scores "
+         "(`/usr/share/opencv4/quality/brisque_model_live.yml`); nobody here wrote or trained it.", "",
+         "## Overall", "", "| | SRCC | PLCC | target |", "|---|---|---|---|",
+         f"| Rali Studio default (C engine) | {fmt(r[0])} | {fmt(r[1])} | SRCC >= 0.85, ahead of BRISQUE |",
+         f"| BRISQUE (LIVE) | {fmt(b[0]) if b else 'n/a'} | {fmt(b[1]) if b else 'n/a'} | |", "",
+         "PLCC is the plain Pearson correlation (no logistic fit).", "",
+         "## Monotonicity", "",
+         "Share of (photo, type) series, levels 0 (pristine) to 5, whose score strictly falls at every step, "
+         "and (looser) whose Spearman correlation with the level is <= -0.8.", "",
+         "| | strictly falling | SRCC <= -0.8 | series | target |", "|---|---|---|---|---|",
+         f"| Rali Studio default | {mono[0]:.1%} | {mono[1]:.1%} | {mono[2]} | >= 90% |"]
+    if mono_b:
+        L.append(f"| BRISQUE (LIVE) | {mono_b[0]:.1%} | {mono_b[1]:.1%} | {mono_b[2]} | |")
+    L += ["", "## Descriptor faithfulness", "",
+          "How often the top descriptor (top-3 descriptors) names the distortion actually applied, by the "
+          "describer's key terms (regular expressions in `KEYS` of evaluate.py), on all distorted images:", "",
+          f"- top-1: {res['descriptor_top1']:.1%}", f"- top-3: {res['descriptor_top3']:.1%} (target >= 70%)", "",
+          "## Per distortion type (SRCC against pseudo-MOS, pristine included)", "",
+          "| type | RALI SRCC | BRISQUE SRCC |", "|---|---|---|"]
+    for t, v in res["per_type"].items():
+        L.append(f"| {t} | {fmt(v['rali'][0])} | {fmt(v['brisque'][0]) if v['brisque'] else 'n/a'} |")
+    L += ["", "![scatter](evaluation-scatter.png)", "", "![per type](evaluation-per-type.png)", ""]
+    if os.path.exists(os.path.join(args.out, "evaluation-curve.png")):
+        L += ["## Learning curve (validation SRCC, PyTorch, during training)", "",
+              "![learning curve](evaluation-curve.png)", ""]
+    open(path, "w").write("\n".join(L) + "\n")
+
+
+def plots(rows, score, br, out, res=None, curve=None):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -181,6 +228,33 @@ def plots(rows, score, br, out):
     fig.tight_layout()
     fig.savefig(os.path.join(out, "evaluation-scatter.png"), dpi=90)
     plt.close(fig)
+    if res:
+        types = list(res["per_type"])
+        fig, ax = plt.subplots(figsize=(11, 4))
+        x = np.arange(len(types))
+        ax.bar(x - 0.2, [res["per_type"][t]["rali"][0] for t in types], 0.4, label="Rali Studio default")
+        if br:
+            ax.bar(x + 0.2, [res["per_type"][t]["brisque"][0] for t in types], 0.4, label="BRISQUE (LIVE)")
+        ax.set_xticks(x, types, rotation=60, ha="right", fontsize=8)
+        ax.set(ylabel="SRCC vs pseudo-MOS", ylim=(-0.5, 1))
+        ax.axhline(0, color="k", lw=0.5)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(os.path.join(out, "evaluation-per-type.png"), dpi=90)
+        plt.close(fig)
+    if curve and os.path.exists(curve):
+        c = json.load(open(curve))
+        if c:
+            fig, ax = plt.subplots(figsize=(8, 4))
+            steps = [e["step"] for e in c]
+            for k in sorted({k for e in c for k in e if k != "step"}):
+                ax.plot(steps, [e.get(k, np.nan) for e in c], lw=2.5 if k == "all" else 0.8,
+                        label=k if k == "all" else None, color="k" if k == "all" else None, alpha=1 if k == "all" else 0.5)
+            ax.set(xlabel="step", ylabel="val SRCC (thin: per type)", ylim=(-0.2, 1))
+            ax.legend()
+            fig.tight_layout()
+            fig.savefig(os.path.join(out, "evaluation-curve.png"), dpi=90)
+            plt.close(fig)
 
 
 if __name__ == "__main__":

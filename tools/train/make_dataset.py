@@ -302,8 +302,12 @@ def load_meta(root, split):
     return [json.loads(l) for l in open(f)] if os.path.exists(f) else []
 
 
-def contact_sheet(root, path, cell=112):
-    """One row per type, levels 0..5, from the first series crop that is textured."""
+def contact_sheet(root, path, cell=96):
+    """One row per type, levels 0..5, all on one test-series crop with mixed
+    content (edges and smooth areas, mid exposure, colourful).  Cells show
+    the centre `cell` px at native pixels, except vignette and chromatic
+    aberration, whose effect is at the corners: those show the whole crop
+    resized to `cell` px."""
     meta = load_meta(root, "test_series")
     if not meta:
         sys.exit("no test_series yet")
@@ -311,8 +315,13 @@ def contact_sheet(root, path, cell=112):
     imgs = np.memmap(os.path.join(root, "test_series", "images.u8"), np.uint8, "r", shape=(n, SIZE, SIZE, 3))
     per = len(DI.TYPES) * 6
     units = n // per
-    best = max(range(units), key=lambda u: meta[u * per]["stats_ref"]["edge_density"] * (meta[u * per]["texture"] > 0.05))
-    lab = 150
+
+    def fit(u):
+        st = meta[u * per]["stats_ref"]
+        ok = 0.05 < st["edge_density"] < 0.2 and 0.3 < st["mean_lum"] < 0.7
+        return (ok, st["colourfulness"])
+    best = max(range(units), key=fit)
+    lab = 190
     sheet = Image.new("RGB", (lab + 6 * cell, 14 + len(DI.TYPES) * cell), "white")
     d = ImageDraw.Draw(sheet)
     for lv in range(6):
@@ -320,11 +329,14 @@ def contact_sheet(root, path, cell=112):
     o = (SIZE - cell) // 2
     for ti, t in enumerate(DI.TYPES):
         y = 14 + ti * cell
+        whole = t in ("vignette", "chromatic_aberration")
         for lv in range(6):
             i = (best * len(DI.TYPES) + ti) * 6 + lv
-            sheet.paste(Image.fromarray(np.asarray(imgs[i, o:o + cell, o:o + cell])), (lab + lv * cell, y))
+            a = np.asarray(imgs[i])
+            tile = Image.fromarray(a).resize((cell, cell), Image.LANCZOS) if whole else Image.fromarray(a[o:o + cell, o:o + cell])
+            sheet.paste(tile, (lab + lv * cell, y))
             d.text((lab + lv * cell + 3, y + cell - 12), f"{meta[i]['mos']:.2f}", fill="yellow")
-        d.text((4, y + cell // 2 - 6), t, fill="black")
+        d.text((4, y + cell // 2 - 6), t + (" (whole crop)" if whole else ""), fill="black")
     sheet.save(path, optimize=True)
     return meta[best * per]["photo"]
 
@@ -367,6 +379,17 @@ def report(root, out_md, sheet_path):
                 f"{cnt[(t, lv)]}: {np.mean(acc[(t, lv)]):.2f} ± {np.std(acc[(t, lv)]):.2f}" if acc[(t, lv)] else "0"
                 for lv in range(1, 6)) + f" | {'yes' if mono else '**no**'} |")
         lines += ["", f"pristine: {cnt[('pristine', 0)]} samples. Non-monotonic types: {', '.join(bad) or 'none'}.", ""]
+        flat = [m for m in meta if m["stats_ref"]["edge_density"] < 0.01]
+        fp = [m for m in flat if m["type"] == "pristine"]
+        fb = [m["mos"] for m in flat if m["type"] in ("gaussian_blur", "lens_blur", "motion_blur")]
+        tb = [m["mos"] for m in meta if m["stats_ref"]["edge_density"] >= 0.05
+              and m["type"] in ("gaussian_blur", "lens_blur", "motion_blur")]
+        lines += ["### featureless crops (out-of-focus background, sky): edge density < 1 %", "",
+                  f"{len(flat)} of {len(meta)} samples ({100 * len(flat) / len(meta):.1f} %). Pristine ones: {len(fp)}, "
+                  "all pseudo-MOS 5.00 (their own reference), e.g. \"" + (fp[0]["description"] if fp else "-") + "\". "
+                  f"Blur on such crops: mean pseudo-MOS {np.mean(fb) if fb else float('nan'):.2f} over {len(fb)} samples, "
+                  f"against {np.mean(tb) if tb else float('nan'):.2f} on textured crops (edge density >= 5 %): "
+                  "blur that removes nothing is not penalised.", ""]
         lines += ["### three example descriptions per type (train)", ""]
         seen = collections.defaultdict(list)
         for m in meta:
@@ -396,8 +419,9 @@ def report(root, out_md, sheet_path):
         lines += [buf.getvalue(), f"Non-monotonic types (means): {', '.join(bad) or 'none'}.", ""]
         if sheet_path:
             pid = contact_sheet(root, sheet_path)
-            lines += [f"Contact sheet `tools/train/examples.png`: one row per type, levels 0..5, centre 112 px of a "
-                      f"test-series crop of `{pid}` (native pixels, pseudo-MOS in yellow).", ""]
+            lines += [f"Contact sheet `tools/train/examples.png`: one row per type, levels 0..5, centre 96 px of one "
+                      f"test-series crop of `{pid}` at native pixels (vignette and chromatic aberration: the whole crop, "
+                      "resized), pseudo-MOS in yellow.", ""]
     text = "\n".join(lines)
     print(text)
     if out_md:
