@@ -1,8 +1,8 @@
 /* `rali`: command-line front end over librali.
  *
- *   rali embed [--model FILE] [--json] [--backend B] [--batch N] [--shard I/N] PATH...
- *   rali score [--model FILE] [--top K] [--json|--csv] [--backend B] [--shard I/N] PATH...
- *   rali info  [--model FILE]
+ *   rali embed [--model FILE] [--json] [--backend B] [--batch N] [--shard I/N] [--max-megapixels N] PATH...
+ *   rali score [--model FILE] [--top K] [--json|--csv] [--backend B] [--shard I/N] [--max-megapixels N] PATH...
+ *   rali info  [--model FILE] [--backend B]
  *   rali bench [--model FILE] [--backend B] [--batch N] [--iterations N]
  *
  * Exit codes: 0 all good, 2 some files failed (the rest still processed),
@@ -24,7 +24,9 @@ typedef struct {
   char *backend;
   char *shard;
   gboolean json, csv, profile;
+  gboolean backend_given;
   int batch, top, iterations;
+  double max_megapixels;
 } Options;
 
 typedef struct {
@@ -206,8 +208,11 @@ print_score (Run *r, const char *path, float score, const RaliDescriptor *top, i
   emit_line (r, line);
 }
 
+/* embedding: the unit embedding, normalised by the engine (on the device
+ * for single-view models) */
 static void
-on_result (const char *path, const float *features, const GError *error, gpointer user_data)
+on_result (const char *path, const float *features, const float *embedding, const GError *error,
+           gpointer user_data)
 {
   Run *r = user_data;
   r->done++;
@@ -221,9 +226,7 @@ on_result (const char *path, const float *features, const GError *error, gpointe
   int D = c->projection_dim;
   if (r->embed)
     {
-      g_autofree float *e = g_memdup2 (features, D * sizeof (float));
-      rali_l2_normalize (e, D);
-      print_embedding (r, path, e, D);
+      print_embedding (r, path, embedding, D);
       return;
     }
   int K = MIN (r->top, c->n_prototypes);
@@ -317,6 +320,13 @@ cmd_run (Options *opt, gboolean embed, char **paths, int n_paths)
       fprintf (stderr, "rali %s: --shard wants I/N with 0 <= I < N, not '%s'\n", cmd, opt->shard);
       return EXIT_USAGE;
     }
+  /* !(x > 0) also refuses NaN; 1.8e13 megapixels is the most a guint64 holds */
+  if (!(opt->max_megapixels > 0) || opt->max_megapixels > 1.8e13)
+    {
+      fprintf (stderr, "rali %s: --max-megapixels must be a positive number, not %g\n", cmd, opt->max_megapixels);
+      return EXIT_USAGE;
+    }
+  guint64 max_pixels = MAX ((guint64) (opt->max_megapixels * 1e6 + 0.5), 1);
   g_autoptr (GError) error = NULL;
   RaliBackendKind kind;
   if (!rali_backend_kind_from_string (opt->backend, &kind, &error))
@@ -340,6 +350,7 @@ cmd_run (Options *opt, gboolean embed, char **paths, int n_paths)
       rali_model_free (model);
       return EXIT_USAGE;
     }
+  rali_engine_set_max_pixels (engine, max_pixels);
 
   Run r = { .model = model, .embed = embed, .top = opt->top,
             .format = opt->json ? OUT_JSON : opt->csv ? OUT_CSV : OUT_TEXT,
@@ -366,8 +377,8 @@ cmd_run (Options *opt, gboolean embed, char **paths, int n_paths)
     }
   r.total = files->len;
   r.t_start = g_get_monotonic_time ();
-  gboolean ok = rali_engine_run_files (engine, (char **) files->pdata, files->len, opt->batch, NULL,
-                                       on_result, &r, &error);
+  gboolean ok = rali_engine_run_files_ex (engine, (char **) files->pdata, files->len, opt->batch, NULL,
+                                          on_result, &r, &error);
   progress_clear (&r);
   if (!ok)
     fprintf (stderr, "rali: %s\n", error->message);
@@ -381,9 +392,24 @@ cmd_run (Options *opt, gboolean embed, char **paths, int n_paths)
 static int
 cmd_info (Options *opt)
 {
+  g_autoptr (GError) error = NULL;
+  RaliBackendKind kind;
+  if (!rali_backend_kind_from_string (opt->backend, &kind, &error))
+    {
+      fprintf (stderr, "rali: %s\n", error->message);
+      return EXIT_USAGE;
+    }
   RaliModel *model = open_model (opt->model_path);
   if (!model)
     return EXIT_USAGE;
+  /* --backend B: the engine is made (weights uploaded) to name the device */
+  RaliEngine *engine = NULL;
+  if (opt->backend_given && !(engine = rali_engine_new (model, kind, &error)))
+    {
+      fprintf (stderr, "rali: %s\n", error->message);
+      rali_model_free (model);
+      return EXIT_USAGE;
+    }
   const RaliConfig *c = rali_model_config (model);
   printf ("model:        %s\n", rali_model_path (model));
   printf ("name:         %s\n", c->name);
@@ -404,6 +430,9 @@ cmd_info (Options *opt)
   else
     printf ("head:         none (embeddings only)\n");
   printf ("sha256:       %s\n", rali_model_hash (model));
+  if (engine)
+    printf ("backend:      %s\n", rali_engine_backend_description (engine));
+  rali_engine_free (engine);
   rali_model_free (model);
   return EXIT_OK;
 }
@@ -429,6 +458,8 @@ cmd_bench (Options *opt)
       rali_model_free (model);
       return EXIT_USAGE;
     }
+  printf ("backend: %s\n", rali_engine_backend_description (engine));
+  fflush (stdout);
   const RaliConfig *c = rali_model_config (model);
   int B = CLAMP (opt->batch, 1, 256), iters = CLAMP (opt->iterations, 1, 100000);
   gsize px = (gsize) 3 * c->image_size * c->image_size;
@@ -482,7 +513,7 @@ main (int argc, char **argv)
       return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
   const char *cmd = argv[1];
-  Options opt = { .batch = 8, .top = 5, .iterations = 5 };
+  Options opt = { .batch = 8, .top = 5, .iterations = 5, .max_megapixels = RALI_DEFAULT_MAX_PIXELS / 1e6 };
   GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &opt.model_path, "Model file (.rali); default: the shipped model", "FILE" },
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &opt.backend, "auto, cpu or vulkan (default auto)", "NAME" },
@@ -493,6 +524,8 @@ main (int argc, char **argv)
     { "shard", 0, 0, G_OPTION_ARG_STRING, &opt.shard, "Take share I of N of the sorted file list (0 <= I < N)", "I/N" },
     { "iterations", 0, 0, G_OPTION_ARG_INT, &opt.iterations, "bench: timed forward passes (default 5)", "N" },
     { "profile", 0, 0, G_OPTION_ARG_NONE, &opt.profile, "Vulkan: per-op GPU times (timestamp queries) to stderr at exit", NULL },
+    { "max-megapixels", 0, 0, G_OPTION_ARG_DOUBLE, &opt.max_megapixels,
+      "embed, score: refuse images larger than this, before decoding (default 200)", "N" },
     { NULL }
   };
   g_autofree char *param = g_strdup_printf ("%s PATH...", cmd);
@@ -507,6 +540,7 @@ main (int argc, char **argv)
       fprintf (stderr, "rali %s: %s\n", cmd, error->message);
       return EXIT_USAGE;
     }
+  opt.backend_given = opt.backend != NULL;
   if (!opt.backend)
     opt.backend = g_strdup ("auto");
   if (opt.profile)

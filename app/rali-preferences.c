@@ -88,7 +88,7 @@ probe_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   RaliModel *model = rali_model_open (path, &error);
   RaliEngine *engine = model ? rali_engine_new (model, RALI_BACKEND_VULKAN, &error) : NULL;
   if (engine)
-    g_task_return_pointer (task, g_strdup (rali_engine_backend_name (engine)), g_free);
+    g_task_return_pointer (task, g_strdup (rali_engine_backend_description (engine)), g_free);
   else
     g_task_return_error (task, error);
   rali_engine_free (engine);
@@ -100,14 +100,14 @@ on_probe (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   (void) source;
   g_autoptr (GError) error = NULL;
-  g_autofree char *name = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autofree char *device = g_task_propagate_pointer (G_TASK (result), &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   RaliPreferences *self = user_data;
-  if (name)
+  if (device)
     {
-      /* librali names the backend, not yet the device it picked */
-      g_autofree char *text = g_strdup_printf (_("Works with this model (%s backend)"), name);
+      /* the backend and its device: "vulkan: <device name>, <type>, <driver>, ..." */
+      g_autofree char *text = g_strdup_printf (_("Works with this model — %s"), device);
       adw_action_row_set_subtitle (self->vulkan_row, text);
     }
   else

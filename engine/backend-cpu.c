@@ -234,6 +234,24 @@ cpu_conv_im2col (RaliBackend *be, RaliBuf *out, RaliBuf *in, int B, int Cin, int
         }
 }
 
+/* the same arithmetic as rali_l2_normalize: results equal the host path's */
+static void
+cpu_l2norm (RaliBackend *be, RaliBuf *out, RaliBuf *in, int R, int D)
+{
+  (void) be;
+  for (int r = 0; r < R; r++)
+    {
+      const float *x = in->data + (gsize) r * D;   /* D is the width here, not the macro */
+      float *o = out->data + (gsize) r * D;
+      double ss = 0;
+      for (int i = 0; i < D; i++)
+        ss += (double) x[i] * x[i];
+      float inv = (float) (1.0 / MAX (sqrt (ss), 1e-12));
+      for (int i = 0; i < D; i++)
+        o[i] = x[i] * inv;
+    }
+}
+
 static gboolean
 cpu_sync (RaliBackend *be, GError **error)
 {
@@ -241,9 +259,15 @@ cpu_sync (RaliBackend *be, GError **error)
   return TRUE;
 }
 
+typedef struct {
+  RaliBackend parent;
+  char *description;
+} CpuBackend;
+
 static void
 cpu_free (RaliBackend *be)
 {
+  g_free (((CpuBackend *) be)->description);
   g_free (be);
 }
 
@@ -265,13 +289,50 @@ static const RaliBackendOps cpu_ops = {
   .take_class = cpu_take_class,
   .sync = cpu_sync,
   .conv_im2col = cpu_conv_im2col,
+  .l2norm = cpu_l2norm,
 };
+
+/* "OpenBLAS 0.3.21 (Cooperlake kernels), 2 threads, AVX-512" */
+static char *
+describe (void)
+{
+  GString *s = g_string_new (NULL);
+  /* openblas_get_config(): "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH ..." */
+  g_auto (GStrv) words = g_strsplit (openblas_get_config (), " ", 3);
+  if (words[0] && words[1])
+    g_string_append_printf (s, "%s %s", words[0], words[1]);
+  else
+    g_string_append (s, "OpenBLAS");
+  const char *core = openblas_get_corename ();
+  if (core && *core)
+    g_string_append_printf (s, " (%s kernels)", core);
+  int threads = openblas_get_num_threads ();
+  g_string_append_printf (s, ", %d thread%s", threads, threads == 1 ? "" : "s");
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init ();
+  const char *isa = __builtin_cpu_supports ("avx512f") ? "AVX-512"
+                  : __builtin_cpu_supports ("avx2")    ? "AVX2"
+                  : __builtin_cpu_supports ("avx")     ? "AVX"
+                                                       : NULL;
+  if (isa)
+    g_string_append_printf (s, ", %s", isa);
+#endif
+  return g_string_free (s, FALSE);
+}
 
 RaliBackend *
 rali_backend_cpu_new (GError **error)
 {
   (void) error;
-  RaliBackend *be = g_new0 (RaliBackend, 1);
-  be->ops = &cpu_ops;
-  return be;
+  CpuBackend *cpu = g_new0 (CpuBackend, 1);
+  cpu->parent.ops = &cpu_ops;
+  cpu->description = describe ();
+  return &cpu->parent;
+}
+
+const char *
+rali_backend_cpu_describe (RaliBackend *be)
+{
+  g_return_val_if_fail (be && be->ops == &cpu_ops, NULL);
+  return ((CpuBackend *) be)->description;
 }

@@ -55,6 +55,10 @@ typedef struct {
    * a previous GEMM's output).  Ho = (H + 2 pad − k) / stride + 1. */
   void (*conv_im2col)  (RaliBackend *be, RaliBuf *out, RaliBuf *in, int B, int Cin, int H, int W,
                         int k, int stride, int pad, gboolean nhwc);
+
+  /* Optional (NULL: the caller normalises on the host, rali_l2_normalize).
+   * out[R,D] = in / max(|in|₂, 1e-12) per row, torch F.normalize (may alias) */
+  void (*l2norm)       (RaliBackend *be, RaliBuf *out, RaliBuf *in, int R, int D);
 } RaliBackendOps;
 
 struct _RaliBackend {
@@ -62,6 +66,8 @@ struct _RaliBackend {
 };
 
 RaliBackend *rali_backend_cpu_new (GError **error);
+/* "OpenBLAS 0.3.21 (Haswell kernels), 2 threads, AVX2" */
+const char  *rali_backend_cpu_describe (RaliBackend *be);
 /* NULL with an error when no usable Vulkan device exists */
 RaliBackend *rali_backend_vulkan_new (GError **error);
 
@@ -108,3 +114,9 @@ RaliVit *rali_vit_new     (const RaliModel *model, RaliBackend *be, GError **err
 void     rali_vit_free    (RaliVit *vit);
 gboolean rali_vit_forward (RaliVit *vit, const float *pixels, int B, float *features,
                            RaliVitTraceFunc trace, gpointer trace_data, GError **error);
+/* As rali_vit_forward; embeddings (optional) [B,D] gets the unit embeddings
+ * e = f / max(|f|, 1e-12), normalised on the backend where it has l2norm.
+ * Not traced: the trace stages stay those of the PyTorch dump. */
+gboolean rali_vit_forward_ex (RaliVit *vit, const float *pixels, int B, float *features,
+                              float *embeddings, RaliVitTraceFunc trace, gpointer trace_data,
+                              GError **error);

@@ -63,10 +63,10 @@ batch_wait (Batch *b)
   g_mutex_unlock (&b->lock);
 }
 
-gboolean
-rali_engine_run_files (RaliEngine *engine, char **paths, gsize n_paths, int batch,
-                       GCancellable *cancellable, RaliResultFunc func, gpointer user_data,
-                       GError **error)
+/* one of func / func_ex; embeddings are only computed for func_ex */
+static gboolean
+run_files (RaliEngine *engine, char **paths, gsize n_paths, int batch, GCancellable *cancellable,
+           RaliResultFunc func, RaliResultExFunc func_ex, gpointer user_data, GError **error)
 {
   const RaliConfig *c = rali_model_config (rali_engine_model (engine));
   /* px: the pixels of one file, all its views */
@@ -89,6 +89,9 @@ rali_engine_run_files (RaliEngine *engine, char **paths, gsize n_paths, int batc
   g_autofree float *packed = g_new (float, px * B);
   g_autofree float *features = g_new (float, D * V * B);
   g_autofree float *mean = g_new (float, D);
+  /* unit embeddings: [V == 1 ? B : 0, D] from the device, one [D] from the host */
+  g_autofree float *embeddings = func_ex && V == 1 ? g_new (float, D * B) : NULL;
+  g_autofree float *unit = func_ex ? g_new (float, D) : NULL;
 
   gsize next = 0;
   int cur = 0;
@@ -126,15 +129,17 @@ rali_engine_run_files (RaliEngine *engine, char **paths, gsize n_paths, int batc
             m++;
           }
       g_autoptr (GError) ferr = NULL;
-      gboolean forward_ok = m == 0 || rali_engine_forward (engine, packed, (int) (m * V), features, &ferr);
+      gboolean forward_ok = m == 0 || rali_engine_forward_ex (engine, packed, (int) (m * V), features,
+                                                              embeddings, &ferr);
       int j = 0;
       for (int i = 0; i < b->n; i++)
         {
           Slot *s = &b->slots[i];
-          if (!s->ok)
-            func (s->path, NULL, s->error, user_data);
-          else if (!forward_ok)
-            func (s->path, NULL, ferr, user_data);
+          const GError *err = !s->ok ? s->error : !forward_ok ? ferr : NULL;
+          if (err && func_ex)
+            func_ex (s->path, NULL, NULL, err, user_data);
+          else if (err)
+            func (s->path, NULL, err, user_data);
           else
             {
               /* a multi-crop file's feature is the mean over its views */
@@ -146,7 +151,20 @@ rali_engine_run_files (RaliEngine *engine, char **paths, gsize n_paths, int batc
                     acc += f[v * D + d];
                   mean[d] = (float) (acc / V);
                 }
-              func (s->path, mean, NULL, user_data);
+              if (!func_ex)
+                func (s->path, mean, NULL, user_data);
+              else if (V == 1)
+                func_ex (s->path, mean, embeddings + (gsize) j * D, NULL, user_data);
+              else
+                {
+                  /* a multi-crop file's unit embedding is normalize(mean f),
+                   * computed here on the host from the mean: the mean of the
+                   * views' unit embeddings (what the device op would give)
+                   * is another vector */
+                  memcpy (unit, mean, D * sizeof (float));
+                  rali_l2_normalize (unit, (int) D);
+                  func_ex (s->path, mean, unit, NULL, user_data);
+                }
             }
           if (s->ok)
             j++;
@@ -166,6 +184,22 @@ rali_engine_run_files (RaliEngine *engine, char **paths, gsize n_paths, int batc
       g_cond_clear (&bufs[i].done);
     }
   return ok;
+}
+
+gboolean
+rali_engine_run_files (RaliEngine *engine, char **paths, gsize n_paths, int batch,
+                       GCancellable *cancellable, RaliResultFunc func, gpointer user_data,
+                       GError **error)
+{
+  return run_files (engine, paths, n_paths, batch, cancellable, func, NULL, user_data, error);
+}
+
+gboolean
+rali_engine_run_files_ex (RaliEngine *engine, char **paths, gsize n_paths, int batch,
+                          GCancellable *cancellable, RaliResultExFunc func, gpointer user_data,
+                          GError **error)
+{
+  return run_files (engine, paths, n_paths, batch, cancellable, NULL, func, user_data, error);
 }
 
 char *

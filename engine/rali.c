@@ -11,6 +11,8 @@ struct _RaliEngine {
   RaliModel *model; /* borrowed */
   RaliBackend *be;
   RaliVit *vit;
+  char *description;
+  guint64 max_pixels; /* 0: RALI_DEFAULT_MAX_PIXELS */
 };
 
 gboolean
@@ -74,6 +76,14 @@ rali_engine_new (RaliModel *model, RaliBackendKind kind, GError **error)
   e->vit = rali_vit_new (model, e->be, error);
   if (!e->vit)
     goto err;
+  const char *device = NULL;
+#ifdef RALI_HAVE_VULKAN
+  if (g_str_equal (e->be->ops->name, "vulkan"))
+    device = rali_backend_vulkan_describe (e->be);
+#endif
+  if (g_str_equal (e->be->ops->name, "cpu"))
+    device = rali_backend_cpu_describe (e->be);
+  e->description = device ? g_strdup_printf ("%s: %s", e->be->ops->name, device) : g_strdup (e->be->ops->name);
   return e;
 err:
   rali_engine_free (e);
@@ -88,6 +98,7 @@ rali_engine_free (RaliEngine *e)
   g_clear_pointer (&e->vit, rali_vit_free);
   if (e->be)
     e->be->ops->free (e->be);
+  g_free (e->description);
   g_free (e);
 }
 
@@ -95,6 +106,24 @@ const char *
 rali_engine_backend_name (const RaliEngine *e)
 {
   return e->be->ops->name;
+}
+
+const char *
+rali_engine_backend_description (const RaliEngine *e)
+{
+  return e->description;
+}
+
+void
+rali_engine_set_max_pixels (RaliEngine *e, guint64 max_pixels)
+{
+  e->max_pixels = max_pixels;
+}
+
+guint64
+rali_engine_get_max_pixels (const RaliEngine *e)
+{
+  return e->max_pixels ? e->max_pixels : RALI_DEFAULT_MAX_PIXELS;
 }
 
 RaliModel *
@@ -110,11 +139,18 @@ rali_engine_forward (RaliEngine *e, const float *pixels, int B, float *features,
 }
 
 gboolean
+rali_engine_forward_ex (RaliEngine *e, const float *pixels, int B, float *features, float *embeddings,
+                        GError **error)
+{
+  return rali_vit_forward_ex (e->vit, pixels, B, features, embeddings, NULL, NULL, error);
+}
+
+gboolean
 rali_engine_preprocess_file (RaliEngine *e, const char *path, float *pixels, GError **error)
 {
   const RaliConfig *c = &e->model->config;
   RaliImage img = { 0 };
-  if (!rali_image_load (&img, path, c->crops > 0 ? c->crop_short_side : c->image_size, 0, error))
+  if (!rali_image_load (&img, path, c->crops > 0 ? c->crop_short_side : c->image_size, e->max_pixels, error))
     return FALSE;
   gboolean ok;
   if (c->crops > 0)

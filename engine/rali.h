@@ -131,19 +131,36 @@ typedef struct _RaliEngine RaliEngine;
 RaliEngine *rali_engine_new  (RaliModel *model, RaliBackendKind kind, GError **error);
 void        rali_engine_free (RaliEngine *engine);
 const char *rali_engine_backend_name (const RaliEngine *engine);
+/* The backend and the device it runs on, for people:
+ * "vulkan: llvmpipe (LLVM 15.0.6, 256 bits), CPU, llvmpipe Mesa 22.3.6 (LLVM
+ * 15.0.6), fp32 weights, subgroup 8, …" (rali_backend_vulkan_describe) or
+ * "cpu: OpenBLAS 0.3.21 (Haswell kernels), 2 threads, AVX2".  Owned by the engine. */
+const char *rali_engine_backend_description (const RaliEngine *engine);
 RaliModel  *rali_engine_model (const RaliEngine *engine);
 
 /* pixels: [B, 3, S, S] preprocessed; features: [B, D], the projected
  * features f, *not* normalised (CLIP get_image_features). */
 gboolean rali_engine_forward (RaliEngine *engine, const float *pixels, int B,
                               float *features, GError **error);
+/* As rali_engine_forward; embeddings (optional, else NULL) [B, D] also gets
+ * the unit embeddings e = f / max(|f|, 1e-12) (rali_l2_normalize of each
+ * row of features), computed on the backend's device where it can. */
+gboolean rali_engine_forward_ex (RaliEngine *engine, const float *pixels, int B,
+                                 float *features, float *embeddings, GError **error);
 
 /* Images the model looks at per file: 1, or `crops` for multi-crop models. */
 int rali_model_views (const RaliModel *model);
 
-/* Decode + preprocess one file into pixels [views, 3, S, S] as the model asks. */
+/* Decode + preprocess one file into pixels [views, 3, S, S] as the model
+ * asks.  Images of more than the engine's max_pixels are refused with
+ * RALI_ERROR_TOO_LARGE before they are decompressed. */
 gboolean rali_engine_preprocess_file (RaliEngine *engine, const char *path,
                                       float *pixels, GError **error);
+/* The decompression-bomb limit of rali_engine_preprocess_file (and so of
+ * rali_engine_run_files), in pixels; 0 = RALI_DEFAULT_MAX_PIXELS.  Set it
+ * before running files, not while they run. */
+void    rali_engine_set_max_pixels (RaliEngine *engine, guint64 max_pixels);
+guint64 rali_engine_get_max_pixels (const RaliEngine *engine);
 
 /* In-place L2 normalisation of a D-vector (e = f / |f|). */
 void rali_l2_normalize (float *v, int D);
@@ -199,6 +216,17 @@ typedef void (*RaliResultFunc) (const char *path, const float *features, const G
 gboolean rali_engine_run_files (RaliEngine *engine, char **paths, gsize n_paths, int batch,
                                 GCancellable *cancellable, RaliResultFunc func, gpointer user_data,
                                 GError **error);
+
+/* As RaliResultFunc, plus the file's unit embedding [D] (NULL on error):
+ * for a single-view model the device's l2norm of f, for a multi-crop model
+ * normalize(mean of the views' f), computed on the host. */
+typedef void (*RaliResultExFunc) (const char *path, const float *features, const float *embedding,
+                                  const GError *error, gpointer user_data);
+
+/* As rali_engine_run_files, reporting unit embeddings as well. */
+gboolean rali_engine_run_files_ex (RaliEngine *engine, char **paths, gsize n_paths, int batch,
+                                   GCancellable *cancellable, RaliResultExFunc func, gpointer user_data,
+                                   GError **error);
 
 /* The default model: $RALI_MODEL, else the uninstalled source tree's
  * data/models/rali-default.rali (when run from a build dir), else the installed

@@ -5,10 +5,13 @@
  *   x = preLN(x)
  *   for each block:  x += Wo·MHA(LN1(x));  x += fc2(act(fc1(LN2(x))))
  *   f = postLN(x[:,0]) · Wprojᵀ                   [B,D]
+ *   e = f / max(|f|, 1e-12)                       [B,D]  (when asked for)
  *
  * No op is implemented here: a backend runs them. */
 #include "backend.h"
 #include "model-private.h"
+
+#include <string.h>
 
 typedef struct {
   RaliBuf *ln1_w, *ln1_b, *q_w, *q_b, *k_w, *k_b, *v_w, *v_b, *o_w, *o_b;
@@ -19,7 +22,7 @@ typedef struct {
 typedef struct {
   int B;
   RaliBuf *stem[RALI_MAX_STEM_LAYERS]; /* conv stem outputs, NHWC */
-  RaliBuf *pixels, *cols, *patches, *x, *h, *q, *k, *v, *attn, *mlp, *cls, *pooled, *features;
+  RaliBuf *pixels, *cols, *patches, *x, *h, *q, *k, *v, *attn, *mlp, *cls, *pooled, *features, *embeddings;
 } Scratch;
 
 struct _RaliVit {
@@ -106,7 +109,7 @@ scratch_clear (RaliVit *vit)
 {
   Scratch *s = &vit->s;
   RaliBuf **all[] = { &s->pixels, &s->cols, &s->patches, &s->x, &s->h, &s->q, &s->k, &s->v,
-                      &s->attn, &s->mlp, &s->cls, &s->pooled, &s->features };
+                      &s->attn, &s->mlp, &s->cls, &s->pooled, &s->features, &s->embeddings };
   for (gsize i = 0; i < G_N_ELEMENTS (all); i++)
     release (vit, all[i]);
   for (int i = 0; i < RALI_MAX_STEM_LAYERS; i++)
@@ -150,6 +153,8 @@ scratch_ensure (RaliVit *vit, int B, GError **error)
   AL (s->cls, B * C);
   AL (s->pooled, B * C);
   AL (s->features, B * D);
+  if (o->l2norm)
+    AL (s->embeddings, B * D);
 #undef AL
   s->B = B;
   return TRUE;
@@ -176,6 +181,13 @@ trace_buf (RaliVit *vit, RaliVitTraceFunc trace, gpointer data, const char *stag
 gboolean
 rali_vit_forward (RaliVit *vit, const float *pixels, int B, float *features,
                   RaliVitTraceFunc trace, gpointer trace_data, GError **error)
+{
+  return rali_vit_forward_ex (vit, pixels, B, features, NULL, trace, trace_data, error);
+}
+
+gboolean
+rali_vit_forward_ex (RaliVit *vit, const float *pixels, int B, float *features, float *embeddings,
+                     RaliVitTraceFunc trace, gpointer trace_data, GError **error)
 {
   const RaliConfig *c = vit->c;
   const RaliBackendOps *o = vit->be->ops;
@@ -254,9 +266,26 @@ rali_vit_forward (RaliVit *vit, const float *pixels, int B, float *features,
   if (!trace_buf (vit, trace, trace_data, "pooled", s->pooled, (gsize) B * C, error))
     return FALSE;
   o->matmul (be, s->features, s->pooled, vit->proj_w, NULL, B, D, C);
+  if (embeddings && o->l2norm)
+    o->l2norm (be, s->embeddings, s->features, B, D);
   if (!o->sync (be, error) ||
       !o->download (be, features, s->features, (gsize) B * D, error))
     return FALSE;
+  if (embeddings)
+    {
+      if (o->l2norm)
+        {
+          if (!o->download (be, embeddings, s->embeddings, (gsize) B * D, error))
+            return FALSE;
+        }
+      else
+        {
+          /* a backend without the op: the same on the host */
+          memcpy (embeddings, features, (gsize) B * D * sizeof (float));
+          for (int b = 0; b < B; b++)
+            rali_l2_normalize (embeddings + (gsize) b * D, D);
+        }
+    }
   if (trace)
     trace ("features", features, (gsize) B * D, trace_data);
   return TRUE;

@@ -225,6 +225,7 @@ rali_vk_pipelines_init (VkBackend *vk, GError **error)
     { PIPE_EMBED_TOKENS, RALI_SPV_EMBED_TOKENS, "embed_tokens", 4, 28, 1, { t->wg_flat } },
     { PIPE_TAKE_CLASS, RALI_SPV_TAKE_CLASS, "take_class", 2, 20, 1, { t->wg_flat } },
     { PIPE_F16_TO_F32, RALI_SPV_F16_TO_F32, "f16_to_f32", 2, 12, 1, { t->wg_flat } },
+    { PIPE_L2NORM, RALI_SPV_L2NORM, "l2norm", 2, 16, 1, { t->wg_rows } },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (defs); i++)
     {

@@ -555,6 +555,28 @@ vk_take_class (RaliBackend *be, RaliBuf *out, RaliBuf *in, int B, int T, int C)
     }
 }
 
+/* out[R,D] = in / max(|in|, 1e-12) per row (may alias); one workgroup per
+ * row, like layernorm */
+static void
+vk_l2norm (RaliBackend *be, RaliBuf *out, RaliBuf *in, int R, int D)
+{
+  VkBackend *vk = VK (be);
+  in = f32_view (vk, in);
+  if (!check_size (vk, "l2norm", "out", out, (gsize) R * D, TRUE) ||
+      !check_size (vk, "l2norm", "in", in, (gsize) R * D, FALSE) || !fits (vk, "l2norm", D, max_elems (vk, 4)))
+    return;
+  gsize chunk = MIN (max_elems (vk, 4) / MAX (D, 1), flat_max (vk, 1));
+  for (gsize r0 = 0; r0 < (gsize) R; r0 += chunk)
+    {
+      gsize nr = MIN (chunk, R - r0);
+      struct { guint32 R, D, o_x, o_o; } pc = { .R = (guint32) nr, .D = (guint32) D };
+      BindKey keys[2] = { bind (vk, in, r0 * D, nr * D, &pc.o_x), bind (vk, out, r0 * D, nr * D, &pc.o_o) };
+      guint32 g[3];
+      flat_grid (vk, nr, 1, g); /* one workgroup per row */
+      rali_vk_dispatch (vk, PIPE_L2NORM, keys, 1u << 1, &pc, sizeof pc, g[0], g[1], g[2]);
+    }
+}
+
 static gboolean
 vk_sync (RaliBackend *be, GError **error)
 {
@@ -600,6 +622,7 @@ static const RaliBackendOps vk_ops = {
   .take_class = vk_take_class,
   .sync = vk_sync,
   .conv_im2col = vk_conv_im2col,
+  .l2norm = vk_l2norm,
 };
 
 RaliBackend *

@@ -123,6 +123,7 @@ typedef enum {
   PIPE_EMBED_TOKENS,
   PIPE_TAKE_CLASS,
   PIPE_F16_TO_F32,
+  PIPE_L2NORM,
   PIPE_FIXED_COUNT,      /* attention pipelines follow, one per head dim */
 } PipeId;
 
@@ -145,7 +146,7 @@ typedef struct {
 typedef struct {
   guint32 bm, bn, bk, tm, tn;
   guint32 wg_gemm;       /* (bm/tm)·(bn/tn) */
-  guint32 wg_rows;       /* layernorm: invocations per row */
+  guint32 wg_rows;       /* layernorm, l2norm: invocations per row */
   guint32 wg_flat;       /* element-wise ops */
   guint32 wg_attn;
 } Tuning;

@@ -273,6 +273,51 @@ test_take_class (Ctx *t, int B, int T, int C)
   pair_free (t, &in), pair_free (t, &out);
 }
 
+/* rows of random scale (1e-3 … 1e25: squares beyond fp32), a zero row
+ * (the 1e-12 clamp: stays zero, no NaN) and a tiny row (below the clamp) */
+static void
+test_l2norm (Ctx *t, int R, int D, gboolean in_place)
+{
+  if (!t->vk->ops->l2norm || !t->cpu->ops->l2norm)
+    {
+      expect (t, FALSE, "l2norm is implemented by both backends", NULL);
+      return;
+    }
+  g_autofree float *a = rand_array (t, (gsize) R * D, -1, 1);
+  for (int r = 0; r < R; r++)
+    {
+      double scale = r == 0 ? 0 : r == 1 ? 1e-15 : r == 2 ? 1e25 : pow (10, g_rand_double_range (t->rng, -3, 3));
+      for (int i = 0; i < D; i++)
+        a[(gsize) r * D + i] *= (float) scale;
+    }
+  Pair x = pair_new (t, a, (gsize) R * D, FALSE);
+  Pair out = in_place ? x : pair_out (t, (gsize) R * D);
+  t->cpu->ops->l2norm (t->cpu, CB (out), CB (x), R, D);
+  t->vk->ops->l2norm (t->vk, VB (out), VB (x), R, D);
+  g_autofree char *what = g_strdup_printf ("l2norm %dx%d%s", R, D, in_place ? " in place" : "");
+  /* per element, not per rms: the tiny row's values are 1e-3 of the rest */
+  check_with (t, what, &out, 1e-5, 1e-6);
+  /* the oracle itself: unit rows, the zero row zero */
+  g_autofree float *ref = g_new (float, (gsize) R * D);
+  g_autoptr (GError) error = NULL;
+  if (t->cpu->ops->download (t->cpu, ref, CB (out), (gsize) R * D, &error))
+    for (int r = 0; r < R; r++)
+      {
+        double ss = 0;
+        for (int i = 0; i < D; i++)
+          ss += (double) ref[(gsize) r * D + i] * ref[(gsize) r * D + i];
+        gboolean ok = r == 0 ? ss == 0 : r == 1 ? ss < 1e-3 : fabs (sqrt (ss) - 1) < 1e-5;
+        if (!ok)
+          {
+            printf ("FAIL %s: cpu row %d has norm %g\n", what, r, sqrt (ss));
+            t->failures++;
+          }
+      }
+  if (!in_place)
+    pair_free (t, &out);
+  pair_free (t, &x);
+}
+
 /* A block-like sequence run twice with new inputs: the second run reuses
  * the recorded command buffer and must still see the new data. */
 static void
@@ -466,6 +511,13 @@ main (int argc, char **argv)
   test_embed_tokens (&t, 1, 50, 75);
   test_take_class (&t, 4, 50, 75);
   test_take_class (&t, 1, 1, 3);
+  test_l2norm (&t, 7, 75, FALSE);
+  test_l2norm (&t, 5, 1, FALSE);
+  test_l2norm (&t, 33, 257, TRUE);
+  test_l2norm (&t, 4, 768, FALSE);
+  test_l2norm (&t, 300, 257, FALSE); /* row chunks under RALI_VULKAN_TEST_LIMITS */
+  for (int i = 0; i < 4; i++) /* random shapes */
+    test_l2norm (&t, 3 + g_rand_int_range (t.rng, 0, 40), 1 + 2 * g_rand_int_range (t.rng, 0, 300), i % 2);
   test_replay (&t);
   test_weight_roundtrip (&t);
   test_errors (&t);

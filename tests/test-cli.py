@@ -203,6 +203,26 @@ def test_vulkan_matches_cpu():
 def test_info():
     rc, out, _ = run("info", "--model", os.path.join(FIX, "tiny-quickgelu.rali"))
     check(rc == 0 and "ViT 32x32/8" in out and "rule-based" in out and "sha256:" in out, "info describes the model")
+    check("backend:" not in out, "info without --backend makes no engine")
+    rc, out, err = run("info", "--backend", "cpu", "--model", os.path.join(FIX, "tiny-quickgelu.rali"))
+    check(rc == 0 and "backend:      cpu: OpenBLAS" in out and "thread" in out,
+          f"info --backend cpu names BLAS and threads: {[l for l in out.splitlines() if 'backend' in l]}")
+
+
+def test_max_megapixels():
+    """--max-megapixels: the decompression-bomb limit, checked on the header"""
+    model = os.path.join(FIX, "tiny-quickgelu.rali")
+    sample = os.path.join(ROOT, "data", "samples", "castle.jpg")  # 1024x681
+    rc, out, err = run("embed", "--json", "--max-megapixels", "0.1", "--model", model, sample)
+    rows = jsonl(out)
+    msg = rows[0].get("error", "") if len(rows) == 1 else ""
+    check(rc == 2 and "castle.jpg" in msg and "1024x681" in msg and "100000" in msg,
+          f"--max-megapixels 0.1: the sample fails with its size named, exit 2 (got {rc}, {msg!r})")
+    rc, out, err = run("score", "--json", "--max-megapixels", "0.7", "--model", model, sample)
+    check(rc == 0 and "score" in jsonl(out)[0], "--max-megapixels 0.7 takes the 0.70 MP sample")
+    for bad in ("0", "-1", "nan", "x"):
+        rc, out, err = run("embed", "--max-megapixels", bad, "--model", model, sample)
+        check(rc == 1 and "max-megapixels" in err and not out, f"--max-megapixels {bad} refused with exit 1")
 
 
 def main():
@@ -213,6 +233,7 @@ def main():
     test_hostile_images(images)
     test_bad_models(images)
     test_info()
+    test_max_megapixels()
     test_vulkan_matches_cpu()
     print(f"{len(failures)} failures")
     sys.exit(1 if failures else 0)

@@ -118,6 +118,14 @@ main (int argc, char **argv)
   g_assert_true (rali_vit_forward (vit, pixels, (int) Btotal, again, NULL, NULL, &error));
   gsize fn;
   ok &= compare_arrays ("features untraced", again, ref_get (ref, "features", &fn, NULL), Btotal * D, atol, rtol);
+  /* unit embeddings (the backend's l2norm) vs the reference features normalised here */
+  g_autofree float *emb = g_new (float, Btotal * D);
+  g_autofree float *eref = g_memdup2 (ref_get (ref, "features", &fn, NULL), Btotal * D * sizeof (float));
+  for (gint64 b = 0; b < Btotal; b++)
+    rali_l2_normalize (eref + b * D, (int) D);
+  g_assert_true (rali_vit_forward_ex (vit, pixels, (int) Btotal, again, emb, NULL, NULL, &error));
+  ok &= compare_arrays ("features with embeddings", again, ref_get (ref, "features", &fn, NULL), Btotal * D, atol, rtol);
+  ok &= compare_arrays ("unit embeddings", emb, eref, Btotal * D, atol, rtol);
 
   ref_free (ref);
   rali_vit_free (vit);

@@ -35,6 +35,9 @@ static const guint32 spv_take_class[] =
 static const guint32 spv_f16_to_f32[] =
 #include "f16_to_f32.spv.h"
 ;
+static const guint32 spv_l2norm[] =
+#include "l2norm.spv.h"
+;
 
 #define ENTRY(id, var) [id] = { #var + 4, var, sizeof (var) }
 
@@ -50,6 +53,7 @@ static const RaliSpv table[RALI_SPV_COUNT] = {
   ENTRY (RALI_SPV_EMBED_TOKENS, spv_embed_tokens),
   ENTRY (RALI_SPV_TAKE_CLASS, spv_take_class),
   ENTRY (RALI_SPV_F16_TO_F32, spv_f16_to_f32),
+  ENTRY (RALI_SPV_L2NORM, spv_l2norm),
 };
 
 const RaliSpv *
