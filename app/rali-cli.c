@@ -267,6 +267,42 @@ open_model (const char *path)
   return m;
 }
 
+/* The model (and, with want_engine, an engine on the chosen backend);
+ * FALSE after printing why.  score needs a head: need_head. */
+static gboolean
+open_model_and_engine (Options *opt, gboolean want_engine, gboolean need_head,
+                       RaliModel **model_out, RaliEngine **engine_out)
+{
+  g_autoptr (GError) error = NULL;
+  RaliBackendKind kind;
+  *model_out = NULL;
+  *engine_out = NULL;
+  if (!rali_backend_kind_from_string (opt->backend, &kind, &error))
+    {
+      fprintf (stderr, "rali: %s\n", error->message);
+      return FALSE;
+    }
+  RaliModel *model = open_model (opt->model_path);
+  if (!model)
+    return FALSE;
+  if (need_head && !rali_model_has_head (model))
+    {
+      fprintf (stderr, "rali score: %s has no RALI head; use 'rali embed'\n", rali_model_path (model));
+      rali_model_free (model);
+      return FALSE;
+    }
+  RaliEngine *engine = NULL;
+  if (want_engine && !(engine = rali_engine_new (model, kind, &error)))
+    {
+      fprintf (stderr, "rali: %s\n", error->message);
+      rali_model_free (model);
+      return FALSE;
+    }
+  *model_out = model;
+  *engine_out = engine;
+  return TRUE;
+}
+
 static gboolean
 parse_shard (const char *s, guint *index, guint *count)
 {
@@ -328,28 +364,10 @@ cmd_run (Options *opt, gboolean embed, char **paths, int n_paths)
     }
   guint64 max_pixels = MAX ((guint64) (opt->max_megapixels * 1e6 + 0.5), 1);
   g_autoptr (GError) error = NULL;
-  RaliBackendKind kind;
-  if (!rali_backend_kind_from_string (opt->backend, &kind, &error))
-    {
-      fprintf (stderr, "rali: %s\n", error->message);
-      return EXIT_USAGE;
-    }
-  RaliModel *model = open_model (opt->model_path);
-  if (!model)
+  RaliModel *model;
+  RaliEngine *engine;
+  if (!open_model_and_engine (opt, TRUE, !embed, &model, &engine))
     return EXIT_USAGE;
-  if (!embed && !rali_model_has_head (model))
-    {
-      fprintf (stderr, "rali score: %s has no RALI head; use 'rali embed'\n", rali_model_path (model));
-      rali_model_free (model);
-      return EXIT_USAGE;
-    }
-  RaliEngine *engine = rali_engine_new (model, kind, &error);
-  if (!engine)
-    {
-      fprintf (stderr, "rali: %s\n", error->message);
-      rali_model_free (model);
-      return EXIT_USAGE;
-    }
   rali_engine_set_max_pixels (engine, max_pixels);
 
   Run r = { .model = model, .embed = embed, .top = opt->top,
@@ -392,24 +410,11 @@ cmd_run (Options *opt, gboolean embed, char **paths, int n_paths)
 static int
 cmd_info (Options *opt)
 {
-  g_autoptr (GError) error = NULL;
-  RaliBackendKind kind;
-  if (!rali_backend_kind_from_string (opt->backend, &kind, &error))
-    {
-      fprintf (stderr, "rali: %s\n", error->message);
-      return EXIT_USAGE;
-    }
-  RaliModel *model = open_model (opt->model_path);
-  if (!model)
-    return EXIT_USAGE;
   /* --backend B: the engine is made (weights uploaded) to name the device */
-  RaliEngine *engine = NULL;
-  if (opt->backend_given && !(engine = rali_engine_new (model, kind, &error)))
-    {
-      fprintf (stderr, "rali: %s\n", error->message);
-      rali_model_free (model);
-      return EXIT_USAGE;
-    }
+  RaliModel *model;
+  RaliEngine *engine;
+  if (!open_model_and_engine (opt, opt->backend_given, FALSE, &model, &engine))
+    return EXIT_USAGE;
   const RaliConfig *c = rali_model_config (model);
   printf ("model:        %s\n", rali_model_path (model));
   printf ("name:         %s\n", c->name);
@@ -442,22 +447,10 @@ static int
 cmd_bench (Options *opt)
 {
   g_autoptr (GError) error = NULL;
-  RaliBackendKind kind;
-  if (!rali_backend_kind_from_string (opt->backend, &kind, &error))
-    {
-      fprintf (stderr, "rali: %s\n", error->message);
-      return EXIT_USAGE;
-    }
-  RaliModel *model = open_model (opt->model_path);
-  if (!model)
+  RaliModel *model;
+  RaliEngine *engine;
+  if (!open_model_and_engine (opt, TRUE, FALSE, &model, &engine))
     return EXIT_USAGE;
-  RaliEngine *engine = rali_engine_new (model, kind, &error);
-  if (!engine)
-    {
-      fprintf (stderr, "rali: %s\n", error->message);
-      rali_model_free (model);
-      return EXIT_USAGE;
-    }
   printf ("backend: %s\n", rali_engine_backend_description (engine));
   fflush (stdout);
   const RaliConfig *c = rali_model_config (model);
