@@ -8,6 +8,7 @@
 
 #include "rali-application.h"
 
+#include "rali-compare-scorer.h"
 #include "rali-preferences.h"
 #include "rali-test-driver.h"
 #include "rali-window.h"
@@ -236,6 +237,7 @@ rali_application_shutdown (GApplication *app)
   g_clear_object (&self->test_driver);
   /* windows (and their scorers, which write to the catalog) go first */
   G_APPLICATION_CLASS (rali_application_parent_class)->shutdown (app);
+  rali_compare_scorer_shutdown (); /* its worker reads the catalog */
   g_clear_pointer (&self->catalog, rali_catalog_close);
 }
 

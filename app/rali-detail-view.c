@@ -4,9 +4,11 @@
 
 #include "rali-detail-view.h"
 
+#include "rali-culling.h"
 #include "rali-descriptor-bars.h"
 #include "rali-image-view.h"
 #include "rali-score-gauge.h"
+#include "raw.h"
 
 #include <glib/gi18n.h>
 
@@ -17,6 +19,7 @@ struct _RaliDetailView {
   GtkLabel *zoom_label;
   GtkLabel *name_label;
   GtkLabel *info_label;
+  GtkLabel *decision_label;
   RaliScoreGauge *gauge;
   GtkLabel *scale_label;
   GtkLabel *error_label;
@@ -29,6 +32,7 @@ struct _RaliDetailView {
   int thumb_w, thumb_h; /* the gallery's thumbnail box */
   RaliGalleryItem *item;
   gulong state_handler;
+  gulong decision_handler;
   GCancellable *load;
   gboolean loaded;
   gboolean want_actual;
@@ -89,7 +93,11 @@ update_info (RaliDetailView *self)
 {
   RaliGalleryItem *item = self->item;
   g_autoptr (GString) info = g_string_new (NULL);
-  if (self->loaded)
+  if (self->loaded && item && rali_is_raw_name (rali_gallery_item_get_path (item)))
+    /* what the model saw too: raw files are decoded through their preview */
+    g_string_append_printf (info, _("Camera raw: shown and scored from the camera's embedded JPEG preview, "
+                                    "%d × %d"), self->image_w, self->image_h);
+  else if (self->loaded)
     g_string_append_printf (info, _("%d × %d pixels"), self->image_w, self->image_h);
   gint64 t = item ? rali_gallery_item_get_capture_time (item) : 0;
   if (t > 0)
@@ -100,6 +108,24 @@ update_info (RaliDetailView *self)
         g_string_append_printf (info, "%s%s", info->len ? " · " : "", when);
     }
   gtk_label_set_text (self->info_label, info->str);
+}
+
+static void
+update_decision (RaliDetailView *self)
+{
+  RaliDecision none = { 0 };
+  const RaliDecision *d = self->item ? rali_gallery_item_get_decision (self->item) : &none;
+  g_autofree char *text = rali_decision_describe (d);
+  gtk_label_set_text (self->decision_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->decision_label), *text != '\0');
+}
+
+static void
+on_decision (GObject *item, GParamSpec *pspec, RaliDetailView *self)
+{
+  (void) item;
+  (void) pspec;
+  update_decision (self);
 }
 
 static void
@@ -132,6 +158,7 @@ update_result (RaliDetailView *self)
   if (state == RALI_ITEM_FAILED)
     gtk_label_set_text (self->error_label, rali_gallery_item_get_error (item));
   update_info (self);
+  update_decision (self);
 }
 
 static void
@@ -184,7 +211,10 @@ rali_detail_view_set_item (RaliDetailView *self, RaliGalleryItem *item)
       g_clear_object (&self->load);
     }
   if (self->item)
-    g_clear_signal_handler (&self->state_handler, self->item);
+    {
+      g_clear_signal_handler (&self->state_handler, self->item);
+      g_clear_signal_handler (&self->decision_handler, self->item);
+    }
   g_set_object (&self->item, item);
   self->loaded = FALSE;
   self->want_actual = FALSE;
@@ -193,6 +223,7 @@ rali_detail_view_set_item (RaliDetailView *self, RaliGalleryItem *item)
   if (item)
     {
       self->state_handler = g_signal_connect (item, "notify::state", G_CALLBACK (on_state), self);
+      self->decision_handler = g_signal_connect (item, "notify::decision", G_CALLBACK (on_decision), self);
       const char *path = rali_gallery_item_get_path (item);
       /* any cached thumbnail of this file stands in meanwhile */
       GdkTexture *thumb = self->cache ? rali_thumbnail_cache_lookup (self->cache, path, self->thumb_w, self->thumb_h)
@@ -363,6 +394,7 @@ rali_detail_view_class_init (RaliDetailViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RaliDetailView, zoom_label);
   gtk_widget_class_bind_template_child (widget_class, RaliDetailView, name_label);
   gtk_widget_class_bind_template_child (widget_class, RaliDetailView, info_label);
+  gtk_widget_class_bind_template_child (widget_class, RaliDetailView, decision_label);
   gtk_widget_class_bind_template_child (widget_class, RaliDetailView, gauge);
   gtk_widget_class_bind_template_child (widget_class, RaliDetailView, scale_label);
   gtk_widget_class_bind_template_child (widget_class, RaliDetailView, error_label);
@@ -379,16 +411,17 @@ rali_detail_view_class_init (RaliDetailViewClass *klass)
   gtk_widget_class_install_action (widget_class, "detail.previous", NULL, action_navigate);
   gtk_widget_class_install_action (widget_class, "detail.close", NULL, action_close);
 
-  const struct { guint key; const char *action; } keys[] = {
-    { GDK_KEY_plus, "detail.zoom-in" },     { GDK_KEY_KP_Add, "detail.zoom-in" },
-    { GDK_KEY_equal, "detail.zoom-in" },    { GDK_KEY_minus, "detail.zoom-out" },
-    { GDK_KEY_KP_Subtract, "detail.zoom-out" }, { GDK_KEY_0, "detail.zoom-fit" },
-    { GDK_KEY_KP_0, "detail.zoom-fit" },    { GDK_KEY_1, "detail.zoom-actual" },
-    { GDK_KEY_KP_1, "detail.zoom-actual" }, { GDK_KEY_Right, "detail.next" },
-    { GDK_KEY_Left, "detail.previous" },    { GDK_KEY_Escape, "detail.close" },
+  /* 0–9 are culling keys (app/rali-culling.c): fit and 100% take Ctrl */
+  const struct { guint key; GdkModifierType mods; const char *action; } keys[] = {
+    { GDK_KEY_plus, 0, "detail.zoom-in" },     { GDK_KEY_KP_Add, 0, "detail.zoom-in" },
+    { GDK_KEY_equal, 0, "detail.zoom-in" },    { GDK_KEY_minus, 0, "detail.zoom-out" },
+    { GDK_KEY_KP_Subtract, 0, "detail.zoom-out" }, { GDK_KEY_0, GDK_CONTROL_MASK, "detail.zoom-fit" },
+    { GDK_KEY_KP_0, GDK_CONTROL_MASK, "detail.zoom-fit" }, { GDK_KEY_1, GDK_CONTROL_MASK, "detail.zoom-actual" },
+    { GDK_KEY_KP_1, GDK_CONTROL_MASK, "detail.zoom-actual" }, { GDK_KEY_Right, 0, "detail.next" },
+    { GDK_KEY_Left, 0, "detail.previous" },    { GDK_KEY_Escape, 0, "detail.close" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
-    gtk_widget_class_add_binding_action (widget_class, keys[i].key, 0, keys[i].action, NULL);
+    gtk_widget_class_add_binding_action (widget_class, keys[i].key, keys[i].mods, keys[i].action, NULL);
   gtk_widget_class_set_css_name (widget_class, "ralidetailview");
 }
 

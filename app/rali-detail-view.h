@@ -1,6 +1,7 @@
 /* RaliDetailView: one photo large (zoom/pan), its score gauge, its top
  * descriptors with similarity bars, and what the model is.
- * Keys: Left/Right move, Escape closes, +/- zoom, 1 = 100%, 0 = fit. */
+ * Keys: Left/Right move, Escape closes, +/- zoom, Ctrl+1 = 100%, Ctrl+0 = fit
+ * (the plain digits are culling keys, app/rali-culling.h). */
 #pragma once
 
 #include <gtk/gtk.h>

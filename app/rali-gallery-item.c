@@ -15,8 +15,13 @@ struct _RaliGalleryItem {
   double fraction;
   char *error;
   GPtrArray *descriptors; /* RaliItemDescriptor*, or NULL */
+  GBytes *embedding;      /* unit float32 embedding, or NULL */
   gint64 capture_time;
   gboolean from_catalog;
+  RaliDecision decision;
+  guint burst_id, burst_size;
+  gboolean burst_best;
+  char *burst_why;
 };
 
 enum {
@@ -29,6 +34,8 @@ enum {
   PROP_ERROR,
   PROP_CAPTURE_TIME,
   PROP_FROM_CATALOG,
+  PROP_DECISION,
+  PROP_BURST,
   N_PROPS
 };
 
@@ -126,6 +133,8 @@ rali_gallery_item_finalize (GObject *object)
   g_clear_pointer (&self->sort_key, g_free);
   g_clear_pointer (&self->error, g_free);
   g_clear_pointer (&self->descriptors, g_ptr_array_unref);
+  g_clear_pointer (&self->embedding, g_bytes_unref);
+  g_clear_pointer (&self->burst_why, g_free);
   G_OBJECT_CLASS (rali_gallery_item_parent_class)->finalize (object);
 }
 
@@ -143,6 +152,8 @@ rali_gallery_item_get_property (GObject *object, guint prop_id, GValue *value, G
     case PROP_ERROR: g_value_set_string (value, self->error); break;
     case PROP_CAPTURE_TIME: g_value_set_int64 (value, self->capture_time); break;
     case PROP_FROM_CATALOG: g_value_set_boolean (value, self->from_catalog); break;
+    case PROP_DECISION: g_value_set_pointer (value, &self->decision); break;
+    case PROP_BURST: g_value_set_uint (value, self->burst_id); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -182,6 +193,8 @@ rali_gallery_item_class_init (RaliGalleryItemClass *klass)
   properties[PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL, ro);
   properties[PROP_CAPTURE_TIME] = g_param_spec_int64 ("capture-time", NULL, NULL, G_MININT64, G_MAXINT64, 0, ro);
   properties[PROP_FROM_CATALOG] = g_param_spec_boolean ("from-catalog", NULL, NULL, FALSE, ro);
+  properties[PROP_DECISION] = g_param_spec_pointer ("decision", NULL, NULL, ro);
+  properties[PROP_BURST] = g_param_spec_uint ("burst", NULL, NULL, 0, G_MAXUINT, 0, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -298,6 +311,7 @@ rali_gallery_item_set_error (RaliGalleryItem *self, const char *message, gboolea
   g_free (self->error);
   self->error = g_strdup (message);
   g_clear_pointer (&self->descriptors, g_ptr_array_unref);
+  g_clear_pointer (&self->embedding, g_bytes_unref);
   set_state (self, RALI_ITEM_FAILED, from_catalog);
 }
 
@@ -311,6 +325,7 @@ rali_gallery_item_reset (RaliGalleryItem *self)
   self->fraction = 0;
   g_clear_pointer (&self->error, g_free);
   g_clear_pointer (&self->descriptors, g_ptr_array_unref);
+  g_clear_pointer (&self->embedding, g_bytes_unref);
   set_state (self, RALI_ITEM_PENDING, FALSE);
 }
 
@@ -339,4 +354,67 @@ rali_gallery_item_matches (RaliGalleryItem *self, const char *folded_needle, int
         return TRUE;
     }
   return FALSE;
+}
+
+const RaliDecision *
+rali_gallery_item_get_decision (RaliGalleryItem *self)
+{
+  return &self->decision;
+}
+
+void
+rali_gallery_item_set_decision (RaliGalleryItem *self, const RaliDecision *decision)
+{
+  g_return_if_fail (RALI_IS_GALLERY_ITEM (self));
+  if (rali_decision_equal (&self->decision, decision))
+    return;
+  self->decision = *decision;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DECISION]);
+}
+
+void
+rali_gallery_item_set_burst (RaliGalleryItem *self, guint id, guint size, gboolean best, const char *why)
+{
+  g_return_if_fail (RALI_IS_GALLERY_ITEM (self));
+  if (self->burst_id == id && self->burst_size == size && self->burst_best == best
+      && g_strcmp0 (self->burst_why, why) == 0)
+    return;
+  self->burst_id = id;
+  self->burst_size = size;
+  self->burst_best = best;
+  g_free (self->burst_why);
+  self->burst_why = g_strdup (why);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BURST]);
+}
+
+guint
+rali_gallery_item_get_burst (RaliGalleryItem *self, guint *size, gboolean *best)
+{
+  if (size)
+    *size = self->burst_size;
+  if (best)
+    *best = self->burst_best;
+  return self->burst_id;
+}
+
+const char *
+rali_gallery_item_get_burst_why (RaliGalleryItem *self)
+{
+  return self->burst_why;
+}
+
+GBytes *
+rali_gallery_item_get_embedding (RaliGalleryItem *self)
+{
+  return self->embedding;
+}
+
+void
+rali_gallery_item_set_embedding (RaliGalleryItem *self, GBytes *embedding)
+{
+  g_return_if_fail (RALI_IS_GALLERY_ITEM (self));
+  if (embedding)
+    g_bytes_ref (embedding);
+  g_clear_pointer (&self->embedding, g_bytes_unref);
+  self->embedding = embedding;
 }

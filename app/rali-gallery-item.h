@@ -5,6 +5,8 @@
 
 #include <gio/gio.h>
 
+#include "decision.h"
+
 G_BEGIN_DECLS
 
 typedef enum {
@@ -58,6 +60,24 @@ void rali_gallery_item_set_error        (RaliGalleryItem *self, const char *mess
                                          gboolean from_catalog);
 void rali_gallery_item_set_capture_time (RaliGalleryItem *self, gint64 unix_seconds);
 void rali_gallery_item_reset            (RaliGalleryItem *self);
+
+/* the unit embedding e (float32, n_embedding floats) the scorer found, or
+ * NULL (pending, failed, or an old catalog row without one); cleared by
+ * reset and set_error.  Immutable bytes: safe to keep and read from any
+ * thread (the map's analysis does). */
+GBytes *rali_gallery_item_get_embedding (RaliGalleryItem *self);
+void    rali_gallery_item_set_embedding (RaliGalleryItem *self, GBytes *embedding);
+
+/* the culling decision (notify::decision); set by RaliCulling only */
+const RaliDecision *rali_gallery_item_get_decision (RaliGalleryItem *self);
+void                rali_gallery_item_set_decision (RaliGalleryItem *self, const RaliDecision *decision);
+
+/* burst / near-duplicate group (notify::burst): id 0 = in none; size is the
+ * group's; best marks the suggested pick; why says why (or NULL) */
+void        rali_gallery_item_set_burst (RaliGalleryItem *self, guint id, guint size, gboolean best,
+                                         const char *why);
+guint       rali_gallery_item_get_burst (RaliGalleryItem *self, guint *size, gboolean *best);
+const char *rali_gallery_item_get_burst_why (RaliGalleryItem *self);
 
 /* TRUE when needle (already case-folded) occurs in the file name or in
  * one of the first top_k descriptors. */

@@ -19,6 +19,9 @@ struct _RaliGalleryModel {
   int top_k;
   gboolean range_active;
   double lo, hi;
+  RaliDecisionFilter decision_filter;
+  int min_rating;
+  GHashTable *subset; /* RaliGalleryItem* set (the map's selection), or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (RaliGalleryModel, rali_gallery_model, G_TYPE_OBJECT)
@@ -59,11 +62,29 @@ compare_items (gconstpointer a, gconstpointer b, gpointer data)
   return gtk_ordering_from_cmpfunc (c);
 }
 
+gboolean
+rali_gallery_model_decision_matches (RaliGalleryModel *self, RaliGalleryItem *item)
+{
+  const RaliDecision *d = rali_gallery_item_get_decision (item);
+  switch (self->decision_filter)
+    {
+    case RALI_DECISION_FILTER_PICKED: return d->flag == RALI_FLAG_PICKED;
+    case RALI_DECISION_FILTER_REJECTED: return d->flag == RALI_FLAG_REJECTED;
+    case RALI_DECISION_FILTER_UNFLAGGED: return d->flag == RALI_FLAG_NONE;
+    case RALI_DECISION_FILTER_RATING: return d->flag != RALI_FLAG_REJECTED && d->rating >= self->min_rating;
+    default: return TRUE;
+    }
+}
+
 static gboolean
 filter_item (gpointer object, gpointer data)
 {
   RaliGalleryModel *self = data;
   RaliGalleryItem *item = object;
+  if (self->subset && !g_hash_table_contains (self->subset, item))
+    return FALSE;
+  if (!rali_gallery_model_decision_matches (self, item))
+    return FALSE;
   if (self->range_active)
     {
       if (rali_gallery_item_get_state (item) != RALI_ITEM_SCORED)
@@ -83,6 +104,7 @@ rali_gallery_model_dispose (GObject *object)
   g_clear_object (&self->filtered);
   g_clear_object (&self->store);
   g_clear_pointer (&self->search, g_free);
+  g_clear_pointer (&self->subset, g_hash_table_unref);
   G_OBJECT_CLASS (rali_gallery_model_parent_class)->dispose (object);
 }
 
@@ -96,6 +118,7 @@ static void
 rali_gallery_model_init (RaliGalleryModel *self)
 {
   self->top_k = 5;
+  self->min_rating = 1;
   self->store = g_list_store_new (RALI_TYPE_GALLERY_ITEM);
   self->filter = gtk_custom_filter_new (filter_item, self, NULL);
   self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->store)),
@@ -194,4 +217,46 @@ rali_gallery_model_results_changed (RaliGalleryModel *self)
     gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
   if (self->range_active || self->search)
     gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+void
+rali_gallery_model_set_decision_filter (RaliGalleryModel *self, RaliDecisionFilter filter, int min_rating)
+{
+  min_rating = CLAMP (min_rating, 1, 5);
+  if (filter == self->decision_filter && min_rating == self->min_rating)
+    return;
+  self->decision_filter = filter;
+  self->min_rating = min_rating;
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+gboolean
+rali_gallery_model_get_decision_active (RaliGalleryModel *self)
+{
+  return self->decision_filter != RALI_DECISION_FILTER_ALL;
+}
+
+void
+rali_gallery_model_decisions_changed (RaliGalleryModel *self)
+{
+  if (self->decision_filter != RALI_DECISION_FILTER_ALL)
+    gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+void
+rali_gallery_model_set_subset (RaliGalleryModel *self, GHashTable *items)
+{
+  if (!items && !self->subset)
+    return;
+  if (items)
+    g_hash_table_ref (items);
+  g_clear_pointer (&self->subset, g_hash_table_unref);
+  self->subset = items;
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+gboolean
+rali_gallery_model_has_subset (RaliGalleryModel *self)
+{
+  return self->subset != NULL;
 }

@@ -1,7 +1,7 @@
 /* RaliGalleryModel: the photos of a gallery, and the sorted and filtered
  * view of them that the grid shows.
  *
- *   all (GListStore, open order) -> filter (score range, search)
+ *   all (GListStore, open order) -> filter (score range, search, decision)
  *                                -> sort (score / name / capture time) = shown
  *
  * Both stages are incremental (GTK sorts and filters in slices between
@@ -11,6 +11,8 @@
 
 #include <gio/gio.h>
 
+#include "rali-gallery-item.h"
+
 G_BEGIN_DECLS
 
 typedef enum {
@@ -18,6 +20,14 @@ typedef enum {
   RALI_SORT_NAME,         /* file name, numbers in order (IMG_2 < IMG_10) */
   RALI_SORT_CAPTURE_TIME, /* oldest first */
 } RaliSortKey;
+
+typedef enum {
+  RALI_DECISION_FILTER_ALL,
+  RALI_DECISION_FILTER_PICKED,
+  RALI_DECISION_FILTER_REJECTED,
+  RALI_DECISION_FILTER_UNFLAGGED, /* neither picked nor rejected */
+  RALI_DECISION_FILTER_RATING,    /* not rejected, at least min_rating stars */
+} RaliDecisionFilter;
 
 #define RALI_TYPE_GALLERY_MODEL (rali_gallery_model_get_type ())
 G_DECLARE_FINAL_TYPE (RaliGalleryModel, rali_gallery_model, RALI, GALLERY_MODEL, GObject)
@@ -41,6 +51,20 @@ gboolean    rali_gallery_model_has_search (RaliGalleryModel *self);
 void        rali_gallery_model_set_score_range (RaliGalleryModel *self, double lo, double hi,
                                                 double scale_min, double scale_max);
 gboolean    rali_gallery_model_get_range_active (RaliGalleryModel *self);
+
+/* by culling decision; min_rating for RALI_DECISION_FILTER_RATING (1..5) */
+void        rali_gallery_model_set_decision_filter (RaliGalleryModel *self, RaliDecisionFilter filter,
+                                                    int min_rating);
+gboolean    rali_gallery_model_get_decision_active (RaliGalleryModel *self);
+/* TRUE when the item passes the decision filter alone */
+gboolean    rali_gallery_model_decision_matches (RaliGalleryModel *self, RaliGalleryItem *item);
+/* decisions changed: re-filter when the decision filter is on */
+void        rali_gallery_model_decisions_changed (RaliGalleryModel *self);
+
+/* only the items in the set (keys: RaliGalleryItem*; the map's selection,
+ * referenced, not copied: do not change it afterwards), or all when NULL */
+void        rali_gallery_model_set_subset (RaliGalleryModel *self, GHashTable *items);
+gboolean    rali_gallery_model_has_subset (RaliGalleryModel *self);
 
 /* scores, states or capture times changed: re-sort and re-filter where
  * they matter */

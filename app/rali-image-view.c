@@ -20,6 +20,9 @@ struct _RaliImageView {
 enum { PROP_0, PROP_TEXTURE, PROP_ZOOM, PROP_FIT, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
+enum { SIGNAL_VIEW_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
 G_DEFINE_FINAL_TYPE (RaliImageView, rali_image_view, GTK_TYPE_WIDGET)
 
 static double
@@ -66,6 +69,39 @@ clamp_pan (RaliImageView *self)
 static void
 notify_zoom (RaliImageView *self)
 {
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FIT]);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[SIGNAL_VIEW_CHANGED], 0);
+}
+
+void
+rali_image_view_get_view (RaliImageView *self, gboolean *fit, double *rel_zoom, double *fx, double *fy)
+{
+  double f = fit_scale (self), z = rali_image_view_get_zoom (self);
+  *fit = self->fit;
+  *rel_zoom = f > 0 ? z / f : 1;
+  double iw = self->texture ? gdk_texture_get_width (self->texture) * z : 0;
+  double ih = self->texture ? gdk_texture_get_height (self->texture) * z : 0;
+  *fx = iw > 0 ? self->dx / iw : 0;
+  *fy = ih > 0 ? self->dy / ih : 0;
+}
+
+void
+rali_image_view_set_view (RaliImageView *self, gboolean fit, double rel_zoom, double fx, double fy)
+{
+  if (fit || !self->texture)
+    {
+      if (!self->fit)
+        rali_image_view_zoom_fit (self);
+      return;
+    }
+  double z = CLAMP (rel_zoom * fit_scale (self), ZOOM_MIN, ZOOM_MAX);
+  self->fit = FALSE;
+  self->zoom = z;
+  self->dx = fx * gdk_texture_get_width (self->texture) * z;
+  self->dy = fy * gdk_texture_get_height (self->texture) * z;
+  clamp_pan (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FIT]);
   gtk_widget_queue_draw (GTK_WIDGET (self));
@@ -162,6 +198,7 @@ on_drag_update (GtkGestureDrag *gesture, double ox, double oy, RaliImageView *se
   self->dy = self->drag_y0 + oy;
   clamp_pan (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[SIGNAL_VIEW_CHANGED], 0);
 }
 
 static void
@@ -192,6 +229,7 @@ on_scroll (GtkEventControllerScroll *controller, double sx, double sy, RaliImage
   self->dy -= sy * 40;
   clamp_pan (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[SIGNAL_VIEW_CHANGED], 0);
   return TRUE;
 }
 
@@ -245,6 +283,9 @@ rali_image_view_class_init (RaliImageViewClass *klass)
   properties[PROP_FIT] = g_param_spec_boolean ("fit", NULL, NULL, TRUE,
                                                G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+  /* the user zoomed or panned (not emitted by set_view): compare view sync */
+  signals[SIGNAL_VIEW_CHANGED] = g_signal_new ("view-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                               NULL, NULL, NULL, G_TYPE_NONE, 0);
   gtk_widget_class_set_css_name (widget_class, "raliimageview");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }

@@ -21,5 +21,12 @@ void        rali_image_view_zoom_actual (RaliImageView *self);
 /* steps of 1.25x around the centre */
 void        rali_image_view_zoom_in     (RaliImageView *self);
 void        rali_image_view_zoom_out    (RaliImageView *self);
+/* The view as fractions, to show another image the same way (compare
+ * view): rel_zoom is the scale over the fit scale, fx/fy the pan over the
+ * drawn image size.  set_view does not emit "view-changed". */
+void        rali_image_view_get_view    (RaliImageView *self, gboolean *fit, double *rel_zoom,
+                                         double *fx, double *fy);
+void        rali_image_view_set_view    (RaliImageView *self, gboolean fit, double rel_zoom,
+                                         double fx, double fy);
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 #include <gexiv2/gexiv2.h>
 #include <glib/gi18n.h>
 #include <errno.h>
+#include <math.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,6 +44,7 @@ typedef struct {
   char *error;              /* MSG_FILE failure, or MSG_MODEL failure */
   double score, fraction;
   GPtrArray *descriptors;
+  GBytes *embedding;        /* MSG_FILE: the unit embedding, or NULL */
   gint64 capture_time;
   char *model_name, *provenance, *backend_name; /* MSG_MODEL */
   double score_min, score_max;                   /* MSG_MODEL */
@@ -99,6 +101,7 @@ msg_free (Msg *m)
 {
   g_clear_object (&m->item);
   g_clear_pointer (&m->descriptors, g_ptr_array_unref);
+  g_clear_pointer (&m->embedding, g_bytes_unref);
   g_free (m->error);
   g_free (m->model_name);
   g_free (m->provenance);
@@ -150,8 +153,12 @@ apply (RaliScorer *self, Msg *m)
       if (m->error)
         rali_gallery_item_set_error (m->item, m->error, m->cached);
       else
-        rali_gallery_item_set_result (m->item, m->score, m->fraction,
-                                      g_steal_pointer (&m->descriptors), m->cached);
+        {
+          /* before the result: notify::state listeners see it */
+          rali_gallery_item_set_embedding (m->item, m->embedding);
+          rali_gallery_item_set_result (m->item, m->score, m->fraction,
+                                        g_steal_pointer (&m->descriptors), m->cached);
+        }
       if (m->cached)
         self->cached++;
       else
@@ -356,7 +363,12 @@ on_engine_result (const char *path, const float *features, const GError *error, 
           e->descriptors = rali_item_descriptors_to_json (m->descriptors);
           e->n_embedding = c->projection_dim;
           e->embedding = g_memdup2 (features, sizeof (float) * c->projection_dim);
+          double sq = 0;
+          for (int i = 0; i < e->n_embedding; i++)
+            sq += (double) features[i] * features[i];
+          e->feature_norm = (float) sqrt (sq); /* f = |f| e, for the head later (compare view) */
           rali_l2_normalize (e->embedding, e->n_embedding);
+          m->embedding = g_bytes_new (e->embedding, sizeof (float) * e->n_embedding);
         }
       error = head_error;
     }
@@ -433,6 +445,8 @@ worker_score (RaliScorer *self, Job *job)
           m->score = hit->score;
           m->fraction = range > 0 ? (hit->score - c->score_min) / range : 0;
           m->descriptors = rali_item_descriptors_from_json (hit->descriptors);
+          if (hit->embedding && hit->n_embedding > 0)
+            m->embedding = g_bytes_new (hit->embedding, sizeof (float) * hit->n_embedding);
         }
       post (self, m);
     }

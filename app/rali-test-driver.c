@@ -5,6 +5,7 @@
 
 #include "rali-detail-view.h"
 #include "rali-gallery-item.h"
+#include "rali-map-test.h"
 
 #include <gio/gunixinputstream.h>
 #include <gtk/gtk.h>
@@ -160,6 +161,59 @@ add_status (RaliTestDriver *self, JsonBuilder *b, gboolean full)
   else
     json_builder_add_null_value (b);
 
+  RaliCompareView *cv = rali_window_get_compare_view (w);
+  json_builder_set_member_name (b, "compare");
+  json_builder_begin_object (b);
+  member_bool (b, "busy", rali_compare_view_is_busy (cv));
+  member_string (b, "difference", rali_compare_view_get_difference_text (cv));
+  for (int slot = 0; slot < 2; slot++)
+    {
+      RaliGalleryItem *it = rali_compare_view_get_item (cv, slot);
+      const RaliCompareResult *res = rali_compare_view_get_result (cv, slot);
+      json_builder_set_member_name (b, slot ? "right" : "left");
+      json_builder_begin_object (b);
+      member_string (b, "path", it ? rali_gallery_item_get_path (it) : NULL);
+      member_string (b, "error", rali_compare_view_get_error (cv, slot));
+      if (res)
+        {
+          member_double (b, "score", res->score);
+          member_bool (b, "from_catalog", res->from_catalog);
+        }
+      json_builder_end_object (b);
+    }
+  json_builder_set_member_name (b, "separating");
+  json_builder_begin_array (b);
+  g_autoptr (GArray) sep = rali_compare_view_get_separating (cv, 6);
+  const RaliCompareResult *r0 = rali_compare_view_get_result (cv, 0), *r1 = rali_compare_view_get_result (cv, 1);
+  for (guint i = 0; i < sep->len; i++)
+    {
+      int k = g_array_index (sep, int, i);
+      json_builder_begin_object (b);
+      member_int (b, "index", k);
+      member_string (b, "text", r0->texts[k]);
+      member_double (b, "left", r0->sims[k]);
+      member_double (b, "right", r1->sims[k]);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+
+  RaliCulling *culling = rali_window_get_culling (w);
+  json_builder_set_member_name (b, "culling");
+  json_builder_begin_object (b);
+  member_int (b, "pending", rali_culling_get_pending (culling));
+  member_bool (b, "loading", rali_culling_is_loading (culling));
+  member_int (b, "undo", rali_culling_get_undo_depth (culling));
+  member_int (b, "bursts", rali_bursts_get_n_groups (rali_window_get_bursts (w)));
+  member_bool (b, "bursts_running", rali_bursts_is_running (rali_window_get_bursts (w)));
+  json_builder_set_member_name (b, "targets");
+  json_builder_begin_array (b);
+  g_autoptr (GPtrArray) targets = rali_culling_get_targets (culling);
+  for (guint i = 0; i < targets->len; i++)
+    json_builder_add_string_value (b, rali_gallery_item_get_name (targets->pdata[i]));
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+
   json_builder_set_member_name (b, "probe");
   json_builder_begin_object (b);
   member_double (b, "max_gap_ms", self->probe_max_gap / 1000.0);
@@ -184,6 +238,16 @@ add_status (RaliTestDriver *self, JsonBuilder *b, gboolean full)
       member_double (b, "score", rali_gallery_item_get_score (item));
       member_bool (b, "cached", rali_gallery_item_get_from_catalog (item));
       member_int (b, "capture_time", rali_gallery_item_get_capture_time (item));
+      const RaliDecision *dec = rali_gallery_item_get_decision (item);
+      member_int (b, "rating", dec->rating);
+      member_int (b, "flag", dec->flag);
+      member_int (b, "labels", dec->labels);
+      guint burst_size = 0;
+      gboolean burst_best = FALSE;
+      member_int (b, "burst", rali_gallery_item_get_burst (item, &burst_size, &burst_best));
+      member_int (b, "burst_size", burst_size);
+      member_bool (b, "burst_best", burst_best);
+      member_string (b, "burst_why", rali_gallery_item_get_burst_why (item));
       GPtrArray *ds = rali_gallery_item_get_descriptors (item);
       json_builder_set_member_name (b, "descriptors");
       json_builder_begin_array (b);
@@ -414,10 +478,82 @@ run_command (RaliTestDriver *self, const char *line)
     rali_window_show_position (self->window, (guint) g_ascii_strtoull (rest, NULL, 10));
   else if (g_str_equal (cmd, "action"))
     {
-      GtkWidget *target = g_str_has_prefix (rest, "detail.") ? GTK_WIDGET (rali_window_get_detail_view (self->window))
-                                                             : GTK_WIDGET (self->window);
-      if (!gtk_widget_activate_action (target, rest, NULL))
+      /* "action NAME [GVARIANT]", e.g. "action cull.rate 3" */
+      g_auto (GStrv) args = g_strsplit (rest, " ", 2);
+      const char *name = args[0] ? args[0] : "";
+      g_autoptr (GVariant) param = args[0] && args[1] ? g_variant_parse (NULL, args[1], NULL, NULL, NULL) : NULL;
+      GtkWidget *target = g_str_has_prefix (name, "detail.") ? GTK_WIDGET (rali_window_get_detail_view (self->window))
+                        : g_str_has_prefix (name, "compare.") ? GTK_WIDGET (rali_window_get_compare_view (self->window))
+                        : GTK_WIDGET (self->window);
+      if (param)
+        g_variant_ref_sink (param);
+      if (!gtk_widget_activate_action_variant (target, name, param))
         reply_error ("no such action");
+    }
+  else if (g_str_equal (cmd, "key"))
+    {
+      /* "key NAME [ctrl]": the culling keys' handler, as a key press in the
+       * focused gallery or detail view reaches it */
+      g_auto (GStrv) args = g_strsplit (rest, " ", 2);
+      guint keyval = gdk_keyval_from_name (args[0] ? args[0] : "");
+      GdkModifierType state = args[0] && args[1] && g_str_equal (args[1], "ctrl") ? GDK_CONTROL_MASK : 0;
+      gboolean handled = keyval != GDK_KEY_VoidSymbol
+                         && rali_culling_handle_key (rali_window_get_culling (self->window), keyval, state);
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      json_builder_begin_object (b);
+      member_string (b, "event", "key");
+      member_bool (b, "handled", handled);
+      json_builder_end_object (b);
+      emit (b);
+    }
+  else if (g_str_equal (cmd, "select"))
+    {
+      /* "select POS…": exactly these shown photos, the gallery focused */
+      g_auto (GStrv) args = g_strsplit (rest, " ", -1);
+      GtkSelectionModel *sel = rali_window_get_selection (self->window);
+      gtk_selection_model_unselect_all (sel);
+      for (int i = 0; args[i]; i++)
+        if (*args[i])
+          gtk_selection_model_select_item (sel, (guint) g_ascii_strtoull (args[i], NULL, 10), FALSE);
+      rali_window_focus_gallery (self->window);
+    }
+  else if (g_str_equal (cmd, "compare-drop"))
+    {
+      /* "compare-drop SLOT PATH": a file list dropped on slot 0 or 1, as
+       * from a file manager */
+      g_auto (GStrv) args = g_strsplit (rest, " ", 2);
+      if (!args[0] || !args[1])
+        reply_error ("compare-drop SLOT PATH");
+      else
+        {
+          g_autoptr (GFile) file = g_file_new_for_commandline_arg (args[1]);
+          GValue value = G_VALUE_INIT;
+          g_value_init (&value, GDK_TYPE_FILE_LIST);
+          g_value_take_boxed (&value, gdk_file_list_new_from_array (&file, 1));
+          gboolean handled = FALSE;
+          GtkDropTarget *t = rali_compare_view_get_drop_target (rali_window_get_compare_view (self->window),
+                                                                atoi (args[0]));
+          g_signal_emit_by_name (t, "drop", &value, 20.0, 20.0, &handled);
+          g_value_unset (&value);
+          g_autoptr (JsonBuilder) b = json_builder_new ();
+          json_builder_begin_object (b);
+          member_string (b, "event", "dropped");
+          member_bool (b, "handled", handled);
+          json_builder_end_object (b);
+          emit (b);
+        }
+    }
+  else if (g_str_equal (cmd, "compare-open"))
+    rali_window_show_compare (self->window, NULL, NULL);
+  else if (g_str_equal (cmd, "decision-filter"))
+    rali_window_set_decision_filter (self->window, (guint) g_ascii_strtoull (rest, NULL, 10));
+  else if (g_str_equal (cmd, "map"))
+    {
+      /* the embedding map: see rali-map-test.h */
+      g_autoptr (JsonNode) reply = rali_map_test_command (rali_window_get_map_view (self->window), rest);
+      g_autofree char *text = json_to_string (reply, FALSE);
+      fprintf (stdout, "%s\n", text);
+      fflush (stdout);
     }
   else if (g_str_equal (cmd, "search"))
     rali_window_set_search (self->window, rest);

@@ -7,7 +7,17 @@
  *   drop PATH…                -> emits "drop" on the window's GtkDropTarget
  *                                with a GdkFileList, as a real drop does
  *   detail POSITION           -> opens the detail view of the POSITIONth shown photo
- *   action NAME               -> activates a widget action (detail.zoom-in, win.back…)
+ *   action NAME [GVARIANT]    -> activates a widget action (detail.zoom-in, win.back,
+ *                                cull.rate 3…)
+ *   key NAME [ctrl]           -> a key press for the culling keys (p, x, u, 0…9, c, b,
+ *                                z ctrl) in the focused view ({"event":"key", handled})
+ *   select POS…               -> selects these shown photos, focuses the gallery
+ *   compare-open              -> the compare page, both slots empty
+ *   compare-drop SLOT PATH    -> a file dropped on compare slot 0 or 1 (as from outside)
+ *   decision-filter INDEX     -> the decision filter's row (0 all, 1 picked, 2 rejected,
+ *                                3 unflagged, 4–8 one to five stars or more)
+ *   map SUBCOMMAND…           -> the embedding map (see rali-map-test.h); "action
+ *                                win.map" shows and hides it
  *   search TEXT | range LO HI | sort KEY
  *   browse on|off             -> scrolls the gallery every 16 ms, like a user browsing
  *   probe-reset               -> restarts the main-loop latency probe

@@ -4,7 +4,10 @@
 
 #include "rali-tile.h"
 
+#include "rali-culling.h"
+
 #include <glib/gi18n.h>
+#include <string.h>
 
 struct _RaliTile {
   GtkWidget parent_instance;
@@ -14,11 +17,19 @@ struct _RaliTile {
   GtkWidget *error_box;
   GtkLabel *error_label;
   GtkLabel *name_label;
+  GtkLabel *burst_badge;
+  GtkWidget *decision_box;
+  GtkLabel *flag_label;
+  GtkLabel *stars_label;
+  GtkWidget *labels_box;
+  GtkWidget *dots[RALI_N_LABELS];
 
   RaliThumbnailCache *cache;
   int thumbnail_size;
   RaliGalleryItem *item;
   gulong state_handler;
+  gulong decision_handler;
+  gulong burst_handler;
   GCancellable *load;
   const char *badge_class;
 };
@@ -77,6 +88,67 @@ update_state (RaliTile *self)
     gtk_label_set_text (self->error_label, rali_gallery_item_get_error (item));
 }
 
+/* flag, stars and colour labels; rejected photos are dimmed */
+static void
+update_decision (RaliTile *self)
+{
+  RaliDecision none = { 0 };
+  const RaliDecision *d = self->item ? rali_gallery_item_get_decision (self->item) : &none;
+  gtk_widget_set_visible (self->decision_box, !rali_decision_is_empty (d));
+  gtk_widget_set_visible (GTK_WIDGET (self->flag_label), d->flag != RALI_FLAG_NONE);
+  gtk_label_set_text (self->flag_label, d->flag == RALI_FLAG_PICKED ? "✓" : "✕");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->flag_label), "picked");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->flag_label), "rejected");
+  if (d->flag != RALI_FLAG_NONE)
+    gtk_widget_add_css_class (GTK_WIDGET (self->flag_label), d->flag == RALI_FLAG_PICKED ? "picked" : "rejected");
+  static const char stars[] = "★★★★★";
+  gtk_label_set_text (self->stars_label, d->flag == RALI_FLAG_REJECTED ? "" : stars + (5 - d->rating) * strlen ("★"));
+  gtk_widget_set_visible (GTK_WIDGET (self->stars_label), d->rating > 0 && d->flag != RALI_FLAG_REJECTED);
+  gtk_widget_set_visible (self->labels_box, d->labels != 0);
+  for (int i = 0; i < RALI_N_LABELS; i++)
+    gtk_widget_set_visible (self->dots[i], (d->labels & (1u << i)) != 0);
+  if (d->flag == RALI_FLAG_REJECTED)
+    gtk_widget_add_css_class (self->frame, "rejected");
+  else
+    gtk_widget_remove_css_class (self->frame, "rejected");
+  g_autofree char *text = rali_decision_describe (d);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->decision_box), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+}
+
+static void
+update_burst (RaliTile *self)
+{
+  guint size = 0;
+  gboolean best = FALSE;
+  guint id = self->item ? rali_gallery_item_get_burst (self->item, &size, &best) : 0;
+  gtk_widget_set_visible (GTK_WIDGET (self->burst_badge), id != 0);
+  if (id == 0)
+    return;
+  g_autofree char *text = best ? g_strdup_printf (_("Best of burst · %u"), size)
+                               : g_strdup_printf (_("Burst · %u"), size);
+  gtk_label_set_text (self->burst_badge, text);
+  if (best)
+    gtk_widget_add_css_class (GTK_WIDGET (self->burst_badge), "best");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->burst_badge), "best");
+}
+
+static void
+on_decision (RaliGalleryItem *item, GParamSpec *pspec, RaliTile *self)
+{
+  (void) item;
+  (void) pspec;
+  update_decision (self);
+}
+
+static void
+on_burst (RaliGalleryItem *item, GParamSpec *pspec, RaliTile *self)
+{
+  (void) item;
+  (void) pspec;
+  update_burst (self);
+}
+
 /* Tooltips are made when asked for: gtk_widget_set_tooltip_text() on every
  * update costs an X round trip per tile (GTK 4.8 looks up the pointer). */
 static gboolean
@@ -102,6 +174,13 @@ on_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip
         g_snprintf (score, sizeof score, "%.2f", rali_gallery_item_get_score (item));
         text = first ? g_strdup_printf (_("%s — score %s\n%s"), name, score, first)
                      : g_strdup_printf (_("%s — score %s"), name, score);
+        const char *why = rali_gallery_item_get_burst_why (item);
+        if (why)
+          {
+            char *more = g_strdup_printf ("%s\n%s", text, why);
+            g_free (text);
+            text = more;
+          }
         break;
       }
     case RALI_ITEM_FAILED:
@@ -146,12 +225,18 @@ rali_tile_set_item (RaliTile *self, RaliGalleryItem *item)
       g_clear_object (&self->load);
     }
   if (self->item)
-    g_clear_signal_handler (&self->state_handler, self->item);
+    {
+      g_clear_signal_handler (&self->state_handler, self->item);
+      g_clear_signal_handler (&self->decision_handler, self->item);
+      g_clear_signal_handler (&self->burst_handler, self->item);
+    }
   g_set_object (&self->item, item);
   gtk_picture_set_paintable (self->picture, NULL);
   if (item)
     {
       self->state_handler = g_signal_connect (item, "notify::state", G_CALLBACK (on_state), self);
+      self->decision_handler = g_signal_connect (item, "notify::decision", G_CALLBACK (on_decision), self);
+      self->burst_handler = g_signal_connect (item, "notify::burst", G_CALLBACK (on_burst), self);
       gtk_label_set_text (self->name_label, rali_gallery_item_get_name (item));
       const char *path = rali_gallery_item_get_path (item);
       int w = self->thumbnail_size, h = self->thumbnail_size * 3 / 4;
@@ -168,6 +253,8 @@ rali_tile_set_item (RaliTile *self, RaliGalleryItem *item)
   else
     gtk_label_set_text (self->name_label, "");
   update_state (self);
+  update_decision (self);
+  update_burst (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ITEM]);
 }
 
@@ -245,14 +332,46 @@ rali_tile_class_init (RaliTileClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RaliTile, error_box);
   gtk_widget_class_bind_template_child (widget_class, RaliTile, error_label);
   gtk_widget_class_bind_template_child (widget_class, RaliTile, name_label);
+  gtk_widget_class_bind_template_child (widget_class, RaliTile, burst_badge);
+  gtk_widget_class_bind_template_child (widget_class, RaliTile, decision_box);
+  gtk_widget_class_bind_template_child (widget_class, RaliTile, flag_label);
+  gtk_widget_class_bind_template_child (widget_class, RaliTile, stars_label);
+  gtk_widget_class_bind_template_child (widget_class, RaliTile, labels_box);
   gtk_widget_class_set_css_name (widget_class, "ralitile");
+}
+
+/* a tile drags its photo as a file: onto a compare slot, or out of the app */
+static GdkContentProvider *
+on_drag_prepare (GtkDragSource *source, double x, double y, RaliTile *self)
+{
+  (void) x;
+  (void) y;
+  if (!self->item)
+    return NULL;
+  g_autoptr (GFile) file = g_file_new_for_path (rali_gallery_item_get_path (self->item));
+  GdkPaintable *thumb = gtk_picture_get_paintable (self->picture);
+  if (thumb)
+    gtk_drag_source_set_icon (source, thumb, 0, 0);
+  return gdk_content_provider_new_typed (G_TYPE_FILE, file);
 }
 
 static void
 rali_tile_init (RaliTile *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  static const char *const label_classes[RALI_N_LABELS] = { "red", "yellow", "green", "blue", "purple" };
+  for (int i = 0; i < RALI_N_LABELS; i++)
+    {
+      self->dots[i] = gtk_label_new ("●");
+      gtk_widget_add_css_class (self->dots[i], "color-label");
+      gtk_widget_add_css_class (self->dots[i], label_classes[i]);
+      gtk_box_append (GTK_BOX (self->labels_box), self->dots[i]);
+    }
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  GtkDragSource *drag = gtk_drag_source_new ();
+  gtk_drag_source_set_actions (drag, GDK_ACTION_COPY);
+  g_signal_connect (drag, "prepare", G_CALLBACK (on_drag_prepare), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
   g_signal_connect (self, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
 }
 

@@ -7,8 +7,12 @@
 
 #include "rali-window.h"
 
+#include "rali-bursts.h"
+#include "rali-compare-view.h"
+#include "rali-culling.h"
 #include "rali-gallery-item.h"
 #include "rali-gallery-model.h"
+#include "rali-map-view.h"
 #include "rali-photo-set.h"
 #include "rali-scoring-progress.h"
 #include "rali-thumbnail-cache.h"
@@ -43,15 +47,21 @@ struct _RaliWindow {
   GtkGridView *grid_view;
   GtkWidget *no_match_page;
   RaliDetailView *detail_view;
+  RaliCompareView *compare_view;
+  RaliMapView *map_view;
+  GtkToggleButton *map_button;
   GtkAdjustment *min_adjustment;
   GtkAdjustment *max_adjustment;
+  GtkDropDown *decision_dropdown;
 
   RaliApplication *app; /* borrowed: the application outlives its windows */
   GSettings *settings;
   RaliScorer *scorer;
   RaliThumbnailCache *cache;
   RaliGalleryModel *model;
-  GtkSingleSelection *selection;
+  GtkSelectionModel *selection; /* multiple: culling and compare act on several */
+  RaliCulling *culling;
+  RaliBursts *bursts;
   GtkDropTarget *drop_target;
   GCancellable *collecting;
   GtkFileChooserNative *chooser;
@@ -134,11 +144,22 @@ on_range_changed (GtkAdjustment *adjustment, RaliWindow *self)
       return;
     }
   rali_gallery_model_set_score_range (self->model, lo, hi, self->score_min, self->score_max);
-  if (rali_gallery_model_get_range_active (self->model))
+  if (rali_gallery_model_get_range_active (self->model) || rali_gallery_model_get_decision_active (self->model))
     gtk_widget_add_css_class (self->filter_button, "accent");
   else
     gtk_widget_remove_css_class (self->filter_button, "accent");
   update_subtitle (self);
+}
+
+static void
+on_decision_selected (GObject *dropdown, GParamSpec *pspec, RaliWindow *self)
+{
+  (void) pspec;
+  /* All, Picked, Rejected, Unflagged, then 1..5 stars or more */
+  guint i = gtk_drop_down_get_selected (GTK_DROP_DOWN (dropdown));
+  RaliDecisionFilter f = i <= RALI_DECISION_FILTER_UNFLAGGED ? (RaliDecisionFilter) i : RALI_DECISION_FILTER_RATING;
+  rali_gallery_model_set_decision_filter (self->model, f, i > RALI_DECISION_FILTER_UNFLAGGED ? (int) i - 3 : 1);
+  on_range_changed (self->min_adjustment, self);
 }
 
 static void
@@ -284,7 +305,10 @@ static void
 on_settings_changed (GSettings *settings, const char *key, RaliWindow *self)
 {
   if (g_str_equal (key, "model-path") || g_str_equal (key, "backend"))
-    rali_window_rescore (self);
+    {
+      rali_window_rescore (self);
+      rali_compare_view_rescore (self->compare_view);
+    }
   else if (g_str_equal (key, "top-k"))
     {
       self->top_k = g_settings_get_int (settings, "top-k");
@@ -335,10 +359,12 @@ ensure_factory (RaliWindow *self)
 
 /* ---- detail ---- */
 
+/* page: "detail", "compare" or NULL for the gallery */
 static void
-set_detail_mode (RaliWindow *self, gboolean detail)
+set_page (RaliWindow *self, const char *page)
 {
-  gtk_stack_set_visible_child_name (self->stack, detail ? "detail" : "gallery");
+  gboolean detail = page != NULL;
+  gtk_stack_set_visible_child_name (self->stack, detail ? page : "gallery");
   gtk_widget_set_visible (self->back_button, detail);
   gtk_widget_set_visible (GTK_WIDGET (self->sort_dropdown), !detail);
   gtk_widget_set_visible (self->filter_button, !detail);
@@ -354,9 +380,9 @@ rali_window_show_position (RaliWindow *self, guint position)
   g_autoptr (RaliGalleryItem) item = g_list_model_get_item (rali_gallery_model_get_shown (self->model), position);
   if (!item)
     return;
-  gtk_single_selection_set_selected (self->selection, position);
+  gtk_selection_model_select_item (self->selection, position, TRUE);
   rali_detail_view_set_item (self->detail_view, item);
-  set_detail_mode (self, TRUE);
+  set_page (self, "detail");
 }
 
 static void
@@ -395,17 +421,43 @@ on_detail_navigate (RaliDetailView *view, int delta, RaliWindow *self)
     rali_window_show_position (self, (guint) next);
 }
 
+void
+rali_window_show_compare (RaliWindow *self, RaliGalleryItem *left, RaliGalleryItem *right)
+{
+  rali_compare_view_set_items (self->compare_view, left, right);
+  set_page (self, "compare");
+  gtk_widget_grab_focus (GTK_WIDGET (self->compare_view));
+}
+
+static void
+on_compare (RaliCulling *culling, RaliGalleryItem *left, RaliGalleryItem *right, RaliWindow *self)
+{
+  (void) culling;
+  rali_window_show_compare (self, left, right);
+}
+
 static void
 close_detail (RaliWindow *self)
 {
+  if (g_str_equal (gtk_stack_get_visible_child_name (self->stack), "map"))
+    {
+      gtk_toggle_button_set_active (self->map_button, FALSE);
+      return;
+    }
+  if (g_str_equal (gtk_stack_get_visible_child_name (self->stack), "compare"))
+    {
+      set_page (self, NULL);
+      gtk_widget_grab_focus (GTK_WIDGET (self->grid_view));
+      return;
+    }
   if (!g_str_equal (gtk_stack_get_visible_child_name (self->stack), "detail"))
     return;
   guint pos = detail_position (self);
-  set_detail_mode (self, FALSE);
+  set_page (self, NULL);
   rali_detail_view_set_item (self->detail_view, NULL);
   if (pos != GTK_INVALID_LIST_POSITION)
     {
-      gtk_single_selection_set_selected (self->selection, pos);
+      gtk_selection_model_select_item (self->selection, pos, TRUE);
       gtk_widget_activate_action (GTK_WIDGET (self->grid_view), "list.scroll-to-item", "u", pos);
     }
   gtk_widget_grab_focus (GTK_WIDGET (self->grid_view));
@@ -416,6 +468,44 @@ on_detail_close (RaliDetailView *view, RaliWindow *self)
 {
   (void) view;
   close_detail (self);
+}
+
+/* ---- the embedding map (rali-map-view.c) ---- */
+
+static void
+on_map_toggled (GtkToggleButton *button, RaliWindow *self)
+{
+  gboolean on = gtk_toggle_button_get_active (button);
+  if (on == g_str_equal (gtk_stack_get_visible_child_name (self->stack), "map"))
+    return;
+  if (on)
+    {
+      close_detail (self);
+      set_page (self, "map");
+      gtk_widget_grab_focus (GTK_WIDGET (self->map_view));
+    }
+  else
+    {
+      set_page (self, NULL);
+      gtk_widget_grab_focus (GTK_WIDGET (self->grid_view));
+    }
+}
+
+static void
+on_page_changed (GtkStack *stack, GParamSpec *pspec, RaliWindow *self)
+{
+  (void) pspec;
+  gtk_toggle_button_set_active (self->map_button, g_str_equal (gtk_stack_get_visible_child_name (stack), "map"));
+}
+
+/* win.map (M) */
+static void
+action_map (GtkWidget *widget, const char *name, GVariant *param)
+{
+  RaliWindow *self = RALI_WINDOW (widget);
+  (void) name;
+  (void) param;
+  gtk_toggle_button_set_active (self->map_button, !gtk_toggle_button_get_active (self->map_button));
 }
 
 /* ---- opening ---- */
@@ -434,6 +524,7 @@ on_collected (GObject *source, GAsyncResult *result, gpointer user_data)
   close_detail (self);
   ensure_factory (self);
   rali_gallery_model_replace (self->model, set->items);
+  rali_culling_load (self->culling, set->items);
   adw_window_title_set_title (self->window_title, set->title);
   g_autofree char *title = g_strdup_printf ("%s — %s", set->title, _("Rali Studio"));
   gtk_window_set_title (GTK_WINDOW (self), title);
@@ -472,10 +563,13 @@ rali_window_open (RaliWindow *self, GFile **files, guint n_files)
 static gboolean
 on_drop (GtkDropTarget *target, const GValue *value, double x, double y, RaliWindow *self)
 {
-  (void) target;
   (void) x;
   (void) y;
   if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  /* a tile dragged inside the window (to the compare view) opens nothing */
+  GdkDrop *drop = gtk_drop_target_get_current_drop (target);
+  if (drop && gdk_drop_get_drag (drop))
     return FALSE;
   GSList *list = gdk_file_list_get_files (g_value_get_boxed (value));
   g_autoptr (GPtrArray) files = g_ptr_array_new ();
@@ -534,7 +628,10 @@ action_simple (GtkWidget *widget, const char *name, GVariant *param)
   else if (g_str_equal (name, "win.cancel"))
     rali_scorer_cancel (self->scorer);
   else if (g_str_equal (name, "win.reset-filter"))
-    rali_window_set_score_range (self, self->score_min, self->score_max);
+    {
+      gtk_drop_down_set_selected (self->decision_dropdown, 0);
+      rali_window_set_score_range (self, self->score_min, self->score_max);
+    }
   else if (!g_str_equal (rali_window_get_page (self), "detail"))
     {
       gtk_search_bar_set_search_mode (self->search_bar, TRUE);
@@ -582,6 +679,8 @@ rali_window_close_request (GtkWindow *window)
       g_settings_set_int (self->settings, "window-height", h);
     }
   rali_scorer_cancel (self->scorer);
+  if (self->culling)
+    rali_culling_flush (self->culling); /* decisions reach their sidecars before we go */
   return GTK_WINDOW_CLASS (rali_window_parent_class)->close_request (window);
 }
 
@@ -601,8 +700,13 @@ rali_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   if (self->scorer)
     g_signal_handlers_disconnect_by_data (self->scorer, self);
+  g_clear_object (&self->bursts);
   /* the scorer waits for its worker, which holds item references */
   g_clear_object (&self->scorer);
+  if (self->culling)
+    g_signal_handlers_disconnect_by_data (self->culling, self);
+  g_clear_object (&self->culling); /* waits for its writes */
+  g_signal_handlers_disconnect_by_data (self->stack, self); /* pages change as they go */
   gtk_widget_dispose_template (GTK_WIDGET (self), RALI_TYPE_WINDOW);
   g_clear_object (&self->selection);
   g_clear_object (&self->model);
@@ -625,6 +729,8 @@ rali_window_class_init (RaliWindowClass *klass)
                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (RALI_TYPE_DETAIL_VIEW);
+  g_type_ensure (RALI_TYPE_COMPARE_VIEW);
+  g_type_ensure (RALI_TYPE_MAP_VIEW);
   g_type_ensure (RALI_TYPE_SCORING_PROGRESS);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/ralistudio/RaliStudio/rali-window.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, RaliWindow, name)
@@ -645,11 +751,16 @@ rali_window_class_init (RaliWindowClass *klass)
   CHILD (grid_view);
   CHILD (no_match_page);
   CHILD (detail_view);
+  CHILD (compare_view);
+  CHILD (map_view);
+  CHILD (map_button);
   CHILD (min_adjustment);
   CHILD (max_adjustment);
+  CHILD (decision_dropdown);
 #undef CHILD
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, action_open);
+  gtk_widget_class_install_action (widget_class, "win.map", NULL, action_map);
   gtk_widget_class_install_action (widget_class, "win.back", NULL, action_simple);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, action_simple);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, action_simple);
@@ -668,10 +779,8 @@ rali_window_init (RaliWindow *self)
 
   self->model = rali_gallery_model_new ();
   GListModel *shown = rali_gallery_model_get_shown (self->model);
-  self->selection = gtk_single_selection_new (g_object_ref (shown));
-  gtk_single_selection_set_autoselect (self->selection, FALSE);
-  gtk_single_selection_set_can_unselect (self->selection, TRUE);
-  gtk_grid_view_set_model (self->grid_view, GTK_SELECTION_MODEL (self->selection));
+  self->selection = GTK_SELECTION_MODEL (gtk_multi_selection_new (g_object_ref (shown)));
+  gtk_grid_view_set_model (self->grid_view, self->selection);
   g_signal_connect (self->grid_view, "activate", G_CALLBACK (on_grid_activate), self);
   g_signal_connect_swapped (shown, "items-changed", G_CALLBACK (update_subtitle), self);
 
@@ -687,6 +796,7 @@ rali_window_init (RaliWindow *self)
   g_signal_connect (self->min_adjustment, "value-changed", G_CALLBACK (on_range_changed), self);
   g_signal_connect (self->max_adjustment, "value-changed", G_CALLBACK (on_range_changed), self);
   g_signal_connect (self->sort_dropdown, "notify::selected", G_CALLBACK (on_sort_selected), self);
+  g_signal_connect (self->decision_dropdown, "notify::selected", G_CALLBACK (on_decision_selected), self);
 
   self->drop_target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect (self->drop_target, "drop", G_CALLBACK (on_drop), self);
@@ -715,6 +825,22 @@ rali_window_new (RaliApplication *application)
   g_signal_connect (self->scorer, "model-loaded", G_CALLBACK (on_model_loaded), self);
   g_signal_connect (self->scorer, "finished", G_CALLBACK (on_finished), self);
 
+  self->culling = rali_culling_new (rali_application_get_catalog (application), self->settings);
+  rali_culling_attach (self->culling, GTK_WIDGET (self), GTK_WIDGET (self->grid_view), self->selection,
+                       GTK_WIDGET (self->detail_view), self->stack, self->model);
+  g_signal_connect_swapped (self->culling, "message", G_CALLBACK (toast), self);
+  g_signal_connect (self->culling, "compare", G_CALLBACK (on_compare), self);
+  self->bursts = rali_bursts_new (self->scorer, self->model, self->culling, self->settings);
+  rali_compare_view_setup (self->compare_view, application, self->culling, rali_gallery_model_get_all (self->model),
+                           rali_gallery_model_get_shown (self->model), self->cache);
+  g_signal_connect_swapped (self->compare_view, "close", G_CALLBACK (close_detail), self);
+  g_signal_connect_swapped (self->compare_view, "message", G_CALLBACK (toast), self);
+  rali_map_view_setup (self->map_view, self->model, self->selection, self->cache, self->scorer);
+  g_signal_connect_swapped (self->map_view, "open-photo", G_CALLBACK (rali_window_show_position), self);
+  g_signal_connect (self->map_button, "toggled", G_CALLBACK (on_map_toggled), self);
+  g_signal_connect (self->stack, "notify::visible-child-name", G_CALLBACK (on_page_changed), self);
+  rali_map_view_add_key (GTK_WIDGET (self), "win.map");
+
   const char *catalog_error = rali_application_get_catalog_error (application);
   if (catalog_error)
     {
@@ -734,6 +860,24 @@ RaliScorer *
 rali_window_get_scorer (RaliWindow *self)
 {
   return self->scorer;
+}
+
+RaliCulling *
+rali_window_get_culling (RaliWindow *self)
+{
+  return self->culling;
+}
+
+RaliBursts *
+rali_window_get_bursts (RaliWindow *self)
+{
+  return self->bursts;
+}
+
+GtkSelectionModel *
+rali_window_get_selection (RaliWindow *self)
+{
+  return self->selection;
 }
 
 GListModel *
@@ -764,6 +908,18 @@ RaliDetailView *
 rali_window_get_detail_view (RaliWindow *self)
 {
   return self->detail_view;
+}
+
+RaliCompareView *
+rali_window_get_compare_view (RaliWindow *self)
+{
+  return self->compare_view;
+}
+
+RaliMapView *
+rali_window_get_map_view (RaliWindow *self)
+{
+  return self->map_view;
 }
 
 GtkDropTarget *
@@ -804,4 +960,16 @@ rali_window_set_sort (RaliWindow *self, const char *key)
   for (guint i = 0; i < G_N_ELEMENTS (sort_keys); i++)
     if (g_str_equal (key, sort_keys[i]))
       gtk_drop_down_set_selected (self->sort_dropdown, i);
+}
+
+void
+rali_window_set_decision_filter (RaliWindow *self, guint index)
+{
+  gtk_drop_down_set_selected (self->decision_dropdown, index);
+}
+
+void
+rali_window_focus_gallery (RaliWindow *self)
+{
+  gtk_widget_grab_focus (GTK_WIDGET (self->grid_view));
 }

@@ -28,16 +28,27 @@ static const char *const migrations[RALI_CATALOG_SCHEMA_VERSION] = {
   /* 1 -> 2: capture time (EXIF DateTimeOriginal), so sorting a reopened
    * folder by capture time needs no EXIF reads */
   "ALTER TABLE files ADD COLUMN capture_time INTEGER NOT NULL DEFAULT 0;",
+  /* 2 -> 3: culling decisions (per path, not per model), and |f| so that
+   * the head can run again on f = |f| e (compare view, bursts) */
+  "CREATE TABLE decisions ("
+  "  path       TEXT    NOT NULL PRIMARY KEY,"
+  "  rating     INTEGER NOT NULL DEFAULT 0,"
+  "  flag       INTEGER NOT NULL DEFAULT 0,"
+  "  labels     INTEGER NOT NULL DEFAULT 0,"
+  "  decided_at INTEGER NOT NULL"
+  ") WITHOUT ROWID;"
+  "ALTER TABLE files ADD COLUMN feature_norm REAL;",
 };
 
 /* most rows one transaction takes before it commits */
 #define MAX_ROWS_PER_TRANSACTION 512
 
-typedef enum { OP_PUT, OP_FLUSH, OP_STOP } OpKind;
+typedef enum { OP_PUT, OP_DECISION, OP_FLUSH, OP_STOP } OpKind;
 
 typedef struct {
   OpKind kind;
-  RaliCatalogEntry *entry; /* OP_PUT, owned */
+  RaliCatalogEntry *entry; /* OP_PUT, owned; OP_DECISION: path only */
+  RaliDecision decision;   /* OP_DECISION */
   GMutex lock;             /* OP_FLUSH / OP_STOP: the caller waits on done */
   GCond cond;
   gboolean done;
@@ -48,6 +59,7 @@ struct _RaliCatalog {
   sqlite3 *wdb; /* writer thread only (after open) */
   sqlite3 *rdb; /* under read_lock */
   sqlite3_stmt *lookup;
+  sqlite3_stmt *lookup_decision;
   GMutex read_lock;
   GAsyncQueue *queue;
   GThread *writer;
@@ -221,8 +233,25 @@ write_entry (sqlite3 *db, sqlite3_stmt *st, const RaliCatalogEntry *e, GError **
   sqlite3_bind_text (st, 8, e->error, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (st, 9, e->scored_at);
   sqlite3_bind_int64 (st, 10, e->capture_time);
+  if (e->feature_norm > 0)
+    sqlite3_bind_double (st, 11, e->feature_norm);
   if (sqlite3_step (st) != SQLITE_DONE)
     return sql_error (error, db, "writing a row");
+  return TRUE;
+}
+
+static gboolean
+write_decision (sqlite3 *db, sqlite3_stmt *st, const char *path, const RaliDecision *d, GError **error)
+{
+  sqlite3_reset (st);
+  sqlite3_clear_bindings (st);
+  sqlite3_bind_text (st, 1, path, -1, SQLITE_STATIC);
+  sqlite3_bind_int (st, 2, d->rating);
+  sqlite3_bind_int (st, 3, d->flag);
+  sqlite3_bind_int (st, 4, (int) d->labels);
+  sqlite3_bind_int64 (st, 5, g_get_real_time () / G_USEC_PER_SEC);
+  if (sqlite3_step (st) != SQLITE_DONE)
+    return sql_error (error, db, "writing a decision");
   return TRUE;
 }
 
@@ -250,13 +279,18 @@ static gpointer
 writer_main (gpointer data)
 {
   RaliCatalog *cat = data;
-  sqlite3_stmt *put = NULL;
+  sqlite3_stmt *put = NULL, *decide = NULL;
   if (sqlite3_prepare_v2 (cat->wdb,
                           "INSERT OR REPLACE INTO files (path, model_hash, size, mtime, score, "
-                          "descriptors, embedding, error, scored_at, capture_time) "
-                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                          -1, &put, NULL) != SQLITE_OK)
+                          "descriptors, embedding, error, scored_at, capture_time, feature_norm) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                          -1, &put, NULL) != SQLITE_OK
+      || sqlite3_prepare_v2 (cat->wdb,
+                             "INSERT OR REPLACE INTO decisions (path, rating, flag, labels, decided_at) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5)",
+                             -1, &decide, NULL) != SQLITE_OK)
     {
+      g_clear_pointer (&put, sqlite3_finalize);
       GError *err = NULL;
       sql_error (&err, cat->wdb, "preparing the insert");
       record_error (cat, err);
@@ -274,9 +308,12 @@ writer_main (gpointer data)
       /* take everything already queued into this transaction */
       while (op)
         {
-          if (op->kind == OP_PUT)
+          if (op->kind == OP_PUT || op->kind == OP_DECISION)
             {
-              if (in_txn && !write_entry (cat->wdb, put, op->entry, &err))
+              gboolean ok = !in_txn
+                || (op->kind == OP_PUT ? write_entry (cat->wdb, put, op->entry, &err)
+                                       : write_decision (cat->wdb, decide, op->entry->path, &op->decision, &err));
+              if (!ok)
                 record_error (cat, g_steal_pointer (&err));
               rali_catalog_entry_free (op->entry);
               g_free (op);
@@ -301,6 +338,7 @@ writer_main (gpointer data)
       g_ptr_array_set_size (waiting, 0);
     }
   sqlite3_finalize (put);
+  sqlite3_finalize (decide);
   return NULL;
 }
 
@@ -360,9 +398,11 @@ rali_catalog_open (const char *path, GError **error)
   if (!cat->rdb)
     goto fail;
   if (sqlite3_prepare_v2 (cat->rdb,
-                          "SELECT score, descriptors, embedding, error, scored_at, capture_time "
+                          "SELECT score, descriptors, embedding, error, scored_at, capture_time, feature_norm "
                           "FROM files WHERE path = ?1 AND model_hash = ?2 AND size = ?3 AND mtime = ?4",
-                          -1, &cat->lookup, NULL) != SQLITE_OK)
+                          -1, &cat->lookup, NULL) != SQLITE_OK
+      || sqlite3_prepare_v2 (cat->rdb, "SELECT rating, flag, labels FROM decisions WHERE path = ?1",
+                             -1, &cat->lookup_decision, NULL) != SQLITE_OK)
     {
       sql_error (error, cat->rdb, "preparing the lookup");
       goto fail;
@@ -387,6 +427,7 @@ rali_catalog_close (RaliCatalog *cat)
     }
   g_clear_pointer (&cat->queue, g_async_queue_unref);
   g_clear_pointer (&cat->lookup, sqlite3_finalize);
+  g_clear_pointer (&cat->lookup_decision, sqlite3_finalize);
   g_clear_pointer (&cat->rdb, sqlite3_close);
   g_clear_pointer (&cat->wdb, sqlite3_close);
   g_clear_error (&cat->write_error);
@@ -444,6 +485,7 @@ rali_catalog_lookup (RaliCatalog *cat, const char *path, gint64 size, gint64 mti
       e->error = g_strdup ((const char *) sqlite3_column_text (st, 3));
       e->scored_at = sqlite3_column_int64 (st, 4);
       e->capture_time = sqlite3_column_int64 (st, 5);
+      e->feature_norm = (float) sqlite3_column_double (st, 6); /* NULL reads 0 */
     }
   else if (rc != SQLITE_DONE)
     sql_error (error, cat->rdb, "lookup");
@@ -478,6 +520,43 @@ rali_catalog_flush (RaliCatalog *cat, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+void
+rali_catalog_put_decision (RaliCatalog *cat, const char *path, const RaliDecision *decision)
+{
+  g_return_if_fail (path && decision);
+  Op *op = g_new0 (Op, 1);
+  op->kind = OP_DECISION;
+  op->entry = rali_catalog_entry_new ();
+  op->entry->path = g_strdup (path);
+  op->decision = *decision;
+  g_async_queue_push (cat->queue, op);
+}
+
+gboolean
+rali_catalog_get_decision (RaliCatalog *cat, const char *path, RaliDecision *out, GError **error)
+{
+  gboolean found = FALSE;
+  *out = (RaliDecision) { 0 };
+  g_mutex_lock (&cat->read_lock);
+  sqlite3_stmt *st = cat->lookup_decision;
+  sqlite3_reset (st);
+  sqlite3_bind_text (st, 1, path, -1, SQLITE_STATIC);
+  int rc = sqlite3_step (st);
+  if (rc == SQLITE_ROW)
+    {
+      out->rating = CLAMP (sqlite3_column_int (st, 0), 0, 5);
+      out->flag = CLAMP (sqlite3_column_int (st, 1), RALI_FLAG_REJECTED, RALI_FLAG_PICKED);
+      out->labels = (guint) sqlite3_column_int (st, 2) & RALI_LABELS_ALL;
+      found = TRUE;
+    }
+  else if (rc != SQLITE_DONE)
+    sql_error (error, cat->rdb, "decision lookup");
+  sqlite3_reset (st);
+  sqlite3_clear_bindings (st);
+  g_mutex_unlock (&cat->read_lock);
+  return found;
 }
 
 gint64

@@ -12,10 +12,12 @@
 
 #include <gio/gio.h>
 
+#include "decision.h"
+
 G_BEGIN_DECLS
 
 /* The schema version this build creates and migrates to. */
-#define RALI_CATALOG_SCHEMA_VERSION 2
+#define RALI_CATALOG_SCHEMA_VERSION 3
 
 typedef struct _RaliCatalog RaliCatalog;
 
@@ -29,6 +31,7 @@ typedef struct {
   char *descriptors;   /* JSON text: [{"index","text","similarity","score","weight"}, ...] */
   float *embedding;    /* unit embedding e, n_embedding floats, or NULL */
   int n_embedding;
+  float feature_norm;  /* |f|, so that f = feature_norm * e for the head; 0 if unknown */
   gint64 capture_time; /* EXIF DateTimeOriginal as Unix seconds, or 0 if unknown */
   gint64 scored_at;    /* Unix seconds; set by rali_catalog_put when 0 */
 } RaliCatalogEntry;
@@ -60,6 +63,16 @@ void     rali_catalog_put   (RaliCatalog *catalog, const RaliCatalogEntry *entry
 /* Waits until everything queued before this call is committed.  Returns the
  * first write error since the last flush, if any. */
 gboolean rali_catalog_flush (RaliCatalog *catalog, GError **error);
+
+/* ---- culling decisions: one row per path, whatever the model or file
+ * version (they are the photographer's, not the model's) ---- */
+
+/* Queues the decision for the writer thread (an empty one is kept as a
+ * row: "decided: nothing"); rali_catalog_flush() waits for it. */
+void     rali_catalog_put_decision (RaliCatalog *catalog, const char *path, const RaliDecision *decision);
+/* TRUE and *out when path has a row; FALSE (error unset) when not. */
+gboolean rali_catalog_get_decision (RaliCatalog *catalog, const char *path, RaliDecision *out,
+                                    GError **error);
 
 /* Number of rows (all models), for tests and the status line. */
 gint64   rali_catalog_count (RaliCatalog *catalog, GError **error);

@@ -1,5 +1,6 @@
 /* Expanding command-line paths into a list of image files. */
 #include "rali.h"
+#include "raw.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -9,7 +10,7 @@ is_image_name (const char *name)
 {
   const char *dot = strrchr (name, '.');
   return dot && (g_ascii_strcasecmp (dot, ".jpg") == 0 || g_ascii_strcasecmp (dot, ".jpeg") == 0 ||
-                 g_ascii_strcasecmp (dot, ".png") == 0);
+                 g_ascii_strcasecmp (dot, ".png") == 0 || rali_is_raw_name (name));
 }
 
 static int

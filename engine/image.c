@@ -14,6 +14,7 @@
  * Input is hostile: every size is checked before anything is allocated or
  * decompressed, and failures come back as GErrors naming the file. */
 #include "rali.h"
+#include "raw.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -512,6 +513,10 @@ rali_image_load (RaliImage *out, const char *path, int min_short_side,
     g_set_error (error, RALI_ERROR, RALI_ERROR_IO, "%s: %s", path, local->message);
     return FALSE;
   }
+  /* camera raw: its embedded preview (raw.c) */
+  if (rali_is_raw_name (path))
+    return rali_raw_load_preview (out, (const guint8 *) contents, length, path, min_short_side,
+                                  max_pixels, error);
   return rali_image_load_from_data (out, (const guint8 *) contents, length, path,
                                     min_short_side, max_pixels, error);
 }

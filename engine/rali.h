@@ -168,7 +168,7 @@ void rali_l2_normalize (float *v, int D);
 /* ---- files ---- */
 
 /* Expands paths: files kept as given, folders walked recursively for
- * .jpg/.jpeg/.png (case-insensitive), sorted within each folder.
+ * .jpg/.jpeg/.png and camera raw (raw.h) (case-insensitive), sorted within each folder.
  * Problems (missing path) are reported via on_error and skipped. */
 typedef void (*RaliPathErrorFunc) (const char *path, const char *message, gpointer user_data);
 GPtrArray *rali_collect_images (char **paths, int n_paths, RaliPathErrorFunc on_error, gpointer user_data);

@@ -1,5 +1,7 @@
 /* rali-studio without a display: gallery items, their descriptors' JSON,
  * the sorted and filtered gallery model, score colours, durations. */
+#include "rali-bursts.h"
+#include "rali-culling.h"
 #include "rali-gallery-item.h"
 #include "rali-gallery-model.h"
 #include "rali-score-gauge.h"
@@ -187,6 +189,54 @@ test_colours_and_durations (void)
   g_assert_cmpstr (c, ==, "3 h 07 min");
 }
 
+/* bursts: near in time and in embedding, chained along time */
+static void
+test_burst_groups (void)
+{
+  enum { N = 7, D = 3 };
+  /* out of time order on purpose; photo 5 has no embedding */
+  const gint64 t[N] = { 100, 101, 103, 50, 51, 102, 200 };
+  const float s = 0.70710678f;
+  float e[N * D] = {
+    1, 0, 0,   0.999f, 0.0447f, 0,   0.998f, 0.0632f, 0,  /* 0, 1, 2: a burst (2 s apart at most) */
+    0, 1, 0,   s, s, 0,                                /* 3, 4: close in time, not alike */
+    NAN, 0, 0,                                          /* 5: unknown, between 1 and 2 in time */
+    1, 0, 0,                                            /* 6: alike but 97 s later */
+  };
+  guint group[N];
+  guint n = rali_bursts_group (t, e, N, D, 2, 0.95, group);
+  /* time order: 3 4 0 1 5 2 6; 5 breaks the chain 1 -> 2 */
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpuint (group[0], ==, 1);
+  g_assert_cmpuint (group[1], ==, 1);
+  g_assert_cmpuint (group[2], ==, 0);
+  g_assert_cmpuint (group[3], ==, 0);
+  g_assert_cmpuint (group[4], ==, 0);
+  g_assert_cmpuint (group[5], ==, 0);
+  g_assert_cmpuint (group[6], ==, 0);
+  /* a wider window: 5 s spans 1 -> 2 over the unknown one?  No: chains go
+   * photo to photo, and 5 is in between; the window alone does not bridge */
+  n = rali_bursts_group (t, e, N, D, 5, 0.95, group);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpuint (group[2], ==, 0);
+  /* a lower threshold joins 3 and 4 (cos 0.707) */
+  n = rali_bursts_group (t, e, N, D, 2, 0.7, group);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpuint (group[3], ==, group[4]);
+  g_assert_cmpuint (group[3], !=, group[0]);
+}
+
+static void
+test_decision_text (void)
+{
+  RaliDecision d = { .rating = 3, .flag = RALI_FLAG_PICKED, .labels = RALI_LABEL_RED | RALI_LABEL_BLUE };
+  g_autofree char *a = rali_decision_describe (&d);
+  g_assert_cmpstr (a, ==, "★★★ · Picked · Red · Blue");
+  RaliDecision none = { 0 };
+  g_autofree char *b = rali_decision_describe (&none);
+  g_assert_cmpstr (b, ==, "");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -195,5 +245,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/item-states", test_item_states);
   g_test_add_func ("/app/gallery-model", test_model);
   g_test_add_func ("/app/colours-and-durations", test_colours_and_durations);
+  g_test_add_func ("/app/burst-groups", test_burst_groups);
+  g_test_add_func ("/app/decision-text", test_decision_text);
   return g_test_run ();
 }

@@ -4,7 +4,7 @@ JSON lines on stdout, commands on stdin; see app/rali-test-driver.h).
 
     test-app.py SCENARIO --app RALI_STUDIO --cli RALI --srcdir SRC --schemas DIR [--out DIR]
 
-Scenarios: gallery, reopen, drop, broken, model-errors, bench.
+Scenarios: gallery, reopen, drop, broken, model-errors, culling, compare, bursts, bench.
 Exit 77 (skip) when Xvfb is not installed."""
 
 import argparse
@@ -422,6 +422,337 @@ def scenario_model_errors(ctx):
         check("No scoring model is installed" in st["banner"] and "--model" in st["banner"],
               "no default model: the banner says so and how to pass one")
         check(st["pending"] == st["items"] > 0, "photos shown unscored")
+    app.quit()
+
+
+# ---- culling (app/rali-culling.c, engine/sidecar.c) ----
+
+DARKTABLE_SIDECAR = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+    xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:darktable="http://darktable.sf.net/"
+   xmp:Rating="2" darktable:history_end="1">
+   <dc:subject><rdf:Bag><rdf:li>castle</rdf:li><rdf:li>travel</rdf:li></rdf:Bag></dc:subject>
+   <darktable:history><rdf:Seq>
+    <rdf:li darktable:operation="exposure" darktable:enabled="1" darktable:params="00000000cdcc4c3d"/>
+   </rdf:Seq></darktable:history>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>
+"""
+
+ADOBE_SIDECAR = """<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="4" xmp:Label="Blue"/>
+ </rdf:RDF>
+</x:xmpmeta>
+"""
+
+
+def exiv2_values(path):
+    p = subprocess.run(["exiv2", "-px", path], capture_output=True, text=True)
+    if p.returncode != 0:
+        fail(f"exiv2 -px {path}: {p.stderr.strip()}")
+    out = {}
+    for line in p.stdout.splitlines():
+        parts = line.split(None, 3)
+        if len(parts) >= 3:
+            out[parts[0]] = parts[3] if len(parts) == 4 else ""
+    return out
+
+
+def sha256_file(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def samples_folder(ctx, name):
+    d = os.path.join(ctx.tmp, name)
+    os.makedirs(d)
+    samples = os.path.join(ctx.srcdir, "data", "samples")
+    for f in sorted(os.listdir(samples)):
+        if f.lower().endswith(IMAGE_EXT):
+            shutil.copy(os.path.join(samples, f), os.path.join(d, f))
+    return d
+
+
+def by_name(st):
+    return {os.path.basename(r["path"]): r for r in st["results"]}
+
+
+def settle(app, what="the writes are done"):
+    return app.poll(lambda s: s["culling"]["pending"] == 0 and not s["culling"]["loading"], what)
+
+
+def key(app, name, mod=""):
+    app.send(f"key {name} {mod}".strip())
+    return app.wait("key")["handled"]
+
+
+def scenario_culling(ctx):
+    if not shutil.which("exiv2"):
+        print("exiv2 not installed: the sidecars are checked with gexiv2 only")
+    d = samples_folder(ctx, "cull")
+    names = sorted(f for f in os.listdir(d) if f.lower().endswith(IMAGE_EXT))
+    check(len(names) >= 6, f"{len(names)} sample photos")
+    with open(os.path.join(d, "castle.jpg.xmp"), "w") as f:
+        f.write(DARKTABLE_SIDECAR)
+    with open(os.path.join(d, "fig-bowl.xmp"), "w") as f:  # Adobe style
+        f.write(ADOBE_SIDECAR)
+    hashes = {n: sha256_file(os.path.join(d, n)) for n in names}
+
+    app, fin = launch_and_finish(ctx, [d])
+    app.send("sort name")
+    app.poll(lambda s: s["shown_names"] == names, "sorted by name")
+    st = settle(app, "decisions loaded")
+    r = by_name(app.status(full=True))
+    check(r["castle.jpg"]["rating"] == 2, "a darktable sidecar's rating is read on import")
+    check(r["fig-bowl.jpg"]["rating"] == 4 and r["fig-bowl.jpg"]["labels"] == 8,
+          "an Adobe-style photo.xmp is read too: 4 stars, blue")
+    check(all(r[n]["rating"] == 0 and r[n]["flag"] == 0 for n in names if n not in ("castle.jpg", "fig-bowl.jpg")),
+          "photos without a sidecar start undecided")
+
+    def sidecar(n):
+        return exiv2_values(os.path.join(d, n + ".xmp"))
+
+    others = [n for n in names if n not in ("castle.jpg", "fig-bowl.jpg")]
+    a, b, c, e, f5 = others[:5]
+    pos = {n: i for i, n in enumerate(names)}
+    app.send(f"select {pos[a]}")
+    check(key(app, "p"), "P is handled in the gallery")
+    key(app, "4")
+    key(app, "6")
+    key(app, "8")
+    settle(app)
+    v = sidecar(a)
+    check(v.get("Xmp.digiKam.PickLabel") == "3" and v.get("Xmp.xmp.Rating") == "4",
+          f"{a}: P, 4 -> picked, 4 stars in {a}.xmp")
+    check(v.get("Xmp.xmp.Label") == "Red" and v.get("Xmp.digiKam.ColorLabel") == "1", "6 -> red (xmp:Label, digiKam 1)")
+    check(v.get("Xmp.darktable.colorlabels") == "0, 2", f"6 and 8 -> darktable labels 0, 2 ({v.get('Xmp.darktable.colorlabels')})")
+
+    app.send(f"select {pos[b]}")
+    key(app, "x")
+    settle(app)
+    v = sidecar(b)
+    check(v.get("Xmp.xmp.Rating") == "-1" and v.get("Xmp.digiKam.PickLabel") == "1", f"{b}: X -> rejected (Rating -1, PickLabel 1)")
+
+    # two photos at once, one undo step
+    app.send(f"select {pos[c]} {pos[e]}")
+    key(app, "3")
+    settle(app)
+    check(sidecar(c).get("Xmp.xmp.Rating") == "3" and sidecar(e).get("Xmp.xmp.Rating") == "3", "3 on two selected photos")
+    undo_before = app.status()["culling"]["undo"]
+    check(key(app, "z", "ctrl"), "Ctrl+Z is handled")
+    st = settle(app)
+    check(st["culling"]["undo"] == undo_before - 1, "one undo step")
+    r = by_name(app.status(full=True))
+    check(r[c]["rating"] == 0 and r[e]["rating"] == 0, "undo restores both photos")
+    check(sidecar(c).get("Xmp.xmp.Rating") == "0" and sidecar(e).get("Xmp.xmp.Rating") == "0",
+          "undo rewrites their sidecars (Rating 0)")
+    key(app, "z", "ctrl")  # undoes the reject of b
+    settle(app)
+    check(by_name(app.status(full=True))[b]["flag"] == 0 and sidecar(b).get("Xmp.digiKam.PickLabel") == "0",
+          "a second undo takes the reject back")
+    app.send(f"select {pos[b]}")
+    key(app, "x")
+    app.send(f"select {pos[f5]}")  # stars, then rejected: the XMP says -1, the catalog keeps the stars
+    key(app, "3")
+    key(app, "x")
+
+    # the existing darktable sidecar is merged
+    app.send(f"select {pos['castle.jpg']}")
+    key(app, "5")
+    key(app, "p")
+    settle(app)
+    v = sidecar("castle.jpg")
+    check(v.get("Xmp.xmp.Rating") == "5" and v.get("Xmp.digiKam.PickLabel") == "3", "castle.jpg: 5 stars, picked")
+    check(v.get("Xmp.dc.subject") == "castle, travel", f"its keywords are kept ({v.get('Xmp.dc.subject')})")
+    check(v.get("Xmp.darktable.history[1]/darktable:operation") == "exposure", "its darktable history is kept")
+
+    # keys in the detail view act on the photo shown
+    app.send(f"detail {pos['fig-bowl.jpg']}")
+    app.poll(lambda s: s["page"] == "detail", "detail view")
+    check(key(app, "u") and key(app, "2") and key(app, "7"), "culling keys work in the detail view")
+    settle(app)
+    n4 = "fig-bowl.jpg"
+    st = app.status(full=True)
+    check(st["detail"]["name"] == n4, "the detail view shows " + n4)
+    v = sidecar(n4)
+    check(by_name(st)[n4]["rating"] == 2 and v.get("Xmp.darktable.colorlabels") == "1, 3",
+          f"{n4}: 2 stars, yellow added to its blue from the detail view ({v.get('Xmp.darktable.colorlabels')})")
+    check(v.get("Xmp.xmp.Label") == "Yellow", "xmp:Label holds one: the first (yellow)")
+    app.send("action detail.close")
+    app.poll(lambda s: s["page"] == "gallery", "back to the gallery")
+
+    # the decision filter
+    app.send("decision-filter 1")
+    st = app.poll(lambda s: s["shown"] == 2, "filter: picked")
+    check(sorted(st["shown_names"]) == sorted([a, "castle.jpg"]), f"picked: {st['shown_names']}")
+    app.send("decision-filter 2")
+    st = app.poll(lambda s: s["shown"] == 2, "filter: rejected")
+    check(sorted(st["shown_names"]) == sorted([b, f5]), "rejected: " + ", ".join(st["shown_names"]))
+    app.send("decision-filter 6")  # 3 stars or more
+    st = app.poll(lambda s: sorted(s["shown_names"]) == sorted([a, "castle.jpg"]), "filter: 3+ stars")
+    check(True, "3 stars or more (not rejected ones): " + ", ".join(st["shown_names"]))
+    app.send("decision-filter 3")
+    st = app.poll(lambda s: s["shown"] == len(names) - 4, "filter: unflagged")
+    app.send("decision-filter 0")
+    app.poll(lambda s: s["shown"] == len(names), "filter off")
+
+    app.send(f"select {pos[b]}")  # the rejected one, dimmed, for the picture
+    app.send(f"screenshot {ctx.out}/screenshot-culling.png")
+    shot = app.wait("screenshot")
+    check(shot["ok"], f"culling screenshot written ({shot['why']})")
+    app.quit()
+
+    # reopen: decisions come back (catalog + sidecars), stars of the rejected
+    # photo too (the XMP says -1, the catalog remembers)
+    app, fin = launch_and_finish(ctx, [d])
+    settle(app, "decisions loaded again")
+    r = by_name(app.status(full=True))
+    check(r[a]["flag"] == 1 and r[a]["rating"] == 4 and r[a]["labels"] == 5, f"{a} reopened: picked, 4 stars, red+green")
+    check(r[b]["flag"] == -1, f"{b} reopened: rejected")
+    check(r[f5]["flag"] == -1 and r[f5]["rating"] == 3,
+          f"{f5} reopened: rejected, its 3 stars remembered by the catalog")
+    check(r["castle.jpg"]["rating"] == 5, "castle.jpg reopened: 5 stars")
+    app.quit()
+
+    # a sidecar changed by another tool wins over the catalog
+    with open(os.path.join(d, a + ".xmp"), "w") as f:
+        f.write(ADOBE_SIDECAR)
+    app, fin = launch_and_finish(ctx, [d])
+    settle(app, "decisions loaded a third time")
+    r = by_name(app.status(full=True))
+    check(r[a]["rating"] == 4 and r[a]["flag"] == 0 and r[a]["labels"] == 8, f"{a}: the edited sidecar wins")
+    app.quit()
+
+    db = sqlite3.connect(ctx.catalog)
+    rows = dict((os.path.basename(p), (rt, fl)) for p, rt, fl in db.execute("SELECT path, rating, flag FROM decisions"))
+    db.close()
+    check(rows.get(b) == (0, -1) and rows.get("castle.jpg") == (5, 1), f"the catalog's decisions table ({len(rows)} rows)")
+    check(all(sha256_file(os.path.join(d, n)) == h for n, h in hashes.items()), "no photo's bytes changed (SHA-256)")
+    left = sorted(f for f in os.listdir(d) if f.startswith("."))
+    check(not left, f"no temporary files left ({left})")
+
+
+def scenario_compare(ctx):
+    d = samples_folder(ctx, "pairs")
+    names = sorted(f for f in os.listdir(d) if f.lower().endswith(IMAGE_EXT))
+    outside = os.path.join(ctx.tmp, "elsewhere")
+    os.makedirs(outside)
+    stranger = os.path.join(outside, "stranger.jpg")
+    shutil.copy(os.path.join(ctx.srcdir, "tests", "fixtures", "images", "large.jpg"), stranger)
+    app, fin = launch_and_finish(ctx, [d])
+    app.send("sort name")
+    app.poll(lambda s: s["shown_names"] == names, "sorted by name")
+    results = {os.path.basename(r["path"]): r for r in app.status(full=True)["results"]}
+
+    app.send("select 2 6")
+    check(key(app, "c"), "C is handled with two photos selected")
+    st = app.poll(lambda s: s["page"] == "compare" and not s["compare"]["busy"]
+                  and "score" in s["compare"]["left"] and "score" in s["compare"]["right"], "both photos scored")
+    cmp = st["compare"]
+    left, right = os.path.basename(cmp["left"]["path"]), os.path.basename(cmp["right"]["path"])
+    check([left, right] == [names[2], names[6]], f"the two selected photos, in order ({left}, {right})")
+    for side, n in (("left", left), ("right", right)):
+        check(abs(cmp[side]["score"] - results[n]["score"]) < 1e-5 and cmp[side]["from_catalog"],
+              f"{side}: {cmp[side]['score']:.5f} = the gallery's score, from the catalog's |f|·e (no rerun)")
+    diff = cmp["left"]["score"] - cmp["right"]["score"]
+    check(("better by %.3f" % abs(diff)) in cmp["difference"] or "Both score" in cmp["difference"],
+          f"the difference is shown: {cmp['difference']!r}")
+    sep = cmp["separating"]
+    gaps = [abs(r["left"] - r["right"]) for r in sep]
+    check(len(sep) == 6 and gaps == sorted(gaps, reverse=True) and all(-1 <= r["left"] <= 1 for r in sep),
+          "6 descriptors ranked by the difference of their similarities")
+    check(all(r["text"] for r in sep), "each with its text: " + sep[0]["text"])
+    app.send(f"screenshot {ctx.out}/screenshot-compare.png")
+    shot = app.wait("screenshot")
+    check(shot["ok"], f"compare screenshot written ({shot['why']})")
+
+    app.send("action compare.swap")
+    st = app.status()
+    check(os.path.basename(st["compare"]["left"]["path"]) == right
+          and abs(st["compare"]["left"]["score"] - cmp["right"]["score"]) < 1e-9, "Swap exchanges the photos")
+    app.send("action compare.swap")
+
+    # a file from outside the gallery, dropped on the right slot: scored on the fly
+    app.send("compare-drop 1 " + stranger)
+    check(app.wait("dropped")["handled"], "the right slot accepts a dropped file")
+    st = app.poll(lambda s: not s["compare"]["busy"] and s["compare"]["right"]["path"] == stranger
+                  and "score" in s["compare"]["right"], "the dropped photo is scored")
+    ref = cli_scores(ctx, [stranger])[stranger]
+    r = st["compare"]["right"]
+    check(not r["from_catalog"] and abs(r["score"] - ref["score"]) < 1e-5,
+          f"scored by the engine on the fly: {r['score']:.5f} as the CLI ({ref['score']:.5f})")
+
+    # 1: the left photo wins (picked); the other is not rejected by default
+    app.send("action compare.winner 0")
+    settle(app)
+    v = exiv2_values(os.path.join(d, left + ".xmp"))
+    check(v.get("Xmp.digiKam.PickLabel") == "3", f"{left} picked by 1 in the compare view")
+    check(not os.path.exists(stranger + ".xmp"), "the other photo is left as it was")
+    check(key(app, "z", "ctrl"), "Ctrl+Z undoes the pick")
+    settle(app)
+    check(exiv2_values(os.path.join(d, left + ".xmp")).get("Xmp.digiKam.PickLabel") == "0", "the pick is undone")
+    app.send("action compare.close")
+    app.poll(lambda s: s["page"] == "gallery", "Escape goes back to the gallery")
+
+    # one selected photo: C compares it with the next one
+    app.send("select 4")
+    key(app, "c")
+    st = app.poll(lambda s: s["page"] == "compare" and s["compare"]["right"]["path"]
+                  and os.path.basename(s["compare"]["right"]["path"]) == names[5], "C with one photo: it and the next")
+    app.quit()
+
+
+def scenario_bursts(ctx):
+    from PIL import Image, ImageEnhance
+    d = samples_folder(ctx, "bursts")
+    src = Image.open(os.path.join(d, "castle.jpg")).convert("RGB")
+    src.save(os.path.join(d, "castle-2.jpg"), quality=85)
+    ImageEnhance.Brightness(src).enhance(0.97).save(os.path.join(d, "castle-3.jpg"), quality=90)
+    names = sorted(f for f in os.listdir(d) if f.lower().endswith(IMAGE_EXT))
+    # no EXIF dates in the samples: the capture time is the mtime; photos far
+    # apart, but the three castles one second after another
+    t0 = 1_700_000_000
+    for i, n in enumerate(names):
+        t = t0 + 1000 * i
+        if n.startswith("castle"):
+            t = t0 + {"castle.jpg": 0, "castle-2.jpg": 1, "castle-3.jpg": 2}[n]
+        os.utime(os.path.join(d, n), (t, t))
+    app, fin = launch_and_finish(ctx, [d])
+    st = app.poll(lambda s: not s["culling"]["bursts_running"] and s["culling"]["bursts"] > 0, "bursts found")
+    check(st["culling"]["bursts"] == 1, f"one burst ({st['culling']['bursts']})")
+    r = by_name(app.status(full=True))
+    group = sorted(n for n in names if r[n]["burst"])
+    check(group == ["castle-2.jpg", "castle-3.jpg", "castle.jpg"], f"the three castles are the burst ({group})")
+    best = max(group, key=lambda n: r[n]["score"])
+    check(r[best]["burst_best"] and sum(r[n]["burst_best"] for n in group) == 1,
+          f"the best-scoring one is suggested: {best} ({r[best]['score']:.3f})")
+    check(r[best]["burst_why"].startswith("Best of 3") and "“" in r[best]["burst_why"],
+          "why, with descriptors: " + r[best]["burst_why"])
+    other = next(n for n in group if n != best)
+    check(best in r[other]["burst_why"], "the others say which is suggested: " + r[other]["burst_why"])
+
+    app.send("sort name")
+    shown = app.poll(lambda s: sorted(s["shown_names"]) == names and s["shown_names"][0] == names[0],
+                     "sorted by name")["shown_names"]
+    app.send(f"select {shown.index(other)}")
+    check(key(app, "b"), "B accepts the suggestion")
+    settle(app)
+    r = by_name(app.status(full=True))
+    check(r[best]["flag"] == 1 and all(r[n]["flag"] == -1 for n in group if n != best),
+          "the best is picked, the others rejected")
+    check(exiv2_values(os.path.join(d, best + ".xmp")).get("Xmp.digiKam.PickLabel") == "3", "and written to the sidecars")
+    check(all(not r[n]["burst"] and r[n]["flag"] == 0 for n in names if n not in group), "no other photo touched")
+    key(app, "z", "ctrl")
+    settle(app)
+    r = by_name(app.status(full=True))
+    check(all(r[n]["flag"] == 0 for n in group), "one undo takes the whole burst decision back")
+    app.send(f"screenshot {ctx.out}/screenshot-bursts.png")
+    app.wait("screenshot")
     app.quit()
 
 

@@ -1,4 +1,5 @@
-/* Catalog: keys, round trip, replacement, concurrency, migrations. */
+/* Catalog: keys, round trip, replacement, concurrency, migrations,
+ * culling decisions. */
 #include "catalog.h"
 #include "rali.h"
 
@@ -230,13 +231,55 @@ test_migrate_v1 (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (RaliCatalog) cat = rali_catalog_open (f->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (rali_catalog_schema_version (cat), ==, 2);
+  g_assert_cmpint (rali_catalog_schema_version (cat), ==, RALI_CATALOG_SCHEMA_VERSION);
   g_autoptr (RaliCatalogEntry) e = rali_catalog_lookup (cat, "/old.jpg", 10, 20, "m", &error);
   g_assert_no_error (error);
   g_assert_nonnull (e);
   g_assert_cmpfloat (e->score, ==, 0.5);
   g_assert_cmpint (e->capture_time, ==, 0);
   g_assert_cmpint (e->scored_at, ==, 30);
+  g_assert_cmpfloat (e->feature_norm, ==, 0); /* unknown for old rows */
+  RaliDecision d;
+  g_assert_false (rali_catalog_get_decision (cat, "/old.jpg", &d, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_decisions (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  g_autoptr (GError) error = NULL;
+  RaliCatalog *cat = rali_catalog_open (f->path, &error);
+  g_assert_no_error (error);
+  RaliDecision a = { .rating = 4, .flag = RALI_FLAG_REJECTED, .labels = RALI_LABEL_RED | RALI_LABEL_BLUE };
+  RaliDecision b = { .rating = 0, .flag = RALI_FLAG_PICKED, .labels = 0 };
+  rali_catalog_put_decision (cat, "/p/a.jpg", &a);
+  rali_catalog_put_decision (cat, "/p/b.jpg", &b);
+  b.rating = 2; /* the last one queued wins */
+  rali_catalog_put_decision (cat, "/p/b.jpg", &b);
+  g_assert_true (rali_catalog_flush (cat, &error));
+  RaliDecision got;
+  g_assert_true (rali_catalog_get_decision (cat, "/p/a.jpg", &got, &error));
+  g_assert_true (rali_decision_equal (&got, &a));
+  g_assert_true (rali_catalog_get_decision (cat, "/p/b.jpg", &got, &error));
+  g_assert_true (rali_decision_equal (&got, &b));
+  g_assert_false (rali_catalog_get_decision (cat, "/p/c.jpg", &got, &error));
+  g_assert_no_error (error);
+  g_assert_true (rali_decision_is_empty (&got));
+
+  /* the feature norm round-trips with the row */
+  g_autoptr (RaliCatalogEntry) e = make_entry ("/p/a.jpg", 5, 0.5, 8);
+  e->feature_norm = 12.5f;
+  rali_catalog_put (cat, e);
+  rali_catalog_close (cat);
+  cat = rali_catalog_open (f->path, &error);
+  g_assert_no_error (error);
+  g_autoptr (RaliCatalogEntry) back = rali_catalog_lookup (cat, "/p/a.jpg", 1234, 5, "abc123", &error);
+  g_assert_nonnull (back);
+  g_assert_cmpfloat (back->feature_norm, ==, 12.5f);
+  g_assert_true (rali_catalog_get_decision (cat, "/p/a.jpg", &got, &error));
+  g_assert_true (rali_decision_equal (&got, &a));
+  rali_catalog_close (cat);
 }
 
 static void
@@ -281,6 +324,7 @@ main (int argc, char **argv)
   ADD ("/catalog/concurrent", test_concurrent);
   ADD ("/catalog/migrate-v1", test_migrate_v1);
   ADD ("/catalog/refuse-newer", test_refuse_newer);
+  ADD ("/catalog/decisions", test_decisions);
 #undef ADD
   g_test_add_func ("/catalog/bad-path", test_bad_path);
   g_test_add_func ("/catalog/default-path", test_default_path);

@@ -10,4 +10,5 @@ apt-get install -y -q --no-install-recommends \
   libopenblas-dev liblapacke-dev libsqlite3-dev \
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers \
   python3 python3-numpy python3-torch python3-pil python3-sklearn python3-joblib \
-  libgtk-4-dev libadwaita-1-dev librsvg2-common gettext desktop-file-utils appstream xvfb xauth
+  libgtk-4-dev libadwaita-1-dev librsvg2-common gettext desktop-file-utils appstream xvfb xauth \
+  exiv2 libraw-dev

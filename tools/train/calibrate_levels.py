@@ -26,7 +26,7 @@ import pseudo_mos as PM  # noqa: E402
 
 TARGETS = [4.55, 3.95, 3.3, 2.6, 1.95]
 N = 12
-# type: (least severe, most severe, integer?) -- the search range
+# search range per type: (least severe, most severe, integer?)
 RANGE = {
     "gaussian_blur": (0.3, 8.0, False), "lens_blur": (0.5, 10.0, False), "motion_blur": (1.5, 32.0, False),
     "chromatic_aberration": (0.3, 10.0, False), "vignette": (0.05, 0.95, False),

@@ -205,7 +205,6 @@ def describe(plist, parts_mos, mos, st_ref, st, seed):
     st_ref / st: stats() of the reference and of the image."""
     rng = np.random.default_rng(seed)
     clauses = []
-    types = {p["type"] for p in plist}
     visible = [(p, m) for p, m in zip(plist, parts_mos)]
     # strongest first
     for p, m in sorted(visible, key=lambda pm: pm[1]):

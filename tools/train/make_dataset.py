@@ -236,7 +236,6 @@ def generate(root, split, n, seed, workers, pool, crops=2):
         per = len(DI.TYPES) * 6
         n = len(units) * per
         pidx = {pid: j for j, pid in enumerate(ids)}
-        step = 1
         bounds = [(c, c, c + 1) for c in range(len(units))]
         extra = (units, pidx)
         kind = f"series:{crops}"
@@ -244,7 +243,6 @@ def generate(root, split, n, seed, workers, pool, crops=2):
         bounds = [(c, lo, min(lo + CHUNK, n)) for c, lo in enumerate(range(0, n, CHUNK))]
         extra = None
         kind = "random"
-        step = CHUNK
     _prepare(out_dir, n, seed, kind)
     todo = [b for b in bounds if not os.path.exists(os.path.join(out_dir, "chunks", f"{b[0]:05d}.jsonl"))]
     print(f"[{split}] {len(ids)} photos, {n} images in {len(bounds)} chunks, {len(bounds) - len(todo)} already done"
@@ -259,7 +257,6 @@ def generate(root, split, n, seed, workers, pool, crops=2):
         print(f"[{split}] chunk {c} done ({k} images, {dt:.0f}s); {done_imgs} new images in {el:.0f}s = "
               f"{done_imgs / el:.1f}/s; meta.jsonl prefix {prefix}/{len(bounds)} chunks", flush=True)
     _rebuild_meta(out_dir, len(bounds))
-    del step
 
 
 # ---------------------------------------------------------------- calibration & report
@@ -302,7 +299,7 @@ def load_meta(root, split):
     return [json.loads(l) for l in open(f)] if os.path.exists(f) else []
 
 
-def contact_sheet(root, path, cell=96):
+def contact_sheet(root, path, cell=80):
     """One row per type, levels 0..5, all on one test-series crop with mixed
     content (edges and smooth areas, mid exposure, colourful).  Cells show
     the centre `cell` px at native pixels, except vignette and chromatic
@@ -316,17 +313,21 @@ def contact_sheet(root, path, cell=96):
     per = len(DI.TYPES) * 6
     units = n // per
 
+    cats = {r["id"]: r["category"] for r in PH.photos()}
+
+    o = (SIZE - cell) // 2
+
     def fit(u):
-        st = meta[u * per]["stats_ref"]
-        ok = 0.05 < st["edge_density"] < 0.2 and 0.3 < st["mean_lum"] < 0.7
-        return (ok, st["colourfulness"])
+        centre = DE.stats(np.ascontiguousarray(imgs[u * per, o:o + cell, o:o + cell]))
+        ok = 0.06 < centre["edge_density"] < 0.25 and 0.3 < centre["mean_lum"] < 0.7
+        everyday = cats[meta[u * per]["photo"]] in ("object", "architecture", "people_animal", "landscape")
+        return (ok and everyday, centre["edge_density"] * min(centre["colourfulness"], 30.0))
     best = max(range(units), key=fit)
     lab = 190
     sheet = Image.new("RGB", (lab + 6 * cell, 14 + len(DI.TYPES) * cell), "white")
     d = ImageDraw.Draw(sheet)
     for lv in range(6):
         d.text((lab + lv * cell + 4, 2), f"level {lv}", fill="black")
-    o = (SIZE - cell) // 2
     for ti, t in enumerate(DI.TYPES):
         y = 14 + ti * cell
         whole = t in ("vignette", "chromatic_aberration")
@@ -346,6 +347,7 @@ def report(root, out_md, sheet_path):
     lines.append(f"Cache: `{root}`. Photographs per split: " + ", ".join(
         f"{s} {len(PH.photos(s))}" for s in ("train", "val", "test")) + ".")
     lines.append("")
+    detail = "train" if len(load_meta(root, "train")) >= 1000 else "val"
     for split in ("train", "val", "test"):
         meta = load_meta(root, split)
         if not meta:
@@ -360,7 +362,7 @@ def report(root, out_md, sheet_path):
                   + ", ".join(f"{w} {c}" for w, c in sorted(collections.Counter(PM.quality_word(x) for x in mos).items())), ""]
         hist = np.histogram(mos, bins=8, range=(1, 5))[0]
         lines += ["pseudo-MOS histogram (1..5, 8 bins): " + " ".join(str(h) for h in hist), ""]
-        if split != "train":
+        if split != detail:
             continue
         cnt = collections.Counter((m["type"], m["level"]) for m in meta if "+" not in m["type"])
         acc = collections.defaultdict(list)
@@ -390,7 +392,7 @@ def report(root, out_md, sheet_path):
                   f"Blur on such crops: mean pseudo-MOS {np.mean(fb) if fb else float('nan'):.2f} over {len(fb)} samples, "
                   f"against {np.mean(tb) if tb else float('nan'):.2f} on textured crops (edge density >= 5 %): "
                   "blur that removes nothing is not penalised.", ""]
-        lines += ["### three example descriptions per type (train)", ""]
+        lines += [f"### three example descriptions per type ({split})", ""]
         seen = collections.defaultdict(list)
         for m in meta:
             t = m["type"] if "+" not in m["type"] else "combination"
@@ -419,9 +421,19 @@ def report(root, out_md, sheet_path):
         lines += [buf.getvalue(), f"Non-monotonic types (means): {', '.join(bad) or 'none'}.", ""]
         if sheet_path:
             pid = contact_sheet(root, sheet_path)
-            lines += [f"Contact sheet `tools/train/examples.png`: one row per type, levels 0..5, centre 96 px of one "
+            lines += [f"Contact sheet `tools/train/examples.png`: one row per type, levels 0..5, centre 80 px of one "
                       f"test-series crop of `{pid}` at native pixels (vignette and chromatic aberration: the whole crop, "
                       "resized), pseudo-MOS in yellow.", ""]
+    log = os.path.join(root, "make_dataset.log")
+    if os.path.exists(log):
+        last = {}
+        for l in open(log):
+            if " new images in " in l:
+                last[l.split("]")[0].strip("[")] = l.split("; ")[1].strip()
+        if last:
+            lines += ["## Generation throughput (last run, from make_dataset.log)", ""]
+            lines += [f"- {k}: {v}" for k, v in last.items()]
+            lines += ["", "Two worker processes on the 2-core development machine, shared with other jobs.", ""]
     text = "\n".join(lines)
     print(text)
     if out_md:

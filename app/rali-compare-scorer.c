@@ -1,0 +1,221 @@
+/* Compare scoring: see rali-compare-scorer.h. */
+#include "config.h"
+
+#include "rali-compare-scorer.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <sys/stat.h>
+
+/* the model and engine kept between requests; one request at a time */
+static GMutex lock;
+static RaliModel *kept_model;
+static RaliEngine *kept_engine;
+static char *kept_path;
+static gint64 kept_mtime;
+static RaliBackendKind kept_backend;
+static gboolean shut_down; /* the catalog is going: never touch it again */
+
+void
+rali_compare_scorer_shutdown (void)
+{
+  g_mutex_lock (&lock); /* waits for a request in flight */
+  shut_down = TRUE;
+  g_clear_pointer (&kept_engine, rali_engine_free);
+  g_clear_pointer (&kept_model, rali_model_free);
+  g_clear_pointer (&kept_path, g_free);
+  g_mutex_unlock (&lock);
+}
+
+void
+rali_compare_result_free (RaliCompareResult *r)
+{
+  if (!r)
+    return;
+  g_free (r->path);
+  g_free (r->sims);
+  g_free (r->proto_scores);
+  g_strfreev (r->texts);
+  g_free (r);
+}
+
+static gint64
+mtime_us (const GStatBuf *st)
+{
+  return (gint64) st->st_mtim.tv_sec * G_USEC_PER_SEC + st->st_mtim.tv_nsec / 1000;
+}
+
+/* under lock */
+static RaliModel *
+ensure_model (const char *model_path, GError **error)
+{
+  GStatBuf st;
+  gint64 mtime = g_stat (model_path, &st) == 0 ? mtime_us (&st) : -1;
+  if (kept_model && g_strcmp0 (kept_path, model_path) == 0 && kept_mtime == mtime)
+    return kept_model;
+  g_clear_pointer (&kept_engine, rali_engine_free);
+  g_clear_pointer (&kept_model, rali_model_free);
+  g_clear_pointer (&kept_path, g_free);
+  kept_model = rali_model_open (model_path, error);
+  if (!kept_model)
+    return NULL;
+  if (!rali_model_has_head (kept_model))
+    {
+      g_set_error (error, RALI_ERROR, RALI_ERROR_MODEL, _("%s has no scoring head"), model_path);
+      g_clear_pointer (&kept_model, rali_model_free);
+      return NULL;
+    }
+  kept_path = g_strdup (model_path);
+  kept_mtime = mtime;
+  return kept_model;
+}
+
+/* f of one file through the engine (under lock): the mean over its views */
+static gboolean
+run_engine (const char *path, RaliBackendKind backend, float *f, GError **error)
+{
+  if (kept_engine && kept_backend != backend)
+    g_clear_pointer (&kept_engine, rali_engine_free);
+  if (!kept_engine)
+    {
+      kept_engine = rali_engine_new (kept_model, backend, error);
+      if (!kept_engine)
+        return FALSE;
+      kept_backend = backend;
+    }
+  const RaliConfig *c = rali_model_config (kept_model);
+  int V = rali_model_views (kept_model), D = c->projection_dim, S = c->image_size;
+  g_autofree float *pixels = g_try_new (float, (gsize) V * 3 * S * S);
+  g_autofree float *features = g_new (float, (gsize) V * D);
+  if (!pixels)
+    {
+      g_set_error (error, RALI_ERROR, RALI_ERROR_TOO_LARGE, "out of memory");
+      return FALSE;
+    }
+  if (!rali_engine_preprocess_file (kept_engine, path, pixels, error)
+      || !rali_engine_forward (kept_engine, pixels, V, features, error))
+    return FALSE;
+  for (int d = 0; d < D; d++)
+    {
+      double acc = 0;
+      for (int v = 0; v < V; v++)
+        acc += features[v * D + d];
+      f[d] = (float) (acc / V);
+    }
+  return TRUE;
+}
+
+/* under lock */
+static RaliCompareResult *
+score_locked (const char *path, const char *model_path, RaliBackendKind backend, RaliCatalog *catalog,
+              GError **error)
+{
+  if (shut_down)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "shutting down");
+      return NULL;
+    }
+  RaliModel *model = ensure_model (model_path, error);
+  if (!model)
+    return NULL;
+  const RaliConfig *c = rali_model_config (model);
+  int D = c->projection_dim, K = c->n_prototypes;
+  g_autofree float *f = g_new (float, D);
+  gboolean from_catalog = FALSE;
+  GStatBuf st;
+  if (catalog && g_stat (path, &st) == 0)
+    {
+      g_autoptr (RaliCatalogEntry) e = rali_catalog_lookup (catalog, path, st.st_size, mtime_us (&st),
+                                                            rali_model_hash (model), NULL);
+      if (e && !e->error && e->embedding && e->n_embedding == D && e->feature_norm > 0)
+        {
+          for (int d = 0; d < D; d++)
+            f[d] = e->feature_norm * e->embedding[d];
+          from_catalog = TRUE;
+        }
+    }
+  if (!from_catalog && !run_engine (path, backend, f, error))
+    return NULL;
+  g_autoptr (RaliCompareResult) r = g_new0 (RaliCompareResult, 1);
+  r->path = g_strdup (path);
+  r->from_catalog = from_catalog;
+  r->n_prototypes = K;
+  r->sims = g_new (float, K);
+  r->proto_scores = g_new (float, K);
+  r->texts = g_new0 (char *, K + 1);
+  r->score_min = c->score_min;
+  r->score_max = c->score_max;
+  g_autofree RaliDescriptor *all = g_new (RaliDescriptor, K);
+  float score = 0;
+  if (!rali_head_score (model, f, K, &score, all, r->sims, error))
+    return NULL;
+  r->score = score;
+  for (int i = 0; i < K; i++)
+    {
+      r->proto_scores[all[i].index] = all[i].score;
+      r->texts[i] = rali_descriptor_text (model, i);
+    }
+  return g_steal_pointer (&r);
+}
+
+RaliCompareResult *
+rali_compare_score (const char *path, const char *model_path, RaliBackendKind backend, RaliCatalog *catalog,
+                    GError **error)
+{
+  g_mutex_lock (&lock);
+  RaliCompareResult *r = score_locked (path, model_path, backend, catalog, error);
+  g_mutex_unlock (&lock);
+  return r;
+}
+
+typedef struct {
+  char *path, *model_path;
+  RaliBackendKind backend;
+  RaliCatalog *catalog;
+} Request;
+
+static void
+request_free (Request *q)
+{
+  g_free (q->path);
+  g_free (q->model_path);
+  g_free (q);
+}
+
+static void
+score_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  (void) source;
+  (void) cancellable;
+  Request *q = data;
+  GError *error = NULL;
+  RaliCompareResult *r = rali_compare_score (q->path, q->model_path, q->backend, q->catalog, &error);
+  if (r)
+    g_task_return_pointer (task, r, (GDestroyNotify) rali_compare_result_free);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+rali_compare_score_async (const char *path, const char *model_path, RaliBackendKind backend,
+                          RaliCatalog *catalog, GCancellable *cancellable, GAsyncReadyCallback callback,
+                          gpointer user_data)
+{
+  Request *q = g_new0 (Request, 1);
+  q->path = g_strdup (path);
+  q->model_path = g_strdup (model_path);
+  q->backend = backend;
+  q->catalog = catalog;
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, rali_compare_score_async);
+  g_task_set_task_data (task, q, (GDestroyNotify) request_free);
+  g_task_set_return_on_cancel (task, TRUE);
+  g_task_run_in_thread (task, score_thread);
+}
+
+RaliCompareResult *
+rali_compare_score_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,198 @@
+/* The map's test-driver commands: see rali-map-test.h. */
+#include "config.h"
+
+#include "rali-map-test.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+static void
+set_string (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+set_int (JsonBuilder *b, const char *name, gint64 value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, value);
+}
+
+static void
+set_double (JsonBuilder *b, const char *name, double value)
+{
+  json_builder_set_member_name (b, name);
+  if (isfinite (value))
+    json_builder_add_double_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+set_pair (JsonBuilder *b, const char *name, const double v[2])
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+  json_builder_add_double_value (b, v[0]);
+  json_builder_add_double_value (b, v[1]);
+  json_builder_end_array (b);
+}
+
+static void
+status (RaliMapView *view, JsonBuilder *b)
+{
+  RaliMapCanvas *canvas = rali_map_view_get_canvas (view);
+  RaliMapData *d = rali_map_canvas_get_data (canvas);
+  guint n_selected = 0;
+  const guint8 *sel = rali_map_canvas_get_selection (canvas, &n_selected);
+  set_string (b, "event", "map");
+  json_builder_set_member_name (b, "mapped");
+  json_builder_add_boolean_value (b, gtk_widget_get_mapped (GTK_WIDGET (view)));
+  json_builder_set_member_name (b, "computing");
+  json_builder_add_boolean_value (b, rali_map_view_is_computing (view));
+  set_string (b, "error", rali_map_view_get_error (view));
+  set_int (b, "points", d ? d->n : 0);
+  set_int (b, "clusters", d ? d->k : 0);
+  set_int (b, "selected", sel ? (gint64) n_selected : -1);
+  set_int (b, "prototypes", d ? d->n_prototypes : 0);
+  int proto, hover = rali_map_canvas_get_hover (canvas, &proto);
+  set_int (b, "hover", hover);
+  set_int (b, "hover_prototype", proto);
+  set_string (b, "hover_name", d && d->items && hover >= 0 ? rali_gallery_item_get_name (d->items[hover]) : NULL);
+  double size[2] = { gtk_widget_get_width (GTK_WIDGET (canvas)), gtk_widget_get_height (GTK_WIDGET (canvas)) };
+  set_pair (b, "canvas", size);
+  if (!d)
+    return;
+  /* the photos selected in the gallery, as the map rings them */
+  guint n_current = 0;
+  const int *current = rali_map_canvas_get_current (canvas, &n_current);
+  json_builder_set_member_name (b, "current");
+  json_builder_begin_array (b);
+  for (guint t = 0; t < n_current; t++)
+    if (d->items)
+      json_builder_add_string_value (b, rali_gallery_item_get_name (d->items[current[t]]));
+  json_builder_end_array (b);
+  set_pair (b, "explained", d->explained);
+  set_double (b, "silhouette", d->silhouette);
+  set_double (b, "seconds", d->seconds);
+  double xs[2] = { d->xmin, d->xmax }, ys[2] = { d->ymin, d->ymax };
+  set_pair (b, "x_range", xs);
+  set_pair (b, "y_range", ys);
+  json_builder_set_member_name (b, "legend");
+  json_builder_begin_array (b);
+  for (int c = 0; c < d->k; c++)
+    {
+      json_builder_begin_object (b);
+      set_string (b, "name", d->clusters[c].name);
+      set_int (b, "size", d->clusters[c].size);
+      set_double (b, "mean_score", d->clusters[c].mean_score);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+/* data (x, y) in argv[0..1] -> widget coordinates */
+static gboolean
+widget_point (RaliMapCanvas *canvas, char **argv, double *wx, double *wy)
+{
+  if (!argv[0] || !argv[1])
+    return FALSE;
+  rali_map_canvas_data_to_widget (canvas, g_ascii_strtod (argv[0], NULL), g_ascii_strtod (argv[1], NULL), wx, wy);
+  return TRUE;
+}
+
+JsonNode *
+rali_map_test_command (RaliMapView *view, const char *args)
+{
+  g_auto (GStrv) argv = g_strsplit (args ? args : "", " ", -1);
+  const char *sub = argv[0] ? argv[0] : "";
+  RaliMapCanvas *canvas = rali_map_view_get_canvas (view);
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  const char *error = NULL;
+
+  if (g_str_equal (sub, "export") && argv[1] && argv[2])
+    {
+      RaliMapExportFile what = g_str_equal (argv[1], "svg")   ? RALI_MAP_EXPORT_FILE_SVG
+                             : g_str_equal (argv[1], "csv") ? RALI_MAP_EXPORT_FILE_CSV
+                                                            : RALI_MAP_EXPORT_FILE_PNG;
+      g_autoptr (GError) e = NULL;
+      gboolean ok = rali_map_view_export (view, what, argv[2], &e);
+      set_string (b, "event", "map-export");
+      json_builder_set_member_name (b, "ok");
+      json_builder_add_boolean_value (b, ok);
+      set_string (b, "error", e ? e->message : NULL);
+    }
+  else if (g_str_equal (sub, "bench"))
+    {
+      double full[2], hover[2], raster[2], load[3] = { -1, -1, -1 };
+      int frames = argv[1] ? atoi (argv[1]) : 20;
+      gboolean ok = rali_map_canvas_time_frames (canvas, MAX (frames, 1), full, hover, raster);
+      if (getloadavg (load, 3) < 0)
+        load[0] = -1;
+      set_string (b, "event", "map-bench");
+      json_builder_set_member_name (b, "ok");
+      json_builder_add_boolean_value (b, ok);
+      RaliMapData *d = rali_map_canvas_get_data (canvas);
+      set_int (b, "points", d ? d->n : 0);
+      set_int (b, "frames", frames);
+      if (ok)
+        {
+          set_pair (b, "full_ms", full);
+          set_pair (b, "hover_ms", hover);
+          set_pair (b, "raster_ms", raster);
+        }
+      set_pair (b, "load_average", load);
+      double size[2] = { gtk_widget_get_width (GTK_WIDGET (canvas)), gtk_widget_get_height (GTK_WIDGET (canvas)) };
+      set_pair (b, "canvas", size);
+    }
+  else
+    {
+      double x0, y0, x1, y1;
+      if (g_str_equal (sub, "status"))
+        ;
+      else if (g_str_equal (sub, "select") && widget_point (canvas, argv + 1, &x0, &y0)
+               && widget_point (canvas, argv + 3, &x1, &y1))
+        rali_map_canvas_select_rect (canvas, x0, y0, x1, y1);
+      else if (g_str_equal (sub, "select-cluster") && argv[1])
+        rali_map_view_select_cluster (view, atoi (argv[1]));
+      else if (g_str_equal (sub, "clear"))
+        gtk_widget_activate_action (GTK_WIDGET (view), "map.clear-selection", NULL);
+      else if (g_str_equal (sub, "hover") && widget_point (canvas, argv + 1, &x0, &y0))
+        rali_map_canvas_hover_at (canvas, x0, y0);
+      else if (g_str_equal (sub, "click") && widget_point (canvas, argv + 1, &x0, &y0))
+        rali_map_canvas_click_at (canvas, x0, y0, 1);
+      else if (g_str_equal (sub, "zoom") && argv[1])
+        rali_map_canvas_zoom (canvas, g_ascii_strtod (argv[1], NULL), gtk_widget_get_width (GTK_WIDGET (canvas)) / 2.0,
+                              gtk_widget_get_height (GTK_WIDGET (canvas)) / 2.0);
+      else if (g_str_equal (sub, "style") && argv[1])
+        {
+          gboolean sizes = FALSE, protos = TRUE;
+          for (int i = 2; argv[i]; i++)
+            {
+              sizes |= g_str_equal (argv[i], "sizes");
+              protos &= !g_str_equal (argv[i], "no-prototypes");
+            }
+          g_object_set (canvas, "color-by-score", g_str_equal (argv[1], "score"), "size-by-score", sizes,
+                        "show-prototypes", protos, NULL);
+        }
+      else if (g_str_equal (sub, "synthetic") && argv[1])
+        rali_map_view_load_synthetic (view, atoi (argv[1]), argv[2] ? atoi (argv[2]) : 256);
+      else
+        error = "map: unknown or incomplete subcommand";
+      if (error)
+        {
+          set_string (b, "event", "error");
+          set_string (b, "message", error);
+        }
+      else
+        status (view, b);
+    }
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}

@@ -1,0 +1,264 @@
+#!/usr/bin/python3
+"""The embedding map of rali-studio under Xvfb, through the test hook (see
+app/rali-map-test.h), reusing test-app.py's harness.
+
+    test-app-map.py map   --app … --cli … --srcdir … --schemas … [--out DIR] [--docs DIR]
+    test-app-map.py bench --app … … [--count 100000] [--frames 20]
+
+map:   opens data/samples, shows the map (win.map, the M key's action), checks
+       points, clusters and legend, the PCA against scikit-learn on the
+       catalog's embeddings, exports PNG/SVG/CSV and validates them, hovers and
+       clicks a photo, selects a rectangle and a cluster and checks the gallery
+       filter, and writes a screenshot (docs/screenshot-map.png with --docs).
+bench: frame times of the map with COUNT synthetic points (full redraw and
+       hover-only redraw) and the analysis time; prints JSON.
+Exit 77 (skip) when Xvfb is not installed."""
+
+import argparse
+import csv
+import importlib.util
+import json
+import os
+import shutil
+import sqlite3
+import struct
+import sys
+import time
+import xml.etree.ElementTree as ET
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+_spec = importlib.util.spec_from_file_location("test_app", os.path.join(HERE, "test-app.py"))
+ta = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(ta)
+check, fail = ta.check, ta.fail
+
+
+def png_info(path):
+    """(width, height) of a PNG whose chunks and image data are intact."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        fail(f"{path} is not a PNG")
+    pos, idat, size = 8, b"", None
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        crc, = struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])
+        if zlib.crc32(kind + body) != crc:
+            fail(f"{path}: bad CRC in {kind!r}")
+        if kind == b"IHDR":
+            size = struct.unpack(">II", body[:8])
+        elif kind == b"IDAT":
+            idat += body
+        elif kind == b"IEND":
+            break
+        pos += 12 + n
+    raw = zlib.decompress(idat)
+    w, h = size
+    check(len(raw) >= h * (1 + w * 3), f"{os.path.basename(path)}: {w}x{h}, pixel data decompresses")
+    return size
+
+
+def map_cmd(app, command):
+    app.send("map " + command)
+    return app.wait("map")
+
+
+def wait_map(app, what, pred, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        s = map_cmd(app, "status")
+        if s.get("error"):
+            fail("the map failed: " + s["error"])
+        if not s["computing"] and pred(s):
+            return s
+        time.sleep(0.1)
+    fail("timed out waiting until " + what)
+
+
+def pca_reference(ctx, paths):
+    """scikit-learn's 2-D PCA of the unit embeddings the catalog holds."""
+    import numpy as np
+    from sklearn.decomposition import PCA
+    db = sqlite3.connect(ctx.catalog)
+    emb = {p: np.frombuffer(e, dtype="<f4") for p, e in db.execute("SELECT path, embedding FROM files")
+           if e is not None}
+    db.close()
+    X = np.stack([emb[p] for p in paths]).astype(np.float64)
+    pca = PCA(n_components=2, svd_solver="full").fit(X)
+    return pca.transform(X), pca.explained_variance_ratio_
+
+
+def scenario_map(ctx, docs):
+    samples = os.path.join(ctx.tmp, "samples")
+    shutil.copytree(os.path.join(ctx.srcdir, "data", "samples"), samples,
+                    ignore=shutil.ignore_patterns("*.md"))
+    files = ta.images_under(samples)
+    app, fin = ta.launch_and_finish(ctx, [samples])
+    t_finished = time.monotonic()
+    check(fin["scored"] == len(files) >= 3, f"{len(files)} sample photos scored")
+
+    st = map_cmd(app, "status")
+    check(not st["mapped"], "the map is not shown at first")
+    app.send("action win.map")
+    app.poll(lambda s: s["page"] == "map", "win.map (the M key) shows the map page")
+    m = wait_map(app, "the map is computed", lambda s: s["points"] > 0)
+    k = m["clusters"]
+    check(m["points"] == len(files), f"{m['points']} points: one per photo")
+    check(2 <= k <= min(12, len(files) - 1), f"{k} clusters (automatic k in 2..min(12, N-1))")
+    check(len(m["legend"]) == k and sum(c["size"] for c in m["legend"]) == len(files),
+          "the legend has every cluster and their sizes add up")
+    check(all(c["name"] for c in m["legend"]), "each cluster is named by a descriptor: "
+          + "; ".join(c["name"][:40] for c in m["legend"]))
+    check(m["prototypes"] >= 1, f"{m['prototypes']} prototype positions overlaid")
+    ev = m["explained"]
+    check(0 < ev[1] <= ev[0] and ev[0] + ev[1] <= 1 + 1e-9, f"PC1, PC2 explain {ev[0]:.3f}, {ev[1]:.3f}")
+
+    # exports
+    out = ctx.out
+    paths = {kind: os.path.join(out, "map." + kind) for kind in ("png", "svg", "csv")}
+    for kind, path in paths.items():
+        app.send(f"map export {kind} {path}")
+        e = app.wait("map-export")
+        check(e["ok"] and os.path.getsize(path) > 0, f"exported {kind} ({e['error']})")
+    check(png_info(paths["png"]) == (1600, 1000), "the PNG is 1600 x 1000")
+    root = ET.parse(paths["svg"]).getroot()
+    check(root.tag.endswith("svg") and root.get("width", "").startswith("1600"), "the SVG parses, 1600 wide")
+    drawn = sum(1 for el in root.iter() if el.tag.endswith(("path", "use")))
+    check(drawn >= len(files), f"the SVG draws {drawn} shapes (>= {len(files)} points)")
+    with open(paths["csv"], newline="") as f:
+        rows = list(csv.DictReader(f))
+    check(list(rows[0].keys()) == ["path", "x", "y", "cluster", "score"], "CSV columns path,x,y,cluster,score")
+    check(len(rows) == len(files) and sorted(r["path"] for r in rows) == files, "one CSV row per photo")
+    results = {r["path"]: r for r in app.status(full=True)["results"]}
+    check(all(abs(float(r["score"]) - results[r["path"]]["score"]) < 1e-5 for r in rows),
+          "CSV scores are the gallery's")
+    check(all(0 <= int(r["cluster"]) < k for r in rows), "CSV clusters in 0..k-1")
+    sizes = [sum(1 for r in rows if int(r["cluster"]) == c) for c in range(k)]
+    check(sizes == [c["size"] for c in m["legend"]], "CSV clusters match the legend sizes")
+
+    # the PCA against scikit-learn on the catalog's embeddings
+    ref, ref_evr = pca_reference(ctx, [r["path"] for r in rows])
+    for j in range(2):
+        got = [float(r["xy"[j]]) for r in rows]
+        sign = 1 if sum(g * r for g, r in zip(got, ref[:, j])) >= 0 else -1
+        err = max(abs(sign * g - r) for g, r in zip(got, ref[:, j]))
+        scale = max(abs(ref[:, j]))
+        check(err <= 1e-3 * scale + 1e-6, f"PC{j + 1} coordinates equal scikit-learn's up to sign (max err {err:.2g})")
+        check(abs(ev[j] - ref_evr[j]) <= 1e-3 * ref_evr[j], f"PC{j + 1} explained variance as scikit-learn's")
+
+    # hover and click
+    first = rows[0]
+    name = os.path.basename(first["path"])
+    m = map_cmd(app, f"hover {first['x']} {first['y']}")
+    check(m["hover_name"] == name, f"hovering a point names its photo ({m['hover_name']})")
+    m = map_cmd(app, f"click {first['x']} {first['y']}")
+    check(m["current"] == [name], "a click selects the photo in the gallery (ringed on the map)")
+
+    # rectangle selection filters the gallery; the rest stays on the map
+    xs = sorted(float(r["x"]) for r in rows)
+    cut = (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+    want = sorted(os.path.basename(r["path"]) for r in rows if float(r["x"]) > cut)
+    ys = [float(r["y"]) for r in rows]
+    m = map_cmd(app, f"select {cut} {min(ys) - 1} {xs[-1] + 1} {max(ys) + 1}")
+    check(m["selected"] == len(want) and m["points"] == len(files),
+          f"a rectangle selects {m['selected']} of {m['points']} points, all still on the map")
+    st = app.poll(lambda s: s["shown"] == len(want), "the gallery shows only the selected photos")
+    check(sorted(st["shown_names"]) == want, "exactly the photos inside the rectangle")
+
+    hover = rows[-1]
+    map_cmd(app, f"hover {hover['x']} {hover['y']}")
+    app.send(f"screenshot {out}/screenshot-map-selection.png")
+    shot = app.wait("screenshot")
+    check(shot["ok"], "screenshot with a selection")
+
+    m = map_cmd(app, "clear")
+    check(m["selected"] == -1, "Show All clears the selection")
+    app.poll(lambda s: s["shown"] == len(files), "the gallery shows every photo again")
+    m = map_cmd(app, "select-cluster 0")
+    size0 = m["legend"][0]["size"]
+    check(m["selected"] == size0, f"a legend row selects its cluster ({size0} photos)")
+    app.poll(lambda s: s["shown"] == size0, "the gallery shows that cluster")
+    map_cmd(app, "clear")
+
+    # the screenshot for docs/: clusters, prototypes, a hovered photo
+    map_cmd(app, "style cluster")
+    target = max(rows, key=lambda r: float(r["x"]))
+    m = map_cmd(app, f"hover {target['x']} {target['y']}")
+    check(m["hover"] >= 0, "a photo is hovered for the screenshot")
+    # its thumbnail decodes, and the "scored" toast (4 s) goes away
+    time.sleep(max(1.5, 5 - (time.monotonic() - t_finished)))
+    shot_path = os.path.join(docs or out, "screenshot-map.png")
+    app.send(f"screenshot {shot_path}")
+    shot = app.wait("screenshot")
+    check(shot["ok"] and os.path.getsize(shot_path) > 20000, f"map screenshot {shot_path}")
+    map_cmd(app, "style score sizes")
+    app.send(f"screenshot {out}/screenshot-map-score.png")
+    check(app.wait("screenshot")["ok"], "screenshot coloured by score")
+
+    # a small synthetic map through the same widget: fit, hover, frames
+    map_cmd(app, "synthetic 5000 64")
+    m = wait_map(app, "the synthetic map is computed", lambda s: s["points"] == 5000)
+    check(2 <= m["clusters"] <= 12, f"5000 synthetic points, {m['clusters']} clusters")
+    app.send("map bench 5")
+    b = app.wait("map-bench")
+    check(b["ok"], f"frames timed: full {b['full_ms']} ms, hover {b['hover_ms']} ms (median, max)")
+
+    app.send("action win.map")
+    app.poll(lambda s: s["page"] == "gallery", "win.map again goes back to the gallery")
+    app.quit()
+
+
+def scenario_bench(ctx, count, frames):
+    app = ta.App(ctx, ["--model", ctx.model])
+    app.wait("ready")
+    app.send("action win.map")
+    app.send(f"map synthetic {count} 256")
+    t0 = time.monotonic()
+    m = wait_map(app, "the synthetic map is computed", lambda s: s["points"] == count, timeout=600)
+    wall = time.monotonic() - t0
+    app.send(f"map bench {frames}")
+    b = app.wait("map-bench", 600)
+    app.send(f"screenshot {ctx.out}/screenshot-map-{count}.png")
+    check(app.wait("screenshot")["ok"], f"screenshot of {count} points")
+    app.quit()
+    print(json.dumps({"points": count, "D": 256, "clusters": m["clusters"],
+                      "analysis_s": m["seconds"], "analysis_wall_s": round(wall, 2),
+                      "canvas": b["canvas"], "frames": frames, "full_redraw_ms": b.get("full_ms"),
+                      "hover_redraw_ms": b.get("hover_ms"), "raster_ms": b.get("raster_ms"),
+                      "load_average": b["load_average"],
+                      "renderer": ctx.env.get("GSK_RENDERER")}, indent=1))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("scenario", choices=["map", "bench"])
+    ap.add_argument("--app", required=True)
+    ap.add_argument("--cli", required=True)
+    ap.add_argument("--srcdir", required=True)
+    ap.add_argument("--schemas", required=True)
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--docs", default=None, help="write screenshot-map.png here (e.g. docs/)")
+    ap.add_argument("--count", type=int, default=100000)
+    ap.add_argument("--frames", type=int, default=20)
+    opts = ap.parse_args()
+    if not shutil.which("Xvfb"):
+        print("Xvfb not installed (apt install xvfb): skipping")
+        return ta.SKIP
+    ctx = ta.Context(opts)
+    ctx.out = opts.out or ctx.tmp
+    os.makedirs(ctx.out, exist_ok=True)
+    try:
+        if opts.scenario == "map":
+            scenario_map(ctx, opts.docs)
+        else:
+            scenario_bench(ctx, opts.count, opts.frames)
+    finally:
+        ctx.close()
+    print(f"{opts.scenario}: all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
