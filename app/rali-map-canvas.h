@@ -1,11 +1,11 @@
 /* RaliMapCanvas: the map's points, drawn from a cached texture.
  *
- * The points (and prototype markers) are rasterised into a cached texture
- * only when the data, the colouring, the selection, the size or the view
- * (zoom, pan) change; hover and current-photo rings and the selection
- * rectangle are drawn on top of it every frame.  Points are stamped from
- * precomputed anti-aliased discs, a few million pixel blends for 100,000
- * points.  Hover and rectangle queries go through the data's grid.
+ * The points (and prototype markers) are rasterised (rali-map-raster.h)
+ * into a cached texture only when the data, the colouring, the selection,
+ * the size or the zoom change; while a drag pans, the texture is moved and
+ * redrawn every 100 ms and at the end.  Hover and current-photo rings and
+ * the selection rectangle are drawn on top of it every frame.  Hover and
+ * rectangle queries go through the data's grid.
  *
  * Input: scroll zooms around the pointer, drag pans, Shift+drag selects a
  * rectangle, click activates the point under the pointer, double-click

@@ -242,7 +242,10 @@ draw_legend (cairo_t *cr, const RaliMapData *d, const RaliMapStyle *s, double x,
           cairo_fill (cr);
           g_autofree char *name = g_strdup (*cl->name ? cl->name : _("(no descriptor)"));
           double h = draw_text (cr, name, x + 22, y, 13, TRUE, w - 22, 0.12);
-          g_autofree char *meta = g_strdup_printf (_("%u photos · mean score %.2f"), cl->size, cl->mean_score);
+          /* TRANSLATORS: cluster number, photos in it, their mean score */
+          g_autofree char *meta = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Cluster %d · %u photo · mean score %.2f",
+                                                                "Cluster %d · %u photos · mean score %.2f", cl->size),
+                                                   c + 1, cl->size, cl->mean_score);
           h += draw_text (cr, meta, x + 22, y + h, 12, FALSE, w - 22, 0.38);
           y += h + 8;
         }

@@ -255,7 +255,7 @@ stat_mtime_us (const struct stat *st)
 /* EXIF DateTimeOriginal as Unix seconds (local time, as cameras write it),
  * else the file's mtime. */
 static gint64
-capture_time (const char *path, const struct stat *st)
+capture_time_locked (const char *path, const struct stat *st)
 {
   g_autoptr (GExiv2Metadata) meta = gexiv2_metadata_new ();
   if (gexiv2_metadata_open_path (meta, path, NULL)
@@ -271,6 +271,15 @@ capture_time (const char *path, const struct stat *st)
         }
     }
   return st->st_mtim.tv_sec;
+}
+
+static gint64
+capture_time (const char *path, const struct stat *st)
+{
+  rali_exiv2_lock ();
+  gint64 t = capture_time_locked (path, st);
+  rali_exiv2_unlock ();
+  return t;
 }
 
 static gboolean

@@ -199,6 +199,7 @@ rali_kmeans_params_init (RaliKmeansParams *p)
   p->tol = 1e-4;
   p->seed = 0x52414c49; /* "RALI" */
   p->silhouette_sample = 2000;
+  p->restart_sample = 20000;
 }
 
 void
@@ -413,6 +414,34 @@ inertia (const Data *d, const float *C, const int *labels)
   return s;
 }
 
+/* n rows of X [N, D] (all of them, in order, when n ≥ N): the first n of a
+ * permutation seeded by seed (partial Fisher-Yates) */
+static float *
+sample_rows (const float *X, int N, int D, int n, guint32 seed, GError **error)
+{
+  n = MIN (n, N);
+  float *Xs = alloc_n ((gsize) n * D, sizeof (float), error);
+  g_autofree int *perm = Xs ? alloc_n (N, sizeof (int), error) : NULL;
+  if (!perm)
+    {
+      g_free (Xs);
+      return NULL;
+    }
+  for (int i = 0; i < N; i++)
+    perm[i] = i;
+  g_autoptr (GRand) rng = g_rand_new_with_seed (seed);
+  for (int i = 0; i < n && n < N; i++)
+    {
+      int j = g_rand_int_range (rng, i, N);
+      int t = perm[i];
+      perm[i] = perm[j];
+      perm[j] = t;
+    }
+  for (int i = 0; i < n; i++)
+    memcpy (Xs + (gsize) i * D, X + (gsize) perm[i] * D, sizeof (float) * D);
+  return Xs;
+}
+
 typedef struct {
   double *closest, *cum, *mind, *sums;
   float *cand; /* [N, trials] */
@@ -420,13 +449,15 @@ typedef struct {
   int *counts, *prev;
 } Scratch;
 
-/* One restart: seeding + Lloyd.  C [k, D] (centred) and labels [N] out. */
+/* One restart: seeding (unless rng is NULL: C holds the start) + Lloyd.
+ * C [k, D] (centred) and labels [N] out. */
 static gboolean
 lloyd (Data *d, GRand *rng, double tol, int max_iter, float *C, int *labels, int *n_iter,
        Scratch *s, GCancellable *cancellable, GError **error)
 {
   int N = d->N, D = d->D, k = d->k;
-  seed_plusplus (C, d, rng, s->closest, s->cum, s->cand);
+  if (rng)
+    seed_plusplus (C, d, rng, s->closest, s->cum, s->cand);
   for (int i = 0; i < N; i++)
     s->prev[i] = -1;
   gboolean strict = FALSE;
@@ -503,11 +534,25 @@ lloyd (Data *d, GRand *rng, double tol, int max_iter, float *C, int *labels, int
   return TRUE;
 }
 
-/* n_init restarts with k given; out filled (centroids centred on mean) */
+/* n_init restarts with k given; out filled (centroids centred on mean).
+ * start (centred, [k, D]) replaces the restarts by one run from there. */
 static gboolean
 fit_k (RaliKmeans *out, const float *X, int N, int D, int k, const float *mean,
-       const RaliKmeansParams *p, GCancellable *cancellable, GError **error)
+       const RaliKmeansParams *p, const float *start, GCancellable *cancellable, GError **error)
 {
+  if (!start && p->restart_sample > 0 && N > p->restart_sample && p->n_init > 1)
+    {
+      /* the restarts on a sample, the best of them refined on all points */
+      g_autofree float *Xs = sample_rows (X, N, D, p->restart_sample, p->seed ^ 0x3c3c3c3cu, error);
+      RaliKmeansParams ps = *p;
+      ps.restart_sample = 0;
+      RaliKmeans best = { 0 };
+      if (!Xs || !fit_k (&best, Xs, p->restart_sample, D, k, mean, &ps, NULL, cancellable, error))
+        return FALSE;
+      gboolean ok = fit_k (out, X, N, D, k, mean, p, best.centroids, cancellable, error);
+      rali_kmeans_clear (&best);
+      return ok;
+    }
   Data d;
   if (!data_init (&d, X, N, D, k, mean, error))
     return FALSE;
@@ -535,10 +580,12 @@ fit_k (RaliKmeans *out, const float *X, int N, int D, int k, const float *mean,
   out->inertia = INFINITY;
   out->silhouette = NAN;
   g_autoptr (GRand) rng = g_rand_new_with_seed (p->seed);
-  for (int r = 0; ok && r < MAX (p->n_init, 1); r++)
+  if (start)
+    memcpy (C, start, sizeof (float) * k * D);
+  for (int r = 0; ok && r < (start ? 1 : MAX (p->n_init, 1)); r++)
     {
       int n_iter = 0;
-      ok = lloyd (&d, rng, tol, MAX (p->max_iter, 1), C, labels, &n_iter, &s, cancellable, error);
+      ok = lloyd (&d, start ? NULL : rng, tol, MAX (p->max_iter, 1), C, labels, &n_iter, &s, cancellable, error);
       if (!ok)
         break;
       /* restarts are ranked by Σ of the float distances of the last
@@ -652,29 +699,9 @@ choose_k (int *k_out, double *sil_out, const float *X, int N, int D, const RaliK
           GCancellable *cancellable, GError **error)
 {
   int n = MIN (N, MAX (p->silhouette_sample, 3));
-  g_autofree float *Xs = alloc_n ((gsize) n * D, sizeof (float), error);
-  g_autofree int *perm = Xs ? alloc_n (N, sizeof (int), error) : NULL;
-  if (!perm)
+  g_autofree float *Xs = sample_rows (X, N, D, n, p->seed ^ 0x5a5a5a5au, error);
+  if (!Xs)
     return FALSE;
-  if (n < N)
-    {
-      /* partial Fisher-Yates: the first n of a seeded permutation, in index order */
-      g_autoptr (GRand) rng = g_rand_new_with_seed (p->seed ^ 0x5a5a5a5au);
-      for (int i = 0; i < N; i++)
-        perm[i] = i;
-      for (int i = 0; i < n; i++)
-        {
-          int j = g_rand_int_range (rng, i, N);
-          int t = perm[i];
-          perm[i] = perm[j];
-          perm[j] = t;
-        }
-      for (int i = 0; i < n; i++)
-        memcpy (Xs + (gsize) i * D, X + (gsize) perm[i] * D, sizeof (float) * D);
-    }
-  else
-    memcpy (Xs, X, sizeof (float) * N * D);
-
   g_autofree float *dist = pairwise (Xs, n, D, error);
   g_autofree float *mean = g_new (float, D);
   if (!dist)
@@ -685,7 +712,7 @@ choose_k (int *k_out, double *sil_out, const float *X, int N, int D, const RaliK
   for (int k = MAX (p->k_min, 2); k <= MIN (p->k_max, n - 1); k++)
     {
       RaliKmeans km = { 0 };
-      if (!fit_k (&km, Xs, n, D, k, mean, p, cancellable, error))
+      if (!fit_k (&km, Xs, n, D, k, mean, p, NULL, cancellable, error))
         return FALSE;
       double sil = silhouette_from_dist (dist, n, km.labels, k);
       rali_kmeans_clear (&km);
@@ -728,7 +755,7 @@ rali_kmeans_fit (RaliKmeans *out, const float *X, int N, int D, const RaliKmeans
 
   g_autofree float *mean = g_new (float, D);
   column_mean (mean, X, N, D);
-  if (!fit_k (out, X, N, D, k, mean, p, cancellable, error))
+  if (!fit_k (out, X, N, D, k, mean, p, NULL, cancellable, error))
     return FALSE;
   out->silhouette = sil;
   out->sizes = g_new0 (int, k);

@@ -56,7 +56,11 @@ void     rali_pca_clear (RaliPca *pca);
  * restarts from successive seeds of one generator; the lowest inertia wins
  * (the first one on a tie; restarts are compared by the float32 distances
  * of their last assignment, and the winner's inertia Σ |x − c(x)|² is then
- * summed exactly in double).
+ * summed exactly in double).  With more than restart_sample points the
+ * n_init restarts run on a seeded random sample of restart_sample points,
+ * and the best of them is then refined by Lloyd iterations on all points
+ * (one run): the restarts only choose a start, which a sample does nearly
+ * as well at a fraction of the cost.
  *
  * Automatic k (params.k == 0): a deterministic random sample of
  * min(N, silhouette_sample) points is clustered with each k in
@@ -71,6 +75,7 @@ typedef struct {
   double tol;            /* relative centre-shift tolerance (1e-4) */
   guint32 seed;          /* (0x52414c49) */
   int silhouette_sample; /* points used to choose k (2000) */
+  int restart_sample;    /* restarts on a sample above this many points (20000; 0 = never) */
 } RaliKmeansParams;
 
 typedef struct {
@@ -79,7 +84,7 @@ typedef struct {
   int *labels;      /* [N], 0..k-1 */
   int *sizes;       /* [k] points per cluster */
   double inertia;
-  int n_iter;       /* Lloyd iterations of the winning restart */
+  int n_iter;       /* Lloyd iterations of the winning restart (of the final run on all points) */
   double silhouette; /* mean silhouette of the chosen k on the sample; NAN when k was given */
 } RaliKmeans;
 

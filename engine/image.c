@@ -343,8 +343,22 @@ init_gexiv2 (gpointer unused)
  * We read the tag itself rather than gexiv2_metadata_try_get_orientation():
  * that one prefers Minolta maker-note rotations and falls back to XMP
  * tiff:Orientation, which PIL's exif_transpose (the reference) ignores. */
+static GRecMutex exiv2_mutex;
+
+void
+rali_exiv2_lock (void)
+{
+  g_rec_mutex_lock (&exiv2_mutex);
+}
+
+void
+rali_exiv2_unlock (void)
+{
+  g_rec_mutex_unlock (&exiv2_mutex);
+}
+
 static int
-read_orientation (const guint8 *data, gsize size)
+read_orientation_locked (const guint8 *data, gsize size)
 {
   static GOnce once = G_ONCE_INIT;
   g_once (&once, init_gexiv2, NULL);
@@ -356,6 +370,15 @@ read_orientation (const guint8 *data, gsize size)
     return 1;
   glong v = gexiv2_metadata_try_get_tag_long (meta, "Exif.Image.Orientation", NULL);
   return v >= 1 && v <= 8 ? (int) v : 1;
+}
+
+static int
+read_orientation (const guint8 *data, gsize size)
+{
+  rali_exiv2_lock ();
+  int o = read_orientation_locked (data, size);
+  rali_exiv2_unlock ();
+  return o;
 }
 
 /* dst gets src transposed as PIL's exif_transpose does for orientation o:

@@ -99,6 +99,12 @@ gboolean rali_image_load_from_data (RaliImage *out, const guint8 *data, gsize si
                                     guint64 max_pixels, GError **error);
 void     rali_image_clear (RaliImage *img);
 
+/* Exiv2's XMP toolkit is not thread-safe (gexiv2 initialises it without a
+ * lock function), so every use of gexiv2 in librali and the app holds this
+ * process-wide lock, including the metadata object's destruction. */
+void rali_exiv2_lock   (void);
+void rali_exiv2_unlock (void);
+
 /* PIL-exact antialiased bicubic resize of packed RGB8 (Image.resize(..., BICUBIC)). */
 void rali_resize_bicubic_rgb8 (guint8 *dst, int dst_w, int dst_h,
                                const guint8 *src, int src_w, int src_h);

@@ -177,8 +177,8 @@ open_sidecar (const char *path, GError **error)
   return g_steal_pointer (&meta);
 }
 
-gboolean
-rali_sidecar_read (const char *image_path, RaliSidecarStyle prefer, RaliDecision *out,
+static gboolean
+sidecar_read_locked (const char *image_path, RaliSidecarStyle prefer, RaliDecision *out,
                    char **found_path, GError **error)
 {
   *out = (RaliDecision) { 0 };
@@ -276,8 +276,8 @@ write_all (int fd, const char *data, gsize n)
   return TRUE;
 }
 
-gboolean
-rali_sidecar_write (const char *image_path, RaliSidecarStyle style, const RaliDecision *d, GError **error)
+static gboolean
+sidecar_write_locked (const char *image_path, RaliSidecarStyle style, const RaliDecision *d, GError **error)
 {
   ensure_init ();
   g_autofree char *target = rali_sidecar_path (image_path, style);
@@ -350,4 +350,23 @@ rali_sidecar_write (const char *image_path, RaliSidecarStyle style, const RaliDe
       return io_error (error, target, "cannot replace", errsv);
     }
   return TRUE;
+}
+
+gboolean
+rali_sidecar_read (const char *image_path, RaliSidecarStyle prefer, RaliDecision *out,
+                   char **found_path, GError **error)
+{
+  rali_exiv2_lock ();
+  gboolean ok = sidecar_read_locked (image_path, prefer, out, found_path, error);
+  rali_exiv2_unlock ();
+  return ok;
+}
+
+gboolean
+rali_sidecar_write (const char *image_path, RaliSidecarStyle style, const RaliDecision *d, GError **error)
+{
+  rali_exiv2_lock ();
+  gboolean ok = sidecar_write_locked (image_path, style, d, error);
+  rali_exiv2_unlock ();
+  return ok;
 }
