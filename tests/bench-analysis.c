@@ -1,7 +1,7 @@
 /* Times PCA + K-means (engine/analysis.c) on synthetic unit embeddings, as
  * the map runs them.  Not a pass/fail test:
  *
- *   bench-analysis [--sizes 1000,20000,100000] [--dim 256] [--n-init N] [--k K]
+ *   bench-analysis [--sizes 1000,20000,100000] [--dim 256] [--n-init N] [--k K] [--restart-sample N]
  *
  * The embeddings are unit vectors scattered around 9 random directions
  * (clustered, like real CLIP embeddings of a photo collection) with a
@@ -45,12 +45,13 @@ int
 main (int argc, char **argv)
 {
   g_autofree char *sizes = g_strdup ("1000,20000,100000");
-  int D = 256, n_init = 4, k = 0;
+  int D = 256, n_init = 4, k = 0, restart_sample = 20000;
   GOptionEntry entries[] = {
     { "sizes", 0, 0, G_OPTION_ARG_STRING, &sizes, "comma-separated N", "LIST" },
     { "dim", 0, 0, G_OPTION_ARG_INT, &D, "D (256)", "D" },
     { "n-init", 0, 0, G_OPTION_ARG_INT, &n_init, "K-means restarts (4, as the map)", "N" },
     { "k", 0, 0, G_OPTION_ARG_INT, &k, "clusters (0 = automatic)", "K" },
+    { "restart-sample", 0, 0, G_OPTION_ARG_INT, &restart_sample, "restarts on a sample above N points (20000; 0 = never)", "N" },
     G_OPTION_ENTRY_NULL,
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- time PCA + K-means");
@@ -87,6 +88,7 @@ main (int argc, char **argv)
       rali_kmeans_params_init (&p);
       p.k = k;
       p.n_init = n_init;
+      p.restart_sample = restart_sample;
       RaliKmeans km;
       if (!rali_kmeans_fit (&km, X, N, D, &p, NULL, &error))
         {
@@ -95,9 +97,9 @@ main (int argc, char **argv)
         }
       double t2 = now_s ();
       printf ("{\"N\": %d, \"D\": %d, \"pca_s\": %.3f, \"kmeans_s\": %.3f, \"total_s\": %.3f, "
-              "\"k\": %d, \"n_init\": %d, \"iterations\": %d, \"silhouette\": %.4f, "
-              "\"explained_2d\": %.4f}\n",
-              N, D, t1 - t0, t2 - t1, t2 - t0, km.k, n_init, km.n_iter, km.silhouette,
+              "\"k\": %d, \"n_init\": %d, \"restart_sample\": %d, \"iterations\": %d, \"inertia\": %.6g, "
+              "\"silhouette\": %.4f, \"explained_2d\": %.4f}\n",
+              N, D, t1 - t0, t2 - t1, t2 - t0, km.k, n_init, restart_sample, km.n_iter, km.inertia, km.silhouette,
               pca.explained_variance_ratio[0] + pca.explained_variance_ratio[1]);
       fflush (stdout);
       rali_pca_clear (&pca);

@@ -172,6 +172,19 @@ test_case (const char *dir, const char *name, gboolean structured)
     total += km.sizes[c];
   check (total == N, "%s: cluster sizes add up to N", name);
 
+  if (structured)
+    {
+      /* the restarts on a 100-point sample, refined on all points */
+      RaliKmeansParams ps = p;
+      ps.restart_sample = 100;
+      RaliKmeans kms;
+      gboolean ok = rali_kmeans_fit (&kms, X, (int) N, D, &ps, NULL, NULL);
+      check (ok && rel_close (kms.inertia, ref_inertia, 1e-3) && same_partition (kms.labels, ref_labels, (int) N, k_means),
+             "%s: restarts on a 100-point sample: the same partition and inertia (%.6f)", name, ok ? kms.inertia : NAN);
+      if (ok)
+        rali_kmeans_clear (&kms);
+    }
+
   RaliKmeans km2;
   rali_kmeans_fit (&km2, X, (int) N, D, &p, NULL, NULL);
   check (km2.inertia == km.inertia && memcmp (km2.labels, km.labels, sizeof (int) * N) == 0
