@@ -301,6 +301,8 @@ worker_load_model (RaliScorer *self, Job *job, Msg *info)
                      job->model_path);
       if (self->wk_model && !error)
         self->wk_engine = rali_engine_new (self->wk_model, job->backend, &error);
+      if (self->wk_engine)
+        rali_engine_set_worker_nice (self->wk_engine, 10);
       if (error)
         {
           g_clear_pointer (&self->wk_model, rali_model_free);

@@ -4,7 +4,13 @@
 #include "model-private.h"
 
 #include <gio/gio.h>
+#include <errno.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 typedef struct {
   RaliEngine *engine;
@@ -29,6 +35,21 @@ preprocess_worker (gpointer data, gpointer user_data)
 {
   (void) user_data;
   Slot *s = data;
+#ifdef __linux__
+  /* pool threads are shared and long-lived: renice each one once (nice
+   * is per thread on Linux, and only ever raised here) */
+  static GPrivate reniced;
+  int inc = rali_engine_get_worker_nice (s->engine);
+  if (inc > 0 && GPOINTER_TO_INT (g_private_get (&reniced)) < inc)
+    {
+      pid_t tid = (pid_t) syscall (SYS_gettid);
+      errno = 0;
+      int now = getpriority (PRIO_PROCESS, (id_t) tid);
+      if (errno == 0 && now < inc)
+        setpriority (PRIO_PROCESS, (id_t) tid, inc);
+      g_private_set (&reniced, GINT_TO_POINTER (inc));
+    }
+#endif
   s->ok = rali_engine_preprocess_file (s->engine, s->path, s->pixels, &s->error);
   g_mutex_lock (&s->batch->lock);
   if (--s->batch->pending == 0)

@@ -13,6 +13,7 @@ struct _RaliEngine {
   RaliVit *vit;
   char *description;
   guint64 max_pixels; /* 0: RALI_DEFAULT_MAX_PIXELS */
+  int worker_nice;
 };
 
 gboolean
@@ -112,6 +113,18 @@ const char *
 rali_engine_backend_description (const RaliEngine *e)
 {
   return e->description;
+}
+
+void
+rali_engine_set_worker_nice (RaliEngine *e, int nice_increment)
+{
+  e->worker_nice = CLAMP (nice_increment, 0, 19);
+}
+
+int
+rali_engine_get_worker_nice (const RaliEngine *e)
+{
+  return e->worker_nice;
 }
 
 void

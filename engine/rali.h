@@ -166,6 +166,11 @@ gboolean rali_engine_preprocess_file (RaliEngine *engine, const char *path,
  * rali_engine_run_files), in pixels; 0 = RALI_DEFAULT_MAX_PIXELS.  Set it
  * before running files, not while they run. */
 void    rali_engine_set_max_pixels (RaliEngine *engine, guint64 max_pixels);
+/* Decode threads of rali_engine_run_files run at this nice increment (Linux;
+ * 0 = unchanged): a GUI sets it so that decoding never competes with its
+ * main thread for a core. */
+void    rali_engine_set_worker_nice (RaliEngine *engine, int nice_increment);
+int     rali_engine_get_worker_nice (const RaliEngine *engine);
 guint64 rali_engine_get_max_pixels (const RaliEngine *engine);
 
 /* In-place L2 normalisation of a D-vector (e = f / |f|). */

@@ -74,7 +74,7 @@ def make_eval_set(n_photos, out_dir, seed=7):
                 d, _ = DI.distort(ref, t, lv, np.random.default_rng(int(rng.integers(1 << 31))))
                 name = f"{p['id']}_{t}_{lv}.png"
                 Image.fromarray(d).save(os.path.join(out_dir, name))
-                rows.append(dict(file=name, photo=p["id"], type=t, level=lv, mos=float(PM.pseudo_mos(ref, d))))
+                rows.append(dict(file=name, photo=p["id"], type=t, level=lv, mos=float(PM.pseudo_mos(ref, d)[0])))
         print(f"  {p['id']}: {len(rows)} images so far", flush=True)
     json.dump(rows, open(meta_path, "w"))
     return rows

@@ -15,7 +15,7 @@ DATA=${1:-/work/cache/rali-ds}
 MINUTES=${2:-75}
 PY=/usr/bin/python3
 
-$PY tools/train/photos.py --write-sources data/models/SOURCES.md
+$PY tools/train/photos.py --fetch --write-sources data/models/SOURCES.md
 $PY tools/train/make_dataset.py --out "$DATA" --splits train,val --n-train 20000 --n-val 1500 --workers 2
 $PY tools/train/train.py --data "$DATA" --minutes "$MINUTES"
 $PY tools/train/export.py --data "$DATA" -o data/models/rali-default.rali
