@@ -11,4 +11,4 @@ apt-get install -y -q --no-install-recommends \
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers \
   python3 python3-numpy python3-torch python3-pil python3-sklearn python3-joblib \
   libgtk-4-dev libadwaita-1-dev librsvg2-common gettext desktop-file-utils appstream xvfb xauth \
-  exiv2 libraw-dev
+  exiv2 libraw-dev dbus-daemon fonts-dejavu-core
