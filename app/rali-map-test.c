@@ -2,36 +2,10 @@
 #include "config.h"
 
 #include "rali-map-test.h"
+#include "rali-test-json.h"
 
 #include <math.h>
 #include <stdlib.h>
-
-static void
-set_string (JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-set_int (JsonBuilder *b, const char *name, gint64 value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, value);
-}
-
-static void
-set_double (JsonBuilder *b, const char *name, double value)
-{
-  json_builder_set_member_name (b, name);
-  if (isfinite (value))
-    json_builder_add_double_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
 
 static void
 set_pair (JsonBuilder *b, const char *name, const double v[2])
@@ -50,20 +24,20 @@ status (RaliMapView *view, JsonBuilder *b)
   RaliMapData *d = rali_map_canvas_get_data (canvas);
   guint n_selected = 0;
   const guint8 *sel = rali_map_canvas_get_selection (canvas, &n_selected);
-  set_string (b, "event", "map");
+  member_string (b, "event", "map");
   json_builder_set_member_name (b, "mapped");
   json_builder_add_boolean_value (b, gtk_widget_get_mapped (GTK_WIDGET (view)));
   json_builder_set_member_name (b, "computing");
   json_builder_add_boolean_value (b, rali_map_view_is_computing (view));
-  set_string (b, "error", rali_map_view_get_error (view));
-  set_int (b, "points", d ? d->n : 0);
-  set_int (b, "clusters", d ? d->k : 0);
-  set_int (b, "selected", sel ? (gint64) n_selected : -1);
-  set_int (b, "prototypes", d ? d->n_prototypes : 0);
+  member_string (b, "error", rali_map_view_get_error (view));
+  member_int (b, "points", d ? d->n : 0);
+  member_int (b, "clusters", d ? d->k : 0);
+  member_int (b, "selected", sel ? (gint64) n_selected : -1);
+  member_int (b, "prototypes", d ? d->n_prototypes : 0);
   int proto, hover = rali_map_canvas_get_hover (canvas, &proto);
-  set_int (b, "hover", hover);
-  set_int (b, "hover_prototype", proto);
-  set_string (b, "hover_name", d && d->items && hover >= 0 ? rali_gallery_item_get_name (d->items[hover]) : NULL);
+  member_int (b, "hover", hover);
+  member_int (b, "hover_prototype", proto);
+  member_string (b, "hover_name", d && d->items && hover >= 0 ? rali_gallery_item_get_name (d->items[hover]) : NULL);
   double size[2] = { gtk_widget_get_width (GTK_WIDGET (canvas)), gtk_widget_get_height (GTK_WIDGET (canvas)) };
   set_pair (b, "canvas", size);
   if (!d)
@@ -78,8 +52,8 @@ status (RaliMapView *view, JsonBuilder *b)
       json_builder_add_string_value (b, rali_gallery_item_get_name (d->items[current[t]]));
   json_builder_end_array (b);
   set_pair (b, "explained", d->explained);
-  set_double (b, "silhouette", d->silhouette);
-  set_double (b, "seconds", d->seconds);
+  member_double (b, "silhouette", d->silhouette);
+  member_double (b, "seconds", d->seconds);
   double xs[2] = { d->xmin, d->xmax }, ys[2] = { d->ymin, d->ymax };
   set_pair (b, "x_range", xs);
   set_pair (b, "y_range", ys);
@@ -88,9 +62,9 @@ status (RaliMapView *view, JsonBuilder *b)
   for (int c = 0; c < d->k; c++)
     {
       json_builder_begin_object (b);
-      set_string (b, "name", d->clusters[c].name);
-      set_int (b, "size", d->clusters[c].size);
-      set_double (b, "mean_score", d->clusters[c].mean_score);
+      member_string (b, "name", d->clusters[c].name);
+      member_int (b, "size", d->clusters[c].size);
+      member_double (b, "mean_score", d->clusters[c].mean_score);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -123,10 +97,10 @@ rali_map_test_command (RaliMapView *view, const char *args)
                                                             : RALI_MAP_EXPORT_FILE_PNG;
       g_autoptr (GError) e = NULL;
       gboolean ok = rali_map_view_export (view, what, argv[2], &e);
-      set_string (b, "event", "map-export");
+      member_string (b, "event", "map-export");
       json_builder_set_member_name (b, "ok");
       json_builder_add_boolean_value (b, ok);
-      set_string (b, "error", e ? e->message : NULL);
+      member_string (b, "error", e ? e->message : NULL);
     }
   else if (g_str_equal (sub, "bench"))
     {
@@ -135,12 +109,12 @@ rali_map_test_command (RaliMapView *view, const char *args)
       gboolean ok = rali_map_canvas_time_frames (canvas, MAX (frames, 1), full, hover, raster);
       if (getloadavg (load, 3) < 0)
         load[0] = -1;
-      set_string (b, "event", "map-bench");
+      member_string (b, "event", "map-bench");
       json_builder_set_member_name (b, "ok");
       json_builder_add_boolean_value (b, ok);
       RaliMapData *d = rali_map_canvas_get_data (canvas);
-      set_int (b, "points", d ? d->n : 0);
-      set_int (b, "frames", frames);
+      member_int (b, "points", d ? d->n : 0);
+      member_int (b, "frames", frames);
       if (ok)
         {
           set_pair (b, "full_ms", full);
@@ -187,8 +161,8 @@ rali_map_test_command (RaliMapView *view, const char *args)
         error = "map: unknown or incomplete subcommand";
       if (error)
         {
-          set_string (b, "event", "error");
-          set_string (b, "message", error);
+          member_string (b, "event", "error");
+          member_string (b, "message", error);
         }
       else
         status (view, b);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "rali-test-driver.h"
+#include "rali-test-json.h"
 
 #include "rali-detail-view.h"
 #include "rali-gallery-item.h"
@@ -52,37 +53,6 @@ emit (JsonBuilder *b)
   g_autofree char *text = json_to_string (root, FALSE);
   fprintf (stdout, "%s\n", text);
   fflush (stdout);
-}
-
-static void
-member_string (JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-member_int (JsonBuilder *b, const char *name, gint64 value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, value);
-}
-
-static void
-member_double (JsonBuilder *b, const char *name, double value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_double_value (b, value);
-}
-
-static void
-member_bool (JsonBuilder *b, const char *name, gboolean value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_boolean_value (b, value);
 }
 
 static double
