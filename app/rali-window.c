@@ -5,193 +5,20 @@
  * sorting and filtering are refreshed once a second, not per result. */
 #include "config.h"
 
-#include "rali-window.h"
+#include "rali-window-private.h"
 
-#include "rali-bursts.h"
-#include "rali-compare-view.h"
-#include "rali-culling.h"
 #include "rali-gallery-item.h"
-#include "rali-gallery-model.h"
-#include "rali-map-view.h"
-#include "rali-photo-set.h"
-#include "rali-scoring-progress.h"
-#include "rali-thumbnail-cache.h"
 #include "rali-tile.h"
 
 #include <glib/gi18n.h>
 
-#define REFRESH_MS 1000
 #define THUMBNAIL_CACHE_SIZE 800
 
-/* the sort-by setting, in RaliSortKey order */
-static const char *const sort_keys[] = { "score", "name", "capture-time" };
-
-struct _RaliWindow {
-  AdwApplicationWindow parent_instance;
-
-  /* template */
-  AdwToastOverlay *toast_overlay;
-  AdwWindowTitle *window_title;
-  GtkWidget *back_button;
-  GtkDropDown *sort_dropdown;
-  GtkWidget *filter_button;
-  GtkToggleButton *search_button;
-  GtkRevealer *banner_revealer;
-  GtkLabel *banner_label;
-  GtkSearchBar *search_bar;
-  GtkSearchEntry *search_entry;
-  GtkRevealer *progress_revealer;
-  RaliScoringProgress *progress;
-  GtkStack *stack;
-  GtkScrolledWindow *gallery_scroller;
-  GtkGridView *grid_view;
-  GtkWidget *no_match_page;
-  RaliDetailView *detail_view;
-  RaliCompareView *compare_view;
-  RaliMapView *map_view;
-  GtkToggleButton *map_button;
-  GtkAdjustment *min_adjustment;
-  GtkAdjustment *max_adjustment;
-  GtkDropDown *decision_dropdown;
-
-  RaliApplication *app; /* borrowed: the application outlives its windows */
-  GSettings *settings;
-  RaliScorer *scorer;
-  RaliThumbnailCache *cache;
-  RaliGalleryModel *model;
-  GtkSelectionModel *selection; /* multiple: culling and compare act on several */
-  RaliCulling *culling;
-  RaliBursts *bursts;
-  GtkDropTarget *drop_target;
-  GCancellable *collecting;
-  GtkFileChooserNative *chooser;
-
-  double score_min, score_max; /* the model's scale */
-  int top_k;
-  int factory_size; /* thumbnail size the grid's factory makes tiles for */
-  guint refresh_id;
-  guint columns_id;
-};
 
 enum { SIGNAL_OPENED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (RaliWindow, rali_window, ADW_TYPE_APPLICATION_WINDOW)
-
-/* ---- sorting and filtering ---- */
-
-static void
-update_subtitle (RaliWindow *self)
-{
-  guint all = g_list_model_get_n_items (rali_gallery_model_get_all (self->model));
-  guint shown = g_list_model_get_n_items (rali_gallery_model_get_shown (self->model));
-  g_autofree char *text = NULL;
-  if (all == 0)
-    text = g_strdup ("");
-  else if (shown == all)
-    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u photo", "%u photos", all), all);
-  else
-    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u photo shown", "%u of %u photos shown", all),
-                            shown, all);
-  adw_window_title_set_subtitle (self->window_title, text);
-  gtk_widget_set_visible (self->no_match_page, all > 0 && shown == 0);
-}
-
-static gboolean
-refresh_now (gpointer data)
-{
-  RaliWindow *self = data;
-  self->refresh_id = 0;
-  /* the grid keeps the item it is anchored on in view when the order
-   * changes; a user still at the top wants to stay at the top */
-  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->gallery_scroller);
-  gboolean at_top = gtk_adjustment_get_value (adj) <= 0;
-  rali_gallery_model_results_changed (self->model);
-  if (at_top && g_list_model_get_n_items (rali_gallery_model_get_shown (self->model)) > 0)
-    gtk_widget_activate_action (GTK_WIDGET (self->grid_view), "list.scroll-to-item", "u", 0);
-  update_subtitle (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* results arrive many times a second: re-sort and re-filter at most every
- * REFRESH_MS */
-static void
-schedule_refresh (RaliWindow *self)
-{
-  if (self->refresh_id == 0)
-    self->refresh_id = g_timeout_add (REFRESH_MS, refresh_now, self);
-}
-
-static void
-on_search_changed (GtkSearchEntry *entry, RaliWindow *self)
-{
-  rali_gallery_model_set_search (self->model, gtk_editable_get_text (GTK_EDITABLE (entry)), self->top_k);
-  update_subtitle (self);
-}
-
-static void
-on_range_changed (GtkAdjustment *adjustment, RaliWindow *self)
-{
-  /* keep lo <= hi */
-  double lo = gtk_adjustment_get_value (self->min_adjustment);
-  double hi = gtk_adjustment_get_value (self->max_adjustment);
-  if (lo > hi)
-    {
-      if (adjustment == self->min_adjustment)
-        gtk_adjustment_set_value (self->max_adjustment, lo);
-      else
-        gtk_adjustment_set_value (self->min_adjustment, hi);
-      return;
-    }
-  rali_gallery_model_set_score_range (self->model, lo, hi, self->score_min, self->score_max);
-  if (rali_gallery_model_get_range_active (self->model) || rali_gallery_model_get_decision_active (self->model))
-    gtk_widget_add_css_class (self->filter_button, "accent");
-  else
-    gtk_widget_remove_css_class (self->filter_button, "accent");
-  update_subtitle (self);
-}
-
-static void
-on_decision_selected (GObject *dropdown, GParamSpec *pspec, RaliWindow *self)
-{
-  (void) pspec;
-  /* All, Picked, Rejected, Unflagged, then 1..5 stars or more */
-  guint i = gtk_drop_down_get_selected (GTK_DROP_DOWN (dropdown));
-  RaliDecisionFilter f = i <= RALI_DECISION_FILTER_UNFLAGGED ? (RaliDecisionFilter) i : RALI_DECISION_FILTER_RATING;
-  rali_gallery_model_set_decision_filter (self->model, f, i > RALI_DECISION_FILTER_UNFLAGGED ? (int) i - 3 : 1);
-  on_range_changed (self->min_adjustment, self);
-}
-
-static void
-on_sort_selected (GObject *dropdown, GParamSpec *pspec, RaliWindow *self)
-{
-  (void) pspec;
-  guint i = gtk_drop_down_get_selected (GTK_DROP_DOWN (dropdown));
-  rali_gallery_model_set_sort (self->model, i < G_N_ELEMENTS (sort_keys) ? (RaliSortKey) i : RALI_SORT_SCORE);
-}
-
-static gboolean
-sort_to_index (GValue *value, GVariant *variant, gpointer user_data)
-{
-  (void) user_data;
-  const char *s = g_variant_get_string (variant, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (sort_keys); i++)
-    if (g_str_equal (s, sort_keys[i]))
-      {
-        g_value_set_uint (value, i);
-        return TRUE;
-      }
-  return FALSE;
-}
-
-static GVariant *
-index_to_sort (const GValue *value, const GVariantType *type, gpointer user_data)
-{
-  (void) type;
-  (void) user_data;
-  guint i = g_value_get_uint (value);
-  return i < G_N_ELEMENTS (sort_keys) ? g_variant_new_string (sort_keys[i]) : NULL;
-}
 
 /* ---- banner, progress ---- */
 
@@ -203,8 +30,8 @@ show_banner (RaliWindow *self, const char *text)
   gtk_revealer_set_reveal_child (self->banner_revealer, text != NULL);
 }
 
-static void
-toast (RaliWindow *self, const char *text)
+void
+rali_window_toast (RaliWindow *self, const char *text)
 {
   AdwToast *t = adw_toast_new (text);
   adw_toast_set_timeout (t, 4);
@@ -217,7 +44,7 @@ on_progress (RaliScorer *scorer, RaliWindow *self)
   gboolean running = rali_scorer_is_running (scorer);
   gtk_revealer_set_reveal_child (self->progress_revealer, running && rali_scorer_get_total (scorer) > 0);
   rali_scoring_progress_update (self->progress, scorer);
-  schedule_refresh (self);
+  rali_window_schedule_refresh (self);
 }
 
 static void
@@ -252,8 +79,7 @@ static void
 on_finished (RaliScorer *scorer, gboolean cancelled, RaliWindow *self)
 {
   gtk_revealer_set_reveal_child (self->progress_revealer, FALSE);
-  refresh_now (self);
-  g_clear_handle_id (&self->refresh_id, g_source_remove);
+  rali_window_refresh_now (self);
   if (rali_scorer_get_model_error (scorer) || rali_scorer_get_total (scorer) == 0)
     return;
   g_autofree char *text = NULL;
@@ -268,7 +94,7 @@ on_finished (RaliScorer *scorer, gboolean cancelled, RaliWindow *self)
       text = g_strdup_printf (_("%u scored · %u remembered from the catalog · %u failed"),
                               total - failed, cached, failed);
     }
-  toast (self, text);
+  rali_window_toast (self, text);
 }
 
 /* ---- scoring ---- */
@@ -313,7 +139,7 @@ on_settings_changed (GSettings *settings, const char *key, RaliWindow *self)
     {
       self->top_k = g_settings_get_int (settings, "top-k");
       rali_detail_view_set_top_k (self->detail_view, self->top_k);
-      on_search_changed (self->search_entry, self);
+      rali_window_search_changed (self);
     }
 }
 
@@ -508,19 +334,11 @@ action_map (GtkWidget *widget, const char *name, GVariant *param)
   gtk_toggle_button_set_active (self->map_button, !gtk_toggle_button_get_active (self->map_button));
 }
 
-/* ---- opening ---- */
+/* ---- a new set of photos (rali-window-open.c collects them) ---- */
 
-static void
-on_collected (GObject *source, GAsyncResult *result, gpointer user_data)
+void
+rali_window_show_photo_set (RaliWindow *self, RaliPhotoSet *set)
 {
-  (void) source;
-  g_autoptr (RaliWindow) self = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (RaliPhotoSet) set = rali_photo_set_collect_finish (result, &error);
-  if (!set)
-    return; /* cancelled: a newer open replaced this one */
-  g_clear_object (&self->collecting);
-
   close_detail (self);
   ensure_factory (self);
   rali_gallery_model_replace (self->model, set->items);
@@ -531,17 +349,17 @@ on_collected (GObject *source, GAsyncResult *result, gpointer user_data)
   if (set->folder)
     g_settings_set_string (self->settings, "last-folder", set->folder);
   gtk_stack_set_visible_child_name (self->stack, set->items->len ? "gallery" : "empty");
-  update_subtitle (self);
+  rali_window_update_subtitle (self);
 
   if (set->errors->len)
     {
       g_autofree char *text = set->errors->len == 1
         ? g_strdup (set->errors->pdata[0])
         : g_strdup_printf (_("%s (and %u more problems)"), (char *) set->errors->pdata[0], set->errors->len - 1);
-      toast (self, text);
+      rali_window_toast (self, text);
     }
   else if (set->items->len == 0)
-    toast (self, _("No JPEG or PNG photos found"));
+    rali_window_toast (self, _("No JPEG or PNG photos found"));
 
   g_signal_emit (self, signals[SIGNAL_OPENED], 0);
   rali_window_rescore (self);
@@ -549,74 +367,7 @@ on_collected (GObject *source, GAsyncResult *result, gpointer user_data)
     gtk_widget_grab_focus (GTK_WIDGET (self->grid_view));
 }
 
-void
-rali_window_open (RaliWindow *self, GFile **files, guint n_files)
-{
-  g_return_if_fail (RALI_IS_WINDOW (self));
-  if (self->collecting)
-    g_cancellable_cancel (self->collecting);
-  g_clear_object (&self->collecting);
-  self->collecting = g_cancellable_new ();
-  rali_photo_set_collect_async (files, n_files, self->collecting, on_collected, g_object_ref (self));
-}
-
-static gboolean
-on_drop (GtkDropTarget *target, const GValue *value, double x, double y, RaliWindow *self)
-{
-  (void) x;
-  (void) y;
-  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
-    return FALSE;
-  /* a tile dragged inside the window (to the compare view) opens nothing */
-  GdkDrop *drop = gtk_drop_target_get_current_drop (target);
-  if (drop && gdk_drop_get_drag (drop))
-    return FALSE;
-  GSList *list = gdk_file_list_get_files (g_value_get_boxed (value));
-  g_autoptr (GPtrArray) files = g_ptr_array_new ();
-  for (GSList *l = list; l; l = l->next)
-    g_ptr_array_add (files, l->data);
-  g_slist_free (list);
-  if (files->len == 0)
-    return FALSE;
-  rali_window_open (self, (GFile **) files->pdata, files->len);
-  return TRUE;
-}
-
-static void
-on_chooser_response (GtkNativeDialog *dialog, int response, RaliWindow *self)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      if (folder)
-        rali_window_open (self, &folder, 1);
-    }
-  g_clear_object (&self->chooser);
-}
-
 /* ---- actions ---- */
-
-static void
-action_open (GtkWidget *widget, const char *name, GVariant *param)
-{
-  RaliWindow *self = RALI_WINDOW (widget);
-  (void) name;
-  (void) param;
-  if (self->chooser)
-    return;
-  self->chooser = gtk_file_chooser_native_new (_("Open a Folder of Photos"), GTK_WINDOW (self),
-                                               GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Open"), NULL);
-  g_autofree char *last = g_settings_get_string (self->settings, "last-folder");
-  if (*last)
-    {
-      g_autoptr (GFile) dir = g_file_new_for_path (last);
-      gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (self->chooser), dir, NULL);
-    }
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
-  g_signal_connect (self->chooser, "response", G_CALLBACK (on_chooser_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
-}
-
 /* win.back, win.cancel, win.search, win.reset-filter */
 static void
 action_simple (GtkWidget *widget, const char *name, GVariant *param)
@@ -688,12 +439,7 @@ static void
 rali_window_dispose (GObject *object)
 {
   RaliWindow *self = RALI_WINDOW (object);
-  if (self->collecting)
-    g_cancellable_cancel (self->collecting);
-  g_clear_object (&self->collecting);
-  if (self->chooser)
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-  g_clear_object (&self->chooser);
+  rali_window_open_dispose (self);
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_handle_id (&self->columns_id, g_source_remove);
   if (self->settings)
@@ -759,7 +505,7 @@ rali_window_class_init (RaliWindowClass *klass)
   CHILD (decision_dropdown);
 #undef CHILD
 
-  gtk_widget_class_install_action (widget_class, "win.open", NULL, action_open);
+  gtk_widget_class_install_action (widget_class, "win.open", NULL, rali_window_action_open);
   gtk_widget_class_install_action (widget_class, "win.map", NULL, action_map);
   gtk_widget_class_install_action (widget_class, "win.back", NULL, action_simple);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, action_simple);
@@ -782,25 +528,13 @@ rali_window_init (RaliWindow *self)
   self->selection = GTK_SELECTION_MODEL (gtk_multi_selection_new (g_object_ref (shown)));
   gtk_grid_view_set_model (self->grid_view, self->selection);
   g_signal_connect (self->grid_view, "activate", G_CALLBACK (on_grid_activate), self);
-  g_signal_connect_swapped (shown, "items-changed", G_CALLBACK (update_subtitle), self);
 
   self->cache = rali_thumbnail_cache_new (THUMBNAIL_CACHE_SIZE);
   g_signal_connect (self->detail_view, "navigate", G_CALLBACK (on_detail_navigate), self);
   g_signal_connect (self->detail_view, "close", G_CALLBACK (on_detail_close), self);
 
-  g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (on_search_changed), self);
-  gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
-  gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self->gallery_scroller));
-  g_object_bind_property (self->search_button, "active", self->search_bar, "search-mode-enabled",
-                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  g_signal_connect (self->min_adjustment, "value-changed", G_CALLBACK (on_range_changed), self);
-  g_signal_connect (self->max_adjustment, "value-changed", G_CALLBACK (on_range_changed), self);
-  g_signal_connect (self->sort_dropdown, "notify::selected", G_CALLBACK (on_sort_selected), self);
-  g_signal_connect (self->decision_dropdown, "notify::selected", G_CALLBACK (on_decision_selected), self);
-
-  self->drop_target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
-  g_signal_connect (self->drop_target, "drop", G_CALLBACK (on_drop), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (self->drop_target));
+  rali_window_filter_init (self);
+  rali_window_open_init (self);
 }
 
 RaliWindow *
@@ -815,8 +549,7 @@ rali_window_new (RaliApplication *application)
                                g_settings_get_int (self->settings, "window-height"));
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
-  g_settings_bind_with_mapping (self->settings, "sort-by", self->sort_dropdown, "selected",
-                                G_SETTINGS_BIND_DEFAULT, sort_to_index, index_to_sort, NULL, NULL);
+  rali_window_filter_bind (self);
   g_signal_connect (self->settings, "changed", G_CALLBACK (on_settings_changed), self);
   ensure_factory (self);
 
@@ -828,13 +561,13 @@ rali_window_new (RaliApplication *application)
   self->culling = rali_culling_new (rali_application_get_catalog (application), self->settings);
   rali_culling_attach (self->culling, GTK_WIDGET (self), GTK_WIDGET (self->grid_view), self->selection,
                        GTK_WIDGET (self->detail_view), self->stack, self->model);
-  g_signal_connect_swapped (self->culling, "message", G_CALLBACK (toast), self);
+  g_signal_connect_swapped (self->culling, "message", G_CALLBACK (rali_window_toast), self);
   g_signal_connect (self->culling, "compare", G_CALLBACK (on_compare), self);
   self->bursts = rali_bursts_new (self->scorer, self->model, self->culling, self->settings);
   rali_compare_view_setup (self->compare_view, application, self->culling, rali_gallery_model_get_all (self->model),
                            rali_gallery_model_get_shown (self->model), self->cache);
   g_signal_connect_swapped (self->compare_view, "close", G_CALLBACK (close_detail), self);
-  g_signal_connect_swapped (self->compare_view, "message", G_CALLBACK (toast), self);
+  g_signal_connect_swapped (self->compare_view, "message", G_CALLBACK (rali_window_toast), self);
   rali_map_view_setup (self->map_view, self->model, self->selection, self->cache, self->scorer);
   g_signal_connect_swapped (self->map_view, "open-photo", G_CALLBACK (rali_window_show_position), self);
   g_signal_connect (self->map_button, "toggled", G_CALLBACK (on_map_toggled), self);
@@ -845,7 +578,7 @@ rali_window_new (RaliApplication *application)
   if (catalog_error)
     {
       g_autofree char *text = g_strdup_printf (_("Scores will not be remembered: %s"), catalog_error);
-      toast (self, text);
+      rali_window_toast (self, text);
     }
   g_autoptr (GError) error = NULL;
   g_autofree char *model = rali_application_dup_model_path (application, &error);
@@ -935,37 +668,6 @@ rali_window_scroll_gallery (RaliWindow *self, double pixels)
   double v = gtk_adjustment_get_value (adj) + pixels;
   double top = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
   gtk_adjustment_set_value (adj, v > top ? 0 : v);
-}
-
-void
-rali_window_set_search (RaliWindow *self, const char *text)
-{
-  gtk_search_bar_set_search_mode (self->search_bar, text && *text);
-  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text ? text : "");
-  /* apply now rather than after the entry's typing delay */
-  on_search_changed (self->search_entry, self);
-}
-
-void
-rali_window_set_score_range (RaliWindow *self, double lo, double hi)
-{
-  gtk_adjustment_set_value (self->min_adjustment, lo);
-  gtk_adjustment_set_value (self->max_adjustment, hi);
-  gtk_adjustment_set_value (self->min_adjustment, lo);
-}
-
-void
-rali_window_set_sort (RaliWindow *self, const char *key)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (sort_keys); i++)
-    if (g_str_equal (key, sort_keys[i]))
-      gtk_drop_down_set_selected (self->sort_dropdown, i);
-}
-
-void
-rali_window_set_decision_filter (RaliWindow *self, guint index)
-{
-  gtk_drop_down_set_selected (self->decision_dropdown, index);
 }
 
 void

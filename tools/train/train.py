@@ -94,6 +94,9 @@ def main():
     ap.add_argument("--batch", type=int, default=48)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--total-steps", type=int, default=12000, help="length of the LR schedule")
+    ap.add_argument("--cycle-minutes", type=float, default=None,
+                    help="resume with a warm restart: the LR rises to --lr over 100 steps and follows a cosine "
+                         "over this call's wall-clock time (robust to a shared machine) instead of --total-steps")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--no-bf16", dest="bf16", action="store_false")
     ap.add_argument("--width", type=int, default=192)
@@ -144,9 +147,14 @@ def main():
     t_end = time.time() + args.minutes * 60
     t_save = time.time()
     t0, seen = time.time(), 0
+    step0 = step
     net.train()
     while time.time() < t_end:
-        lr = args.lr * min(1.0, (step + 1) / 300) * 0.5 * (1 + np.cos(np.pi * min(step, args.total_steps) / args.total_steps))
+        if args.cycle_minutes:
+            frac = min(1.0, (time.time() - t0) / (args.cycle_minutes * 60))
+            lr = args.lr * min(1.0, (step - step0 + 1) / 100) * 0.5 * (1 + np.cos(np.pi * frac))
+        else:
+            lr = args.lr * min(1.0, (step + 1) / 300) * 0.5 * (1 + np.cos(np.pi * min(step, args.total_steps) / args.total_steps))
         for g in opt.param_groups:
             g["lr"] = max(lr, args.lr * 0.02)
         idx = np.sort(rng.choice(len(meta), args.batch, replace=False))
