@@ -41,15 +41,19 @@ rali_bursts_group (const gint64 *times, const float *e, guint n, int D, gint64 m
                    guint *group)
 {
   g_autofree guint *order = g_new (guint, MAX (n, 1));
+  guint m = 0;
   for (guint i = 0; i < n; i++)
     {
-      order[i] = i;
       group[i] = 0;
+      /* undated photos are not in the time order at all: an mtime placed
+       * between two shots of a burst must not split it */
+      if (times[i] != RALI_BURSTS_UNDATED)
+        order[m++] = i;
     }
   Order o = { times };
-  g_qsort_with_data (order, (gint) n, sizeof (guint), by_time, &o); /* stable: ties by index */
+  g_qsort_with_data (order, (gint) m, sizeof (guint), by_time, &o); /* stable: ties by index */
   guint groups = 0;
-  for (guint k = 1; k < n; k++)
+  for (guint k = 1; k < m; k++)
     {
       guint i = order[k - 1], j = order[k];
       const float *a = e + (gsize) i * D, *b = e + (gsize) j * D;
@@ -208,7 +212,9 @@ rali_bursts_update (RaliBursts *self)
     {
       RaliGalleryItem *item = g_list_model_get_item (all, i);
       g_ptr_array_add (j->items, item);
-      j->times[i] = rali_gallery_item_get_capture_time (item);
+      /* the mtime stands in for sorting only: copies of a folder share one */
+      j->times[i] = rali_gallery_item_get_capture_time_is_exif (item) ? rali_gallery_item_get_capture_time (item)
+                                                                       : RALI_BURSTS_UNDATED;
       GBytes *e = rali_gallery_item_get_embedding (item);
       float *row = j->e + (gsize) i * j->D;
       if (e && scored (item) && g_bytes_get_size (e) == sizeof (float) * j->D)

@@ -1,11 +1,13 @@
 /* RaliBursts: bursts and near-duplicates in the gallery.
  *
- * Photos taken at most "burst-seconds" apart (capture time, in time order)
- * whose unit embeddings have a cosine of at least "burst-similarity" form a
- * group (single linkage along time: each photo is compared with the one
+ * Photos taken at most "burst-seconds" apart (EXIF capture time, in time
+ * order) whose unit embeddings have a cosine of at least "burst-similarity"
+ * form a group (single linkage along time: each photo is compared with the one
  * before it).  In each group the best-scoring photo is suggested (its tile
  * says "Best of burst"), with why: its nearest descriptor against the
- * others'.  B accepts the suggestion for the selected photo's group: the
+ * others'.  A photo without an EXIF capture time is never grouped: its
+ * mtime says when it was copied, not when it was taken (copies of a folder
+ * share one).  B accepts the suggestion for the selected photo's group: the
  * best is picked and the others rejected, as one undo step.
  *
  * Groups are found off the main thread whenever scoring finishes or a
@@ -31,8 +33,13 @@ void     rali_bursts_update     (RaliBursts *self);
 gboolean rali_bursts_is_running (RaliBursts *self);
 guint    rali_bursts_get_n_groups (RaliBursts *self);
 
-/* One photo group per burst: pure, for tests.  times [n] (seconds), e [n, D]
- * unit embeddings (a row of NaN: unknown, never grouped), in any order.
+/* a photo without an EXIF capture time, in rali_bursts_group()'s times */
+#define RALI_BURSTS_UNDATED G_MININT64
+
+/* One photo group per burst: pure, for tests.  times [n] (seconds, or
+ * RALI_BURSTS_UNDATED: left out of the time order, never grouped), e [n, D]
+ * unit embeddings (a row of NaN: unknown, never grouped, and it splits a
+ * burst it falls inside of in time), in any order.
  * group[i] gets 0 (alone) or a group number from 1; returns the count. */
 guint rali_bursts_group (const gint64 *times, const float *e, guint n, int D, gint64 max_seconds,
                          double min_cosine, guint *group);

@@ -17,6 +17,7 @@ struct _RaliGalleryItem {
   GPtrArray *descriptors; /* RaliItemDescriptor*, or NULL */
   GBytes *embedding;      /* unit float32 embedding, or NULL */
   gint64 capture_time;
+  gboolean capture_exif;
   gboolean from_catalog;
   RaliDecision decision;
   guint burst_id, burst_size;
@@ -265,6 +266,12 @@ rali_gallery_item_get_capture_time (RaliGalleryItem *self)
 }
 
 gboolean
+rali_gallery_item_get_capture_time_is_exif (RaliGalleryItem *self)
+{
+  return self->capture_exif;
+}
+
+gboolean
 rali_gallery_item_get_from_catalog (RaliGalleryItem *self)
 {
   return self->from_catalog;
@@ -330,12 +337,13 @@ rali_gallery_item_reset (RaliGalleryItem *self)
 }
 
 void
-rali_gallery_item_set_capture_time (RaliGalleryItem *self, gint64 unix_seconds)
+rali_gallery_item_set_capture_time (RaliGalleryItem *self, gint64 unix_seconds, gboolean exif)
 {
   g_return_if_fail (RALI_IS_GALLERY_ITEM (self));
-  if (self->capture_time == unix_seconds)
+  if (self->capture_time == unix_seconds && self->capture_exif == !!exif)
     return;
   self->capture_time = unix_seconds;
+  self->capture_exif = !!exif;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAPTURE_TIME]);
 }
 

@@ -50,7 +50,10 @@ double         rali_gallery_item_get_score        (RaliGalleryItem *self);
 double         rali_gallery_item_get_score_fraction (RaliGalleryItem *self);
 const char    *rali_gallery_item_get_error        (RaliGalleryItem *self);
 GPtrArray     *rali_gallery_item_get_descriptors  (RaliGalleryItem *self);
+/* EXIF DateTimeOriginal, else the file's mtime (for sorting), 0 unknown */
 gint64         rali_gallery_item_get_capture_time (RaliGalleryItem *self);
+/* TRUE when the capture time is the EXIF one: only those group into bursts */
+gboolean       rali_gallery_item_get_capture_time_is_exif (RaliGalleryItem *self);
 gboolean       rali_gallery_item_get_from_catalog (RaliGalleryItem *self);
 
 /* takes ownership of descriptors (RaliItemDescriptor*) */
@@ -58,7 +61,7 @@ void rali_gallery_item_set_result       (RaliGalleryItem *self, double score, do
                                          GPtrArray *descriptors, gboolean from_catalog);
 void rali_gallery_item_set_error        (RaliGalleryItem *self, const char *message,
                                          gboolean from_catalog);
-void rali_gallery_item_set_capture_time (RaliGalleryItem *self, gint64 unix_seconds);
+void rali_gallery_item_set_capture_time (RaliGalleryItem *self, gint64 unix_seconds, gboolean exif);
 void rali_gallery_item_reset            (RaliGalleryItem *self);
 
 /* the unit embedding e (float32, n_embedding floats) the scorer found, or

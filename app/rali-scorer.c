@@ -46,6 +46,7 @@ typedef struct {
   GPtrArray *descriptors;
   GBytes *embedding;        /* MSG_FILE: the unit embedding, or NULL */
   gint64 capture_time;
+  gboolean capture_exif;    /* capture_time is EXIF DateTimeOriginal, not the mtime */
   char *model_name, *provenance, *backend_name; /* MSG_MODEL */
   double score_min, score_max;                   /* MSG_MODEL */
   gboolean cancelled;       /* MSG_DONE */
@@ -166,7 +167,7 @@ apply (RaliScorer *self, Msg *m)
       if (m->error)
         self->failed++;
       if (m->capture_time)
-        rali_gallery_item_set_capture_time (m->item, m->capture_time);
+        rali_gallery_item_set_capture_time (m->item, m->capture_time, m->capture_exif);
       if (self->t_first == 0)
         self->t_first = g_get_monotonic_time ();
       break;
@@ -253,11 +254,13 @@ stat_mtime_us (const struct stat *st)
 }
 
 /* EXIF DateTimeOriginal as Unix seconds (local time, as cameras write it),
- * else the file's mtime. */
+ * *exif TRUE; else the file's mtime, *exif FALSE: good enough to sort by,
+ * but not to group bursts (copying a folder gives its files one mtime). */
 static gint64
-capture_time_locked (const char *path, const struct stat *st)
+capture_time_locked (const char *path, const struct stat *st, gboolean *exif)
 {
   g_autoptr (GExiv2Metadata) meta = gexiv2_metadata_new ();
+  *exif = FALSE;
   if (gexiv2_metadata_open_path (meta, path, NULL)
       && gexiv2_metadata_try_has_tag (meta, "Exif.Photo.DateTimeOriginal", NULL))
     {
@@ -266,6 +269,7 @@ capture_time_locked (const char *path, const struct stat *st)
       if (s && sscanf (s, "%d:%d:%d %d:%d:%d", &Y, &M, &D, &h, &m, &sec) == 6)
         {
           g_autoptr (GDateTime) dt = g_date_time_new_local (Y, M, D, h, m, sec);
+          *exif = dt != NULL;
           if (dt)
             return g_date_time_to_unix (dt);
         }
@@ -274,10 +278,10 @@ capture_time_locked (const char *path, const struct stat *st)
 }
 
 static gint64
-capture_time (const char *path, const struct stat *st)
+capture_time (const char *path, const struct stat *st, gboolean *exif)
 {
   rali_exiv2_lock ();
-  gint64 t = capture_time_locked (path, st);
+  gint64 t = capture_time_locked (path, st, exif);
   rali_exiv2_unlock ();
   return t;
 }
@@ -339,7 +343,7 @@ on_engine_result (const char *path, const float *features, const GError *error, 
   m->kind = MSG_FILE;
   m->generation = job->generation;
   m->item = g_object_ref (item);
-  m->capture_time = capture_time (rali_gallery_item_get_path (item), st);
+  m->capture_time = capture_time (rali_gallery_item_get_path (item), st, &m->capture_exif);
 
   g_autoptr (RaliCatalogEntry) e = rali_catalog_entry_new ();
   e->path = g_strdup (rali_gallery_item_get_path (item));
@@ -347,6 +351,7 @@ on_engine_result (const char *path, const float *features, const GError *error, 
   e->mtime = stat_mtime_us (st);
   e->model_hash = g_strdup (job->model_hash);
   e->capture_time = m->capture_time;
+  e->capture_exif = m->capture_exif;
 
   g_autoptr (GError) head_error = NULL;
   if (features)
@@ -448,7 +453,17 @@ worker_score (RaliScorer *self, Job *job)
       m->generation = job->generation;
       m->item = g_object_ref (item);
       m->cached = TRUE;
+      if (hit->capture_exif < 0)
+        {
+          /* a row from before the catalog said where its time came from:
+           * read the EXIF again, once, and keep the answer */
+          gboolean exif;
+          hit->capture_time = capture_time (path, &st, &exif);
+          hit->capture_exif = exif;
+          rali_catalog_put (self->catalog, hit);
+        }
       m->capture_time = hit->capture_time;
+      m->capture_exif = hit->capture_exif > 0;
       if (hit->error)
         m->error = g_steal_pointer (&hit->error);
       else

@@ -517,6 +517,23 @@ run_command (RaliTestDriver *self, const char *line)
     rali_window_show_compare (self->window, NULL, NULL);
   else if (g_str_equal (cmd, "decision-filter"))
     rali_window_set_decision_filter (self->window, (guint) g_ascii_strtoull (rest, NULL, 10));
+  else if (g_str_equal (cmd, "setting"))
+    {
+      /* "setting KEY GVARIANT", e.g. "setting burst-seconds 600": as the
+       * preferences window sets it (the same GSettings backend) */
+      g_auto (GStrv) args = g_strsplit (rest, " ", 2);
+      g_autoptr (GSettings) settings = g_settings_new (APP_ID);
+      g_autoptr (GSettingsSchema) schema = NULL;
+      g_object_get (settings, "settings-schema", &schema, NULL);
+      g_autoptr (GSettingsSchemaKey) key = args[0] && args[1] && g_settings_schema_has_key (schema, args[0])
+                                             ? g_settings_schema_get_key (schema, args[0]) : NULL;
+      g_autoptr (GVariant) value = key ? g_variant_parse (g_settings_schema_key_get_value_type (key), args[1],
+                                                          NULL, NULL, NULL) : NULL;
+      if (!value || !g_settings_schema_key_range_check (key, value))
+        reply_error ("setting: unknown key or bad value");
+      else
+        g_settings_set_value (settings, args[0], value);
+    }
   else if (g_str_equal (cmd, "map"))
     {
       /* the embedding map: see rali-map-test.h */

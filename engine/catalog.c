@@ -38,6 +38,11 @@ static const char *const migrations[RALI_CATALOG_SCHEMA_VERSION] = {
   "  decided_at INTEGER NOT NULL"
   ") WITHOUT ROWID;"
   "ALTER TABLE files ADD COLUMN feature_norm REAL;",
+  /* 3 -> 4: whether capture_time is EXIF DateTimeOriginal (1) or the
+   * file's mtime (0).  Bursts group only real capture times: copied
+   * folders share mtimes.  Older rows did not say, so they read -1
+   * (unknown) and the app reads their EXIF again. */
+  "ALTER TABLE files ADD COLUMN capture_exif INTEGER NOT NULL DEFAULT -1;",
 };
 
 /* most rows one transaction takes before it commits */
@@ -235,6 +240,7 @@ write_entry (sqlite3 *db, sqlite3_stmt *st, const RaliCatalogEntry *e, GError **
   sqlite3_bind_int64 (st, 10, e->capture_time);
   if (e->feature_norm > 0)
     sqlite3_bind_double (st, 11, e->feature_norm);
+  sqlite3_bind_int (st, 12, e->capture_exif);
   if (sqlite3_step (st) != SQLITE_DONE)
     return sql_error (error, db, "writing a row");
   return TRUE;
@@ -282,8 +288,8 @@ writer_main (gpointer data)
   sqlite3_stmt *put = NULL, *decide = NULL;
   if (sqlite3_prepare_v2 (cat->wdb,
                           "INSERT OR REPLACE INTO files (path, model_hash, size, mtime, score, "
-                          "descriptors, embedding, error, scored_at, capture_time, feature_norm) "
-                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                          "descriptors, embedding, error, scored_at, capture_time, feature_norm, capture_exif) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                           -1, &put, NULL) != SQLITE_OK
       || sqlite3_prepare_v2 (cat->wdb,
                              "INSERT OR REPLACE INTO decisions (path, rating, flag, labels, decided_at) "
@@ -398,7 +404,8 @@ rali_catalog_open (const char *path, GError **error)
   if (!cat->rdb)
     goto fail;
   if (sqlite3_prepare_v2 (cat->rdb,
-                          "SELECT score, descriptors, embedding, error, scored_at, capture_time, feature_norm "
+                          "SELECT score, descriptors, embedding, error, scored_at, capture_time, feature_norm, "
+                          "capture_exif "
                           "FROM files WHERE path = ?1 AND model_hash = ?2 AND size = ?3 AND mtime = ?4",
                           -1, &cat->lookup, NULL) != SQLITE_OK
       || sqlite3_prepare_v2 (cat->rdb, "SELECT rating, flag, labels FROM decisions WHERE path = ?1",
@@ -486,6 +493,7 @@ rali_catalog_lookup (RaliCatalog *cat, const char *path, gint64 size, gint64 mti
       e->scored_at = sqlite3_column_int64 (st, 4);
       e->capture_time = sqlite3_column_int64 (st, 5);
       e->feature_norm = (float) sqlite3_column_double (st, 6); /* NULL reads 0 */
+      e->capture_exif = sqlite3_column_int (st, 7);
     }
   else if (rc != SQLITE_DONE)
     sql_error (error, cat->rdb, "lookup");

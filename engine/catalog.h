@@ -17,7 +17,7 @@
 G_BEGIN_DECLS
 
 /* The schema version this build creates and migrates to. */
-#define RALI_CATALOG_SCHEMA_VERSION 3
+#define RALI_CATALOG_SCHEMA_VERSION 4
 
 typedef struct _RaliCatalog RaliCatalog;
 
@@ -32,7 +32,9 @@ typedef struct {
   float *embedding;    /* unit embedding e, n_embedding floats, or NULL */
   int n_embedding;
   float feature_norm;  /* |f|, so that f = feature_norm * e for the head; 0 if unknown */
-  gint64 capture_time; /* EXIF DateTimeOriginal as Unix seconds, or 0 if unknown */
+  gint64 capture_time; /* EXIF DateTimeOriginal as Unix seconds, else the file's mtime; 0 if unknown */
+  int capture_exif;    /* 1: capture_time is EXIF DateTimeOriginal; 0: it is the mtime (or 0);
+                        * -1: not recorded (rows from before schema 4) */
   gint64 scored_at;    /* Unix seconds; set by rali_catalog_put when 0 */
 } RaliCatalogEntry;
 

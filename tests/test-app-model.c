@@ -131,8 +131,8 @@ test_model (void)
   g_autofree char *by_score = shown_names (model);
   g_assert_cmpstr (by_score, ==, "img_2.jpg img_1.jpg img_10.jpg img_3.jpg x-bad.jpg");
 
-  rali_gallery_item_set_capture_time (items->pdata[4], 100);
-  rali_gallery_item_set_capture_time (items->pdata[0], 200);
+  rali_gallery_item_set_capture_time (items->pdata[4], 100, TRUE);
+  rali_gallery_item_set_capture_time (items->pdata[0], 200, FALSE); /* an mtime sorts too */
   rali_gallery_model_set_sort (model, RALI_SORT_CAPTURE_TIME);
   settle ();
   g_autofree char *by_time = shown_names (model);
@@ -226,6 +226,26 @@ test_burst_groups (void)
   g_assert_cmpuint (group[3], !=, group[0]);
 }
 
+/* bursts: photos without an EXIF time (the mtime is no capture time) are
+ * never grouped, however alike, and do not split the dated ones */
+static void
+test_burst_undated (void)
+{
+  enum { N = 5, D = 2 };
+  const gint64 t[N] = { 10, RALI_BURSTS_UNDATED, 11, RALI_BURSTS_UNDATED, 12 };
+  const float e[N * D] = { 1, 0, 1, 0, 1, 0, 1, 0, 1, 0 };
+  guint group[N];
+  g_assert_cmpuint (rali_bursts_group (t, e, N, D, 2, 0.95, group), ==, 1);
+  g_assert_cmpuint (group[0], ==, 1);
+  g_assert_cmpuint (group[2], ==, 1);
+  g_assert_cmpuint (group[4], ==, 1);
+  g_assert_cmpuint (group[1], ==, 0);
+  g_assert_cmpuint (group[3], ==, 0);
+  const gint64 none[N] = { RALI_BURSTS_UNDATED, RALI_BURSTS_UNDATED, RALI_BURSTS_UNDATED, RALI_BURSTS_UNDATED,
+                           RALI_BURSTS_UNDATED };
+  g_assert_cmpuint (rali_bursts_group (none, e, N, D, 600, 0.5, group), ==, 0);
+}
+
 static void
 test_decision_text (void)
 {
@@ -246,6 +266,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/gallery-model", test_model);
   g_test_add_func ("/app/colours-and-durations", test_colours_and_durations);
   g_test_add_func ("/app/burst-groups", test_burst_groups);
+  g_test_add_func ("/app/burst-undated", test_burst_undated);
   g_test_add_func ("/app/decision-text", test_decision_text);
   return g_test_run ();
 }

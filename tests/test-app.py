@@ -707,27 +707,40 @@ def scenario_compare(ctx):
     app.quit()
 
 
+def exif_dated(src, path, when, **save):
+    """src saved to path with EXIF DateTimeOriginal `when` (Unix seconds, UTC)."""
+    from PIL import Image
+    exif = Image.Exif()
+    exif[0x8769] = {0x9003: time.strftime("%Y:%m:%d %H:%M:%S", time.gmtime(when))}  # Exif IFD
+    src.save(path, exif=exif.tobytes(), **save)
+
+
 def scenario_bursts(ctx):
     from PIL import Image, ImageEnhance
     d = samples_folder(ctx, "bursts")
     src = Image.open(os.path.join(d, "castle.jpg")).convert("RGB")
-    src.save(os.path.join(d, "castle-2.jpg"), quality=85)
-    ImageEnhance.Brightness(src).enhance(0.97).save(os.path.join(d, "castle-3.jpg"), quality=90)
-    names = sorted(f for f in os.listdir(d) if f.lower().endswith(IMAGE_EXT))
-    # no EXIF dates in the samples: the capture time is the mtime; photos far
-    # apart, but the three castles one second after another
+    # the samples have no EXIF dates: the castles get them, 0, 1, 2 s apart
+    # (a burst) and one 500 s later; a plain copy of the castle and of the
+    # fig bowl stay undated
+    shutil.copy(os.path.join(d, "castle.jpg"), os.path.join(d, "castle-copy.jpg"))
+    shutil.copy(os.path.join(d, "fig-bowl.jpg"), os.path.join(d, "fig-bowl-copy.jpg"))
     t0 = 1_700_000_000
-    for i, n in enumerate(names):
-        t = t0 + 1000 * i
-        if n.startswith("castle"):
-            t = t0 + {"castle.jpg": 0, "castle-2.jpg": 1, "castle-3.jpg": 2}[n]
-        os.utime(os.path.join(d, n), (t, t))
+    exif_dated(src, os.path.join(d, "castle.jpg"), t0, quality=95)
+    exif_dated(src, os.path.join(d, "castle-2.jpg"), t0 + 1, quality=85)
+    exif_dated(ImageEnhance.Brightness(src).enhance(0.97), os.path.join(d, "castle-3.jpg"), t0 + 2, quality=90)
+    exif_dated(src, os.path.join(d, "castle-4.jpg"), t0 + 500, quality=88)
+    names = sorted(f for f in os.listdir(d) if f.lower().endswith(IMAGE_EXT))
+    # one mtime for every file, as after copying a folder: grouping by mtime
+    # would put the copies in bursts with everything that looks like them
+    for n in names:
+        os.utime(os.path.join(d, n), (t0, t0))
     app, fin = launch_and_finish(ctx, [d])
     st = app.poll(lambda s: not s["culling"]["bursts_running"] and s["culling"]["bursts"] > 0, "bursts found")
     check(st["culling"]["bursts"] == 1, f"one burst ({st['culling']['bursts']})")
     r = by_name(app.status(full=True))
     group = sorted(n for n in names if r[n]["burst"])
-    check(group == ["castle-2.jpg", "castle-3.jpg", "castle.jpg"], f"the three castles are the burst ({group})")
+    check(group == ["castle-2.jpg", "castle-3.jpg", "castle.jpg"],
+          f"the three castles dated within 2 s are the burst, not the undated copies ({group})")
     best = max(group, key=lambda n: r[n]["score"])
     check(r[best]["burst_best"] and sum(r[n]["burst_best"] for n in group) == 1,
           f"the best-scoring one is suggested: {best} ({r[best]['score']:.3f})")
@@ -753,7 +766,38 @@ def scenario_bursts(ctx):
     check(all(r[n]["flag"] == 0 for n in group), "one undo takes the whole burst decision back")
     app.send(f"screenshot {ctx.out}/screenshot-bursts.png")
     app.wait("screenshot")
+
+    # the preferences' time window, through the same setting: 600 s takes
+    # in the fourth castle; the undated copy still stays out
+    app.send("setting burst-seconds 600")
+    deadline = time.monotonic() + 30
+    while True:
+        st = app.status(full=True)
+        group = sorted(n for n, r in by_name(st).items() if r["burst"])
+        if (not st["culling"]["bursts_running"] and len(group) == 4) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    check(group == ["castle-2.jpg", "castle-3.jpg", "castle-4.jpg", "castle.jpg"] and st["culling"]["bursts"] == 1,
+          f"burst-seconds 600: the four dated castles ({group})")
     app.quit()
+
+
+def split_probe(probe, opened=True):
+    """The probe's gaps before the opened folder's first frame was painted
+    (window start-up, the first tiles' creation, layout and paint: once per
+    folder) and after it (while scoring runs)."""
+    settled = probe.get("settled_ms") if opened else 0.0
+    gaps = probe.get("gaps", [])
+    before = [g for g in gaps if settled is None or g[0] < settled]
+    after = [g for g in gaps if settled is not None and g[0] >= settled]
+    out = {k: v for k, v in probe.items() if k != "gaps"}
+    out["showing_folder"] = {"until_ms": settled, "max_gap_ms": max((g[1] for g in before), default=0),
+                             "gaps_over_50ms": [g for g in before if g[1] > 50]}
+    out["after_shown"] = {"max_gap_ms": max((g[1] for g in after), default=0),
+                          "max_main_cpu_in_gap_ms": max((g[2] for g in after), default=0),
+                          "over_16ms": sum(g[1] > 16 for g in after), "over_50ms": sum(g[1] > 50 for g in after),
+                          "gaps_over_50ms": [g for g in after if g[1] > 50]}
+    return out
 
 
 def scenario_bench(ctx, count, source, browse=True):

@@ -50,6 +50,7 @@ make_entry (const char *path, gint64 mtime, double score, int dim)
   e->score = score;
   e->descriptors = g_strdup ("[{\"index\":3,\"text\":\"sharp\",\"similarity\":0.5}]");
   e->capture_time = 1700000000;
+  e->capture_exif = 1;
   if (dim > 0)
     {
       e->n_embedding = dim;
@@ -88,6 +89,7 @@ test_round_trip (Fixture *f, gconstpointer data)
   g_assert_cmpint (got->n_embedding, ==, 48);
   g_assert_cmpmem (got->embedding, 48 * sizeof (float), good->embedding, 48 * sizeof (float));
   g_assert_cmpint (got->capture_time, ==, 1700000000);
+  g_assert_cmpint (got->capture_exif, ==, 1);
   g_assert_cmpint (got->scored_at, >, 0);
 
   g_autoptr (RaliCatalogEntry) gotbad = rali_catalog_lookup (cat, "/photos/b.jpg", 1234, 222, "abc123", &error);
@@ -237,6 +239,7 @@ test_migrate_v1 (Fixture *f, gconstpointer data)
   g_assert_nonnull (e);
   g_assert_cmpfloat (e->score, ==, 0.5);
   g_assert_cmpint (e->capture_time, ==, 0);
+  g_assert_cmpint (e->capture_exif, ==, -1); /* not recorded: the app reads the EXIF again */
   g_assert_cmpint (e->scored_at, ==, 30);
   g_assert_cmpfloat (e->feature_norm, ==, 0); /* unknown for old rows */
   RaliDecision d;
