@@ -17,6 +17,10 @@ struct _RaliPreferences {
   GtkButton *model_choose;
   GtkSpinButton *top_k_spin;
   GtkSpinButton *thumb_spin;
+  AdwComboRow *sidecar_row;
+  GtkSwitch *reject_other_switch;
+  GtkSpinButton *burst_seconds_spin;
+  GtkSpinButton *burst_similarity_spin;
 
   GSettings *settings;
   char *model_path;
@@ -26,15 +30,19 @@ struct _RaliPreferences {
 
 G_DEFINE_FINAL_TYPE (RaliPreferences, rali_preferences, ADW_TYPE_PREFERENCES_WINDOW)
 
-static const char *const backends[] = { "auto", "cpu", "vulkan" };
+static const char *const backends[] = { "auto", "cpu", "vulkan", NULL };
+/* the "sidecar-style" choices, in the combo row's order */
+static const char *const sidecar_styles[] = { "appended", "replaced", NULL };
 
+/* a string setting <-> the index of a combo row; user_data: the
+ * NULL-terminated choices in the row's order */
 static gboolean
-backend_to_index (GValue *value, GVariant *variant, gpointer user_data)
+choice_to_index (GValue *value, GVariant *variant, gpointer user_data)
 {
-  (void) user_data;
+  const char *const *choices = user_data;
   const char *s = g_variant_get_string (variant, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (backends); i++)
-    if (g_str_equal (s, backends[i]))
+  for (guint i = 0; choices[i]; i++)
+    if (g_str_equal (s, choices[i]))
       {
         g_value_set_uint (value, i);
         return TRUE;
@@ -43,12 +51,12 @@ backend_to_index (GValue *value, GVariant *variant, gpointer user_data)
 }
 
 static GVariant *
-index_to_backend (const GValue *value, const GVariantType *type, gpointer user_data)
+index_to_choice (const GValue *value, const GVariantType *type, gpointer user_data)
 {
   (void) type;
-  (void) user_data;
+  const char *const *choices = user_data;
   guint i = g_value_get_uint (value);
-  return i < G_N_ELEMENTS (backends) ? g_variant_new_string (backends[i]) : NULL;
+  return i < g_strv_length ((char **) choices) ? g_variant_new_string (choices[i]) : NULL;
 }
 
 static void
@@ -198,6 +206,10 @@ rali_preferences_class_init (RaliPreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RaliPreferences, model_choose);
   gtk_widget_class_bind_template_child (widget_class, RaliPreferences, top_k_spin);
   gtk_widget_class_bind_template_child (widget_class, RaliPreferences, thumb_spin);
+  gtk_widget_class_bind_template_child (widget_class, RaliPreferences, sidecar_row);
+  gtk_widget_class_bind_template_child (widget_class, RaliPreferences, reject_other_switch);
+  gtk_widget_class_bind_template_child (widget_class, RaliPreferences, burst_seconds_spin);
+  gtk_widget_class_bind_template_child (widget_class, RaliPreferences, burst_similarity_spin);
 }
 
 static void
@@ -215,9 +227,14 @@ rali_preferences_new (GtkWindow *parent, GSettings *settings, const char *model_
   self->settings = g_object_ref (settings);
   self->model_path = g_strdup (model_path);
   g_settings_bind_with_mapping (settings, "backend", self->backend_row, "selected", G_SETTINGS_BIND_DEFAULT,
-                                backend_to_index, index_to_backend, NULL, NULL);
+                                choice_to_index, index_to_choice, (gpointer) backends, NULL);
   g_settings_bind (settings, "top-k", self->top_k_spin, "value", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "thumbnail-size", self->thumb_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind_with_mapping (settings, "sidecar-style", self->sidecar_row, "selected", G_SETTINGS_BIND_DEFAULT,
+                                choice_to_index, index_to_choice, (gpointer) sidecar_styles, NULL);
+  g_settings_bind (settings, "compare-reject-other", self->reject_other_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "burst-seconds", self->burst_seconds_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "burst-similarity", self->burst_similarity_spin, "value", G_SETTINGS_BIND_DEFAULT);
   g_signal_connect (settings, "changed", G_CALLBACK (on_settings_changed), self);
   update_model_row (self);
   start_probe (self);

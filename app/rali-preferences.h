@@ -1,5 +1,7 @@
-/* RaliPreferences: backend, model file, descriptors shown, thumbnail size;
- * all stored in GSettings. */
+/* RaliPreferences: backend, model file, descriptors shown, thumbnail size
+ * (General); sidecar file names, whether picking a compare winner rejects
+ * the other, the bursts' time window and similarity (Culling).  All stored
+ * in GSettings, bound to the rows. */
 #pragma once
 
 #include <adwaita.h>
