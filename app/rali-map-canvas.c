@@ -4,6 +4,7 @@
 #include "rali-map-canvas.h"
 
 #include "rali-map-raster.h"
+#include "rali-map-selection.h"
 
 #include <math.h>
 #include <string.h>
@@ -14,11 +15,13 @@
 #define ZOOM_MAX 400.0    /* × the fitted scale */
 #define FIT_MARGIN 24
 #define PAN_REFRESH_MS 100 /* while panning, the texture is redrawn this often */
+#define LASSO_STEP 3.0     /* px: a lasso point is kept this far from the last one */
 
 struct _RaliMapCanvas {
   GtkWidget parent_instance;
   RaliMapData *data;
   gboolean color_by_score, size_by_score, show_prototypes;
+  gboolean lasso;   /* Shift+drag draws a lasso, not a rectangle */
   guint8 *selected; /* [n] or NULL */
   guint n_selected;
   GArray *current; /* int: ringed points */
@@ -42,13 +45,14 @@ struct _RaliMapCanvas {
 
   /* pointer */
   double px, py;
-  gboolean banding, panning;
+  gboolean banding, panning, lassoing;
+  GArray *lasso_xy;        /* double x, y pairs, widget: the lasso being drawn */
   double drag_x, drag_y;   /* start */
   double band[4];          /* x0 y0 x1 y1, widget */
   RaliMapTransform view_at_drag;
 };
 
-enum { PROP_0, PROP_COLOR_BY_SCORE, PROP_SIZE_BY_SCORE, PROP_SHOW_PROTOTYPES, N_PROPS };
+enum { PROP_0, PROP_COLOR_BY_SCORE, PROP_SIZE_BY_SCORE, PROP_SHOW_PROTOTYPES, PROP_LASSO, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 enum { SIGNAL_HOVER_CHANGED, SIGNAL_POINT_ACTIVATED, SIGNAL_SELECTION_CHANGED, N_SIGNALS };
@@ -240,7 +244,7 @@ rali_map_canvas_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   float dx = (float) (self->view.cx - self->cache_view.cx), dy = (float) (self->view.cy - self->cache_view.cy);
   gtk_snapshot_append_texture (snapshot, self->texture, &GRAPHENE_RECT_INIT (dx, dy, W, H));
 
-  /* on top, every frame: rings and the selection rectangle */
+  /* on top, every frame: rings and the selection rectangle or lasso */
   GdkRGBA fg, accent = { 0.208f, 0.518f, 0.894f, 1 };
   foreground (self, &fg);
   RaliMapStyle style;
@@ -269,19 +273,9 @@ rali_map_canvas_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       ring (snapshot, rali_map_tx (&self->view, p->x), rali_map_ty (&self->view, p->y), 10, 2, &fg);
     }
   if (self->banding)
-    {
-      graphene_rect_t r = GRAPHENE_RECT_INIT (MIN (self->band[0], self->band[2]), MIN (self->band[1], self->band[3]),
-                                              fabs (self->band[2] - self->band[0]),
-                                              fabs (self->band[3] - self->band[1]));
-      GdkRGBA fill = accent;
-      fill.alpha = 0.15f;
-      gtk_snapshot_append_color (snapshot, &fill, &r);
-      GskRoundedRect rr;
-      gsk_rounded_rect_init_from_rect (&rr, &r, 0);
-      float w[4] = { 1, 1, 1, 1 };
-      GdkRGBA c[4] = { accent, accent, accent, accent };
-      gtk_snapshot_append_border (snapshot, &rr, w, c);
-    }
+    rali_map_snapshot_band (snapshot, self->band, &accent);
+  else if (self->lassoing)
+    rali_map_snapshot_lasso (snapshot, (const double *) self->lasso_xy->data, self->lasso_xy->len / 2, &accent);
 }
 
 static void
@@ -336,7 +330,7 @@ rali_map_canvas_hover_at (RaliMapCanvas *self, double wx, double wy)
 {
   self->px = wx;
   self->py = wy;
-  if (!self->data || self->banding || self->panning)
+  if (!self->data || self->banding || self->panning || self->lassoing)
     return;
   int proto = self->show_prototypes ? rali_map_prototype_at (self->data, &self->view, wx, wy, HOVER_RADIUS) : -1;
   set_hover (self, proto >= 0 ? -1 : point_at (self, wx, wy), proto);
@@ -399,10 +393,13 @@ on_drag_begin (GtkGestureDrag *g, double x, double y, RaliMapCanvas *self)
   self->drag_x = x;
   self->drag_y = y;
   self->view_at_drag = self->view;
-  self->banding = (mods & GDK_SHIFT_MASK) != 0;
+  self->banding = (mods & GDK_SHIFT_MASK) && !self->lasso;
   self->panning = FALSE;
   self->band[0] = self->band[2] = x;
   self->band[1] = self->band[3] = y;
+  rali_map_canvas_lasso_finish (self, FALSE);
+  if ((mods & GDK_SHIFT_MASK) && self->lasso && self->data)
+    rali_map_canvas_lasso_add (self, x, y);
 }
 
 static void
@@ -416,6 +413,11 @@ on_drag_update (GtkGestureDrag *g, double dx, double dy, RaliMapCanvas *self)
       self->band[2] = self->drag_x + dx;
       self->band[3] = self->drag_y + dy;
       gtk_widget_queue_draw (GTK_WIDGET (self));
+      return;
+    }
+  if (self->lassoing)
+    {
+      rali_map_canvas_lasso_add (self, self->drag_x + dx, self->drag_y + dy);
       return;
     }
   if (!self->panning && hypot (dx, dy) < DRAG_THRESHOLD)
@@ -439,6 +441,8 @@ on_drag_end (GtkGestureDrag *g, double dx, double dy, RaliMapCanvas *self)
   (void) g;
   if (self->banding && hypot (dx, dy) >= DRAG_THRESHOLD)
     rali_map_canvas_select_rect (self, self->drag_x, self->drag_y, self->drag_x + dx, self->drag_y + dy);
+  if (self->lassoing)
+    rali_map_canvas_lasso_finish (self, TRUE);
   if (self->panning)
     invalidate (self);
   self->banding = self->panning = FALSE;
@@ -525,6 +529,30 @@ rali_map_canvas_select_rect (RaliMapCanvas *self, double wx0, double wy0, double
   rali_map_data_query_rect (self->data, (float) x0, (float) y0, (float) x1, (float) y1, hits);
   rali_map_canvas_set_selection (self, (const guint *) hits->data, hits->len);
   g_signal_emit (self, signals[SIGNAL_SELECTION_CHANGED], 0);
+}
+
+void
+rali_map_canvas_lasso_add (RaliMapCanvas *self, double wx, double wy)
+{
+  self->lassoing = TRUE;
+  if (rali_map_lasso_add (self->lasso_xy, wx, wy, LASSO_STEP))
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+rali_map_canvas_lasso_finish (RaliMapCanvas *self, gboolean select)
+{
+  if (select && self->data && self->lasso_xy->len >= 6)
+    {
+      g_autoptr (GArray) hits = g_array_new (FALSE, FALSE, sizeof (guint));
+      rali_map_data_query_lasso (self->data, &self->view, self->lasso_xy, hits);
+      rali_map_canvas_set_selection (self, (const guint *) hits->data, hits->len);
+      g_signal_emit (self, signals[SIGNAL_SELECTION_CHANGED], 0);
+    }
+  if (self->lassoing)
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_array_set_size (self->lasso_xy, 0);
+  self->lassoing = FALSE;
 }
 
 void
@@ -657,6 +685,7 @@ rali_map_canvas_get_property (GObject *object, guint id, GValue *value, GParamSp
     case PROP_COLOR_BY_SCORE: g_value_set_boolean (value, self->color_by_score); break;
     case PROP_SIZE_BY_SCORE: g_value_set_boolean (value, self->size_by_score); break;
     case PROP_SHOW_PROTOTYPES: g_value_set_boolean (value, self->show_prototypes); break;
+    case PROP_LASSO: g_value_set_boolean (value, self->lasso); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
     }
 }
@@ -671,6 +700,7 @@ rali_map_canvas_set_property (GObject *object, guint id, const GValue *value, GP
     case PROP_COLOR_BY_SCORE: field = &self->color_by_score; break;
     case PROP_SIZE_BY_SCORE: field = &self->size_by_score; break;
     case PROP_SHOW_PROTOTYPES: field = &self->show_prototypes; break;
+    case PROP_LASSO: field = &self->lasso; break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec); return;
     }
   gboolean v = g_value_get_boolean (value);
@@ -679,7 +709,8 @@ rali_map_canvas_set_property (GObject *object, guint id, const GValue *value, GP
   *field = v;
   if (id == PROP_SHOW_PROTOTYPES)
     self->hover_proto = -1;
-  restyle (self);
+  if (id != PROP_LASSO) /* the tool draws nothing until used */
+    restyle (self);
   g_object_notify_by_pspec (object, pspec);
 }
 
@@ -694,6 +725,7 @@ rali_map_canvas_finalize (GObject *object)
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_pointer (&self->raster, rali_map_raster_free);
   g_array_unref (self->current);
+  g_array_unref (self->lasso_xy);
   G_OBJECT_CLASS (rali_map_canvas_parent_class)->finalize (object);
 }
 
@@ -713,6 +745,8 @@ rali_map_canvas_class_init (RaliMapCanvasClass *klass)
   properties[PROP_COLOR_BY_SCORE] = g_param_spec_boolean ("color-by-score", NULL, NULL, FALSE, rw);
   properties[PROP_SIZE_BY_SCORE] = g_param_spec_boolean ("size-by-score", NULL, NULL, FALSE, rw);
   properties[PROP_SHOW_PROTOTYPES] = g_param_spec_boolean ("show-prototypes", NULL, NULL, FALSE, rw);
+  /* Shift+drag: TRUE a free-hand lasso, FALSE a rectangle */
+  properties[PROP_LASSO] = g_param_spec_boolean ("lasso", NULL, NULL, FALSE, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* (point, prototype): the hovered point index or -1, the hovered prototype (index into data's) or -1 */
@@ -732,6 +766,7 @@ rali_map_canvas_init (RaliMapCanvas *self)
   GtkWidget *w = GTK_WIDGET (self);
   self->hover = self->hover_proto = -1;
   self->current = g_array_new (FALSE, FALSE, sizeof (int));
+  self->lasso_xy = g_array_new (FALSE, FALSE, sizeof (double));
   self->raster = rali_map_raster_new ();
   self->colors_dirty = TRUE;
   self->dirty = TRUE;

@@ -8,13 +8,14 @@
  * rectangle queries go through the data's grid.
  *
  * Input: scroll zooms around the pointer, drag pans, Shift+drag selects a
- * rectangle, click activates the point under the pointer, double-click
- * opens it.  Home / 0 fits the view, + and - zoom, Escape clears the
+ * rectangle or, with "lasso" set, the points inside a free-hand outline
+ * (rali-map-selection.h), click activates the point under the pointer,
+ * double-click opens it.  Home / 0 fits the view, + and - zoom, Escape clears the
  * selection.
  *
  * Signals: "hover-changed" (int point, int prototype: -1 for none),
  * "point-activated" (int point, int n_press: 1 click, 2 double-click),
- * "selection-changed" (after a rectangle or Escape). */
+ * "selection-changed" (after a rectangle, a lasso or Escape). */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -32,7 +33,8 @@ GtkWidget   *rali_map_canvas_new (void);
 void         rali_map_canvas_set_data (RaliMapCanvas *self, RaliMapData *data);
 RaliMapData *rali_map_canvas_get_data (RaliMapCanvas *self);
 
-/* properties "color-by-score", "size-by-score", "show-prototypes" */
+/* properties "color-by-score", "size-by-score", "show-prototypes", and
+ * "lasso" (what Shift+drag selects with) */
 void         rali_map_canvas_get_style (RaliMapCanvas *self, RaliMapStyle *style);
 
 /* space the overlays cover (legend, toolbar), kept clear when fitting */
@@ -60,6 +62,10 @@ void         rali_map_canvas_widget_to_data (RaliMapCanvas *self, double wx, dou
 void         rali_map_canvas_hover_at  (RaliMapCanvas *self, double wx, double wy);
 void         rali_map_canvas_select_rect (RaliMapCanvas *self, double wx0, double wy0, double wx1, double wy1);
 void         rali_map_canvas_click_at  (RaliMapCanvas *self, double wx, double wy, int n_press);
+/* the lasso as a drag draws it: adds a point (drawn until finished);
+ * finish selects what the outline encloses (select FALSE: drops it) */
+void         rali_map_canvas_lasso_add    (RaliMapCanvas *self, double wx, double wy);
+void         rali_map_canvas_lasso_finish (RaliMapCanvas *self, gboolean select);
 
 /* Frame times in ms (median, max over frames): a full redraw (cache
  * rebuilt: stamping + texture upload + GSK render of the widget) and a

@@ -34,6 +34,9 @@ status (RaliMapView *view, JsonBuilder *b)
   member_int (b, "clusters", d ? d->k : 0);
   member_int (b, "selected", sel ? (gint64) n_selected : -1);
   member_int (b, "prototypes", d ? d->n_prototypes : 0);
+  gboolean lasso;
+  g_object_get (canvas, "lasso", &lasso, NULL);
+  member_string (b, "tool", lasso ? "lasso" : "rectangle");
   int proto, hover = rali_map_canvas_get_hover (canvas, &proto);
   member_int (b, "hover", hover);
   member_int (b, "hover_prototype", proto);
@@ -133,6 +136,19 @@ rali_map_test_command (RaliMapView *view, const char *args)
       else if (g_str_equal (sub, "select") && widget_point (canvas, argv + 1, &x0, &y0)
                && widget_point (canvas, argv + 3, &x1, &y1))
         rali_map_canvas_select_rect (canvas, x0, y0, x1, y1);
+      else if (((g_str_equal (sub, "lasso") || g_str_equal (sub, "lasso-draw")) && argv[1])
+               || g_str_equal (sub, "lasso-end"))
+        {
+          /* the points as a drag passes them; "lasso-draw" leaves the
+           * outline being drawn (for a screenshot), "lasso-end" ends it */
+          for (int i = 1; argv[i] && argv[i + 1]; i += 2)
+            if (widget_point (canvas, argv + i, &x0, &y0))
+              rali_map_canvas_lasso_add (canvas, x0, y0);
+          if (!g_str_equal (sub, "lasso-draw"))
+            rali_map_canvas_lasso_finish (canvas, TRUE);
+        }
+      else if (g_str_equal (sub, "tool") && argv[1])
+        g_object_set (canvas, "lasso", g_str_equal (argv[1], "lasso"), NULL); /* the toolbar follows */
       else if (g_str_equal (sub, "select-cluster") && argv[1])
         rali_map_view_select_cluster (view, atoi (argv[1]));
       else if (g_str_equal (sub, "clear"))

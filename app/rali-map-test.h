@@ -6,6 +6,10 @@
  *                                     prototypes, explained, legend: [{name, size, mean_score}], …}
  *   map export png|svg|csv PATH   -> {"event":"map-export", ok, error}
  *   map select X0 Y0 X1 Y1        -> a rectangle selection (as Shift+drag), then status
+ *   map lasso X0 Y0 X1 Y1 X2 Y2 … -> a lasso through those points (as Shift+drag
+ *                                    in lasso mode), then status
+ *   map lasso-draw X Y … | map lasso-end -> the lasso drawn so far, not ended / ended
+ *   map tool rectangle|lasso      -> what Shift+drag draws (status "tool")
  *   map select-cluster C | map clear
  *   map hover X Y | map click X Y -> the pointer over / a click at a data point, then status
  *   map style cluster|score [sizes] [no-prototypes]

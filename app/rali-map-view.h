@@ -1,15 +1,17 @@
 /* RaliMapView: the embedding map page — the canvas (rali-map-canvas.h), a
- * toolbar (colour by cluster or score, size by score, prototypes, fit,
- * export), the legend (clusters named by their most frequent top
- * descriptor, with their mean score) and a hover card (thumbnail, score).
+ * toolbar (colour by cluster or score, size by score, prototypes,
+ * rectangle or lasso selection, fit, export), the legend (clusters named
+ * by their most frequent top descriptor, with their mean score) and a
+ * hover card (thumbnail, score).
  *
  * It follows the gallery: the map is computed off the main thread
  * (rali-map-data.h) when it is shown and the photos or their scores have
  * changed since; a click selects the photo in the gallery, a double-click
  * opens it ("open-photo" with its position in the shown list), the
- * photos selected in the gallery are ringed on the map, and a
- * rectangle selection (or a legend row: a whole cluster) filters the
- * gallery to the selected photos, the others staying greyed on the map. */
+ * photos selected in the gallery are ringed on the map, and a rectangle
+ * or lasso selection (the toolbar picks which Shift+drag draws), or a
+ * legend row (a whole cluster), filters the gallery to the selected
+ * photos, the others staying greyed on the map. */
 #pragma once
 
 #include <adwaita.h>

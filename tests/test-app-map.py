@@ -9,7 +9,10 @@ map:   opens data/samples, shows the map (win.map, the M key's action), checks
        points, clusters and legend, the PCA against scikit-learn on the
        catalog's embeddings, exports PNG/SVG/CSV and validates them, hovers and
        clicks a photo, selects a rectangle and a cluster and checks the gallery
-       filter, and writes a screenshot (docs/screenshot-map.png with --docs).
+       filter, lassoes a concave outline (the gallery shows exactly the photos
+       inside) and a self-crossing star over synthetic points (even-odd rule),
+       and writes screenshots (docs/screenshot-map.png and
+       screenshot-map-lasso.png with --docs).
 bench: frame times of the map with COUNT synthetic points (full redraw and
        hover-only redraw) and the analysis time; prints JSON.
 Exit 77 (skip) when Xvfb is not installed."""
@@ -88,6 +91,56 @@ def pca_reference(ctx, paths):
     X = np.stack([emb[p] for p in paths]).astype(np.float64)
     pca = PCA(n_components=2, svd_solver="full").fit(X)
     return pca.transform(X), pca.explained_variance_ratio_
+
+
+def inside_even_odd(poly, x, y):
+    """Point in polygon by the even-odd rule (a ray to +x crosses an odd
+    number of edges), as the map's lasso counts it."""
+    inside = False
+    for (xi, yi), (xj, yj) in zip(poly, poly[-1:] + poly[:-1]):
+        if (yi > y) != (yj > y) and x < xj + (y - yj) * (xi - xj) / (yi - yj):
+            inside = not inside
+    return inside
+
+
+def edge_distance(poly, x, y):
+    """Distance from (x, y) to the polygon's outline."""
+    best = float("inf")
+    for (ax, ay), (bx, by) in zip(poly, poly[1:] + poly[:1]):
+        dx, dy = bx - ax, by - ay
+        t = max(0.0, min(1.0, ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy or 1)))
+        best = min(best, ((ax + t * dx - x) ** 2 + (ay + t * dy - y) ** 2) ** 0.5)
+    return best
+
+
+def lasso_cmd(poly):
+    return "lasso " + " ".join(f"{x!r} {y!r}" for x, y in poly)
+
+
+def notched_lasso(rows):
+    """A concave lasso around every point but a notch cut in from the right
+    through the middle rows: the points in the notch are inside the lasso's
+    bounding box but outside the lasso."""
+    pts = [(float(r["x"]), float(r["y"])) for r in rows]
+    xs, ys = sorted(p[0] for p in pts), sorted(p[1] for p in pts)
+    n = len(ys)
+    m = 0.05 * max(xs[-1] - xs[0], ys[-1] - ys[0])
+    ya, yb = (ys[n // 3 - 1] + ys[n // 3]) / 2, (ys[2 * n // 3 - 1] + ys[2 * n // 3]) / 2
+    band = sorted(x for x, y in pts if ya < y < yb)
+    left = [x for x in xs if x < band[0]]
+    xl = (left[-1] + band[0]) / 2 if left else band[0] - m  # the notch takes the whole band in
+    x0, x1, y0, y1 = xs[0] - m, xs[-1] + m, ys[0] - m, ys[-1] + m
+    return [(x0, y0), (x1, y0), (x1, ya), (xl, ya), (xl, yb), (x1, yb), (x1, y1), (x0, y1)]
+
+
+def pentagon(cx, cy, r, step=1):
+    """The corners of a regular pentagon, every step-th in turn: step 2
+    draws a five-pointed star in one stroke, whose centre pentagon is
+    circled twice (the even-odd rule leaves it out).  r < 0 turns it upside
+    down."""
+    import math
+    corners = [(cx + r * math.sin(2 * math.pi * k / 5), cy + r * math.cos(2 * math.pi * k / 5)) for k in range(5)]
+    return [corners[(step * k) % 5] for k in range(5)]
 
 
 def scenario_map(ctx, docs):
@@ -182,6 +235,34 @@ def scenario_map(ctx, docs):
     app.poll(lambda s: s["shown"] == size0, "the gallery shows that cluster")
     map_cmd(app, "clear")
 
+    # a concave lasso filters the gallery to exactly the photos inside it
+    check(map_cmd(app, "tool lasso")["tool"] == "lasso", "the Lasso tool is chosen")
+    poly = notched_lasso(rows)
+    inside = sorted(os.path.basename(r["path"]) for r in rows if inside_even_odd(poly, float(r["x"]), float(r["y"])))
+    span = max(float(r["x"]) for r in rows) - min(float(r["x"]) for r in rows)
+    check(0 < len(inside) < len(rows)
+          and min(edge_distance(poly, float(r["x"]), float(r["y"])) for r in rows) > 1e-4 * span,
+          f"the lasso encloses {len(inside)} of {len(rows)} photos, none on its outline "
+          "(the others are inside its bounding box)")
+    m = map_cmd(app, lasso_cmd(poly))
+    check(m["selected"] == len(inside) and m["points"] == len(files),
+          f"the lasso selects {m['selected']} points, all still on the map")
+    st = app.poll(lambda s: s["shown"] == len(inside), "the gallery shows only the lassoed photos")
+    check(sorted(st["shown_names"]) == inside, "exactly the photos inside the lasso: " + ", ".join(inside))
+    # the outline as it is drawn, over the selection it made (for docs/)
+    if docs:
+        time.sleep(max(0, 5 - (time.monotonic() - t_finished)))  # the "scored" toast goes away
+    map_cmd(app, "lasso-draw " + lasso_cmd(poly)[len("lasso "):])
+    lasso_shot = os.path.join(docs or out, "screenshot-map-lasso.png")
+    app.send(f"screenshot {lasso_shot}")
+    check(app.wait("screenshot")["ok"], f"screenshot of a lasso {lasso_shot}")
+    m = map_cmd(app, "lasso-end")
+    check(m["selected"] == len(inside), "ending the drawn lasso selects the same photos")
+    m = map_cmd(app, "clear")
+    check(m["selected"] == -1, "Show All clears the lasso selection")
+    map_cmd(app, "tool rectangle")
+    app.poll(lambda s: s["shown"] == len(files), "the gallery shows every photo again")
+
     # the screenshot for docs/: clusters, prototypes, a hovered photo
     map_cmd(app, "style cluster")
     target = max(rows, key=lambda r: float(r["x"]))
@@ -201,6 +282,28 @@ def scenario_map(ctx, docs):
     map_cmd(app, "synthetic 5000 64")
     m = wait_map(app, "the synthetic map is computed", lambda s: s["points"] == 5000)
     check(2 <= m["clusters"] <= 12, f"5000 synthetic points, {m['clusters']} clusters")
+
+    # a self-crossing lasso over many points: the even-odd rule, through
+    # the grid (compared in Python on the exported coordinates)
+    syn_csv = os.path.join(out, "synthetic.csv")
+    app.send(f"map export csv {syn_csv}")
+    check(app.wait("map-export")["ok"], "synthetic coordinates exported")
+    with open(syn_csv, newline="") as f:
+        pts = [(float(r["x"]), float(r["y"])) for r in csv.DictReader(f)]
+    xs, ys = sorted(p[0] for p in pts), sorted(p[1] for p in pts)
+    r = 0.3 * min(xs[-1] - xs[0], ys[-1] - ys[0])
+    star = pentagon(xs[len(xs) // 2], ys[len(ys) // 2], r, step=2)
+    # the CSV rounds to 7 digits: points that close to the outline may go either way
+    near = sum(1 for x, y in pts if edge_distance(star, x, y) < 1e-5 * r)
+    want = sum(1 for x, y in pts if inside_even_odd(star, x, y))
+    # just inside the star's inner pentagon (upside down, 0.382 r)
+    centre = pentagon(xs[len(xs) // 2], ys[len(ys) // 2], -0.37 * r)
+    hole = sum(1 for x, y in pts if inside_even_odd(centre, x, y) and not inside_even_odd(star, x, y))
+    check(want > 0 and hole > 0, f"the star encloses {want} points and leaves {hole} in its centre out")
+    m = map_cmd(app, lasso_cmd(star))
+    check(abs(m["selected"] - want) <= near,
+          f"the star lasso selects {m['selected']} points (even-odd: {want}, {near} on the outline)")
+    map_cmd(app, "clear")
     app.send("map bench 5")
     b = app.wait("map-bench")
     check(b["ok"], f"frames timed: full {b['full_ms']} ms, hover {b['hover_ms']} ms (median, max)")

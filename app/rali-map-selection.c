@@ -1,0 +1,123 @@
+/* The map's selection geometry: see rali-map-selection.h. */
+#include "config.h"
+
+#include "rali-map-selection.h"
+
+#include <math.h>
+
+gboolean
+rali_map_point_in_polygon (const double *poly, guint n, double x, double y)
+{
+  if (n < 3)
+    return FALSE;
+  /* count the edges a ray from (x, y) towards +x crosses: an edge crosses
+   * when it straddles y (half open, so a vertex on the ray counts once)
+   * and meets the ray right of x; an odd count is inside */
+  gboolean inside = FALSE;
+  for (guint i = 0, j = n - 1; i < n; j = i++)
+    {
+      double xi = poly[2 * i], yi = poly[2 * i + 1], xj = poly[2 * j], yj = poly[2 * j + 1];
+      if ((yi > y) != (yj > y) && x < xj + (y - yj) * (xi - xj) / (yi - yj))
+        inside = !inside;
+    }
+  return inside;
+}
+
+void
+rali_map_data_query_polygon (const RaliMapData *d, const double *poly, guint n, GArray *out)
+{
+  if (!d || d->n == 0 || n < 3)
+    return;
+  double lx = poly[0], hx = poly[0], ly = poly[1], hy = poly[1];
+  for (guint t = 1; t < n; t++)
+    {
+      lx = MIN (lx, poly[2 * t]);
+      hx = MAX (hx, poly[2 * t]);
+      ly = MIN (ly, poly[2 * t + 1]);
+      hy = MAX (hy, poly[2 * t + 1]);
+    }
+  /* the grid answers for the bounding box; only those points get the
+   * polygon test, so a small lasso over 100,000 points stays cheap */
+  guint first = out->len;
+  rali_map_data_query_rect (d, (float) lx, (float) ly, (float) hx, (float) hy, out);
+  guint kept = first;
+  for (guint t = first; t < out->len; t++)
+    {
+      guint i = g_array_index (out, guint, t);
+      if (rali_map_point_in_polygon (poly, n, d->xy[2 * i], d->xy[2 * i + 1]))
+        g_array_index (out, guint, kept++) = i;
+    }
+  g_array_set_size (out, kept);
+}
+
+gboolean
+rali_map_lasso_add (GArray *wxy, double wx, double wy, double step)
+{
+  guint n = wxy->len / 2;
+  const double *last = n ? &g_array_index (wxy, double, 2 * n - 2) : NULL;
+  if (last && hypot (wx - last[0], wy - last[1]) < step)
+    return FALSE;
+  double xy[2] = { wx, wy };
+  g_array_append_vals (wxy, xy, 2);
+  return TRUE;
+}
+
+void
+rali_map_data_query_lasso (const RaliMapData *d, const RaliMapTransform *view, const GArray *wxy, GArray *out)
+{
+  guint n = wxy->len / 2;
+  g_autofree double *poly = g_new (double, 2 * MAX (n, 1));
+  for (guint t = 0; t < n; t++)
+    {
+      /* the inverse of rali_map_tx / rali_map_ty */
+      poly[2 * t] = view->x0 + (g_array_index (wxy, double, 2 * t) - view->cx) / view->scale;
+      poly[2 * t + 1] = view->y0 - (g_array_index (wxy, double, 2 * t + 1) - view->cy) / view->scale;
+    }
+  rali_map_data_query_polygon (d, poly, n, out);
+}
+
+void
+rali_map_snapshot_band (GtkSnapshot *snapshot, const double band[4], const GdkRGBA *color)
+{
+  graphene_rect_t r = GRAPHENE_RECT_INIT (MIN (band[0], band[2]), MIN (band[1], band[3]),
+                                          fabs (band[2] - band[0]), fabs (band[3] - band[1]));
+  GdkRGBA fill = *color;
+  fill.alpha *= 0.15f;
+  gtk_snapshot_append_color (snapshot, &fill, &r);
+  GskRoundedRect rr;
+  gsk_rounded_rect_init_from_rect (&rr, &r, 0);
+  float w[4] = { 1, 1, 1, 1 };
+  GdkRGBA c[4] = { *color, *color, *color, *color };
+  gtk_snapshot_append_border (snapshot, &rr, w, c);
+}
+
+void
+rali_map_snapshot_lasso (GtkSnapshot *snapshot, const double *wxy, guint n, const GdkRGBA *color)
+{
+  if (n < 2)
+    return;
+  double lx = wxy[0], hx = wxy[0], ly = wxy[1], hy = wxy[1];
+  for (guint t = 1; t < n; t++)
+    {
+      lx = MIN (lx, wxy[2 * t]);
+      hx = MAX (hx, wxy[2 * t]);
+      ly = MIN (ly, wxy[2 * t + 1]);
+      hy = MAX (hy, wxy[2 * t + 1]);
+    }
+  /* GTK 4.8 has no path nodes: a Cairo node over the outline's bounds
+   * only, so a small lasso costs a small surface each frame */
+  graphene_rect_t bounds = GRAPHENE_RECT_INIT (floor (lx) - 2, floor (ly) - 2, ceil (hx - lx) + 5, ceil (hy - ly) + 5);
+  cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &bounds);
+  cairo_move_to (cr, wxy[0], wxy[1]);
+  for (guint t = 1; t < n; t++)
+    cairo_line_to (cr, wxy[2 * t], wxy[2 * t + 1]);
+  cairo_close_path (cr);
+  cairo_set_fill_rule (cr, CAIRO_FILL_RULE_EVEN_ODD); /* what the selection counts as inside */
+  cairo_set_source_rgba (cr, color->red, color->green, color->blue, color->alpha * 0.15);
+  cairo_fill_preserve (cr);
+  cairo_set_source_rgba (cr, color->red, color->green, color->blue, color->alpha);
+  cairo_set_line_width (cr, 1.5);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  cairo_stroke (cr);
+  cairo_destroy (cr);
+}
