@@ -425,6 +425,18 @@ cmd_info (Options *opt)
   printf ("parameters:   %zu\n", rali_model_n_params (model));
   printf ("preprocess:   %d px, mean %g %g %g, std %g %g %g\n", c->image_size, c->image_mean[0],
           c->image_mean[1], c->image_mean[2], c->image_std[0], c->image_std[1], c->image_std[2]);
+  if (c->crops > 0)
+    printf ("crops:        %d of %d px, shortest side first reduced to at most %d px; the head scores the mean of their features\n",
+            c->crops, c->image_size, c->crop_short_side);
+  else
+    printf ("crops:        CLIP's: shortest side to %d px, centre crop\n", c->image_size);
+  if (c->stem_layers > 0)
+    {
+      printf ("stem:         %d 3x3 stride-2 convolutions, channels", c->stem_layers);
+      for (int i = 0; i < c->stem_layers; i++)
+        printf (" %d", c->stem_channels[i]);
+      printf ("\n");
+    }
   if (rali_model_has_head (model))
     {
       printf ("head:         PCA %d -> %d, %d prototypes, temperature %g, scores %g..%g\n",

@@ -6,6 +6,7 @@
 
 #include "rali-detail-view.h"
 #include "rali-gallery-item.h"
+#include "rali-latency-probe.h"
 #include "rali-map-test.h"
 
 #include <gio/gunixinputstream.h>
@@ -14,7 +15,6 @@
 #include <stdio.h>
 #include <time.h>
 
-#define PROBE_MS 10
 #define BROWSE_MS 16
 #define BROWSE_PIXELS 40
 
@@ -28,13 +28,7 @@ struct _RaliTestDriver {
   gint64 t_open;
   gboolean first_reported;
 
-  guint probe_id;
-  gint64 probe_last, probe_max_gap;
-  gint64 probe_cpu_last, probe_max_cpu; /* main-thread CPU time within a gap */
-  guint64 probe_ticks, probe_over_16, probe_over_50;
-  guint tick_id;
-  gint64 frame_last, frame_max_gap;
-  guint64 frames;
+  RaliLatencyProbe *probe;
   guint browse_id;
   guint screenshot_tick;
   char *screenshot_path;
@@ -186,13 +180,8 @@ add_status (RaliTestDriver *self, JsonBuilder *b, gboolean full)
 
   json_builder_set_member_name (b, "probe");
   json_builder_begin_object (b);
-  member_double (b, "max_gap_ms", self->probe_max_gap / 1000.0);
-  member_double (b, "max_main_cpu_in_gap_ms", self->probe_max_cpu / 1000.0);
-  member_int (b, "ticks", (gint64) self->probe_ticks);
-  member_int (b, "over_16ms", (gint64) self->probe_over_16);
-  member_int (b, "over_50ms", (gint64) self->probe_over_50);
-  member_double (b, "max_frame_gap_ms", self->frame_max_gap / 1000.0);
-  member_int (b, "frames", (gint64) self->frames);
+  if (self->probe)
+    rali_latency_probe_add_json (self->probe, b);
   json_builder_end_object (b);
 
   if (!full)
@@ -251,60 +240,6 @@ reply_error (const char *message)
   member_string (b, "message", message);
   json_builder_end_object (b);
   emit (b);
-}
-
-/* ---- probes ---- */
-
-/* CPU time of the calling (main) thread, µs: a long gap with little CPU
- * in it means the OS ran other threads, not that the main thread was busy */
-static gint64
-thread_cpu_us (void)
-{
-  struct timespec ts;
-  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
-    return 0;
-  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
-}
-
-static gboolean
-probe_tick (gpointer data)
-{
-  RaliTestDriver *self = data;
-  gint64 now = g_get_monotonic_time ();
-  gint64 cpu = thread_cpu_us ();
-  if (self->probe_last)
-    {
-      gint64 gap = now - self->probe_last;
-      self->probe_max_gap = MAX (self->probe_max_gap, gap);
-      self->probe_max_cpu = MAX (self->probe_max_cpu, cpu - self->probe_cpu_last);
-      self->probe_over_16 += gap > 16000;
-      self->probe_over_50 += gap > 50000;
-    }
-  self->probe_last = now;
-  self->probe_cpu_last = cpu;
-  self->probe_ticks++;
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-frame_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
-{
-  RaliTestDriver *self = data;
-  (void) widget;
-  gint64 now = gdk_frame_clock_get_frame_time (clock);
-  if (self->frame_last)
-    self->frame_max_gap = MAX (self->frame_max_gap, now - self->frame_last);
-  self->frame_last = now;
-  self->frames++;
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-probe_reset (RaliTestDriver *self)
-{
-  self->probe_last = self->frame_last = 0;
-  self->probe_max_gap = self->frame_max_gap = self->probe_max_cpu = 0;
-  self->probe_ticks = self->probe_over_16 = self->probe_over_50 = self->frames = 0;
 }
 
 static gboolean
@@ -559,7 +494,10 @@ run_command (RaliTestDriver *self, const char *line)
         self->browse_id = g_timeout_add (BROWSE_MS, browse_tick, self);
     }
   else if (g_str_equal (cmd, "probe-reset"))
-    probe_reset (self);
+    {
+      if (self->probe)
+        rali_latency_probe_reset (self->probe);
+    }
   else if (g_str_equal (cmd, "screenshot") && *rest && !self->screenshot_path)
     {
       self->screenshot_path = g_strdup (rest);
@@ -603,6 +541,8 @@ static void
 on_opened (RaliWindow *window, RaliTestDriver *self)
 {
   (void) window;
+  if (self->probe)
+    rali_latency_probe_mark_opened (self->probe);
   emit_event (self, "opened", TRUE, FALSE);
 }
 
@@ -650,11 +590,10 @@ detach_window (RaliTestDriver *self)
   if (!self->window)
     return;
   GtkWidget *w = GTK_WIDGET (self->window);
-  if (self->tick_id)
-    gtk_widget_remove_tick_callback (w, self->tick_id);
+  g_clear_pointer (&self->probe, rali_latency_probe_free);
   if (self->screenshot_tick)
     gtk_widget_remove_tick_callback (w, self->screenshot_tick);
-  self->tick_id = self->screenshot_tick = 0;
+  self->screenshot_tick = 0;
   RaliScorer *scorer = rali_window_get_scorer (self->window);
   if (scorer)
     g_signal_handlers_disconnect_by_data (scorer, self);
@@ -678,7 +617,7 @@ rali_test_driver_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->in);
-  g_clear_handle_id (&self->probe_id, g_source_remove);
+  g_clear_pointer (&self->probe, rali_latency_probe_free);
   detach_window (self);
   g_clear_pointer (&self->screenshot_path, g_free);
   G_OBJECT_CLASS (rali_test_driver_parent_class)->dispose (object);
@@ -712,7 +651,6 @@ rali_test_driver_new (GApplication *application, RaliWindow *window)
   RaliScorer *scorer = rali_window_get_scorer (window);
   g_signal_connect (scorer, "progress", G_CALLBACK (on_progress), self);
   g_signal_connect (scorer, "finished", G_CALLBACK (on_finished), self);
-  self->probe_id = g_timeout_add (PROBE_MS, probe_tick, self);
-  self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (window), frame_tick, self, NULL);
+  self->probe = rali_latency_probe_new (GTK_WIDGET (window));
   return self;
 }

@@ -49,6 +49,8 @@ struct _RaliWindow {
   RaliScorer *scorer;
   RaliThumbnailCache *cache;
   RaliGalleryModel *model;
+  GtkSliceListModel *revealed; /* a growing prefix of the shown photos, see reveal_tick */
+  guint reveal_tick;
   GtkSelectionModel *selection; /* multiple: culling and compare act on several */
   RaliCulling *culling;
   RaliBursts *bursts;

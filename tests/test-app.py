@@ -819,18 +819,18 @@ def scenario_bench(ctx, count, source, browse=True):
         "time_to_first_score_s": first["since_open_s"],
         "scoring_started_to_first_result_s": first["since_scoring_start_s"],
         "images_per_s": fin["rate"], "elapsed_s": fin["elapsed_s"],
-        "probe": fin["probe"],
+        "probe": split_probe(fin["probe"]),
     }
     # the same browsing with no scoring going on: what rendering alone costs
     app.send("browse on")
     app.send("probe-reset")
     time.sleep(5)
-    res["browsing_only_probe"] = app.status()["probe"]
+    res["browsing_only_probe"] = split_probe(app.status()["probe"], opened=False)
     app.send("browse off")
     app.quit()
     app, fin2 = launch_and_finish(ctx, [d], 600)
     res["reopen_elapsed_s"] = fin2["elapsed_s"]
-    res["reopen_probe"] = fin2["probe"]
+    res["reopen_probe"] = split_probe(fin2["probe"])
     app.quit()
     print(json.dumps(res, indent=1))
 
