@@ -287,7 +287,11 @@ def scenario_gallery(ctx):
 
     # detail view and its keys (the same actions the key bindings run)
     app.send("detail 0")
-    d = app.poll(lambda s: s["detail"] and s["detail"]["loaded"], "the detail view loads")
+    # fit zoom is known once the view is allocated: the sample photos are
+    # larger than the window, so it is below 1 (before, it reads as the
+    # zoom of a 1-px view)
+    d = app.poll(lambda s: s["detail"] and s["detail"]["loaded"] and s["detail"]["zoom"] <= 1.0,
+                 "the detail view loads and fits the photo")
     check(d["page"] == "detail" and d["detail"]["name"] == names[0], "detail shows the first photo")
     z0 = d["detail"]["zoom"]
     app.send("action detail.zoom-in")
