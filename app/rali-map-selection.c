@@ -23,19 +23,28 @@ rali_map_point_in_polygon (const double *poly, guint n, double x, double y)
   return inside;
 }
 
+/* bounding box of n points given as x0 y0 x1 y1 ... (n >= 1) */
+static void
+polygon_bounds (const double *xy, guint n, double *lx, double *hx, double *ly, double *hy)
+{
+  *lx = *hx = xy[0];
+  *ly = *hy = xy[1];
+  for (guint t = 1; t < n; t++)
+    {
+      *lx = MIN (*lx, xy[2 * t]);
+      *hx = MAX (*hx, xy[2 * t]);
+      *ly = MIN (*ly, xy[2 * t + 1]);
+      *hy = MAX (*hy, xy[2 * t + 1]);
+    }
+}
+
 void
 rali_map_data_query_polygon (const RaliMapData *d, const double *poly, guint n, GArray *out)
 {
   if (!d || d->n == 0 || n < 3)
     return;
-  double lx = poly[0], hx = poly[0], ly = poly[1], hy = poly[1];
-  for (guint t = 1; t < n; t++)
-    {
-      lx = MIN (lx, poly[2 * t]);
-      hx = MAX (hx, poly[2 * t]);
-      ly = MIN (ly, poly[2 * t + 1]);
-      hy = MAX (hy, poly[2 * t + 1]);
-    }
+  double lx, hx, ly, hy;
+  polygon_bounds (poly, n, &lx, &hx, &ly, &hy);
   /* the grid answers for the bounding box; only those points get the
    * polygon test, so a small lasso over 100,000 points stays cheap */
   guint first = out->len;
@@ -96,14 +105,8 @@ rali_map_snapshot_lasso (GtkSnapshot *snapshot, const double *wxy, guint n, cons
 {
   if (n < 2)
     return;
-  double lx = wxy[0], hx = wxy[0], ly = wxy[1], hy = wxy[1];
-  for (guint t = 1; t < n; t++)
-    {
-      lx = MIN (lx, wxy[2 * t]);
-      hx = MAX (hx, wxy[2 * t]);
-      ly = MIN (ly, wxy[2 * t + 1]);
-      hy = MAX (hy, wxy[2 * t + 1]);
-    }
+  double lx, hx, ly, hy;
+  polygon_bounds (wxy, n, &lx, &hx, &ly, &hy);
   /* GTK 4.8 has no path nodes: a Cairo node over the outline's bounds
    * only, so a small lasso costs a small surface each frame */
   graphene_rect_t bounds = GRAPHENE_RECT_INIT (floor (lx) - 2, floor (ly) - 2, ceil (hx - lx) + 5, ceil (hy - ly) + 5);
