@@ -280,6 +280,12 @@ rali_detail_view_is_loaded (RaliDetailView *self)
   return self->loaded;
 }
 
+gboolean
+rali_detail_view_is_laid_out (RaliDetailView *self)
+{
+  return rali_image_view_is_allocated (self->image_view);
+}
+
 double
 rali_detail_view_get_zoom (RaliDetailView *self)
 {

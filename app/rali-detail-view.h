@@ -26,6 +26,7 @@ void             rali_detail_view_set_model_info (RaliDetailView *self, const ch
                                                   double score_min, double score_max);
 /* TRUE once the full-size image is shown (for tests) */
 gboolean         rali_detail_view_is_loaded (RaliDetailView *self);
+gboolean         rali_detail_view_is_laid_out (RaliDetailView *self); /* the zoom to fit is known */
 double           rali_detail_view_get_zoom  (RaliDetailView *self);
 
 /* The sentence the detail view shows for a descriptor provenance. */

@@ -34,7 +34,15 @@ fit_scale (RaliImageView *self)
   double tw = gdk_texture_get_width (self->texture), th = gdk_texture_get_height (self->texture);
   if (W <= 0 || H <= 0)
     return 1;
-  return MIN (W / tw, H / th);
+  /* never above 100 %: a small photo blown up to the window would show
+   * the resampling's softness as if it were the photo's */
+  return MIN (1.0, MIN (W / tw, H / th));
+}
+
+gboolean
+rali_image_view_is_allocated (RaliImageView *self)
+{
+  return gtk_widget_get_width (GTK_WIDGET (self)) > 0 && gtk_widget_get_height (GTK_WIDGET (self)) > 0;
 }
 
 double

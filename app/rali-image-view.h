@@ -14,6 +14,8 @@ void        rali_image_view_set_texture (RaliImageView *self, GdkTexture *textur
 GdkTexture *rali_image_view_get_texture (RaliImageView *self);
 /* the scale drawn now (fit or zoomed) */
 double      rali_image_view_get_zoom    (RaliImageView *self);
+/* has a size: before, the fit zoom is not known yet */
+gboolean    rali_image_view_is_allocated (RaliImageView *self);
 gboolean    rali_image_view_get_fit     (RaliImageView *self);
 void        rali_image_view_set_zoom    (RaliImageView *self, double zoom);
 void        rali_image_view_zoom_fit    (RaliImageView *self);

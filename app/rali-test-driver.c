@@ -119,6 +119,7 @@ add_status (RaliTestDriver *self, JsonBuilder *b, gboolean full)
       json_builder_begin_object (b);
       member_string (b, "name", rali_gallery_item_get_name (current));
       member_bool (b, "loaded", rali_detail_view_is_loaded (detail));
+      member_bool (b, "laid_out", rali_detail_view_is_laid_out (detail));
       member_double (b, "zoom", rali_detail_view_get_zoom (detail));
       json_builder_end_object (b);
     }

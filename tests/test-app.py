@@ -287,10 +287,8 @@ def scenario_gallery(ctx):
 
     # detail view and its keys (the same actions the key bindings run)
     app.send("detail 0")
-    # fit zoom is known once the view is allocated: the sample photos are
-    # larger than the window, so it is below 1 (before, it reads as the
-    # zoom of a 1-px view)
-    d = app.poll(lambda s: s["detail"] and s["detail"]["loaded"] and s["detail"]["zoom"] <= 1.0,
+    # the zoom to fit is known once the view has its size
+    d = app.poll(lambda s: s["detail"] and s["detail"]["loaded"] and s["detail"]["laid_out"],
                  "the detail view loads and fits the photo")
     check(d["page"] == "detail" and d["detail"]["name"] == names[0], "detail shows the first photo")
     z0 = d["detail"]["zoom"]
@@ -664,7 +662,7 @@ def scenario_readme(ctx):
         app.send(f"screenshot {ctx.out}/screenshot-gallery.png")
         check(app.wait("screenshot")["ok"], "gallery screenshot written")
     app.send("detail 0")
-    d0 = app.poll(lambda s: s["detail"] and s["detail"]["loaded"] and s["detail"]["zoom"] <= 1.0, "detail loads")
+    d0 = app.poll(lambda s: s["detail"] and s["detail"]["loaded"] and s["detail"]["laid_out"], "detail loads")
     check(d0["page"] == "detail", "Enter's action opens the detail view")
     if ctx.out:
         app.send(f"screenshot {ctx.out}/screenshot-detail.png")
