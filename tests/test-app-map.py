@@ -19,7 +19,6 @@ Exit 77 (skip) when Xvfb is not installed."""
 
 import argparse
 import csv
-import importlib.util
 import json
 import os
 import shutil
@@ -31,9 +30,8 @@ import xml.etree.ElementTree as ET
 import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-_spec = importlib.util.spec_from_file_location("test_app", os.path.join(HERE, "test-app.py"))
-ta = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(ta)
+sys.path.insert(0, HERE)
+import apptest as ta  # noqa: E402
 check, fail = ta.check, ta.fail
 
 
