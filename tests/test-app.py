@@ -427,6 +427,7 @@ def scenario_readme(ctx):
         check(abs(r["score"] - cli[r["path"]]["score"]) < 1e-4, f"{n}: {r['score']:.3f} as rali score gives")
         check(len(r["descriptors"]) >= 5 and all(r["descriptors"]), f"{n}: descriptors kept ({r['descriptors'][0]!r})")
     app.send("sort score")
+    time.sleep(4.5)  # the "10 scored" toast goes after 4 s: not over the screenshots
     if ctx.out:
         app.send(f"screenshot {ctx.out}/screenshot-gallery.png")
         check(app.wait("screenshot")["ok"], "gallery screenshot written")

@@ -125,6 +125,58 @@ def monotonic_share(rows, score):
     return float(np.mean(strict)), float(np.mean(loose)), len(ser)
 
 
+def bokeh_check(args, rows, score):
+    """Issue 8: intentional bokeh in a pristine photograph must score as good
+    quality.  The sample photos (data/samples, whole pictures, none of them
+    in training) include two shallow-depth-of-field shots; each score is put
+    beside the held-out crops' scores: the share of pristine crops and of
+    level-3 distorted crops that score below it."""
+    samples = os.path.join(os.path.dirname(__file__), "..", "..", "data", "samples")
+    p = subprocess.run([args.rali, "score", "--json", "--backend", "cpu", "--model", args.model, samples],
+                       capture_output=True, text=True, check=False)
+    pristine = np.array([score[r["file"]] for r in rows if r["type"] == "pristine"])
+    level3 = np.array([score[r["file"]] for r in rows if r["level"] == 3])
+    out = []
+    for line in p.stdout.splitlines():
+        r = json.loads(line)
+        if "score" not in r:
+            continue
+        name = os.path.basename(r["path"])
+        out.append(dict(photo=name, bokeh="bokeh" in name, score=r["score"],
+                        below_pristine=float((pristine < r["score"]).mean()),
+                        below_level3=float((level3 < r["score"]).mean()),
+                        top=r["descriptors"][0]["text"] if r.get("descriptors") else ""))
+    return sorted(out, key=lambda x: -x["score"])
+
+
+def summary(res):
+    """The summary paragraph, from the numbers (so that it cannot go stale)."""
+    r, b = res["rali"], res["brisque"]
+    mono = res["monotonic_rali"]
+    pt = {t: v["rali"][0] for t, v in res["per_type"].items()}
+    best = sorted(pt, key=lambda t: -pt[t])[:4]
+    worst = sorted(pt, key=lambda t: pt[t])[:4]
+    ahead = b and r[0] > b[0]
+    met = [r[0] >= 0.85, mono[0] >= 0.9, res["descriptor_top3"] >= 0.7]
+    txt = (f"SRCC {r[0]:.2f} against the pseudo-MOS on held-out pictures (target 0.85), "
+           f"{'ahead of' if ahead else 'behind'} BRISQUE ({b[0]:.2f}) overall; strictly monotonic in "
+           f"{mono[0]:.0%} of series (target 90%); top-3 descriptors name the applied distortion in "
+           f"{res['descriptor_top3']:.0%} of distorted images (target 70%). "
+           f"Best types: {', '.join(f'{t} {pt[t]:.2f}' for t in best)}; worst: "
+           f"{', '.join(f'{t} {pt[t]:.2f}' for t in worst)}. ")
+    bk = res.get("bokeh") or []
+    if bk:
+        ranks = [i + 1 for i, x in enumerate(bk) if x["bokeh"]]
+        worst = min((x for x in bk if x["bokeh"]), key=lambda x: x["below_level3"], default=None)
+        if worst:
+            txt += (f"Intentional bokeh is not yet read as good quality: the bokeh sample photos rank "
+                    f"{', '.join(map(str, ranks))} of {len(bk)} sample photos, and {worst['photo']} scores below "
+                    f"{1 - worst['below_level3']:.0%} of the held-out crops at distortion level 3. ")
+    txt += ("Every target is met." if all(met) else
+            f"{3 - sum(met)} of the 3 targets of issue 8 are not met: this is what the model is, not what we want.")
+    return txt
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default="data/models/rali-default.rali")
@@ -161,6 +213,7 @@ def main():
         hit1 += bool(key.search(texts[0]))
         hit3 += any(key.search(t) for t in texts)
     res["descriptor_top1"], res["descriptor_top3"] = hit1 / n, hit3 / n
+    res["bokeh"] = bokeh_check(args, rows, score)
     os.makedirs(args.out, exist_ok=True)
     json.dump(res, open(os.path.join(args.out, "evaluation.json"), "w"), indent=1)
     plots(rows, score, br, args.out, res, args.curve)
@@ -188,6 +241,9 @@ def write_report(res, args, path):
          f"them in {res['engine_seconds']:.0f} s on this 2-core machine (5 crops per image).", "",
          "BRISQUE is OpenCV contrib's implementation with its model trained on LIVE human opinion scores "
          "(`/usr/share/opencv4/quality/brisque_model_live.yml`); nobody here wrote or trained it.", "",
+         "## Summary", "", summary(res), "",
+         "Caveat on descriptor faithfulness: the match is by key-term regular expressions; a distortion too "
+         "faint to be visible is deliberately not named by the describer, and such images count as misses.", "",
          "## Overall", "", "| | SRCC | PLCC | target |", "|---|---|---|---|",
          f"| Rali Studio default (C engine) | {fmt(r[0])} | {fmt(r[1])} | SRCC >= 0.85, ahead of BRISQUE |",
          f"| BRISQUE (LIVE) | {fmt(b[0]) if b else 'n/a'} | {fmt(b[1]) if b else 'n/a'} | |", "",
@@ -208,6 +264,17 @@ def write_report(res, args, path):
     for t, v in res["per_type"].items():
         L.append(f"| {t} | {fmt(v['rali'][0])} | {fmt(v['brisque'][0]) if v['brisque'] else 'n/a'} |")
     L += ["", "![scatter](evaluation-scatter.png)", "", "![per type](evaluation-per-type.png)", ""]
+    if res.get("bokeh"):
+        L += ["## Intentional bokeh in pristine photographs", "",
+              "The sample photos (`data/samples`, whole pictures never used in training), scored by the C engine. "
+              "A shallow depth of field is not a defect: the two bokeh shots should score like the other pristine "
+              "photographs. 'Above pristine' is the share of the held-out pristine crops scoring below the photo, "
+              "'above level 3' the share of held-out crops at distortion level 3 scoring below it.", "",
+              "| photo | bokeh | score | above pristine | above level 3 | top descriptor |", "|---|---|---|---|---|---|"]
+        for x in res["bokeh"]:
+            L.append(f"| {x['photo']} | {'yes' if x['bokeh'] else ''} | {x['score']:.2f} | {x['below_pristine']:.0%} | "
+                     f"{x['below_level3']:.0%} | {x['top']} |")
+        L.append("")
     if os.path.exists(os.path.join(args.out, "evaluation-curve.png")):
         L += ["## Learning curve (validation SRCC, PyTorch, during training)", "",
               "![learning curve](evaluation-curve.png)", ""]
