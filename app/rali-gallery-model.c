@@ -196,11 +196,15 @@ rali_gallery_model_set_score_range (RaliGalleryModel *self, double lo, double hi
 {
   const double eps = 1e-9;
   gboolean active = lo > scale_min + eps || hi < scale_max - eps;
-  if (active == self->range_active && lo == self->lo && hi == self->hi)
-    return;
+  gboolean same = active == self->range_active && (!active || (lo == self->lo && hi == self->hi));
   self->range_active = active;
   self->lo = lo;
   self->hi = hi;
+  /* an inactive range filters nothing, whatever its ends (the scale's ends
+   * change when the model loads): a needless refilter makes the grid drop
+   * and rebuild every tile (perf: 80 ms on the main thread) */
+  if (same)
+    return;
   gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
 

@@ -341,6 +341,19 @@ action_map (GtkWidget *widget, const char *name, GVariant *param)
   gtk_toggle_button_set_active (self->map_button, !gtk_toggle_button_get_active (self->map_button));
 }
 
+/* ---- the grid's columns ---- */
+
+/* GtkGridView keeps 30 rows x max-columns tiles alive (bound, measured,
+ * styled): max-columns is kept at what the width shows, not a fixed 16. */
+static void
+set_columns_for_width (RaliWindow *self, int width)
+{
+  int tile = MAX (self->factory_size, 64) + 12; /* + .rali-gallery > child padding */
+  guint columns = (guint) CLAMP ((width - 24) / tile, 1, 16);
+  if (width > 0 && columns != gtk_grid_view_get_max_columns (self->grid_view))
+    gtk_grid_view_set_max_columns (self->grid_view, columns);
+}
+
 /* ---- a new set of photos (rali-window-open.c collects them) ---- */
 
 static gboolean
@@ -349,8 +362,10 @@ reveal_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
   RaliWindow *self = data;
   (void) widget;
   (void) clock;
+  /* not "size >= the shown count": the shown list is still filling in
+   * (sorting and filtering run incrementally) */
   guint size = gtk_slice_list_model_get_size (self->revealed) + REVEAL_STEP;
-  if (size >= REVEAL_ALL || size >= g_list_model_get_n_items (rali_gallery_model_get_shown (self->model)))
+  if (size >= REVEAL_ALL)
     {
       gtk_slice_list_model_set_size (self->revealed, G_MAXUINT);
       self->reveal_tick = 0;
@@ -376,6 +391,15 @@ rali_window_show_photo_set (RaliWindow *self, RaliPhotoSet *set)
 {
   close_detail (self);
   ensure_factory (self);
+  /* the columns before the grid's first layout: changed after it, the grid
+   * would make all its tiles a second time (perf) */
+  int width = gtk_widget_get_width (GTK_WIDGET (self->gallery_scroller));
+  if (width <= 0)
+    width = gtk_widget_get_width (GTK_WIDGET (self)); /* the gallery spans the window */
+  int height; /* GTK 4.8 writes both sizes: NULL is not allowed */
+  if (width <= 0)
+    gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  set_columns_for_width (self, width);
   reveal_gradually (self);
   rali_gallery_model_replace (self->model, set->items);
   rali_culling_load (self->culling, set->items);
@@ -429,18 +453,12 @@ action_simple (GtkWidget *widget, const char *name, GVariant *param)
     }
 }
 
-/* GtkGridView keeps 30 rows x max-columns tiles alive (bound, measured,
- * styled): max-columns is kept at what the width shows, not a fixed 16. */
 static gboolean
 update_columns (gpointer data)
 {
   RaliWindow *self = data;
   self->columns_id = 0;
-  int width = gtk_widget_get_width (GTK_WIDGET (self->gallery_scroller));
-  int tile = MAX (self->factory_size, 64) + 12; /* + .rali-gallery > child padding */
-  guint columns = (guint) CLAMP ((width - 24) / tile, 1, 16);
-  if (width > 0 && columns != gtk_grid_view_get_max_columns (self->grid_view))
-    gtk_grid_view_set_max_columns (self->grid_view, columns);
+  set_columns_for_width (self, gtk_widget_get_width (GTK_WIDGET (self->gallery_scroller)));
   return G_SOURCE_REMOVE;
 }
 
