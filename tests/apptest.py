@@ -179,14 +179,6 @@ def images_under(path):
     return sorted(out)
 
 
-def model_hash(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def catalog_rows(ctx):
     db = sqlite3.connect(ctx.catalog)
     rows = {r[0]: r for r in db.execute(
@@ -220,8 +212,14 @@ def exiv2_values(path):
 
 
 def sha256_file(path):
+    h = hashlib.sha256()
     with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+model_hash = sha256_file  # the catalog keys scores by the model file's SHA-256
 
 
 def samples_folder(ctx, name):

@@ -10,12 +10,15 @@ copy of a sample photo; `exiv2 -px SIDECAR` must list the right XMP values
 read), an existing sidecar's other tags (keywords, a darktable history)
 must survive, and the photo's bytes must not change.  Exit 77 without exiv2."""
 
-import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from apptest import check, exiv2_values  # noqa: E402
+from apptest import sha256_file as sha256  # noqa: E402
 
 SKIP = 77
 
@@ -45,35 +48,6 @@ DARKTABLE_SIDECAR = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 </x:xmpmeta>
 <?xpacket end="w"?>
 """
-
-
-def fail(msg):
-    print("FAIL:", msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
-    print("ok:", msg)
-
-
-def sha256(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
-def exiv2_values(path):
-    """{key: value} from `exiv2 -px` (key, type, count, value columns)."""
-    p = subprocess.run(["exiv2", "-px", path], capture_output=True, text=True)
-    if p.returncode != 0:
-        fail(f"exiv2 -px {path}: rc {p.returncode}: {p.stderr.strip()}")
-    out = {}
-    for line in p.stdout.splitlines():
-        parts = line.split(None, 3)
-        if len(parts) >= 3:
-            out[parts[0]] = parts[3] if len(parts) == 4 else ""
-    return out
 
 
 def main():
