@@ -219,6 +219,31 @@ add_status (RaliTestDriver *self, JsonBuilder *b, gboolean full)
   json_builder_end_array (b);
 }
 
+/* {"event": EVENT, "handled": HANDLED} */
+static void
+reply_handled (const char *event, gboolean handled)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  member_string (b, "event", event);
+  member_bool (b, "handled", handled);
+  json_builder_end_object (b);
+  emit (b);
+}
+
+/* the same path as a real drop of files: the target's "drop" signal */
+static void
+drop_files (GtkDropTarget *target, GFile **files, guint n)
+{
+  GValue value = G_VALUE_INIT;
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, gdk_file_list_new_from_array (files, n));
+  gboolean handled = FALSE;
+  g_signal_emit_by_name (target, "drop", &value, 20.0, 20.0, &handled);
+  g_value_unset (&value);
+  reply_handled ("dropped", handled);
+}
+
 static void
 emit_event (RaliTestDriver *self, const char *event, gboolean with_status, gboolean full)
 {
@@ -365,19 +390,7 @@ run_command (RaliTestDriver *self, const char *line)
         rali_window_open (self->window, (GFile **) files->pdata, files->len);
       else
         {
-          /* the same path as a real drop: the target's "drop" signal */
-          GValue value = G_VALUE_INIT;
-          g_value_init (&value, GDK_TYPE_FILE_LIST);
-          g_value_take_boxed (&value, gdk_file_list_new_from_array ((GFile **) files->pdata, files->len));
-          gboolean handled = FALSE;
-          g_signal_emit_by_name (rali_window_get_drop_target (self->window), "drop", &value, 20.0, 20.0, &handled);
-          g_value_unset (&value);
-          g_autoptr (JsonBuilder) b = json_builder_new ();
-          json_builder_begin_object (b);
-          member_string (b, "event", "dropped");
-          member_bool (b, "handled", handled);
-          json_builder_end_object (b);
-          emit (b);
+          drop_files (rali_window_get_drop_target (self->window), (GFile **) files->pdata, files->len);
         }
     }
   else if (g_str_equal (cmd, "detail"))
@@ -403,14 +416,8 @@ run_command (RaliTestDriver *self, const char *line)
       g_auto (GStrv) args = g_strsplit (rest, " ", 2);
       guint keyval = gdk_keyval_from_name (args[0] ? args[0] : "");
       GdkModifierType state = args[0] && args[1] && g_str_equal (args[1], "ctrl") ? GDK_CONTROL_MASK : 0;
-      gboolean handled = keyval != GDK_KEY_VoidSymbol
-                         && rali_culling_handle_key (rali_window_get_culling (self->window), keyval, state);
-      g_autoptr (JsonBuilder) b = json_builder_new ();
-      json_builder_begin_object (b);
-      member_string (b, "event", "key");
-      member_bool (b, "handled", handled);
-      json_builder_end_object (b);
-      emit (b);
+      reply_handled ("key", keyval != GDK_KEY_VoidSymbol
+                                && rali_culling_handle_key (rali_window_get_culling (self->window), keyval, state));
     }
   else if (g_str_equal (cmd, "select"))
     {
@@ -433,20 +440,8 @@ run_command (RaliTestDriver *self, const char *line)
       else
         {
           g_autoptr (GFile) file = g_file_new_for_commandline_arg (args[1]);
-          GValue value = G_VALUE_INIT;
-          g_value_init (&value, GDK_TYPE_FILE_LIST);
-          g_value_take_boxed (&value, gdk_file_list_new_from_array (&file, 1));
-          gboolean handled = FALSE;
-          GtkDropTarget *t = rali_compare_view_get_drop_target (rali_window_get_compare_view (self->window),
-                                                                atoi (args[0]));
-          g_signal_emit_by_name (t, "drop", &value, 20.0, 20.0, &handled);
-          g_value_unset (&value);
-          g_autoptr (JsonBuilder) b = json_builder_new ();
-          json_builder_begin_object (b);
-          member_string (b, "event", "dropped");
-          member_bool (b, "handled", handled);
-          json_builder_end_object (b);
-          emit (b);
+          drop_files (rali_compare_view_get_drop_target (rali_window_get_compare_view (self->window), atoi (args[0])),
+                      &file, 1);
         }
     }
   else if (g_str_equal (cmd, "compare-open"))
