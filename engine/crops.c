@@ -1,8 +1,9 @@
 /* Multi-crop preprocessing (our default model, DESIGN.md "numerics"):
  * downscaling a whole photo to 224 px hides the defects we score, so the
  * image is reduced only mildly (shortest side to crop_short_side, never
- * below image_size) and several image_size crops on a fixed grid are taken;
- * the engine averages their features. */
+ * below image_size) and several image_size crops are taken, on a fixed
+ * grid or the most detailed of a candidate grid; the engine averages their
+ * features. */
 #include "rali.h"
 
 #include <string.h>
@@ -34,8 +35,65 @@ rali_crop_grid (int n, int W, int H, int S, int *x0, int *y0)
   return TRUE;
 }
 
+/* Sum of |4 Y(x,y) - Y(x-1,y) - Y(x+1,y) - Y(x,y-1) - Y(x,y+1)| over the
+ * interior of the S x S window at (x0, y0) of the luma plane Y (W wide). */
+static gint64
+window_detail (const guint8 *Y, int W, int x0, int y0, int S)
+{
+  gint64 sum = 0;
+  for (int y = y0 + 1; y < y0 + S - 1; y++)
+    {
+      const guint8 *r = Y + (gsize) y * W;
+      for (int x = x0 + 1; x < x0 + S - 1; x++)
+        {
+          int lap = 4 * r[x] - r[x - 1] - r[x + 1] - r[x - W] - r[x + W];
+          sum += lap < 0 ? -lap : lap;
+        }
+    }
+  return sum;
+}
+
 gboolean
-rali_preprocess_crops (float *out, const RaliImage *img, int size, int short_side, int n,
+rali_crop_select_detail (int n, int g, const guint8 *rgb, int W, int H, int S, int *x0, int *y0)
+{
+  if (g < 1 || n < 1 || n > g * g || g * g > RALI_MAX_CROP_CANDIDATES || W < S || H < S || S < 3)
+    return FALSE;
+  g_autofree guint8 *Y = g_try_malloc ((gsize) W * H);
+  if (!Y)
+    return FALSE;
+  for (gsize i = 0; i < (gsize) W * H; i++)
+    Y[i] = (guint8) ((77 * rgb[3 * i] + 150 * rgb[3 * i + 1] + 29 * rgb[3 * i + 2] + 128) >> 8);
+  int cx[RALI_MAX_CROP_CANDIDATES], cy[RALI_MAX_CROP_CANDIDATES];
+  gint64 detail[RALI_MAX_CROP_CANDIDATES];
+  gboolean taken[RALI_MAX_CROP_CANDIDATES] = { 0 };
+  for (int j = 0, k = 0; j < g; j++)
+    for (int i = 0; i < g; i++, k++)
+      {
+        cx[k] = g == 1 ? (W - S) / 2 : (int) ((gint64) i * (W - S) / (g - 1));
+        cy[k] = g == 1 ? (H - S) / 2 : (int) ((gint64) j * (H - S) / (g - 1));
+        detail[k] = window_detail (Y, W, cx[k], cy[k], S);
+      }
+  /* n rounds of "the most detailed candidate not yet taken" (first wins ties) */
+  for (int r = 0; r < n; r++)
+    {
+      int best = -1;
+      for (int k = 0; k < g * g; k++)
+        if (!taken[k] && (best < 0 || detail[k] > detail[best]))
+          best = k;
+      taken[best] = TRUE;
+    }
+  for (int k = 0, m = 0; k < g * g; k++)
+    if (taken[k])
+      {
+        x0[m] = cx[k];
+        y0[m] = cy[k];
+        m++;
+      }
+  return TRUE;
+}
+
+gboolean
+rali_preprocess_crops (float *out, const RaliImage *img, int size, int short_side, int n, int select_grid,
                        const float mean[3], const float std[3], GError **error)
 {
   int w = img->width, h = img->height;
@@ -57,8 +115,10 @@ rali_preprocess_crops (float *out, const RaliImage *img, int size, int short_sid
       rali_resize_bicubic_rgb8 (resized, nw, nh, img->rgb, w, h);
       rgb = resized;
     }
-  int x0[9], y0[9];
-  if (n > 9 || !rali_crop_grid (n, nw, nh, size, x0, y0))
+  int x0[RALI_MAX_CROP_CANDIDATES], y0[RALI_MAX_CROP_CANDIDATES];
+  gboolean placed = select_grid > 0 ? rali_crop_select_detail (n, select_grid, rgb, nw, nh, size, x0, y0)
+                                    : n <= 9 && rali_crop_grid (n, nw, nh, size, x0, y0);
+  if (!placed)
     {
       g_set_error (error, RALI_ERROR, RALI_ERROR_USAGE, "cannot take %d crops of %d px from %dx%d", n, size, nw, nh);
       return FALSE;

@@ -147,7 +147,9 @@ parse_stem (RaliConfig *c, JsonObject *o, const char *path, GError **error)
   return TRUE;
 }
 
-/* "crops": N, "crop_short_side": R (multi-crop preprocessing) */
+/* "crops": N, "crop_short_side": R (multi-crop preprocessing), optionally
+ * "crop_select": "detail" with "crop_select_grid": G (the N most detailed
+ * of G x G candidates) or "grid" (the fixed grid, the default) */
 static gboolean
 parse_crops (RaliConfig *c, JsonObject *o, const char *path, GError **error)
 {
@@ -156,6 +158,19 @@ parse_crops (RaliConfig *c, JsonObject *o, const char *path, GError **error)
   if (!get_int (o, "crops", 1, 64, &c->crops, path, error) ||
       !get_int (o, "crop_short_side", c->image_size, 16384, &c->crop_short_side, path, error))
     return FALSE;
+  g_autofree char *select = get_opt_string (o, "crop_select", "grid");
+  if (g_strcmp0 (select, "detail") == 0)
+    {
+      if (!get_int (o, "crop_select_grid", 2, 8, &c->crop_select_grid, path, error))
+        return FALSE;
+      if (c->crops > c->crop_select_grid * c->crop_select_grid)
+        return fail (error, path, "rali.config: %d crops cannot be picked from a %dx%d candidate grid",
+                     c->crops, c->crop_select_grid, c->crop_select_grid);
+    }
+  else if (g_strcmp0 (select, "grid") != 0)
+    return fail (error, path, "rali.config: crop_select must be \"grid\" or \"detail\"");
+  else if (c->crops != 1 && c->crops != 4 && c->crops != 5 && c->crops != 9)
+    return fail (error, path, "rali.config: a fixed crop grid has 1, 4, 5 or 9 crops, not %d", c->crops);
   return TRUE;
 }
 

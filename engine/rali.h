@@ -53,9 +53,13 @@ typedef struct {
   /* Preprocessing: crops == 0 is CLIP's (shortest side to image_size,
    * centre crop).  crops > 0: shortest side to min(short, crop_short_side)
    * (never below image_size), then `crops` image_size crops on a fixed
-   * grid whose features are averaged. */
+   * grid whose features are averaged.  crop_select_grid > 0 ("crop_select":
+   * "detail"): the `crops` most detailed of crop_select_grid^2 candidate
+   * crops instead, so the sharp subject of a shallow depth-of-field photo
+   * is judged, not its intentionally soft background. */
   int crops;
   int crop_short_side;
+  int crop_select_grid;
   /* RALI head; n_prototypes == 0 means the file has no head */
   int pca_dim;        /* k */
   int n_prototypes;   /* K */
@@ -116,11 +120,21 @@ gboolean rali_preprocess_clip (float *out, const RaliImage *img, int size,
                                const float mean[3], const float std[3], GError **error);
 
 /* Multi-crop preprocessing (crops.c): shortest side to short_side (or up
- * to size when smaller), then n ∈ {1, 4, 5, 9} crops on a fixed grid.
+ * to size when smaller), then n ∈ {1, 4, 5, 9} crops on a fixed grid, or,
+ * with select_grid > 0, the n most detailed crops of a select_grid x
+ * select_grid grid (n <= select_grid^2 <= RALI_MAX_CROP_CANDIDATES).
  * out is [n, 3, size, size]. */
+#define RALI_MAX_CROP_CANDIDATES 64
 gboolean rali_preprocess_crops (float *out, const RaliImage *img, int size, int short_side, int n,
-                                const float mean[3], const float std[3], GError **error);
+                                int select_grid, const float mean[3], const float std[3], GError **error);
 gboolean rali_crop_grid (int n, int W, int H, int S, int *x0, int *y0);
+/* Corners of the n crops with the most detail among a g x g edge-to-edge
+ * grid of S-px candidates in packed RGB8 rgb (W x H), in grid order.
+ * Detail: sum of |4-neighbour Laplacian| of integer luma
+ * (77 R + 150 G + 29 B + 128) >> 8 over each crop's interior; ties go to
+ * the earlier candidate.  Integer arithmetic, so tools/ralifmt.py picks
+ * exactly the same crops. */
+gboolean rali_crop_select_detail (int n, int g, const guint8 *rgb, int W, int H, int S, int *x0, int *y0);
 
 /* ---- engine ---- */
 

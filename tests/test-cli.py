@@ -15,6 +15,7 @@ import sys
 import tempfile
 
 import numpy as np
+import torch
 
 sys.path.insert(0, os.path.join(sys.argv[2], "tools"))
 import ralifmt  # noqa: E402
@@ -68,6 +69,39 @@ def test_numerics(variant):
         check(all("text" in d and "similarity" in d and "score" in d for d in r["descriptors"]),
               f"{variant}: descriptor fields present")
     return images
+
+
+def test_crops_follow_detail():
+    """crop_select "detail" looks where the detail is: one photo pasted into
+    the left or the right half of a flat grey canvas gives the embedding of
+    the photo's half either way (the grey half's crops are never picked)."""
+    from PIL import Image
+    model = os.path.join(FIX, "tiny-convstem-detail.rali")
+    photo = Image.open(os.path.join(ROOT, "data", "samples", "castle.jpg")).convert("RGB").resize((96, 96))
+    tmp = tempfile.mkdtemp()
+    try:
+        paths = []
+        for side in (0, 96):
+            canvas = Image.new("RGB", (192, 96), (128, 128, 128))
+            canvas.paste(photo, (side, 0))
+            paths.append(os.path.join(tmp, f"at-{side}.png"))
+            canvas.save(paths[-1])
+        rc, out, err = run("embed", "--json", "--backend", "cpu", "--model", model, *paths)
+        rows = jsonl(out)
+        w, cfg = ralifmt.load_rali(model)
+        w = {k: torch.from_numpy(v) for k, v in w.items()}
+        views = [ralifmt.preprocess_for_model(p, cfg) for p in paths]
+        flat = [int((np.ptp(v.reshape(len(v), 3, -1), axis=2).max(1) < 1e-6).sum()) for v in views]
+        with torch.no_grad():
+            f = torch.stack([ralifmt.clip_vision_forward(w, cfg, torch.from_numpy(v)).mean(0) for v in views])
+        e_ref = torch.nn.functional.normalize(f, dim=-1).numpy()
+        got = np.array([r["embedding"] for r in rows]) if rc == 0 and len(rows) == 2 else np.zeros_like(e_ref)
+        d = np.abs(got - e_ref).max()
+        check(flat == [0, 0] and d <= 1e-4,
+              f"detail crops avoid the flat half (flat crops picked: {flat}, want [0, 0]) and the engine picks "
+              f"the same ones: max|diff| vs PyTorch {d:.3g}; {err.strip()[:160]}")
+    finally:
+        shutil.rmtree(tmp)
 
 
 def test_csv_and_shards(images):
@@ -161,6 +195,14 @@ def corrupt_models():
     yield "bad-config", edit(lambda h: h["__metadata__"].update({"rali.config": json.dumps(bad_cfg)})), "divisible"
     yield "unknown-act", edit(lambda h: h["__metadata__"].update(
         {"rali.config": json.dumps(dict(cfg, activation="relu"))})), "activation"
+    for tag, extra, needle in (("crops-6-fixed", dict(crops=6, crop_short_side=48), "1, 4, 5 or 9"),
+                               ("crop-select-unknown", dict(crops=5, crop_short_side=48, crop_select="saliency"),
+                                "crop_select"),
+                               ("crop-select-no-grid", dict(crops=5, crop_short_side=48, crop_select="detail"),
+                                "crop_select_grid"),
+                               ("crop-select-too-many", dict(crops=10, crop_short_side=48, crop_select="detail",
+                                                             crop_select_grid=3), "3x3")):
+        yield tag, edit(lambda h, x=extra: h["__metadata__"].update({"rali.config": json.dumps(dict(cfg, **x))})), needle
     b, _ = header[name]["data_offsets"]
     nan_data = bytearray(data)
     nan_data[b:b + 4] = struct.pack("<f", float("nan"))
@@ -229,6 +271,8 @@ def main():
     images = test_numerics("tiny-quickgelu")
     test_numerics("tiny-gelu-f16")
     test_numerics("tiny-convstem")
+    test_numerics("tiny-convstem-detail")
+    test_crops_follow_detail()
     test_csv_and_shards(images)
     test_hostile_images(images)
     test_bad_models(images)

@@ -199,9 +199,30 @@ def crop_grid(n, W, H, S):
     return out
 
 
-def multi_crop_preprocess(img, size, short_side, n, mean, std):
+def crop_select_detail(n, g, rgb, S):
+    """Top-left corners, exactly as engine/crops.c rali_crop_select_detail:
+    the n of g x g candidate crops with the largest sum of |4-neighbour
+    Laplacian| of integer luma over their interior (ties: earlier first),
+    in grid order.  rgb: uint8 [H,W,3]."""
+    H, W = rgb.shape[:2]
+    c = rgb.astype(np.int64)
+    Y = (77 * c[..., 0] + 150 * c[..., 1] + 29 * c[..., 2] + 128) >> 8
+    lap = np.abs(4 * Y[1:-1, 1:-1] - Y[1:-1, :-2] - Y[1:-1, 2:] - Y[:-2, 1:-1] - Y[2:, 1:-1])
+    cand, detail = [], []
+    for j in range(g):
+        for i in range(g):
+            x, y = (i * (W - S) // (g - 1), j * (H - S) // (g - 1)) if g > 1 else ((W - S) // 2, (H - S) // 2)
+            cand.append((x, y))
+            # lap[y', x'] is the Laplacian at (x'+1, y'+1): the window's interior
+            detail.append(int(lap[y:y + S - 2, x:x + S - 2].sum()))
+    order = sorted(range(len(cand)), key=lambda k: (-detail[k], k))[:n]
+    return [cand[k] for k in sorted(order)]
+
+
+def multi_crop_preprocess(img, size, short_side, n, mean, std, select_grid=0):
     """Our default model's preprocessing (engine/crops.c): shortest side to
-    short_side when larger (to size when smaller), n crops on a fixed grid.
+    short_side when larger (to size when smaller), n crops on a fixed grid,
+    or the n most detailed of a select_grid x select_grid grid.
     Returns numpy [n,3,size,size]."""
     from PIL import Image
     w, h = img.size
@@ -211,10 +232,12 @@ def multi_crop_preprocess(img, size, short_side, n, mean, std):
     nw, nh = (ns, nl) if w <= h else (nl, ns)
     if (nw, nh) != (w, h):
         img = img.resize((nw, nh), Image.BICUBIC)
-    a = np.asarray(img, dtype=np.float32) / 255.0
+    rgb = np.asarray(img)
+    corners = crop_select_detail(n, select_grid, rgb, size) if select_grid else crop_grid(n, nw, nh, size)
+    a = rgb.astype(np.float32) / 255.0
     a = (a - np.array(mean, np.float32)) / np.array(std, np.float32)
     a = a.transpose(2, 0, 1)
-    return np.stack([a[:, y:y + size, x:x + size] for x, y in crop_grid(n, nw, nh, size)]).copy()
+    return np.stack([a[:, y:y + size, x:x + size] for x, y in corners]).copy()
 
 
 def preprocess_for_model(path, cfg):
@@ -223,7 +246,9 @@ def preprocess_for_model(path, cfg):
     S = cfg["image_size"]
     if cfg.get("crops"):
         img = open_image_as_engine(path, cfg["crop_short_side"])
-        return multi_crop_preprocess(img, S, cfg["crop_short_side"], cfg["crops"], cfg["image_mean"], cfg["image_std"])
+        grid = cfg.get("crop_select_grid", 0) if cfg.get("crop_select") == "detail" else 0
+        return multi_crop_preprocess(img, S, cfg["crop_short_side"], cfg["crops"], cfg["image_mean"], cfg["image_std"],
+                                     grid)
     img = open_image_as_engine(path, S)
     return clip_preprocess(img, S, cfg["image_mean"], cfg["image_std"])[None]
 

@@ -62,6 +62,8 @@ def main():
     ap.add_argument("-o", "--output", required=True)
     ap.add_argument("--crops", type=int, default=5)
     ap.add_argument("--crop-short-side", type=int, default=1024)
+    ap.add_argument("--crop-select-grid", type=int, default=4,
+                    help="take the --crops most detailed of a G x G candidate grid (0: the fixed grid)")
     ap.add_argument("--dtype", choices=("f16", "f32"), default="f16")
     ap.add_argument("--no-calibrate", dest="calibrate", action="store_false",
                     help="keep the training temperature instead of choosing it on val images")
@@ -94,6 +96,8 @@ def main():
                   temperature=tau, score_min=1.0, score_max=5.0,
                   descriptors=list(txt["descriptors"]), descriptor_provenance="rule-based",
                   crops=args.crops, crop_short_side=args.crop_short_side)
+    if args.crop_select_grid:
+        config.update(crop_select="detail", crop_select_grid=args.crop_select_grid)
     ralifmt.save_rali(args.output, t, config, np.float16 if args.dtype == "f16" else np.float32)
     print(f"{args.output}: {os.path.getsize(args.output) / 1e6:.1f} MB, {K} prototypes, step {ck['step']}")
 
