@@ -445,6 +445,9 @@ cmd_info (Options *opt)
     {
       printf ("head:         PCA %d -> %d, %d prototypes, temperature %g, scores %g..%g\n",
               c->projection_dim, c->pca_dim, c->n_prototypes, c->temperature, c->score_min, c->score_max);
+      if (c->has_score_map)
+        printf ("score map:    logistic, %g + %g / (1 + exp(-(s - %g) / %g))\n",
+                c->score_map_low, c->score_map_high - c->score_map_low, c->score_map_centre, c->score_map_width);
       printf ("descriptors:  %s%s\n", c->descriptor_provenance,
               c->descriptors ? "" : " (no texts: prototypes are labelled by number and score)");
     }

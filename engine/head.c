@@ -5,6 +5,7 @@
  *   s_i = x̂ · ĉ_i                 cosine to each prototype
  *   w = softmax(s / τ)
  *   score = Σ w_i score_i
+ *   score = L + (H − L) / (1 + exp(−(score − C) / W))   if the model has a score_map
  *
  * Sizes are tiny (D ≤ a few thousand, K ≤ a few hundred): plain loops in
  * double precision. */
@@ -93,6 +94,9 @@ rali_head_score (const RaliModel *m, const float *f, int top_k, float *score,
       p[i] /= sum;
       acc += p[i] * w->prototype_scores[i];
     }
+  if (c->has_score_map)
+    acc = c->score_map_low + (c->score_map_high - (double) c->score_map_low) /
+                                 (1 + exp (-(acc - c->score_map_centre) / c->score_map_width));
   *score = (float) acc;
 
   qsort (r, K, sizeof *r, by_similarity_desc);

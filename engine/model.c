@@ -174,6 +174,31 @@ parse_crops (RaliConfig *c, JsonObject *o, const char *path, GError **error)
   return TRUE;
 }
 
+/* "score_map": {"type": "logistic", "low": L, "high": H, "centre": C,
+ * "width": W}, W > 0 so that the map keeps the head's ranking */
+static gboolean
+parse_score_map (RaliConfig *c, JsonObject *o, const char *path, GError **error)
+{
+  JsonNode *n = json_object_get_member (o, "score_map");
+  if (!n || JSON_NODE_HOLDS_NULL (n))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (n))
+    return fail (error, path, "rali.config: 'score_map' must be an object");
+  JsonObject *m = json_node_get_object (n);
+  g_autofree char *type = get_opt_string (m, "type", NULL);
+  if (g_strcmp0 (type, "logistic") != 0)
+    return fail (error, path, "rali.config: score_map type must be \"logistic\"");
+  if (!get_num (m, "low", -1e9, 1e9, &c->score_map_low, path, error) ||
+      !get_num (m, "high", -1e9, 1e9, &c->score_map_high, path, error) ||
+      !get_num (m, "centre", -1e9, 1e9, &c->score_map_centre, path, error) ||
+      !get_num (m, "width", 1e-9, 1e9, &c->score_map_width, path, error))
+    return FALSE;
+  if (!(c->score_map_high > c->score_map_low))
+    return fail (error, path, "rali.config: score_map high must be greater than low (the map must keep the ranking)");
+  c->has_score_map = TRUE;
+  return TRUE;
+}
+
 static gboolean
 parse_config (RaliConfig *c, const char *json, const char *path, GError **error)
 {
@@ -241,6 +266,8 @@ parse_config (RaliConfig *c, const char *json, const char *path, GError **error)
         return FALSE;
       if (!(c->score_max > c->score_min))
         return fail (error, path, "rali.config: score_max must be greater than score_min");
+      if (!parse_score_map (c, o, path, error))
+        return FALSE;
       JsonNode *d = json_object_get_member (o, "descriptors");
       if (d && !JSON_NODE_HOLDS_NULL (d))
         {

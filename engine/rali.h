@@ -65,6 +65,12 @@ typedef struct {
   int n_prototypes;   /* K */
   float temperature;  /* tau */
   float score_min, score_max;
+  /* Optional monotone calibration of the head's score ("score_map":
+   * {"type": "logistic", "low", "high", "centre", "width"}), fitted on
+   * validation images so that the number is in the prototypes' units:
+   * score = low + (high - low) / (1 + exp(-(raw - centre) / width)). */
+  gboolean has_score_map;
+  float score_map_low, score_map_high, score_map_centre, score_map_width;
   char **descriptors;          /* K strings, or NULL (then labelled by number) */
   char *descriptor_provenance; /* "rule-based", "rl-derived" or "none" */
   char *source;                /* free text: where the weights came from */

@@ -203,6 +203,13 @@ def corrupt_models():
                                ("crop-select-too-many", dict(crops=10, crop_short_side=48, crop_select="detail",
                                                              crop_select_grid=3), "3x3")):
         yield tag, edit(lambda h, x=extra: h["__metadata__"].update({"rali.config": json.dumps(dict(cfg, **x))})), needle
+    logistic = dict(type="logistic", low=0.1, high=0.9, centre=0.5, width=0.1)
+    for tag, smap, needle in (("score-map-type", dict(logistic, type="isotonic"), "logistic"),
+                              ("score-map-width", dict(logistic, width=0), "'width'"),
+                              ("score-map-falling", dict(logistic, low=0.9, high=0.1), "keep the ranking"),
+                              ("score-map-missing", {"type": "logistic", "low": 0.1}, "'high' missing")):
+        yield tag, edit(lambda h, m=smap: h["__metadata__"].update(
+            {"rali.config": json.dumps(dict(cfg, score_map=m))})), needle
     b, _ = header[name]["data_offsets"]
     nan_data = bytearray(data)
     nan_data[b:b + 4] = struct.pack("<f", float("nan"))

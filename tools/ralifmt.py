@@ -160,15 +160,19 @@ def clip_vision_forward(w, cfg, pixels, trace=None):
 
 def rali_head(w, cfg, f):
     """The released scorer's head on unnormalised features f [B,D]:
-    standardise, PCA-project, normalise, cosine to prototypes, softmax(s/τ).
-    Returns (score [B], similarities [B,K])."""
+    standardise, PCA-project, normalise, cosine to prototypes, softmax(s/τ),
+    then the optional logistic score_map.  Returns (score [B], similarities [B,K])."""
     x = (f - w["rali.pca.mean"]) / w["rali.pca.scale"].abs()
     x = x @ w["rali.pca.components"].T
     x = F.normalize(x, dim=-1)
     c = F.normalize(w["rali.prototypes"], dim=-1)
     s = x @ c.T
     p = torch.softmax(s / cfg["temperature"], dim=-1)
-    return p @ w["rali.prototype_scores"], s
+    score = p @ w["rali.prototype_scores"]
+    m = cfg.get("score_map")
+    if m:  # our default model's calibration (engine/head.c)
+        score = m["low"] + (m["high"] - m["low"]) / (1 + torch.exp(-(score - m["centre"]) / m["width"]))
+    return score, s
 
 
 def clip_preprocess(img, size, mean, std):

@@ -24,7 +24,43 @@ MEAN = [0.48145466, 0.4578275, 0.40821073]
 STD = [0.26862954, 0.26130258, 0.27577711]
 
 
-def calibrate_tau(net, ts, txt, data, tau_train):
+def val_features(net, data):
+    import train as TR
+    imgs, meta = TR.load_split(data, "val")
+    feats = []
+    with torch.no_grad():
+        for i in range(0, len(meta), 100):
+            feats.append(net(TR.to_tensor(imgs[i:i + 100])))
+    return torch.cat(feats), np.array([m["mos"] for m in meta])
+
+
+def head_of(ts, txt, tau):
+    return (torch.from_numpy(ts.mu.astype(np.float32)), torch.from_numpy(ts.sigma.astype(np.float32)),
+            torch.from_numpy(ts.pca.components_.astype(np.float32)), torch.from_numpy(txt["protos"]),
+            torch.from_numpy(txt["proto_scores"]), tau)
+
+
+def fit_score_map(raw, mos, lo=1.0, hi=5.0):
+    """The VQEG-style monotone logistic from the head's raw score to the
+    pseudo-MOS, least squares on the validation images:
+    y = low + (high - low) / (1 + exp(-(x - centre) / width)), width > 0 and
+    lo <= low < high <= hi.  The raw score averages 256 prototypes with
+    softmax weights, which squeezes it towards the middle (v1: sample photos
+    within 3.0-3.7 of 1-5); the map spreads it back to the prototypes' own
+    units without changing any ranking."""
+    from scipy.optimize import least_squares
+    x0 = [float(mos.min()), float(mos.max()), float(np.median(raw)), float(max(raw.std(), 1e-3))]
+
+    def resid(p):
+        return p[0] + (p[1] - p[0]) / (1 + np.exp(-(raw - p[2]) / p[3])) - mos
+    r = least_squares(resid, x0, bounds=([lo, lo, -np.inf, 1e-4], [hi, hi, np.inf, np.inf]))
+    low, high, centre, width = (float(v) for v in r.x)
+    if not high > low:
+        raise SystemExit(f"score map fit is not increasing: {r.x}")
+    return dict(type="logistic", low=low, high=high, centre=centre, width=width)
+
+
+def calibrate_tau(f, mos, ts, txt, tau_train):
     """The head's temperature, chosen on the validation images (never the
     test pictures): the image tower's features through the head at each τ,
     keeping the best SRCC against the pseudo-MOS.  Ranking changes with τ
@@ -33,20 +69,9 @@ def calibrate_tau(net, ts, txt, data, tau_train):
     larger τ averages the prototypes more evenly and squeezes every score
     towards the mean, which a person reading the number cannot use."""
     from scipy.stats import spearmanr
-    import train as TR
-    imgs, meta = TR.load_split(data, "val")
-    mos = np.array([m["mos"] for m in meta])
-    feats = []
-    with torch.no_grad():
-        for i in range(0, len(meta), 100):
-            feats.append(net(TR.to_tensor(imgs[i:i + 100])))
-    f = torch.cat(feats)
     results = []
     for tau in (0.02, 0.05, 0.1, 0.2, 0.4, 0.8):
-        head = (torch.from_numpy(ts.mu.astype(np.float32)), torch.from_numpy(ts.sigma.astype(np.float32)),
-                torch.from_numpy(ts.pca.components_.astype(np.float32)), torch.from_numpy(txt["protos"]),
-                torch.from_numpy(txt["proto_scores"]), tau)
-        s, _ = M.head_scores(f, *head)
+        s, _ = M.head_scores(f, *head_of(ts, txt, tau))
         r = spearmanr(s.numpy(), mos).correlation
         print(f"  tau {tau:.2f}: val SRCC {r:.4f}, score range {s.min().item():.2f}..{s.max().item():.2f}")
         results.append((tau, r))
@@ -66,7 +91,7 @@ def main():
                     help="take the --crops most detailed of a G x G candidate grid (0: the fixed grid)")
     ap.add_argument("--dtype", choices=("f16", "f32"), default="f16")
     ap.add_argument("--no-calibrate", dest="calibrate", action="store_false",
-                    help="keep the training temperature instead of choosing it on val images")
+                    help="keep the training temperature instead of choosing it on val images, and no score map")
     args = ap.parse_args()
     run = os.path.join(args.data, "run")
     ck = torch.load(os.path.join(run, "ckpt.pt"))
@@ -86,8 +111,16 @@ def main():
     t["rali.prototype_scores"] = txt["proto_scores"].astype(np.float32)
     K = len(txt["proto_scores"])
     tau = float(txt["tau"])
+    score_map = None
     if args.calibrate:
-        tau = calibrate_tau(net, ts, txt, args.data, tau)
+        f, mos = val_features(net, args.data)
+        tau = calibrate_tau(f, mos, ts, txt, tau)
+        raw = M.head_scores(f, *head_of(ts, txt, tau))[0].numpy().astype(np.float64)
+        score_map = fit_score_map(raw, mos)
+        mapped = score_map["low"] + (score_map["high"] - score_map["low"]) / (
+            1 + np.exp(-(raw - score_map["centre"]) / score_map["width"]))
+        print(f"score map {score_map}: val raw {raw.min():.2f}..{raw.max():.2f} -> {mapped.min():.2f}..{mapped.max():.2f}, "
+              f"PLCC {np.corrcoef(raw, mos)[0, 1]:.4f} -> {np.corrcoef(mapped, mos)[0, 1]:.4f}")
     config = dict(cfg, name="Rali Studio default (small conv-stem ViT, rule-based descriptors)",
                   source=f"trained by tools/train/run.sh on distorted crops of Debian-packaged photographs "
                          f"(data/models/SOURCES.md), step {ck['step']}, exported "
@@ -96,6 +129,8 @@ def main():
                   temperature=tau, score_min=1.0, score_max=5.0,
                   descriptors=list(txt["descriptors"]), descriptor_provenance="rule-based",
                   crops=args.crops, crop_short_side=args.crop_short_side)
+    if score_map:
+        config["score_map"] = score_map
     if args.crop_select_grid:
         config.update(crop_select="detail", crop_select_grid=args.crop_select_grid)
     ralifmt.save_rali(args.output, t, config, np.float16 if args.dtype == "f16" else np.float32)
