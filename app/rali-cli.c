@@ -426,9 +426,10 @@ cmd_info (Options *opt)
   printf ("preprocess:   %d px, mean %g %g %g, std %g %g %g\n", c->image_size, c->image_mean[0],
           c->image_mean[1], c->image_mean[2], c->image_std[0], c->image_std[1], c->image_std[2]);
   if (c->crops > 0 && c->crop_select_grid > 0)
-    printf ("crops:        the %d most detailed of %dx%d candidates of %d px, shortest side first reduced to at most %d px; "
-            "the head scores the mean of their features\n",
-            c->crops, c->crop_select_grid, c->crop_select_grid, c->image_size, c->crop_short_side);
+    printf ("crops:        the %d most detailed (on %dx%d-pixel blocks) of %dx%d candidates of %d px, shortest side first "
+            "reduced to at most %d px; the head scores the mean of their features\n",
+            c->crops, c->crop_select_scale, c->crop_select_scale, c->crop_select_grid, c->crop_select_grid,
+            c->image_size, c->crop_short_side);
   else if (c->crops > 0)
     printf ("crops:        %d of %d px, shortest side first reduced to at most %d px; the head scores the mean of their features\n",
             c->crops, c->image_size, c->crop_short_side);

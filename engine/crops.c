@@ -36,17 +36,17 @@ rali_crop_grid (int n, int W, int H, int S, int *x0, int *y0)
 }
 
 /* Sum of |4 Y(x,y) - Y(x-1,y) - Y(x+1,y) - Y(x,y-1) - Y(x,y+1)| over the
- * interior of the S x S window at (x0, y0) of the luma plane Y (W wide). */
+ * interior of the window [x0, x1) x [y0, y1) of the plane Y (W wide). */
 static gint64
-window_detail (const guint8 *Y, int W, int x0, int y0, int S)
+window_detail (const gint32 *Y, int W, int x0, int y0, int x1, int y1)
 {
   gint64 sum = 0;
-  for (int y = y0 + 1; y < y0 + S - 1; y++)
+  for (int y = y0 + 1; y < y1 - 1; y++)
     {
-      const guint8 *r = Y + (gsize) y * W;
-      for (int x = x0 + 1; x < x0 + S - 1; x++)
+      const gint32 *r = Y + (gsize) y * W;
+      for (int x = x0 + 1; x < x1 - 1; x++)
         {
-          int lap = 4 * r[x] - r[x - 1] - r[x + 1] - r[x - W] - r[x + W];
+          gint32 lap = 4 * r[x] - r[x - 1] - r[x + 1] - r[x - W] - r[x + W];
           sum += lap < 0 ? -lap : lap;
         }
     }
@@ -54,15 +54,25 @@ window_detail (const guint8 *Y, int W, int x0, int y0, int S)
 }
 
 gboolean
-rali_crop_select_detail (int n, int g, const guint8 *rgb, int W, int H, int S, int *x0, int *y0)
+rali_crop_select_detail (int n, int g, int f, const guint8 *rgb, int W, int H, int S, int *x0, int *y0)
 {
-  if (g < 1 || n < 1 || n > g * g || g * g > RALI_MAX_CROP_CANDIDATES || W < S || H < S || S < 3)
+  if (g < 1 || n < 1 || n > g * g || g * g > RALI_MAX_CROP_CANDIDATES || W < S || H < S ||
+      f < 1 || f > RALI_MAX_CROP_SELECT_SCALE || S / f < 3)
     return FALSE;
-  g_autofree guint8 *Y = g_try_malloc ((gsize) W * H);
+  /* luma summed over f x f blocks: detail at the scale of a subject's edges,
+   * which the pixel-level noise, grain and compression artefacts of the
+   * photo (or of a distortion) hardly change */
+  int Wc = W / f, Hc = H / f;
+  g_autofree gint32 *Y = g_try_new0 (gint32, (gsize) Wc * Hc);
   if (!Y)
     return FALSE;
-  for (gsize i = 0; i < (gsize) W * H; i++)
-    Y[i] = (guint8) ((77 * rgb[3 * i] + 150 * rgb[3 * i + 1] + 29 * rgb[3 * i + 2] + 128) >> 8);
+  for (int y = 0; y < Hc * f; y++)
+    {
+      const guint8 *p = rgb + (gsize) y * W * 3;
+      gint32 *r = Y + (gsize) (y / f) * Wc;
+      for (int x = 0; x < Wc * f; x++, p += 3)
+        r[x / f] += (77 * p[0] + 150 * p[1] + 29 * p[2] + 128) >> 8;
+    }
   int cx[RALI_MAX_CROP_CANDIDATES], cy[RALI_MAX_CROP_CANDIDATES];
   gint64 detail[RALI_MAX_CROP_CANDIDATES];
   gboolean taken[RALI_MAX_CROP_CANDIDATES] = { 0 };
@@ -71,7 +81,7 @@ rali_crop_select_detail (int n, int g, const guint8 *rgb, int W, int H, int S, i
       {
         cx[k] = g == 1 ? (W - S) / 2 : (int) ((gint64) i * (W - S) / (g - 1));
         cy[k] = g == 1 ? (H - S) / 2 : (int) ((gint64) j * (H - S) / (g - 1));
-        detail[k] = window_detail (Y, W, cx[k], cy[k], S);
+        detail[k] = window_detail (Y, Wc, cx[k] / f, cy[k] / f, (cx[k] + S) / f, (cy[k] + S) / f);
       }
   /* n rounds of "the most detailed candidate not yet taken" (first wins ties) */
   for (int r = 0; r < n; r++)
@@ -94,7 +104,7 @@ rali_crop_select_detail (int n, int g, const guint8 *rgb, int W, int H, int S, i
 
 gboolean
 rali_preprocess_crops (float *out, const RaliImage *img, int size, int short_side, int n, int select_grid,
-                       const float mean[3], const float std[3], GError **error)
+                       int select_scale, const float mean[3], const float std[3], GError **error)
 {
   int w = img->width, h = img->height;
   int s = MIN (w, h), l = MAX (w, h);
@@ -116,7 +126,7 @@ rali_preprocess_crops (float *out, const RaliImage *img, int size, int short_sid
       rgb = resized;
     }
   int x0[RALI_MAX_CROP_CANDIDATES], y0[RALI_MAX_CROP_CANDIDATES];
-  gboolean placed = select_grid > 0 ? rali_crop_select_detail (n, select_grid, rgb, nw, nh, size, x0, y0)
+  gboolean placed = select_grid > 0 ? rali_crop_select_detail (n, select_grid, select_scale, rgb, nw, nh, size, x0, y0)
                                     : n <= 9 && rali_crop_grid (n, nw, nh, size, x0, y0);
   if (!placed)
     {

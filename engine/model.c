@@ -149,7 +149,9 @@ parse_stem (RaliConfig *c, JsonObject *o, const char *path, GError **error)
 
 /* "crops": N, "crop_short_side": R (multi-crop preprocessing), optionally
  * "crop_select": "detail" with "crop_select_grid": G (the N most detailed
- * of G x G candidates) or "grid" (the fixed grid, the default) */
+ * of G x G candidates) and optionally "crop_select_scale": F (detail
+ * measured on F x F blocks, default 1), or "grid" (the fixed grid, the
+ * default) */
 static gboolean
 parse_crops (RaliConfig *c, JsonObject *o, const char *path, GError **error)
 {
@@ -163,6 +165,13 @@ parse_crops (RaliConfig *c, JsonObject *o, const char *path, GError **error)
     {
       if (!get_int (o, "crop_select_grid", 2, 8, &c->crop_select_grid, path, error))
         return FALSE;
+      c->crop_select_scale = 1;
+      if (json_object_has_member (o, "crop_select_scale") &&
+          !get_int (o, "crop_select_scale", 1, RALI_MAX_CROP_SELECT_SCALE, &c->crop_select_scale, path, error))
+        return FALSE;
+      if (c->image_size / c->crop_select_scale < 3)
+        return fail (error, path, "rali.config: crop_select_scale %d leaves less than 3 blocks across a %d px crop",
+                     c->crop_select_scale, c->image_size);
       if (c->crops > c->crop_select_grid * c->crop_select_grid)
         return fail (error, path, "rali.config: %d crops cannot be picked from a %dx%d candidate grid",
                      c->crops, c->crop_select_grid, c->crop_select_grid);

@@ -168,6 +168,7 @@ rali_engine_preprocess_file (RaliEngine *e, const char *path, float *pixels, GEr
   gboolean ok;
   if (c->crops > 0)
     ok = rali_preprocess_crops (pixels, &img, c->image_size, c->crop_short_side, c->crops, c->crop_select_grid,
+                                c->crop_select_scale,
                                 c->image_mean, c->image_std, error);
   else
     ok = rali_preprocess_clip (pixels, &img, c->image_size, c->image_mean, c->image_std, error);

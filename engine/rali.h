@@ -56,10 +56,12 @@ typedef struct {
    * grid whose features are averaged.  crop_select_grid > 0 ("crop_select":
    * "detail"): the `crops` most detailed of crop_select_grid^2 candidate
    * crops instead, so the sharp subject of a shallow depth-of-field photo
-   * is judged, not its intentionally soft background. */
+   * is judged, not its intentionally soft background; detail is measured
+   * on luma summed over crop_select_scale^2-pixel blocks. */
   int crops;
   int crop_short_side;
   int crop_select_grid;
+  int crop_select_scale;
   /* RALI head; n_prototypes == 0 means the file has no head */
   int pca_dim;        /* k */
   int n_prototypes;   /* K */
@@ -131,16 +133,18 @@ gboolean rali_preprocess_clip (float *out, const RaliImage *img, int size,
  * select_grid grid (n <= select_grid^2 <= RALI_MAX_CROP_CANDIDATES).
  * out is [n, 3, size, size]. */
 #define RALI_MAX_CROP_CANDIDATES 64
+#define RALI_MAX_CROP_SELECT_SCALE 16
 gboolean rali_preprocess_crops (float *out, const RaliImage *img, int size, int short_side, int n,
-                                int select_grid, const float mean[3], const float std[3], GError **error);
+                                int select_grid, int select_scale, const float mean[3], const float std[3], GError **error);
 gboolean rali_crop_grid (int n, int W, int H, int S, int *x0, int *y0);
 /* Corners of the n crops with the most detail among a g x g edge-to-edge
  * grid of S-px candidates in packed RGB8 rgb (W x H), in grid order.
- * Detail: sum of |4-neighbour Laplacian| of integer luma
- * (77 R + 150 G + 29 B + 128) >> 8 over each crop's interior; ties go to
- * the earlier candidate.  Integer arithmetic, so tools/ralifmt.py picks
- * exactly the same crops. */
-gboolean rali_crop_select_detail (int n, int g, const guint8 *rgb, int W, int H, int S, int *x0, int *y0);
+ * Detail: integer luma (77 R + 150 G + 29 B + 128) >> 8 summed over f x f
+ * blocks (the last W % f columns and H % f rows dropped), then the sum of
+ * |4-neighbour Laplacian| over the interior of each crop's block window
+ * [x/f, (x+S)/f) x [y/f, (y+S)/f); ties go to the earlier candidate.
+ * Integer arithmetic, so tools/ralifmt.py picks exactly the same crops. */
+gboolean rali_crop_select_detail (int n, int g, int f, const guint8 *rgb, int W, int H, int S, int *x0, int *y0);
 
 /* ---- engine ---- */
 

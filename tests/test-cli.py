@@ -201,7 +201,9 @@ def corrupt_models():
                                ("crop-select-no-grid", dict(crops=5, crop_short_side=48, crop_select="detail"),
                                 "crop_select_grid"),
                                ("crop-select-too-many", dict(crops=10, crop_short_side=48, crop_select="detail",
-                                                             crop_select_grid=3), "3x3")):
+                                                             crop_select_grid=3), "3x3"),
+                               ("crop-select-scale", dict(crops=5, crop_short_side=48, crop_select="detail",
+                                                          crop_select_grid=3, crop_select_scale=16), "less than 3 blocks")):
         yield tag, edit(lambda h, x=extra: h["__metadata__"].update({"rali.config": json.dumps(dict(cfg, **x))})), needle
     logistic = dict(type="logistic", low=0.1, high=0.9, centre=0.5, width=0.1)
     for tag, smap, needle in (("score-map-type", dict(logistic, type="isotonic"), "logistic"),

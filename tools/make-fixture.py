@@ -31,11 +31,13 @@ VARIANTS = {
     "tiny-convstem": dict(image_size=32, patch_size=4, width=48, layers=2, heads=4, mlp_size=96,
                           projection_dim=32, activation="gelu", dtype="F32", stem=[8, 12],
                           crops=5, crop_short_side=48),
-    # the same shape, its 5 crops the most detailed of a 4x4 candidate grid (crop_select "detail"),
+    # the same shape, its 5 crops the most detailed of a 4x4 candidate grid (crop_select "detail",
+    # detail measured on 2x2 blocks),
     # and a logistic score_map on the head
     "tiny-convstem-detail": dict(image_size=32, patch_size=4, width=48, layers=2, heads=4, mlp_size=96,
                                  projection_dim=32, activation="gelu", dtype="F32", stem=[8, 12],
                                  crops=5, crop_short_side=48, crop_select="detail", crop_select_grid=4,
+                                 crop_select_scale=2,
                                  score_map=dict(type="logistic", low=0.1, high=0.9, centre=0.7, width=0.05)),
 }
 
@@ -57,6 +59,7 @@ def make_model(name, spec, seed):
         cfg["score_map"] = spec["score_map"]
     if spec.get("crop_select"):
         cfg["crop_select"], cfg["crop_select_grid"] = spec["crop_select"], spec["crop_select_grid"]
+        cfg["crop_select_scale"] = spec.get("crop_select_scale", 1)
     cfg["descriptors"] = [f"fixture descriptor {i}: " + ["sharp", "blurry", "noisy", "dark", "bright",
                           "flat", "vivid", "soft", "blocky", "clean", "hazy", "crisp"][i % 12]
                           for i in range(cfg["prototypes"])]

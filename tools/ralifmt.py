@@ -203,27 +203,30 @@ def crop_grid(n, W, H, S):
     return out
 
 
-def crop_select_detail(n, g, rgb, S):
+def crop_select_detail(n, g, rgb, S, f=1):
     """Top-left corners, exactly as engine/crops.c rali_crop_select_detail:
-    the n of g x g candidate crops with the largest sum of |4-neighbour
-    Laplacian| of integer luma over their interior (ties: earlier first),
-    in grid order.  rgb: uint8 [H,W,3]."""
+    integer luma summed over f x f blocks, then the n of g x g candidate
+    crops with the largest sum of |4-neighbour Laplacian| over the interior
+    of their block window (ties: earlier first), in grid order.
+    rgb: uint8 [H,W,3]."""
     H, W = rgb.shape[:2]
     c = rgb.astype(np.int64)
     Y = (77 * c[..., 0] + 150 * c[..., 1] + 29 * c[..., 2] + 128) >> 8
+    Hc, Wc = H // f, W // f
+    Y = Y[:Hc * f, :Wc * f].reshape(Hc, f, Wc, f).sum((1, 3))
     lap = np.abs(4 * Y[1:-1, 1:-1] - Y[1:-1, :-2] - Y[1:-1, 2:] - Y[:-2, 1:-1] - Y[2:, 1:-1])
     cand, detail = [], []
     for j in range(g):
         for i in range(g):
             x, y = (i * (W - S) // (g - 1), j * (H - S) // (g - 1)) if g > 1 else ((W - S) // 2, (H - S) // 2)
             cand.append((x, y))
-            # lap[y', x'] is the Laplacian at (x'+1, y'+1): the window's interior
-            detail.append(int(lap[y:y + S - 2, x:x + S - 2].sum()))
+            # lap[v, u] is the Laplacian at block (u+1, v+1): the block window's interior
+            detail.append(int(lap[y // f:(y + S) // f - 2, x // f:(x + S) // f - 2].sum()))
     order = sorted(range(len(cand)), key=lambda k: (-detail[k], k))[:n]
     return [cand[k] for k in sorted(order)]
 
 
-def multi_crop_preprocess(img, size, short_side, n, mean, std, select_grid=0):
+def multi_crop_preprocess(img, size, short_side, n, mean, std, select_grid=0, select_scale=1):
     """Our default model's preprocessing (engine/crops.c): shortest side to
     short_side when larger (to size when smaller), n crops on a fixed grid,
     or the n most detailed of a select_grid x select_grid grid.
@@ -237,7 +240,7 @@ def multi_crop_preprocess(img, size, short_side, n, mean, std, select_grid=0):
     if (nw, nh) != (w, h):
         img = img.resize((nw, nh), Image.BICUBIC)
     rgb = np.asarray(img)
-    corners = crop_select_detail(n, select_grid, rgb, size) if select_grid else crop_grid(n, nw, nh, size)
+    corners = crop_select_detail(n, select_grid, rgb, size, select_scale) if select_grid else crop_grid(n, nw, nh, size)
     a = rgb.astype(np.float32) / 255.0
     a = (a - np.array(mean, np.float32)) / np.array(std, np.float32)
     a = a.transpose(2, 0, 1)
@@ -252,7 +255,7 @@ def preprocess_for_model(path, cfg):
         img = open_image_as_engine(path, cfg["crop_short_side"])
         grid = cfg.get("crop_select_grid", 0) if cfg.get("crop_select") == "detail" else 0
         return multi_crop_preprocess(img, S, cfg["crop_short_side"], cfg["crops"], cfg["image_mean"], cfg["image_std"],
-                                     grid)
+                                     grid, cfg.get("crop_select_scale", 1))
     img = open_image_as_engine(path, S)
     return clip_preprocess(img, S, cfg["image_mean"], cfg["image_std"])[None]
 

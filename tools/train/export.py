@@ -89,6 +89,8 @@ def main():
     ap.add_argument("--crop-short-side", type=int, default=1024)
     ap.add_argument("--crop-select-grid", type=int, default=4,
                     help="take the --crops most detailed of a G x G candidate grid (0: the fixed grid)")
+    ap.add_argument("--crop-select-scale", type=int, default=1,
+                    help="measure the candidates' detail on luma summed over F x F blocks")
     ap.add_argument("--dtype", choices=("f16", "f32"), default="f16")
     ap.add_argument("--no-calibrate", dest="calibrate", action="store_false",
                     help="keep the training temperature instead of choosing it on val images, and no score map")
@@ -132,7 +134,8 @@ def main():
     if score_map:
         config["score_map"] = score_map
     if args.crop_select_grid:
-        config.update(crop_select="detail", crop_select_grid=args.crop_select_grid)
+        config.update(crop_select="detail", crop_select_grid=args.crop_select_grid,
+                      crop_select_scale=args.crop_select_scale)
     ralifmt.save_rali(args.output, t, config, np.float16 if args.dtype == "f16" else np.float32)
     print(f"{args.output}: {os.path.getsize(args.output) / 1e6:.1f} MB, {K} prototypes, step {ck['step']}")
 
