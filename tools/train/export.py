@@ -89,7 +89,7 @@ def main():
     ap.add_argument("--crop-short-side", type=int, default=1024)
     ap.add_argument("--crop-select-grid", type=int, default=4,
                     help="take the --crops most detailed of a G x G candidate grid (0: the fixed grid)")
-    ap.add_argument("--crop-select-scale", type=int, default=1,
+    ap.add_argument("--crop-select-scale", type=int, default=4,
                     help="measure the candidates' detail on luma summed over F x F blocks")
     ap.add_argument("--dtype", choices=("f16", "f32"), default="f16")
     ap.add_argument("--no-calibrate", dest="calibrate", action="store_false",

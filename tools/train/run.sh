@@ -6,8 +6,9 @@
 #
 # Measured on the 2-core development machine (AVX-512 BF16): dataset
 # generation of 20,000 + 1,500 crops ~12 min, training MINUTES (default 75)
-# plus an 85-minute second leg at ~40-50 img/s with bf16 autocast, export
-# about a minute, evaluation ~10 min: about 3 h 10 min in all.
+# plus an 85-minute second leg and an 88-minute third one at ~27-48 img/s
+# with bf16 autocast, export about a minute, evaluation ~10 min: about
+# 4 h 40 min in all.
 # Training is resumable: run it again to continue from DATA_DIR/run/ckpt.pt
 # (raise --total-steps in train.py's call to lengthen the LR schedule).
 set -euo pipefail
@@ -22,6 +23,8 @@ $PY tools/train/train.py --data "$DATA" --minutes "$MINUTES"
 # second leg, as the shipped v1 was trained: a warm restart whose cosine
 # follows this call's wall-clock time (v1 was stopped at 75 of these 85 min)
 $PY tools/train/train.py --data "$DATA" --minutes 85 --cycle-minutes 85 --lr 6e-4
+# third leg (v2): another warm restart, lower peak
+$PY tools/train/train.py --data "$DATA" --minutes 88 --cycle-minutes 88 --lr 4e-4
 $PY tools/train/export.py --data "$DATA" -o data/models/rali-default.rali
 [ -d build ] || meson setup build
 ninja -C build
