@@ -239,7 +239,8 @@ def crops_note(model):
     c = ralifmt.load_rali(model)[1]
     if not c.get("crops"):
         return "CLIP's single centre crop"
-    how = (f"the {c['crops']} most detailed of {c['crop_select_grid']}x{c['crop_select_grid']} candidates"
+    how = (f"the {c['crops']} most detailed (on {c.get('crop_select_scale', 1)}x{c.get('crop_select_scale', 1)}-pixel "
+           f"blocks) of {c['crop_select_grid']}x{c['crop_select_grid']} candidates"
            if c.get("crop_select") == "detail" else f"{c['crops']} crops on a fixed grid")
     return f"{how} of {c['image_size']} px per image, features averaged" + (
         "; a logistic score map fitted on validation images" if c.get("score_map") else "")

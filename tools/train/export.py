@@ -87,7 +87,7 @@ def main():
     ap.add_argument("-o", "--output", required=True)
     ap.add_argument("--crops", type=int, default=5)
     ap.add_argument("--crop-short-side", type=int, default=1024)
-    ap.add_argument("--crop-select-grid", type=int, default=4,
+    ap.add_argument("--crop-select-grid", type=int, default=0,
                     help="take the --crops most detailed of a G x G candidate grid (0: the fixed grid)")
     ap.add_argument("--crop-select-scale", type=int, default=4,
                     help="measure the candidates' detail on luma summed over F x F blocks")
