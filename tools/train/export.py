@@ -34,12 +34,6 @@ def val_features(net, data):
     return torch.cat(feats), np.array([m["mos"] for m in meta])
 
 
-def head_of(ts, txt, tau):
-    return (torch.from_numpy(ts.mu.astype(np.float32)), torch.from_numpy(ts.sigma.astype(np.float32)),
-            torch.from_numpy(ts.pca.components_.astype(np.float32)), torch.from_numpy(txt["protos"]),
-            torch.from_numpy(txt["proto_scores"]), tau)
-
-
 def fit_score_map(raw, mos, lo=1.0, hi=5.0):
     """The VQEG-style monotone logistic from the head's raw score to the
     pseudo-MOS, least squares on the validation images:
@@ -71,7 +65,7 @@ def calibrate_tau(f, mos, ts, txt, tau_train):
     from scipy.stats import spearmanr
     results = []
     for tau in (0.02, 0.05, 0.1, 0.2, 0.4, 0.8):
-        s, _ = M.head_scores(f, *head_of(ts, txt, tau))
+        s, _ = M.head_scores(f, *M.head_tensors(ts, txt, tau))
         r = spearmanr(s.numpy(), mos).correlation
         print(f"  tau {tau:.2f}: val SRCC {r:.4f}, score range {s.min().item():.2f}..{s.max().item():.2f}")
         results.append((tau, r))
@@ -117,7 +111,7 @@ def main():
     if args.calibrate:
         f, mos = val_features(net, args.data)
         tau = calibrate_tau(f, mos, ts, txt, tau)
-        raw = M.head_scores(f, *head_of(ts, txt, tau))[0].numpy().astype(np.float64)
+        raw = M.head_scores(f, *M.head_tensors(ts, txt, tau))[0].numpy().astype(np.float64)
         score_map = fit_score_map(raw, mos)
         mapped = score_map["low"] + (score_map["high"] - score_map["low"]) / (
             1 + np.exp(-(raw - score_map["centre"]) / score_map["width"]))

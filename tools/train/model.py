@@ -86,6 +86,15 @@ class ConvStemViT(nn.Module):
         return {k: v.detach().float().cpu().numpy().copy() for k, v in t.items()}
 
 
+def head_tensors(ts, txt, tau):
+    """The head's tensors from the text space (train.py's text.pkl state) at temperature tau,
+    in the order head_scores takes them."""
+    import numpy as np
+    return (torch.from_numpy(ts.mu.astype(np.float32)), torch.from_numpy(ts.sigma.astype(np.float32)),
+            torch.from_numpy(ts.pca.components_.astype(np.float32)), torch.from_numpy(txt["protos"]),
+            torch.from_numpy(txt["proto_scores"]), tau)
+
+
 def head_scores(x_img, mu, sigma, P, protos, proto_scores, tau):
     """The RALI head in torch (differentiable): returns (score, pca-normalised x)."""
     z = ((x_img - mu) / sigma.abs()) @ P.T

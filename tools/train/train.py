@@ -118,9 +118,7 @@ def main():
         return z, torch.tensor([m["mos"] for m in meta], dtype=torch.float32)
 
     z_text, mos = targets(meta)
-    head = (torch.from_numpy(ts.mu.astype(np.float32)), torch.from_numpy(ts.sigma.astype(np.float32)),
-            torch.from_numpy(ts.pca.components_.astype(np.float32)), torch.from_numpy(txt["protos"]),
-            torch.from_numpy(txt["proto_scores"]), float(txt["tau"]))
+    head = M.head_tensors(ts, txt, float(txt["tau"]))
 
     torch.manual_seed(0)
     W = args.width
