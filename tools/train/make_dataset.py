@@ -9,6 +9,9 @@ of two types of different families), each with its pseudo-MOS, params,
 measured statistics and rule-based description.  For the test split also a
 "series" set: for each test photo, C crops, and for each single type the
 levels 0..5 on the SAME crop with the same noise seed (monotonicity).
+The same series can be made for the train and val photos (splits
+train_series, val_series): train.py's ranking loss and the validation
+monotonicity curve use them.
 
 Output (outside the repository; never commit it), per split directory:
     images.u8    uint8 memmap [N, 224, 224, 3]   (raw, C order, RGB)
@@ -45,7 +48,7 @@ import pseudo_mos as PM  # noqa: E402
 
 VERSION = 1
 SIZE = 224
-SPLIT_CODE = {"train": 1, "val": 2, "test": 3, "test_series": 4, "calibrate": 5}
+SPLIT_CODE = {"train": 1, "val": 2, "test": 3, "test_series": 4, "calibrate": 5, "train_series": 6, "val_series": 7}
 CHUNK = 250
 TEXTURE_MIN = 0.025   # mean Sobel magnitude (luma 0..1) under which a crop counts as flat
 FLAT_KEEP = 0.2       # a flat crop is still kept with this probability (skies exist)
@@ -229,9 +232,10 @@ def _prepare(out_dir, n, seed, kind):
 
 
 def generate(root, split, n, seed, workers, pool, crops=2):
-    ids = [r["id"] for r in PH.photos("test" if split == "test_series" else split)]
+    series = split.endswith("_series")
+    ids = [r["id"] for r in PH.photos(split[: -len("_series")] if series else split)]
     out_dir = os.path.join(root, split)
-    if split == "test_series":
+    if series:
         units = series_units(ids, crops)
         per = len(DI.TYPES) * 6
         n = len(units) * per
@@ -448,7 +452,7 @@ def main():
     ap.add_argument("--n-train", type=int, default=24000)
     ap.add_argument("--n-val", type=int, default=2000)
     ap.add_argument("--n-test", type=int, default=3000)
-    ap.add_argument("--series-crops", type=int, default=2, help="crops per test photo in the series set")
+    ap.add_argument("--series-crops", type=int, default=2, help="crops per photo in a series set")
     ap.add_argument("--seed", type=int, default=20240801)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--calibrate", action="store_true", help="print mean pseudo-MOS per type/level on train photos")
@@ -467,7 +471,7 @@ def main():
         if a.calibrate:
             calibrate(a.out, a.seed, pool)
             return
-        ns = {"train": a.n_train, "val": a.n_val, "test": a.n_test, "test_series": 0}
+        ns = {"train": a.n_train, "val": a.n_val, "test": a.n_test, "test_series": 0, "train_series": 0, "val_series": 0}
         for split in a.splits.split(","):
             generate(a.out, split, ns[split], a.seed, a.workers, pool, a.series_crops)
 

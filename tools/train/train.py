@@ -65,6 +65,48 @@ def text_space(root, train_meta, val_meta, out):
     return state
 
 
+def series_groups(meta):
+    """make_dataset.py writes a series split as runs of 6 images, levels 0..5
+    of one type on one crop; returns the start index of every complete run."""
+    starts = [i for i in range(0, len(meta) - 5, 6)
+              if [meta[i + k].get("series_level") for k in range(6)] == list(range(6))
+              and len({meta[i + k]["series"] for k in range(6)}) == 1]
+    return np.array(starts, np.int64)
+
+
+def rank_loss(score, mos, groups, margin_per_mos=0.1):
+    """Within each series (one crop, one type, levels 0..5), a version with a
+    higher pseudo-MOS must score higher, by a margin proportional to the
+    difference.  The content is the same, so only the distortion can explain
+    the order: this is what pair comparison and monotonicity ask of the model."""
+    s = score.view(groups, 6)
+    m = mos.view(groups, 6)
+    dm = m[:, :, None] - m[:, None, :]
+    ds = s[:, :, None] - s[:, None, :]
+    sel = dm > 0.02
+    if not sel.any():
+        return score.sum() * 0
+    return F.relu(margin_per_mos * dm - ds)[sel].mean()
+
+
+def series_monotonicity(net, imgs, meta, starts, head, bs=96):
+    """Share of validation series whose score strictly falls at every level,
+    and whose Spearman correlation with the level is <= -0.8."""
+    from scipy.stats import spearmanr
+    net.eval()
+    idx = (starts[:, None] + np.arange(6)).reshape(-1)
+    preds = []
+    with torch.no_grad():
+        for i in range(0, len(idx), bs):
+            s, _ = M.head_scores(net(to_tensor(imgs[idx[i:i + bs]])), *head)
+            preds.append(s.numpy())
+    p = np.concatenate(preds).reshape(-1, 6)
+    net.train()
+    strict = np.mean(np.all(np.diff(p, axis=1) < 0, axis=1))
+    loose = np.mean([spearmanr(r, np.arange(6)).correlation <= -0.8 for r in p])
+    return float(strict), float(loose)
+
+
 def evaluate(net, imgs, meta, head, n=1500, bs=100):
     from scipy.stats import spearmanr
     net.eval()
@@ -101,6 +143,11 @@ def main():
     ap.add_argument("--no-bf16", dest="bf16", action="store_false")
     ap.add_argument("--width", type=int, default=192)
     ap.add_argument("--layers", type=int, default=6)
+    ap.add_argument("--series-groups", type=int, default=0,
+                    help="per step, add this many level-0..5 series from DATA/train_series with a ranking "
+                         "loss (make_dataset.py --splits train_series); 0 = off, as v1 and v2 were trained")
+    ap.add_argument("--rank-weight", type=float, default=1.0)
+    ap.add_argument("--eval-every", type=int, default=500)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     out = os.path.join(args.data, "run")
@@ -119,6 +166,16 @@ def main():
 
     z_text, mos = targets(meta)
     head = M.head_tensors(ts, txt, float(txt["tau"]))
+    if args.series_groups:
+        simgs, smeta = load_split(args.data, "train_series")
+        s_starts = series_groups(smeta)
+        sz_text, smos = targets(smeta)
+        s_wanted = json.load(open(os.path.join(args.data, "train_series", "info.json")))["n"]
+        print(f"train series: {len(s_starts)} complete series of 6 levels")
+    vs_starts = None
+    if os.path.exists(os.path.join(args.data, "val_series", "meta.jsonl")):
+        vsimgs, vsmeta = load_split(args.data, "val_series")
+        vs_starts = series_groups(vsmeta)
 
     torch.manual_seed(0)
     W = args.width
@@ -156,33 +213,51 @@ def main():
         for g in opt.param_groups:
             g["lr"] = max(lr, args.lr * 0.02)
         idx = np.sort(rng.choice(len(meta), args.batch, replace=False))
-        x = to_tensor(imgs[idx], flip=torch.from_numpy(rng.random(args.batch) < 0.5))
+        batch_u8, zt, y = imgs[idx], z_text[idx], mos[idx]
+        if args.series_groups:
+            g = np.sort(rng.choice(len(s_starts), args.series_groups, replace=False))
+            sidx = (s_starts[g][:, None] + np.arange(6)).reshape(-1)
+            batch_u8 = np.concatenate([simgs[sidx], batch_u8])
+            zt, y = torch.cat([sz_text[sidx], zt]), torch.cat([smos[sidx], y])
+        n_img = len(batch_u8)
+        x = to_tensor(batch_u8, flip=torch.from_numpy(rng.random(n_img) < 0.5))
         # bf16 autocast: ~4x faster on CPUs with AVX-512 BF16 / AMX (measured
         # 14 -> 54 img/s here); master weights and the head stay fp32
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
             f = net(x)
         score, z = M.head_scores(f.float(), *head)
-        zt = z_text[idx]
         # InfoNCE with soft targets: images whose descriptions coincide are not negatives
         logits = z @ zt.T / 0.07
         target = torch.softmax(zt @ zt.T / 0.05, dim=-1)
         l_nce = -(target * F.log_softmax(logits, dim=-1)).sum(-1).mean()
-        l_score = F.mse_loss(score, mos[idx])
+        l_score = F.mse_loss(score, y)
         loss = l_nce + l_score
+        l_rank = torch.zeros(())
+        if args.series_groups:
+            n_s = args.series_groups * 6
+            l_rank = rank_loss(score[:n_s], y[:n_s], args.series_groups)
+            loss = loss + args.rank_weight * l_rank
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         opt.step()
         step += 1
-        seen += args.batch
+        seen += n_img
         if step % 50 == 0:
             print(f"step {step} lr {lr:.2e} nce {l_nce.item():.3f} score-mse {l_score.item():.3f} "
+                  f"rank {l_rank.item():.4f} "
                   f"{seen / (time.time() - t0):.1f} img/s", flush=True)
         if step % 200 == 0 and len(meta) < n_wanted:
             imgs, meta = load_split(args.data, "train")  # more has been generated meanwhile
             z_text, mos = targets(meta)
-        if step % 500 == 0:
+        if step % 200 == 0 and args.series_groups and len(smeta) < s_wanted:
+            simgs, smeta = load_split(args.data, "train_series")
+            s_starts = series_groups(smeta)
+            sz_text, smos = targets(smeta)
+        if step % args.eval_every == 0:
             r = evaluate(net, vimgs, vmeta, head)
+            if vs_starts is not None and len(vs_starts):
+                r["series_strict"], r["series_loose"] = series_monotonicity(net, vsimgs, vsmeta, vs_starts, head)
             curve.append({"step": step, **{k: float(v) for k, v in r.items()}})
             print("val SRCC " + " ".join(f"{k}={v:.2f}" for k, v in r.items()), flush=True)
         if time.time() - t_save > 300:
