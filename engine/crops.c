@@ -8,6 +8,15 @@
 
 #include <string.h>
 
+/* The i-th of g positions of an S-wide window spanning a W-wide image edge
+ * to edge (the centre when g = 1); the fixed grid and the detail-picked
+ * candidates share it, so both place a crop at the same pixel. */
+static int
+grid_position (int i, int g, int W, int S)
+{
+  return g == 1 ? (W - S) / 2 : (int) ((gint64) i * (W - S) / (g - 1));
+}
+
 /* Top-left corners of n crops of size S in a W x H image: a g x g grid
  * spanning edge to edge (g = 2 for 4 or 5 crops, 3 for 9), plus the centre
  * crop for 5; 1 crop is the centre. */
@@ -20,16 +29,16 @@ rali_crop_grid (int n, int W, int H, int S, int *x0, int *y0)
   int k = 0;
   if (g == 1 || n == 5)
     {
-      x0[k] = (W - S) / 2;
-      y0[k] = (H - S) / 2;
+      x0[k] = grid_position (0, 1, W, S);
+      y0[k] = grid_position (0, 1, H, S);
       k++;
     }
   if (g > 1)
     for (int j = 0; j < g; j++)
       for (int i = 0; i < g; i++)
         {
-          x0[k] = (int) ((gint64) i * (W - S) / (g - 1));
-          y0[k] = (int) ((gint64) j * (H - S) / (g - 1));
+          x0[k] = grid_position (i, g, W, S);
+          y0[k] = grid_position (j, g, H, S);
           k++;
         }
   return TRUE;
@@ -79,8 +88,8 @@ rali_crop_select_detail (int n, int g, int f, const guint8 *rgb, int W, int H, i
   for (int j = 0, k = 0; j < g; j++)
     for (int i = 0; i < g; i++, k++)
       {
-        cx[k] = g == 1 ? (W - S) / 2 : (int) ((gint64) i * (W - S) / (g - 1));
-        cy[k] = g == 1 ? (H - S) / 2 : (int) ((gint64) j * (H - S) / (g - 1));
+        cx[k] = grid_position (i, g, W, S);
+        cy[k] = grid_position (j, g, H, S);
         detail[k] = window_detail (Y, Wc, cx[k] / f, cy[k] / f, (cx[k] + S) / f, (cy[k] + S) / f);
       }
   /* n rounds of "the most detailed candidate not yet taken" (first wins ties) */

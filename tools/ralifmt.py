@@ -158,6 +158,13 @@ def clip_vision_forward(w, cfg, pixels, trace=None):
     return f
 
 
+def apply_score_map(m, score):
+    """A model's logistic score_map (engine/head.c) on a torch tensor or a
+    numpy array of raw head scores."""
+    exp = torch.exp if isinstance(score, torch.Tensor) else np.exp
+    return m["low"] + (m["high"] - m["low"]) / (1 + exp(-(score - m["centre"]) / m["width"]))
+
+
 def rali_head(w, cfg, f):
     """The released scorer's head on unnormalised features f [B,D]:
     standardise, PCA-project, normalise, cosine to prototypes, softmax(s/τ),
@@ -171,7 +178,7 @@ def rali_head(w, cfg, f):
     score = p @ w["rali.prototype_scores"]
     m = cfg.get("score_map")
     if m:  # our default model's calibration (engine/head.c)
-        score = m["low"] + (m["high"] - m["low"]) / (1 + torch.exp(-(score - m["centre"]) / m["width"]))
+        score = apply_score_map(m, score)
     return score, s
 
 

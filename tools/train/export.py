@@ -113,8 +113,7 @@ def main():
         tau = calibrate_tau(f, mos, ts, txt, tau)
         raw = M.head_scores(f, *M.head_tensors(ts, txt, tau))[0].numpy().astype(np.float64)
         score_map = fit_score_map(raw, mos)
-        mapped = score_map["low"] + (score_map["high"] - score_map["low"]) / (
-            1 + np.exp(-(raw - score_map["centre"]) / score_map["width"]))
+        mapped = ralifmt.apply_score_map(score_map, raw)
         print(f"score map {score_map}: val raw {raw.min():.2f}..{raw.max():.2f} -> {mapped.min():.2f}..{mapped.max():.2f}, "
               f"PLCC {np.corrcoef(raw, mos)[0, 1]:.4f} -> {np.corrcoef(mapped, mos)[0, 1]:.4f}")
     config = dict(cfg, name="Rali Studio default (small conv-stem ViT, rule-based descriptors)",
