@@ -2,7 +2,7 @@
  *
  *   rali embed [--model FILE] [--json] [--backend B] [--batch N] [--shard I/N] [--max-megapixels N] PATH...
  *   rali score [--model FILE] [--top K] [--json|--csv] [--backend B] [--shard I/N] [--max-megapixels N] PATH...
- *   rali info  [--model FILE] [--backend B]
+ *   rali info  [--model FILE | FILE...] [--backend B]
  *   rali bench [--model FILE] [--backend B] [--batch N] [--iterations N]
  *
  * Exit codes: 0 all good, 2 some files failed (the rest still processed),
@@ -462,6 +462,33 @@ cmd_info (Options *opt)
   return EXIT_OK;
 }
 
+/* `rali info FILE...` describes each model file named (the others still
+ * when one fails); with no FILE, the --model one or the shipped default.
+ * Exit 1 when any file could not be described. */
+static int
+cmd_info_files (Options *opt, char **paths, int n_paths)
+{
+  if (n_paths == 0)
+    return cmd_info (opt);
+  if (opt->model_path)
+    {
+      fprintf (stderr, "rali info: give the model file either with --model or as FILE, not both\n");
+      return EXIT_USAGE;
+    }
+  int rc = EXIT_OK;
+  for (int i = 0; i < n_paths; i++)
+    {
+      if (i > 0)
+        printf ("\n");
+      fflush (stdout);
+      opt->model_path = paths[i];
+      if (cmd_info (opt) != EXIT_OK)
+        rc = EXIT_USAGE;
+    }
+  opt->model_path = NULL;
+  return rc;
+}
+
 /* Forward passes on fixed pseudo-random pixels; a benchmark, not a test. */
 static int
 cmd_bench (Options *opt)
@@ -563,7 +590,14 @@ main (int argc, char **argv)
   if (strcmp (cmd, "embed") == 0 || strcmp (cmd, "score") == 0)
     rc = cmd_run (&opt, strcmp (cmd, "embed") == 0, sub_argv + 1, sub_argc - 1);
   else if (strcmp (cmd, "info") == 0)
-    rc = cmd_info (&opt);
+    rc = cmd_info_files (&opt, sub_argv + 1, sub_argc - 1);
+  else if (strcmp (cmd, "bench") == 0 && sub_argc > 1)
+    {
+      /* bench runs on synthetic pixels: a stray PATH (or a model file given
+       * without --model) would otherwise be ignored without a word */
+      fprintf (stderr, "rali bench: takes no PATH ('%s'); give the model with --model FILE\n", sub_argv[1]);
+      rc = EXIT_USAGE;
+    }
   else if (strcmp (cmd, "bench") == 0)
     rc = cmd_bench (&opt);
   else

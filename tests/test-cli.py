@@ -258,6 +258,20 @@ def test_info():
     rc, out, err = run("info", "--backend", "cpu", "--model", os.path.join(FIX, "tiny-quickgelu.rali"))
     check(rc == 0 and "backend:      cpu: OpenBLAS" in out and "thread" in out,
           f"info --backend cpu names BLAS and threads: {[l for l in out.splitlines() if 'backend' in l]}")
+    # model files as PATHs: each is described, a missing one is named and the others still described
+    a, b = os.path.join(FIX, "tiny-quickgelu.rali"), os.path.join(FIX, "tiny-convstem.rali")
+    missing = os.path.join(FIX, "no-such-model.rali")
+    rc, out, err = run("info", a, missing, b)
+    models = [l.split(None, 1)[1] for l in out.splitlines() if l.startswith("model:")]
+    check(rc == 1 and models == [a, b] and "no-such-model.rali" in err and "stem:" in out,
+          f"info FILE...: each file described, the missing one named, exit 1 (got {rc}, {models}, {err.strip()!r})")
+    rc, out, err = run("info", a)
+    check(rc == 0 and f"model:        {a}" in out, "info FILE describes that file, not the default")
+    rc, out, err = run("info", "--model", a, b)
+    check(rc == 1 and out == "" and "not both" in err, f"info --model with a FILE is refused ({rc}, {err.strip()!r})")
+    rc, out, err = run("bench", a)
+    check(rc == 1 and out == "" and "--model" in err and "tiny-quickgelu.rali" in err,
+          f"bench refuses a stray PATH instead of ignoring it ({rc}, {err.strip()!r})")
 
 
 def test_max_megapixels():
