@@ -335,20 +335,37 @@ def plots(rows, score, br, out, res=None, curve=None):
         fig.tight_layout()
         fig.savefig(os.path.join(out, "evaluation-per-type.png"), dpi=90)
         plt.close(fig)
-    if curve and os.path.exists(curve):
-        c = json.load(open(curve))
-        if c:
-            fig, ax = plt.subplots(figsize=(8, 4))
-            steps = [e["step"] for e in c]
-            for k in sorted({k for e in c for k in e if k != "step"}):
-                ax.plot(steps, [e.get(k, np.nan) for e in c], lw=2.5 if k == "all" else 0.8,
-                        label=k if k == "all" else None, color="k" if k == "all" else None, alpha=1 if k == "all" else 0.5)
-            ax.set(xlabel="step", ylabel="val SRCC (thin: per type)", ylim=(-0.2, 1))
-            ax.legend()
-            fig.tight_layout()
-            fig.savefig(os.path.join(out, "evaluation-curve.png"), dpi=90)
-            plt.close(fig)
+    if curve:
+        plot_curve(curve, out)
 
+
+def plot_curve(curve, out):
+    """Validation SRCC per step (thick: all types, thin: each type), and
+    from the series-ranking leg on, the share of validation series that
+    fall with the level (dashed: strictly, dotted: Spearman <= -0.8)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    if not os.path.exists(curve):
+        return
+    c = json.load(open(curve))
+    if not c:
+        return
+    fig, ax = plt.subplots(figsize=(8, 4))
+    steps = [e["step"] for e in c]
+    series = {"series_strict": ("val series strictly falling", "--"), "series_loose": ("val series SRCC <= -0.8", ":")}
+    for k in sorted({k for e in c for k in e if k != "step"}):
+        y = [e.get(k, np.nan) for e in c]
+        if k in series:
+            ax.plot(steps, y, lw=2, ls=series[k][1], color="tab:red", label=series[k][0])
+        else:
+            ax.plot(steps, y, lw=2.5 if k == "all" else 0.8, label="val SRCC" if k == "all" else None,
+                    color="k" if k == "all" else None, alpha=1 if k == "all" else 0.5)
+    ax.set(xlabel="step", ylabel="val SRCC (thin: per type)", ylim=(-0.2, 1))
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "evaluation-curve.png"), dpi=90)
+    plt.close(fig)
 
 if __name__ == "__main__":
     main()

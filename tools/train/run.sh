@@ -6,9 +6,10 @@
 #
 # Measured on the 2-core development machine (AVX-512 BF16): dataset
 # generation of 20,000 + 1,500 crops ~12 min, training MINUTES (default 75)
-# plus an 85-minute second leg and an 88-minute third one at ~27-48 img/s
-# with bf16 autocast, export about a minute, evaluation ~10 min: about
-# 4 h 40 min in all.
+# plus an 85-minute second leg, an 88-minute third one and, after ~15 min
+# of series data, an 80-minute fourth one at ~27-48 img/s with bf16
+# autocast, export about a minute, evaluation ~10 min: about 6 h 15 min
+# in all.
 # Training is resumable: run it again to continue from DATA_DIR/run/ckpt.pt
 # (raise --total-steps in train.py's call to lengthen the LR schedule).
 set -euo pipefail
@@ -25,7 +26,13 @@ $PY tools/train/train.py --data "$DATA" --minutes "$MINUTES"
 $PY tools/train/train.py --data "$DATA" --minutes 85 --cycle-minutes 85 --lr 6e-4
 # third leg (v2): another warm restart, lower peak
 $PY tools/train/train.py --data "$DATA" --minutes 88 --cycle-minutes 88 --lr 4e-4
+# fourth leg (v3): level-0..5 series of one crop per type on the train photos
+# (3 crops each) with a within-series ranking loss; val series (1 crop each)
+# for the monotonicity curve; ~1 + 14 min of data, 80 min of training
+$PY tools/train/make_dataset.py --out "$DATA" --splits val_series --series-crops 1 --seed 20251126 --workers 2
+$PY tools/train/make_dataset.py --out "$DATA" --splits train_series --series-crops 3 --seed 20251126 --workers 2
+$PY tools/train/train.py --data "$DATA" --minutes 80 --cycle-minutes 80 --lr 3e-4 --series-groups 4
 $PY tools/train/export.py --data "$DATA" -o data/models/rali-default.rali
 [ -d build ] || meson setup build
 ninja -C build
-$PY tools/train/evaluate.py --model data/models/rali-default.rali --rali build/app/rali --out docs
+$PY tools/train/evaluate.py --model data/models/rali-default.rali --rali build/app/rali --out docs --curve "$DATA/run/curve.json"
