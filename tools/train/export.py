@@ -93,11 +93,7 @@ def main():
     ck = torch.load(os.path.join(run, "ckpt.pt"))
     txt = pickle.load(open(os.path.join(run, "text.pkl"), "rb"))
     cfg = ck["cfg"]
-    st = cfg["stem"]["channels"]
-    net = M.ConvStemViT(image_size=cfg["image_size"], stem=st, width=cfg["width"], layers=cfg["layers"],
-                        heads=cfg["heads"], mlp=cfg["mlp_size"], proj=cfg["projection_dim"])
-    net.load_state_dict(ck["model"])
-    net.eval()
+    net = M.ConvStemViT.from_checkpoint(ck)
     t = net.export_tensors()
     ts = txt["ts"]
     t["rali.pca.mean"] = ts.mu.astype(np.float32)

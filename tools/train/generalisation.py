@@ -24,14 +24,6 @@ import model as M  # noqa: E402
 import train as T  # noqa: E402
 
 
-def scores(net, head, imgs, idx, bs=100):
-    out = []
-    with torch.no_grad():
-        for i in range(0, len(idx), bs):
-            out.append(M.head_scores(net(T.to_tensor(imgs[idx[i:i + bs]])), *head)[0].numpy())
-    return np.concatenate(out)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="/work/cache/rali-ds")
@@ -44,12 +36,7 @@ def main():
     torch.set_num_threads(a.threads)
     ck = torch.load(a.ckpt or os.path.join(a.data, "run", "ckpt.pt"))
     txt = pickle.load(open(os.path.join(a.data, "run", "text.pkl"), "rb"))
-    cfg = ck["cfg"]
-    W = cfg["width"]
-    net = M.ConvStemViT(stem=tuple(cfg["stem"]["channels"]), width=W, layers=cfg["layers"], heads=cfg["heads"],
-                        mlp=cfg["mlp_size"], proj=cfg["projection_dim"])
-    net.load_state_dict(ck["model"])
-    net.eval()
+    net = M.ConvStemViT.from_checkpoint(ck)
     head = M.head_tensors(txt["ts"], txt, a.tau)
     rng = np.random.default_rng(0)
     print(f"checkpoint step {ck['step']}, head temperature {a.tau}")
@@ -60,7 +47,7 @@ def main():
     for name, root, split in sets:
         imgs, meta = T.load_split(root, split)
         idx = np.arange(len(meta)) if split == "val" else np.sort(rng.choice(len(meta), min(a.n, len(meta)), replace=False))
-        p = scores(net, head, imgs, idx)
+        p = T.head_predictions(net, imgs, idx, head)
         y = np.array([meta[i]["mos"] for i in idx])
         print(f"{name}: SRCC {spearmanr(p, y).correlation:.3f} on {len(idx)} crops")
     photo = np.array([meta[i]["photo"] for i in idx])

@@ -59,6 +59,15 @@ class ConvStemViT(nn.Module):
             x = b(x)
         return self.proj(self.post_ln(x[:, 0]))
 
+    @classmethod
+    def from_checkpoint(cls, ck):
+        """The network of a train.py checkpoint, weights loaded, in eval mode."""
+        cfg = ck["cfg"]
+        net = cls(image_size=cfg["image_size"], stem=cfg["stem"]["channels"], width=cfg["width"],
+                  layers=cfg["layers"], heads=cfg["heads"], mlp=cfg["mlp_size"], proj=cfg["projection_dim"])
+        net.load_state_dict(ck["model"])
+        return net.eval()
+
     @torch.no_grad()
     def export_tensors(self):
         """HF-named float32 numpy tensors with batch norm folded in."""

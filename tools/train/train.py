@@ -89,18 +89,23 @@ def rank_loss(score, mos, groups, margin_per_mos=0.1):
     return F.relu(margin_per_mos * dm - ds)[sel].mean()
 
 
+def head_predictions(net, imgs, idx, head, bs=100):
+    """The head's raw scores of the images imgs[idx], in batches of bs
+    (the caller puts net in eval mode)."""
+    preds = []
+    with torch.no_grad():
+        for i in range(0, len(idx), bs):
+            preds.append(M.head_scores(net(to_tensor(imgs[idx[i:i + bs]])), *head)[0].numpy())
+    return np.concatenate(preds)
+
+
 def series_monotonicity(net, imgs, meta, starts, head, bs=96):
     """Share of validation series whose score strictly falls at every level,
     and whose Spearman correlation with the level is <= -0.8."""
     from scipy.stats import spearmanr
     net.eval()
     idx = (starts[:, None] + np.arange(6)).reshape(-1)
-    preds = []
-    with torch.no_grad():
-        for i in range(0, len(idx), bs):
-            s, _ = M.head_scores(net(to_tensor(imgs[idx[i:i + bs]])), *head)
-            preds.append(s.numpy())
-    p = np.concatenate(preds).reshape(-1, 6)
+    p = head_predictions(net, imgs, idx, head, bs).reshape(-1, 6)
     net.train()
     strict = np.mean(np.all(np.diff(p, axis=1) < 0, axis=1))
     loose = np.mean([spearmanr(r, np.arange(6)).correlation <= -0.8 for r in p])
@@ -111,13 +116,7 @@ def evaluate(net, imgs, meta, head, n=1500, bs=100):
     from scipy.stats import spearmanr
     net.eval()
     idx = np.arange(min(n, len(meta)))
-    preds = []
-    with torch.no_grad():
-        for i in range(0, len(idx), bs):
-            f = net(to_tensor(imgs[idx[i:i + bs]]))
-            s, _ = M.head_scores(f, *head)
-            preds.append(s.numpy())
-    pred = np.concatenate(preds)
+    pred = head_predictions(net, imgs, idx, head, bs)
     mos = np.array([meta[i]["mos"] for i in idx])
     res = {"all": spearmanr(pred, mos).correlation}
     types = sorted({meta[i]["type"] for i in idx})
@@ -166,10 +165,13 @@ def main():
 
     z_text, mos = targets(meta)
     head = M.head_tensors(ts, txt, float(txt["tau"]))
-    if args.series_groups:
+    def load_train_series():
+        """the finished prefix of DATA/train_series: images, metadata, series starts, text targets, MOS"""
         simgs, smeta = load_split(args.data, "train_series")
-        s_starts = series_groups(smeta)
-        sz_text, smos = targets(smeta)
+        return (simgs, smeta, series_groups(smeta)) + targets(smeta)
+
+    if args.series_groups:
+        simgs, smeta, s_starts, sz_text, smos = load_train_series()
         s_wanted = json.load(open(os.path.join(args.data, "train_series", "info.json")))["n"]
         print(f"train series: {len(s_starts)} complete series of 6 levels")
     vs_starts = None
@@ -251,9 +253,7 @@ def main():
             imgs, meta = load_split(args.data, "train")  # more has been generated meanwhile
             z_text, mos = targets(meta)
         if step % 200 == 0 and args.series_groups and len(smeta) < s_wanted:
-            simgs, smeta = load_split(args.data, "train_series")
-            s_starts = series_groups(smeta)
-            sz_text, smos = targets(smeta)
+            simgs, smeta, s_starts, sz_text, smos = load_train_series()
         if step % args.eval_every == 0:
             r = evaluate(net, vimgs, vmeta, head)
             if vs_starts is not None and len(vs_starts):
