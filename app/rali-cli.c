@@ -1,7 +1,7 @@
 /* `rali`: command-line front end over librali.
  *
  *   rali embed [--model FILE] [--json] [--backend B] [--batch N] [--shard I/N] [--max-megapixels N] PATH...
- *   rali score [--model FILE] [--top K] [--json|--csv] [--backend B] [--shard I/N] [--max-megapixels N] PATH...
+ *   rali score [--model FILE] [--top K] [--max-overlap COS] [--json|--csv] [--backend B] [--shard I/N] [--max-megapixels N] PATH...
  *   rali info  [--model FILE | FILE...] [--backend B]
  *   rali bench [--model FILE] [--backend B] [--batch N] [--iterations N]
  *
@@ -11,6 +11,7 @@
 
 #include <json-glib/json-glib.h>
 #include <locale.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,12 +28,14 @@ typedef struct {
   gboolean backend_given;
   int batch, top, iterations;
   double max_megapixels;
+  char *max_overlap; /* as given, or NULL */
 } Options;
 
 typedef struct {
   RaliModel *model;
   OutputFormat format;
   int top;
+  double max_overlap; /* rali_head_select_distinct's max_cosine */
   gboolean embed;   /* embed or score */
   gsize done, total, failures;
   gint64 t_start;
@@ -229,17 +232,17 @@ on_result (const char *path, const float *features, const float *embedding, cons
       print_embedding (r, path, embedding, D);
       return;
     }
-  int K = MIN (r->top, c->n_prototypes);
-  g_autofree RaliDescriptor *top = g_new0 (RaliDescriptor, MAX (K, 1));
+  g_autofree RaliDescriptor *top = g_new0 (RaliDescriptor, MAX (r->top, 1));
   float score;
+  int n = 0;
   g_autoptr (GError) herr = NULL;
-  if (!rali_head_score (r->model, features, K, &score, top, NULL, &herr))
+  if (!rali_head_score_distinct (r->model, features, r->top, r->max_overlap, &score, top, &n, NULL, &herr))
     {
       r->failures++;
       print_error_line (r, path, herr->message);
       return;
     }
-  print_score (r, path, score, top, K);
+  print_score (r, path, score, top, n);
 }
 
 static void
@@ -350,6 +353,24 @@ cmd_run (Options *opt, gboolean embed, char **paths, int n_paths)
       fprintf (stderr, "rali %s: --top must be between 0 and 1000\n", cmd);
       return EXIT_USAGE;
     }
+  if (embed && opt->max_overlap)
+    {
+      fprintf (stderr, "rali embed: --max-overlap chooses descriptors; it is for score\n");
+      return EXIT_USAGE;
+    }
+  double max_overlap = RALI_DISTINCT_MAX_COSINE;
+  if (opt->max_overlap)
+    {
+      char *end = NULL;
+      max_overlap = g_ascii_strtod (opt->max_overlap, &end);
+      /* !(x >= 0) also refuses NaN */
+      if (end == opt->max_overlap || *end || !(max_overlap >= 0 && max_overlap <= 1))
+        {
+          fprintf (stderr, "rali %s: --max-overlap must be a cosine between 0 and 1, not '%s'\n", cmd,
+                   opt->max_overlap);
+          return EXIT_USAGE;
+        }
+    }
   guint shard_i = 0, shard_n = 1;
   if (opt->shard && !parse_shard (opt->shard, &shard_i, &shard_n))
     {
@@ -370,7 +391,7 @@ cmd_run (Options *opt, gboolean embed, char **paths, int n_paths)
     return EXIT_USAGE;
   rali_engine_set_max_pixels (engine, max_pixels);
 
-  Run r = { .model = model, .embed = embed, .top = opt->top,
+  Run r = { .model = model, .embed = embed, .top = opt->top, .max_overlap = max_overlap,
             .format = opt->json ? OUT_JSON : opt->csv ? OUT_CSV : OUT_TEXT,
             .progress = isatty (2) };
   g_autoptr (GPtrArray) files = rali_collect_images (paths, n_paths, on_collect_error, &r);
@@ -451,6 +472,11 @@ cmd_info (Options *opt)
                 c->score_map_low, c->score_map_high - c->score_map_low, c->score_map_centre, c->score_map_width);
       printf ("descriptors:  %s%s\n", c->descriptor_provenance,
               c->descriptors ? "" : " (no texts: prototypes are labelled by number and score)");
+      if (c->n_composition > 0)
+        printf ("distinct by:  member composition over %d kinds (%s, ...)\n", c->n_composition,
+                c->composition_labels[0]);
+      else
+        printf ("distinct by:  prototype centres in the PCA space\n");
     }
   else
     printf ("head:         none (embeddings only)\n");
@@ -560,6 +586,9 @@ main (int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &opt.json, "One JSON object per line", NULL },
     { "csv", 0, 0, G_OPTION_ARG_NONE, &opt.csv, "CSV with a header row (score)", NULL },
     { "top", 'k', 0, G_OPTION_ARG_INT, &opt.top, "Descriptors per image (default 5)", "K" },
+    { "max-overlap", 0, 0, G_OPTION_ARG_STRING, &opt.max_overlap,
+      "score: leave out a descriptor whose prototype has cosine >= COS to one already listed, so the list is not "
+      "near-copies of one sentence (default 0.6; 1 lists the plain nearest prototypes)", "COS" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &opt.batch, "Images per forward pass (default 8)", "N" },
     { "shard", 0, 0, G_OPTION_ARG_STRING, &opt.shard, "Take share I of N of the sorted file list (0 <= I < N)", "I/N" },
     { "iterations", 0, 0, G_OPTION_ARG_INT, &opt.iterations, "bench: timed forward passes (default 5)", "N" },
@@ -609,5 +638,6 @@ main (int argc, char **argv)
   g_free (opt.model_path);
   g_free (opt.backend);
   g_free (opt.shard);
+  g_free (opt.max_overlap);
   return rc;
 }

@@ -326,6 +326,36 @@ worker_load_model (RaliScorer *self, Job *job, Msg *info)
   return TRUE;
 }
 
+/* The score and descriptors of features f [D] through the model's head, into
+ * m.  Descriptors are the nearest distinct prototypes
+ * (rali_head_select_distinct), as the CLI lists them. */
+static gboolean
+head_result (RaliModel *model, const float *f, Msg *m, GError **error)
+{
+  const RaliConfig *c = rali_model_config (model);
+  RaliDescriptor top[KEEP_DESCRIPTORS];
+  float score = 0;
+  int n = 0;
+  if (!rali_head_score_distinct (model, f, KEEP_DESCRIPTORS, RALI_DISTINCT_MAX_COSINE, &score, top, &n, NULL,
+                                 error))
+    return FALSE;
+  m->score = score;
+  double range = c->score_max - c->score_min;
+  m->fraction = range > 0 ? (score - c->score_min) / range : 0;
+  m->descriptors = g_ptr_array_new_with_free_func ((GDestroyNotify) rali_item_descriptor_free);
+  for (int i = 0; i < n; i++)
+    {
+      RaliItemDescriptor *d = g_new0 (RaliItemDescriptor, 1);
+      d->index = top[i].index;
+      d->text = rali_descriptor_text (model, top[i].index);
+      d->similarity = top[i].similarity;
+      d->score = top[i].score;
+      d->weight = top[i].weight;
+      g_ptr_array_add (m->descriptors, d);
+    }
+  return TRUE;
+}
+
 static void
 on_engine_result (const char *path, const float *features, const GError *error, gpointer data)
 {
@@ -356,26 +386,9 @@ on_engine_result (const char *path, const float *features, const GError *error, 
   g_autoptr (GError) head_error = NULL;
   if (features)
     {
-      int k = MIN (KEEP_DESCRIPTORS, c->n_prototypes);
-      RaliDescriptor top[KEEP_DESCRIPTORS];
-      float score = 0;
-      if (rali_head_score (model, features, k, &score, top, NULL, &head_error))
+      if (head_result (model, features, m, &head_error))
         {
-          m->score = score;
-          double range = c->score_max - c->score_min;
-          m->fraction = range > 0 ? (score - c->score_min) / range : 0;
-          m->descriptors = g_ptr_array_new_with_free_func ((GDestroyNotify) rali_item_descriptor_free);
-          for (int i = 0; i < k; i++)
-            {
-              RaliItemDescriptor *d = g_new0 (RaliItemDescriptor, 1);
-              d->index = top[i].index;
-              d->text = rali_descriptor_text (model, top[i].index);
-              d->similarity = top[i].similarity;
-              d->score = top[i].score;
-              d->weight = top[i].weight;
-              g_ptr_array_add (m->descriptors, d);
-            }
-          e->score = score;
+          e->score = m->score;
           e->descriptors = rali_item_descriptors_to_json (m->descriptors);
           e->n_embedding = c->projection_dim;
           e->embedding = g_memdup2 (features, sizeof (float) * c->projection_dim);
@@ -468,9 +481,21 @@ worker_score (RaliScorer *self, Job *job)
         m->error = g_steal_pointer (&hit->error);
       else
         {
-          m->score = hit->score;
+          /* the stored descriptors are a cache of the head: when the features
+           * are known (f = |f| e), the head runs again, so that rows written
+           * under another descriptor selection show the current one */
+          gboolean rerun = FALSE;
+          if (hit->embedding && hit->n_embedding == c->projection_dim && hit->feature_norm > 0)
+            {
+              g_autofree float *f = g_new (float, hit->n_embedding);
+              for (int d = 0; d < hit->n_embedding; d++)
+                f[d] = hit->feature_norm * hit->embedding[d];
+              rerun = head_result (self->wk_model, f, m, NULL);
+            }
+          if (!rerun)
+            m->descriptors = rali_item_descriptors_from_json (hit->descriptors);
+          m->score = hit->score; /* as stored: f is rebuilt from a float e */
           m->fraction = range > 0 ? (hit->score - c->score_min) / range : 0;
-          m->descriptors = rali_item_descriptors_from_json (hit->descriptors);
           if (hit->embedding && hit->n_embedding > 0)
             m->embedding = g_bytes_new (hit->embedding, sizeof (float) * hit->n_embedding);
         }

@@ -110,6 +110,63 @@ rali_head_score (const RaliModel *m, const float *f, int top_k, float *score,
   return TRUE;
 }
 
+static double
+row_cosine (const float *a, const float *b, int n)
+{
+  double dot = 0, na = 0, nb = 0;
+  for (int j = 0; j < n; j++)
+    {
+      dot += (double) a[j] * b[j];
+      na += (double) a[j] * a[j];
+      nb += (double) b[j] * b[j];
+    }
+  return dot / (MAX (sqrt (na), 1e-12) * MAX (sqrt (nb), 1e-12));
+}
+
+double
+rali_prototype_overlap (const RaliModel *m, int a, int b)
+{
+  const RaliConfig *c = &m->config;
+  g_return_val_if_fail (a >= 0 && a < c->n_prototypes && b >= 0 && b < c->n_prototypes, 0);
+  int T = c->n_composition, k = c->pca_dim;
+  if (T > 0)
+    return row_cosine (m->weights.prototype_composition + (gsize) a * T,
+                       m->weights.prototype_composition + (gsize) b * T, T);
+  return row_cosine (m->weights.prototypes + (gsize) a * k, m->weights.prototypes + (gsize) b * k, k);
+}
+
+int
+rali_head_select_distinct (const RaliModel *m, const RaliDescriptor *ranked, int n_ranked,
+                           double max_cosine, RaliDescriptor *out, int max_out)
+{
+  int K = m->config.n_prototypes, n = 0;
+  for (int r = 0; r < n_ranked && n < max_out; r++)
+    {
+      int i = ranked[r].index;
+      if (i < 0 || i >= K)
+        continue;
+      gboolean distinct = TRUE;
+      for (int s = 0; s < n && distinct && max_cosine < 1; s++)
+        distinct = rali_prototype_overlap (m, i, out[s].index) < max_cosine;
+      if (distinct)
+        out[n++] = ranked[r];
+    }
+  return n;
+}
+
+gboolean
+rali_head_score_distinct (const RaliModel *m, const float *f, int top_k, double max_cosine,
+                          float *score, RaliDescriptor *top, int *n_top, float *sims, GError **error)
+{
+  int K = m->config.n_prototypes;
+  g_autofree RaliDescriptor *all = g_new (RaliDescriptor, MAX (K, 1));
+  *n_top = 0;
+  if (!rali_head_score (m, f, K, score, all, sims, error))
+    return FALSE;
+  *n_top = rali_head_select_distinct (m, all, K, max_cosine, top, top_k);
+  return TRUE;
+}
+
 char *
 rali_descriptor_text (const RaliModel *m, int index)
 {

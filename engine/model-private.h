@@ -32,6 +32,7 @@ typedef struct {
   const float *pca_components; /* rali.pca.components [k,D] */
   const float *prototypes;  /* rali.prototypes [K,k] */
   const float *prototype_scores; /* rali.prototype_scores [K] */
+  const float *prototype_composition; /* rali.prototype_composition [K,T], or NULL */
 } RaliWeights;
 
 struct _RaliModel {

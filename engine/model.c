@@ -48,6 +48,7 @@ rali_config_clear (RaliConfig *c)
 {
   g_free (c->name);
   g_strfreev (c->descriptors);
+  g_strfreev (c->composition_labels);
   g_free (c->descriptor_provenance);
   g_free (c->source);
   memset (c, 0, sizeof *c);
@@ -183,6 +184,30 @@ parse_crops (RaliConfig *c, JsonObject *o, const char *path, GError **error)
   return TRUE;
 }
 
+/* "composition_labels": an array of 1..4096 strings naming the columns of
+ * rali.prototype_composition (rali.h). */
+static gboolean
+parse_composition_labels (RaliConfig *c, JsonObject *o, const char *path, GError **error)
+{
+  JsonNode *n = json_object_get_member (o, "composition_labels");
+  if (!n || JSON_NODE_HOLDS_NULL (n))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (n) || json_array_get_length (json_node_get_array (n)) < 1 ||
+      json_array_get_length (json_node_get_array (n)) > 4096)
+    return fail (error, path, "rali.config: 'composition_labels' must be an array of 1 to 4096 strings");
+  JsonArray *a = json_node_get_array (n);
+  c->n_composition = (int) json_array_get_length (a);
+  c->composition_labels = g_new0 (char *, c->n_composition + 1);
+  for (int i = 0; i < c->n_composition; i++)
+    {
+      JsonNode *e = json_array_get_element (a, i);
+      if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_STRING)
+        return fail (error, path, "rali.config: composition_labels[%d] is not a string", i);
+      c->composition_labels[i] = g_strdup (json_node_get_string (e));
+    }
+  return TRUE;
+}
+
 /* "score_map": {"type": "logistic", "low": L, "high": H, "centre": C,
  * "width": W}, W > 0 so that the map keeps the head's ranking */
 static gboolean
@@ -297,6 +322,8 @@ parse_config (RaliConfig *c, const char *json, const char *path, GError **error)
       else if (strcmp (c->descriptor_provenance, "none") != 0)
         return fail (error, path, "rali.config: descriptor_provenance is %s but there are no descriptors",
                      c->descriptor_provenance);
+      if (!parse_composition_labels (c, o, path, error))
+        return FALSE;
     }
   return TRUE;
 }
@@ -380,6 +407,8 @@ expected_tensors (RaliModel *m)
       expect (ex, &w->pca_components, 2, k, D, 0, 0, "rali.pca.components");
       expect (ex, &w->prototypes, 2, K, k, 0, 0, "rali.prototypes");
       expect (ex, &w->prototype_scores, 1, K, 0, 0, 0, "rali.prototype_scores");
+      if (c->n_composition > 0)
+        expect (ex, &w->prototype_composition, 2, K, c->n_composition, 0, 0, "rali.prototype_composition");
     }
   return ex;
 }

@@ -74,6 +74,13 @@ typedef struct {
   gboolean has_score_map;
   float score_map_low, score_map_high, score_map_centre, score_map_width;
   char **descriptors;          /* K strings, or NULL (then labelled by number) */
+  /* Optional "composition_labels": T names (for our model, "pristine" and
+   * the distortion types) of the columns of rali.prototype_composition
+   * [K,T], the share of each kind among a prototype's training members.
+   * Two prototypes that gather the same kinds of images say the same thing
+   * in other words; rali_head_select_distinct compares them by it. */
+  int n_composition;           /* T, 0 when absent */
+  char **composition_labels;   /* T strings, or NULL */
   char *descriptor_provenance; /* "rule-based", "rl-derived" or "none" */
   char *source;                /* free text: where the weights came from */
 } RaliConfig;
@@ -228,6 +235,28 @@ gboolean rali_model_has_head (const RaliModel *model);
  * gets all K similarities. */
 gboolean rali_head_score (const RaliModel *model, const float *features, int top_k,
                           float *score, RaliDescriptor *top, float *sims, GError **error);
+
+/* Descriptors worth showing: prototypes are K-means centres, and
+ * neighbouring centres often carry near-copies of one sentence ("texture is
+ * sharp ... excellent" five times).  Walks ranked[0..n_ranked) (as
+ * rali_head_score orders them, by descending similarity) and keeps a
+ * prototype unless its cosine to one already kept is >= max_cosine, up to
+ * max_out.  The cosine is between the prototypes' member compositions when
+ * the model has them (composition_labels), else between their centres in
+ * the PCA space.  max_cosine >= 1 keeps the plain nearest.
+ * Returns how many were written to out.  Pass all K ranked prototypes to be
+ * sure of max_out results. */
+#define RALI_DISTINCT_MAX_COSINE 0.6
+/* The cosine rali_head_select_distinct compares prototypes a and b by. */
+double rali_prototype_overlap (const RaliModel *model, int a, int b);
+int rali_head_select_distinct (const RaliModel *model, const RaliDescriptor *ranked, int n_ranked,
+                               double max_cosine, RaliDescriptor *out, int max_out);
+
+/* rali_head_score, then rali_head_select_distinct over all K prototypes:
+ * top[0..*n_top) are at most top_k distinct descriptors. */
+gboolean rali_head_score_distinct (const RaliModel *model, const float *features, int top_k,
+                                   double max_cosine, float *score, RaliDescriptor *top, int *n_top,
+                                   float *sims, GError **error);
 
 /* The descriptor text of prototype i, or a label by number and score when
  * the model ships no texts.  Free with g_free. */

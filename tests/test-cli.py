@@ -57,7 +57,8 @@ def test_numerics(variant):
     check(got.shape == e_ref.shape and np.all(d <= tol),
           f"{variant}: embeddings vs PyTorch, max|diff| {d.max():.3g} at {worst} (atol 1e-5, rtol 1e-4)")
 
-    rc, out, err = run("score", "--json", "--top", "5", "--backend", "cpu", "--model", model, *images)
+    rc, out, err = run("score", "--json", "--top", "5", "--max-overlap", "1", "--backend", "cpu", "--model", model,
+                       *images)
     rows = jsonl(out)
     check(rc == 0 and len(rows) == len(images), f"{variant}: score exit 0, one line per image")
     sd = max(abs(r["score"] - s) for r, s in zip(rows, ref["scores"]))
@@ -68,7 +69,70 @@ def test_numerics(variant):
         check(got_order == order, f"{variant}: {os.path.basename(r['path'])} descriptor order {got_order} == {order}")
         check(all("text" in d and "similarity" in d and "score" in d for d in r["descriptors"]),
               f"{variant}: descriptor fields present")
+    check_distinct(variant, model, images, ref["similarities"])
     return images
+
+
+def check_distinct(variant, model, images, ref_sims, max_cosine=0.6, top=5):
+    """`rali score` lists distinct descriptors by default: the reference
+    selection (ralifmt.select_distinct over the PyTorch head's ranking)
+    gives the same prototypes, and none of them overlaps an earlier one."""
+    w, cfg = ralifmt.load_rali(model)[:2]
+    overlap = ralifmt.prototype_overlap(w, cfg)
+    rc, out, err = run("score", "--json", "--top", str(top), "--backend", "cpu", "--model", model, *images)
+    rows = jsonl(out)
+    check(rc == 0 and len(rows) == len(images), f"{variant}: default score exit 0 ({err.strip()[:200]})")
+    for r, sims in zip(rows, ref_sims):
+        want = ralifmt.select_distinct(np.argsort(-sims, kind="stable"), overlap, max_cosine, top)
+        got = [d["index"] for d in r["descriptors"]]
+        worst = max((overlap[a, b] for i, a in enumerate(got) for b in got[:i]), default=-1)
+        check(got == want and worst < max_cosine,
+              f"{variant}: {os.path.basename(r['path'])} distinct descriptors {got} == reference {want}, "
+              f"largest overlap {worst:.2f} < {max_cosine}")
+
+
+def with_composition(src, dst, groups):
+    """src with a prototype composition: prototype i is all of kind
+    groups[i] (one-hot rows), so two prototypes overlap fully or not at all."""
+    blob = open(src, "rb").read()
+    n = struct.unpack("<Q", blob[:8])[0]
+    header, data = json.loads(blob[8:8 + n]), blob[8 + n:]
+    cfg = json.loads(header["__metadata__"]["rali.config"])
+    T = max(groups) + 1
+    comp = np.zeros((cfg["prototypes"], T), np.float32)
+    comp[np.arange(cfg["prototypes"]), groups] = 1
+    header["rali.prototype_composition"] = {"dtype": "F32", "shape": list(comp.shape),
+                                            "data_offsets": [len(data), len(data) + comp.nbytes]}
+    cfg["composition_labels"] = [f"kind{i}" for i in range(T)]
+    header["__metadata__"]["rali.config"] = json.dumps(cfg)
+    hb = json.dumps(header).encode()
+    open(dst, "wb").write(struct.pack("<Q", len(hb)) + hb + data + comp.tobytes())
+
+
+def test_distinct_by_composition(images):
+    """A model with member compositions: descriptors are distinct by kind."""
+    variant = "tiny-quickgelu"
+    ref, _ = ralifmt.load_safetensors(os.path.join(FIX, variant + ".ref.safetensors"))
+    tmp = tempfile.mkdtemp()
+    try:
+        model = os.path.join(tmp, "composition.rali")
+        K = ralifmt.load_rali(os.path.join(FIX, variant + ".rali"))[1]["prototypes"]
+        groups = [i % 3 for i in range(K)]
+        with_composition(os.path.join(FIX, variant + ".rali"), model, groups)
+        rc, out, _ = run("info", "--model", model)
+        check(rc == 0 and "member composition over 3 kinds" in out, "info names the composition")
+        check_distinct(variant + "+composition", model, images, ref["similarities"])
+        rc, out, _ = run("score", "--json", "--top", "5", "--model", model, *images)
+        kinds = [[groups[d["index"]] for d in r["descriptors"]] for r in jsonl(out)]
+        check(rc == 0 and all(len(k) == 3 and len(set(k)) == 3 for k in kinds),
+              f"one-hot compositions over 3 kinds: 3 descriptors per image, one of each kind ({kinds[:3]})")
+        rc, out, _ = run("score", "--json", "--top", "5", "--max-overlap", "1", "--model", model, *images)
+        check(rc == 0 and all(len(r["descriptors"]) == 5 for r in jsonl(out)), "--max-overlap 1 lists the plain top 5")
+        for bad in ("-0.1", "1.5", "nan"):
+            rc, out, err = run("score", "--max-overlap", bad, "--model", model, *images)
+            check(rc == 1 and "max-overlap" in err and not out, f"--max-overlap {bad} refused with exit 1")
+    finally:
+        shutil.rmtree(tmp)
 
 
 def test_crops_follow_detail():
@@ -212,6 +276,10 @@ def corrupt_models():
                               ("score-map-missing", {"type": "logistic", "low": 0.1}, "'high' missing")):
         yield tag, edit(lambda h, m=smap: h["__metadata__"].update(
             {"rali.config": json.dumps(dict(cfg, score_map=m))})), needle
+    yield "composition-labels", edit(lambda h: h["__metadata__"].update(
+        {"rali.config": json.dumps(dict(cfg, composition_labels=["a", 3]))})), "composition_labels[1]"
+    yield "composition-missing", edit(lambda h: h["__metadata__"].update(
+        {"rali.config": json.dumps(dict(cfg, composition_labels=["a", "b"]))})), "rali.prototype_composition is missing"
     b, _ = header[name]["data_offsets"]
     nan_data = bytearray(data)
     nan_data[b:b + 4] = struct.pack("<f", float("nan"))
@@ -299,6 +367,7 @@ def main():
     test_csv_and_shards(images)
     test_hostile_images(images)
     test_bad_models(images)
+    test_distinct_by_composition(images)
     test_info()
     test_max_megapixels()
     test_vulkan_matches_cpu()

@@ -58,6 +58,29 @@ SERIES = {
 PHOTOS = ["castle.jpg", "forest-stream.jpg", "mountain-trail.jpg"]
 
 
+def check_distinct(rows, folder, env):
+    """The shipped model carries its prototypes' member compositions, and the
+    default descriptors are the reference selection (ralifmt.select_distinct)
+    over the full ranking: no two of them gather the same kinds of images."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import ralifmt
+    w, cfg = ralifmt.load_rali(MODEL)
+    if not cfg.get("composition_labels"):
+        print("FAIL the default model has no prototype composition")
+        return 1
+    overlap = ralifmt.prototype_overlap(w, cfg)
+    r = subprocess.run([RALI, "score", "--json", "--top", str(cfg["prototypes"]), "--max-overlap", "1",
+                        "--backend", "cpu", folder], capture_output=True, text=True, env=env, timeout=600)
+    ranked = {json.loads(l)["path"]: [d["index"] for d in json.loads(l)["descriptors"]]
+              for l in r.stdout.splitlines() if l.strip()}
+    bad = [p for p, row in rows.items()
+           if [d["index"] for d in row["descriptors"]] != ralifmt.select_distinct(ranked.get(p, []), overlap, 0.6, 3)]
+    shown = [d["index"] for row in rows.values() for d in row["descriptors"]]
+    print(f"{'ok  ' if not bad and r.returncode == 0 else 'FAIL'} distinct descriptors equal the reference "
+          f"selection on {len(rows) - len(bad)}/{len(rows)} images ({len(set(shown))} prototypes shown)")
+    return int(bool(bad) or r.returncode != 0)
+
+
 def main():
     if not os.path.exists(MODEL):
         print(f"no default model at {MODEL}")
@@ -89,6 +112,7 @@ def main():
                          for a, b in ORDERS[name])
         print(f"{'ok  ' if ok else 'FAIL'} {p} {name}: pristine {s[0]:.3f}, mild {s[1]:.3f}, strong {s[2]:.3f}"
               f" (requires {want})")
+    failures += check_distinct(rows, tmp, env)
     print(f"{len(expect) - failures} passed, {failures} failed")
     return 1 if failures else 0
 

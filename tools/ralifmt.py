@@ -102,8 +102,34 @@ def vision_tensor_names(cfg):
 
 def head_tensor_names(cfg):
     D, k, K = cfg["projection_dim"], cfg["pca_dim"], cfg["prototypes"]
-    return {"rali.pca.mean": (D,), "rali.pca.scale": (D,), "rali.pca.components": (k, D),
-            "rali.prototypes": (K, k), "rali.prototype_scores": (K,)}
+    names = {"rali.pca.mean": (D,), "rali.pca.scale": (D,), "rali.pca.components": (k, D),
+             "rali.prototypes": (K, k), "rali.prototype_scores": (K,)}
+    if cfg.get("composition_labels"):
+        names["rali.prototype_composition"] = (K, len(cfg["composition_labels"]))
+    return names
+
+
+def prototype_overlap(w, cfg):
+    """[K,K] cosines between prototypes as the engine's rali_prototype_overlap
+    computes them: of their member compositions when the model has them,
+    else of their centres in the PCA space."""
+    A = np.asarray(w["rali.prototype_composition" if cfg.get("composition_labels") else "rali.prototypes"],
+                   np.float64)
+    A = A / np.maximum(np.linalg.norm(A, axis=1, keepdims=True), 1e-12)
+    return A @ A.T
+
+
+def select_distinct(ranked, overlap, max_cosine, n):
+    """Reference of rali_head_select_distinct: walk the prototype indices in
+    ranked (by descending similarity), keep one unless its overlap with one
+    already kept is >= max_cosine, stop at n."""
+    kept = []
+    for i in ranked:
+        if len(kept) == n:
+            break
+        if max_cosine >= 1 or all(overlap[i, j] < max_cosine for j in kept):
+            kept.append(i)
+    return kept
 
 
 def clip_vision_forward(w, cfg, pixels, trace=None):

@@ -34,6 +34,31 @@ def val_features(net, data):
     return torch.cat(feats), np.array([m["mos"] for m in meta])
 
 
+def composition(data, ts, protos):
+    """[K,T] share of each kind of image among each prototype's training
+    members (T = "pristine" and the distortion types; an image with two
+    distortions counts half to each), and the T labels.  Members are the
+    training texts assigned to their nearest centre, as K-means left them.
+    The engine compares prototypes by these rows to list distinct
+    descriptors: the describer words one defect in many ways, so two
+    centres far apart in the text space can still gather the same images."""
+    import json
+    meta = [json.loads(l) for l in open(os.path.join(data, "train", "meta.jsonl"))]
+    z = ts.project(ts.raw([m["description"] for m in meta]))
+    label = np.concatenate([np.argmin(((z[i:i + 2000, None, :] - protos[None]) ** 2).sum(-1), axis=1)
+                            for i in range(0, len(z), 2000)])
+    kinds = ["pristine"] + sorted({d["type"] for m in meta for d in m["distortions"]})
+    H = np.zeros((len(protos), len(kinds)))
+    for m, k in zip(meta, label):
+        ds = m["distortions"]
+        if not ds:
+            H[k, 0] += 1
+        for d in ds:
+            H[k, kinds.index(d["type"])] += 1 / len(ds)
+    H /= np.maximum(H.sum(1, keepdims=True), 1e-12)
+    return H.astype(np.float32), kinds
+
+
 def fit_score_map(raw, mos, lo=1.0, hi=5.0):
     """The VQEG-style monotone logistic from the head's raw score to the
     pseudo-MOS, least squares on the validation images:
@@ -102,6 +127,7 @@ def main():
     t["rali.prototypes"] = txt["protos"].astype(np.float32)
     t["rali.prototype_scores"] = txt["proto_scores"].astype(np.float32)
     K = len(txt["proto_scores"])
+    t["rali.prototype_composition"], kinds = composition(args.data, ts, txt["protos"])
     tau = float(txt["tau"])
     score_map = None
     if args.calibrate:
@@ -119,6 +145,7 @@ def main():
                   image_mean=MEAN, image_std=STD, pca_dim=int(ts.k), prototypes=K,
                   temperature=tau, score_min=1.0, score_max=5.0,
                   descriptors=list(txt["descriptors"]), descriptor_provenance="rule-based",
+                  composition_labels=kinds,
                   crops=args.crops, crop_short_side=args.crop_short_side)
     if score_map:
         config["score_map"] = score_map

@@ -39,10 +39,40 @@ def load_split(root, split):
     return imgs[: n * 224 * 224 * 3].reshape(n, 224, 224, 3), meta[:n]
 
 
-def to_tensor(batch_u8, flip=None):
+class Pool:
+    """Several image memmaps [n_i,224,224,3] indexed as one array: the
+    training split of DATA plus any --extra-train splits (fresh crops of
+    the same training photographs, projected into the same text space)."""
+    def __init__(self, parts):
+        self.parts = parts
+        self.ends = np.cumsum([len(p) for p in parts])
+
+    def __len__(self):
+        return int(self.ends[-1])
+
+    def __getitem__(self, idx):
+        part = np.searchsorted(self.ends, idx, side="right")
+        out = np.empty((len(idx), 224, 224, 3), np.uint8)
+        for k, p in enumerate(self.parts):
+            sel = part == k
+            if sel.any():
+                out[sel] = p[idx[sel] - (self.ends[k] - len(p))]
+        return out
+
+
+def to_tensor(batch_u8, flip=None, vflip=None, transpose=None):
+    """Normalised NCHW tensor; the optional boolean masks apply a horizontal
+    flip, a vertical flip and a transpose to the chosen images.  Together
+    these are the 8 symmetries of the square, none of which changes a
+    distortion's pseudo-MOS or description (nothing in describe.py names a
+    side of the picture)."""
     x = torch.from_numpy(((batch_u8.astype(np.float32) / 255.0 - MEAN) / STD).transpose(0, 3, 1, 2).copy())
     if flip is not None:
         x[flip] = x[flip].flip(-1)
+    if vflip is not None:
+        x[vflip] = x[vflip].flip(-2)
+    if transpose is not None:
+        x[transpose] = x[transpose].transpose(-1, -2)
     return x
 
 
@@ -147,6 +177,11 @@ def main():
                          "loss (make_dataset.py --splits train_series); 0 = off, as v1 and v2 were trained")
     ap.add_argument("--rank-weight", type=float, default=1.0)
     ap.add_argument("--eval-every", type=int, default=500)
+    ap.add_argument("--extra-train", action="append", default=[], metavar="DIR",
+                    help="pool DIR/train (more crops of the training photographs, make_dataset.py with another "
+                         "seed) with DATA/train; the text space stays DATA's")
+    ap.add_argument("--dihedral", action="store_true",
+                    help="augment with all 8 flips/transposes of the square instead of horizontal flips only")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     out = os.path.join(args.data, "run")
@@ -164,6 +199,17 @@ def main():
         return z, torch.tensor([m["mos"] for m in meta], dtype=torch.float32)
 
     z_text, mos = targets(meta)
+    if args.extra_train:
+        parts, metas = [imgs], [meta]
+        for d in args.extra_train:
+            e_imgs, e_meta = load_split(d, "train")
+            parts.append(e_imgs)
+            metas.append(e_meta)
+            print(f"extra train {d}: {len(e_meta)}")
+        meta = [m for ms in metas for m in ms]
+        imgs = Pool(parts)
+        z_text, mos = targets(meta)
+        n_wanted = len(meta)  # pooled splits are not reloaded while they grow
     head = M.head_tensors(ts, txt, float(txt["tau"]))
     def load_train_series():
         """the finished prefix of DATA/train_series: images, metadata, series starts, text targets, MOS"""
@@ -222,7 +268,8 @@ def main():
             batch_u8 = np.concatenate([simgs[sidx], batch_u8])
             zt, y = torch.cat([sz_text[sidx], zt]), torch.cat([smos[sidx], y])
         n_img = len(batch_u8)
-        x = to_tensor(batch_u8, flip=torch.from_numpy(rng.random(n_img) < 0.5))
+        flips = rng.random((3 if args.dihedral else 1, n_img)) < 0.5
+        x = to_tensor(batch_u8, *(torch.from_numpy(f) for f in flips))
         # bf16 autocast: ~4x faster on CPUs with AVX-512 BF16 / AMX (measured
         # 14 -> 54 img/s here); master weights and the head stay fp32
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
