@@ -184,6 +184,23 @@ parse_crops (RaliConfig *c, JsonObject *o, const char *path, GError **error)
   return TRUE;
 }
 
+/* The strings of JSON array a (config key `key`) as a NULL-terminated
+ * vector, or an error naming the first element that is not a string. */
+static gboolean
+get_strings (JsonArray *a, const char *key, char ***out, const char *path, GError **error)
+{
+  guint n = json_array_get_length (a);
+  *out = g_new0 (char *, n + 1);
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *e = json_array_get_element (a, i);
+      if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_STRING)
+        return fail (error, path, "rali.config: %s[%u] is not a string", key, i);
+      (*out)[i] = g_strdup (json_node_get_string (e));
+    }
+  return TRUE;
+}
+
 /* "composition_labels": an array of 1..4096 strings naming the columns of
  * rali.prototype_composition (rali.h). */
 static gboolean
@@ -195,17 +212,8 @@ parse_composition_labels (RaliConfig *c, JsonObject *o, const char *path, GError
   if (!JSON_NODE_HOLDS_ARRAY (n) || json_array_get_length (json_node_get_array (n)) < 1 ||
       json_array_get_length (json_node_get_array (n)) > 4096)
     return fail (error, path, "rali.config: 'composition_labels' must be an array of 1 to 4096 strings");
-  JsonArray *a = json_node_get_array (n);
-  c->n_composition = (int) json_array_get_length (a);
-  c->composition_labels = g_new0 (char *, c->n_composition + 1);
-  for (int i = 0; i < c->n_composition; i++)
-    {
-      JsonNode *e = json_array_get_element (a, i);
-      if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_STRING)
-        return fail (error, path, "rali.config: composition_labels[%d] is not a string", i);
-      c->composition_labels[i] = g_strdup (json_node_get_string (e));
-    }
-  return TRUE;
+  c->n_composition = (int) json_array_get_length (json_node_get_array (n));
+  return get_strings (json_node_get_array (n), "composition_labels", &c->composition_labels, path, error);
 }
 
 /* "score_map": {"type": "logistic", "low": L, "high": H, "centre": C,
@@ -309,15 +317,8 @@ parse_config (RaliConfig *c, const char *json, const char *path, GError **error)
               json_array_get_length (json_node_get_array (d)) != (guint) c->n_prototypes)
             return fail (error, path, "rali.config: 'descriptors' must be an array of %d strings",
                          c->n_prototypes);
-          JsonArray *a = json_node_get_array (d);
-          c->descriptors = g_new0 (char *, c->n_prototypes + 1);
-          for (int i = 0; i < c->n_prototypes; i++)
-            {
-              JsonNode *e = json_array_get_element (a, i);
-              if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_STRING)
-                return fail (error, path, "rali.config: descriptors[%d] is not a string", i);
-              c->descriptors[i] = g_strdup (json_node_get_string (e));
-            }
+          if (!get_strings (json_node_get_array (d), "descriptors", &c->descriptors, path, error))
+            return FALSE;
         }
       else if (strcmp (c->descriptor_provenance, "none") != 0)
         return fail (error, path, "rali.config: descriptor_provenance is %s but there are no descriptors",

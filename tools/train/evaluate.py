@@ -283,7 +283,10 @@ def write_report(res, args, path):
         L.append(f"| BRISQUE (LIVE) | {mono_b[0]:.1%} | {mono_b[1]:.1%} | {mono_b[2]} | |")
     L += ["", "## Descriptor faithfulness", "",
           "How often the top descriptor (top-3 descriptors) names the distortion actually applied, by the "
-          "describer's key terms (regular expressions in `KEYS` of evaluate.py), on all distorted images:", "",
+          "describer's key terms (regular expressions in `KEYS` of evaluate.py), on all distorted images. "
+          "The descriptors are what `rali score --top 3` lists by default: the nearest *distinct* prototypes "
+          "(one is left out when its member composition has cosine >= 0.6 with one listed before it; "
+          "`--max-overlap`, chosen on validation crops):", "",
           f"- top-1: {res['descriptor_top1']:.1%}", f"- top-3: {res['descriptor_top3']:.1%} (target >= 70%)", "",
           "## Per distortion type (SRCC against pseudo-MOS, pristine included)", "",
           "| type | RALI SRCC | BRISQUE SRCC |", "|---|---|---|"]
