@@ -37,6 +37,7 @@ rali_compare_result_free (RaliCompareResult *r)
   g_free (r->sims);
   g_free (r->proto_scores);
   g_strfreev (r->texts);
+  g_free (r->overlap_rows);
   g_free (r);
 }
 
@@ -151,6 +152,8 @@ score_locked (const char *path, const char *model_path, RaliBackendKind backend,
   if (!rali_head_score (model, f, K, &score, all, r->sims, error))
     return NULL;
   r->score = score;
+  const float *rows = rali_model_overlap_rows (model, &r->overlap_dim);
+  r->overlap_rows = g_memdup2 (rows, sizeof (float) * (gsize) K * r->overlap_dim);
   for (int i = 0; i < K; i++)
     {
       r->proto_scores[all[i].index] = all[i].score;

@@ -25,6 +25,8 @@ typedef struct {
   float *sims;          /* [K] cosine similarity to each prototype */
   float *proto_scores;  /* [K] */
   char **texts;         /* [K] descriptor texts, NULL-terminated */
+  int overlap_dim;      /* the model's rali_model_overlap_rows [K, overlap_dim], */
+  float *overlap_rows;  /* so that the view lists distinct descriptors */
   gboolean from_catalog; /* f came from the catalog, the model did not run */
 } RaliCompareResult;
 

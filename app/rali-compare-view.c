@@ -70,10 +70,15 @@ rali_compare_view_get_separating (RaliCompareView *self, guint n)
   RaliCompareResult *a = self->slots[0].result, *b = self->slots[1].result;
   if (!a || !b || a->n_prototypes != b->n_prototypes)
     return out;
+  g_autoptr (GArray) ranked = g_array_new (FALSE, FALSE, sizeof (int));
   for (int i = 0; i < a->n_prototypes; i++)
-    g_array_append_val (out, i);
-  g_array_sort_with_data (out, by_separation, self);
-  g_array_set_size (out, MIN (n, out->len));
+    g_array_append_val (ranked, i);
+  g_array_sort_with_data (ranked, by_separation, self);
+  /* as in the detail view: not two that gather the same kinds of images */
+  g_array_set_size (out, n);
+  int kept = rali_select_distinct (a->overlap_rows, a->n_prototypes, a->overlap_dim, (const int *) ranked->data,
+                                   (int) ranked->len, RALI_DISTINCT_MAX_COSINE, (int *) out->data, (int) n);
+  g_array_set_size (out, kept);
   return out;
 }
 

@@ -45,7 +45,8 @@ const RaliCompareResult *rali_compare_view_get_result (RaliCompareView *self, in
 const char              *rali_compare_view_get_error  (RaliCompareView *self, int slot);
 gboolean                 rali_compare_view_is_busy    (RaliCompareView *self);
 GtkDropTarget           *rali_compare_view_get_drop_target (RaliCompareView *self, int slot);
-/* prototype indices, most separating first (n rows shown) */
+/* prototype indices, most separating first, distinct as the detail view's
+ * (rali_select_distinct); at most n */
 GArray                  *rali_compare_view_get_separating (RaliCompareView *self, guint n);
 const char              *rali_compare_view_get_difference_text (RaliCompareView *self);
 

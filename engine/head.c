@@ -123,34 +123,57 @@ row_cosine (const float *a, const float *b, int n)
   return dot / (MAX (sqrt (na), 1e-12) * MAX (sqrt (nb), 1e-12));
 }
 
+const float *
+rali_model_overlap_rows (const RaliModel *m, int *dim)
+{
+  const RaliConfig *c = &m->config;
+  *dim = c->n_composition > 0 ? c->n_composition : c->pca_dim;
+  return c->n_composition > 0 ? m->weights.prototype_composition : m->weights.prototypes;
+}
+
 double
 rali_prototype_overlap (const RaliModel *m, int a, int b)
 {
-  const RaliConfig *c = &m->config;
-  g_return_val_if_fail (a >= 0 && a < c->n_prototypes && b >= 0 && b < c->n_prototypes, 0);
-  int T = c->n_composition, k = c->pca_dim;
-  if (T > 0)
-    return row_cosine (m->weights.prototype_composition + (gsize) a * T,
-                       m->weights.prototype_composition + (gsize) b * T, T);
-  return row_cosine (m->weights.prototypes + (gsize) a * k, m->weights.prototypes + (gsize) b * k, k);
+  g_return_val_if_fail (a >= 0 && a < m->config.n_prototypes && b >= 0 && b < m->config.n_prototypes, 0);
+  int dim;
+  const float *rows = rali_model_overlap_rows (m, &dim);
+  return row_cosine (rows + (gsize) a * dim, rows + (gsize) b * dim, dim);
+}
+
+int
+rali_select_distinct (const float *rows, int n_rows, int dim, const int *ranked, int n_ranked,
+                      double max_cosine, int *kept, int max_kept)
+{
+  int n = 0;
+  for (int r = 0; r < n_ranked && n < max_kept; r++)
+    {
+      int i = ranked[r];
+      if (i < 0 || i >= n_rows)
+        continue;
+      gboolean distinct = TRUE;
+      for (int s = 0; s < n && distinct && max_cosine < 1; s++)
+        distinct = row_cosine (rows + (gsize) i * dim, rows + (gsize) kept[s] * dim, dim) < max_cosine;
+      if (distinct)
+        kept[n++] = i;
+    }
+  return n;
 }
 
 int
 rali_head_select_distinct (const RaliModel *m, const RaliDescriptor *ranked, int n_ranked,
                            double max_cosine, RaliDescriptor *out, int max_out)
 {
-  int K = m->config.n_prototypes, n = 0;
-  for (int r = 0; r < n_ranked && n < max_out; r++)
-    {
-      int i = ranked[r].index;
-      if (i < 0 || i >= K)
-        continue;
-      gboolean distinct = TRUE;
-      for (int s = 0; s < n && distinct && max_cosine < 1; s++)
-        distinct = rali_prototype_overlap (m, i, out[s].index) < max_cosine;
-      if (distinct)
-        out[n++] = ranked[r];
-    }
+  int dim;
+  const float *rows = rali_model_overlap_rows (m, &dim);
+  g_autofree int *order = g_new (int, MAX (n_ranked, 1));
+  g_autofree int *kept = g_new (int, MAX (max_out, 1));
+  for (int r = 0; r < n_ranked; r++)
+    order[r] = ranked[r].index;
+  int n = rali_select_distinct (rows, m->config.n_prototypes, dim, order, n_ranked, max_cosine, kept, max_out);
+  /* kept is a subsequence of order: map it back to the descriptors */
+  for (int r = 0, t = 0; r < n_ranked && t < n; r++)
+    if (order[r] == kept[t])
+      out[t++] = ranked[r];
   return n;
 }
 

@@ -249,6 +249,16 @@ gboolean rali_head_score (const RaliModel *model, const float *features, int top
 #define RALI_DISTINCT_MAX_COSINE 0.6
 /* The cosine rali_head_select_distinct compares prototypes a and b by. */
 double rali_prototype_overlap (const RaliModel *model, int a, int b);
+/* The rows that cosine is taken between: the composition [K,T] when the
+ * model has one, else the centres [K,k]; *dim gets T or k. */
+const float *rali_model_overlap_rows (const RaliModel *model, int *dim);
+/* The selection itself, over any rows [n_rows, dim] (the compare view ranks
+ * by how much two photos differ instead of by similarity): walks
+ * ranked[0..n_ranked), skips indices outside [0, n_rows), and keeps one
+ * unless its row's cosine to a kept one's is >= max_cosine (>= 1 keeps
+ * all), up to max_kept.  Returns how many went to kept. */
+int rali_select_distinct (const float *rows, int n_rows, int dim, const int *ranked, int n_ranked,
+                          double max_cosine, int *kept, int max_kept);
 int rali_head_select_distinct (const RaliModel *model, const RaliDescriptor *ranked, int n_ranked,
                                double max_cosine, RaliDescriptor *out, int max_out);
 

@@ -21,6 +21,13 @@ from apptest import (IMAGE_EXT, SKIP, App, Context, by_name, catalog_rows, check
                      exiv2_values, images_under, key, launch_and_finish, model_hash,
                      samples_folder, settle, sha256_file, split_probe)
 
+
+def ralifmt_module(ctx):
+    sys.path.insert(0, os.path.join(ctx.srcdir, "tools"))
+    import ralifmt
+    return ralifmt
+
+
 # ---- scenarios ----
 
 def scenario_gallery(ctx):
@@ -449,6 +456,13 @@ def scenario_readme(ctx):
 
 
 def scenario_compare(ctx):
+    # the model with its prototypes in 6 kinds (one-hot member compositions),
+    # so that the separating descriptors' distinctness can be checked
+    rf = ralifmt_module(ctx)
+    groups = [i % 6 for i in range(rf.load_rali(ctx.model)[1]["prototypes"])]
+    composed = os.path.join(ctx.tmp, "composition.rali")
+    rf.with_composition(ctx.model, composed, *rf.one_hot_composition(groups))
+    ctx.model = composed
     d = samples_folder(ctx, "pairs")
     names = sorted(f for f in os.listdir(d) if f.lower().endswith(IMAGE_EXT))
     outside = os.path.join(ctx.tmp, "elsewhere")
@@ -478,6 +492,9 @@ def scenario_compare(ctx):
     check(len(sep) == 6 and gaps == sorted(gaps, reverse=True) and all(-1 <= r["left"] <= 1 for r in sep),
           "6 descriptors ranked by the difference of their similarities")
     check(all(r["text"] for r in sep), "each with its text: " + sep[0]["text"])
+    kinds = [groups[r["index"]] for r in sep]
+    check(sorted(kinds) == list(range(6)),
+          f"distinct, as in the detail view: one prototype of each of the 6 kinds of the composition ({kinds})")
     app.send(f"screenshot {ctx.out}/screenshot-compare.png")
     shot = app.wait("screenshot")
     check(shot["ok"], f"compare screenshot written ({shot['why']})")

@@ -91,24 +91,6 @@ def check_distinct(variant, model, images, ref_sims, max_cosine=0.6, top=5):
               f"largest overlap {worst:.2f} < {max_cosine}")
 
 
-def with_composition(src, dst, groups):
-    """src with a prototype composition: prototype i is all of kind
-    groups[i] (one-hot rows), so two prototypes overlap fully or not at all."""
-    blob = open(src, "rb").read()
-    n = struct.unpack("<Q", blob[:8])[0]
-    header, data = json.loads(blob[8:8 + n]), blob[8 + n:]
-    cfg = json.loads(header["__metadata__"]["rali.config"])
-    T = max(groups) + 1
-    comp = np.zeros((cfg["prototypes"], T), np.float32)
-    comp[np.arange(cfg["prototypes"]), groups] = 1
-    header["rali.prototype_composition"] = {"dtype": "F32", "shape": list(comp.shape),
-                                            "data_offsets": [len(data), len(data) + comp.nbytes]}
-    cfg["composition_labels"] = [f"kind{i}" for i in range(T)]
-    header["__metadata__"]["rali.config"] = json.dumps(cfg)
-    hb = json.dumps(header).encode()
-    open(dst, "wb").write(struct.pack("<Q", len(hb)) + hb + data + comp.tobytes())
-
-
 def test_distinct_by_composition(images):
     """A model with member compositions: descriptors are distinct by kind."""
     variant = "tiny-quickgelu"
@@ -118,7 +100,7 @@ def test_distinct_by_composition(images):
         model = os.path.join(tmp, "composition.rali")
         K = ralifmt.load_rali(os.path.join(FIX, variant + ".rali"))[1]["prototypes"]
         groups = [i % 3 for i in range(K)]
-        with_composition(os.path.join(FIX, variant + ".rali"), model, groups)
+        ralifmt.with_composition(os.path.join(FIX, variant + ".rali"), model, *ralifmt.one_hot_composition(groups))
         rc, out, _ = run("info", "--model", model)
         check(rc == 0 and "member composition over 3 kinds" in out, "info names the composition")
         check_distinct(variant + "+composition", model, images, ref["similarities"])

@@ -119,6 +119,31 @@ def prototype_overlap(w, cfg):
     return A @ A.T
 
 
+def with_composition(src, dst, comp, labels):
+    """Copies the .rali file src to dst with a prototype composition comp
+    [K,T] (float32) named by labels [T]: the header gains the tensor and
+    composition_labels, the other tensors' bytes are kept as they are."""
+    blob = open(src, "rb").read()
+    n = struct.unpack("<Q", blob[:8])[0]
+    header, data = json.loads(blob[8:8 + n]), blob[8 + n:]
+    cfg = json.loads(header["__metadata__"]["rali.config"])
+    comp = np.ascontiguousarray(comp, np.float32)
+    assert comp.shape == (cfg["prototypes"], len(labels))
+    header["rali.prototype_composition"] = {"dtype": "F32", "shape": list(comp.shape),
+                                            "data_offsets": [len(data), len(data) + comp.nbytes]}
+    cfg["composition_labels"] = list(labels)
+    header["__metadata__"]["rali.config"] = json.dumps(cfg)
+    hb = json.dumps(header).encode()
+    open(dst, "wb").write(struct.pack("<Q", len(hb)) + hb + data + comp.tobytes())
+
+
+def one_hot_composition(groups):
+    """[K,T] rows that are all of kind groups[i]: two prototypes overlap fully or not at all."""
+    comp = np.zeros((len(groups), max(groups) + 1), np.float32)
+    comp[np.arange(len(groups)), groups] = 1
+    return comp, [f"kind{i}" for i in range(comp.shape[1])]
+
+
 def select_distinct(ranked, overlap, max_cosine, n):
     """Reference of rali_head_select_distinct: walk the prototype indices in
     ranked (by descending similarity), keep one unless its overlap with one
