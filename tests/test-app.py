@@ -141,6 +141,21 @@ def scenario_reopen(ctx):
     check(fin["scored"] + fin["failed"] == len(files) and fin["pending"] == 0, "reopen shows every result")
     app.quit()
 
+    # stored descriptors are a cache of the head: a row written under another
+    # selection (an older version listed near-copies) shows the current one
+    stale = next(f for f in files if catalog_rows(ctx)[f][5])
+    db = sqlite3.connect(ctx.catalog)
+    db.execute("UPDATE files SET descriptors = ? WHERE path = ?", (json.dumps(
+        [{"index": 0, "text": "stale descriptor", "similarity": 0.5, "score": 0.5, "weight": 0.1}]), stale))
+    db.commit()
+    db.close()
+    app, fin = launch_and_finish(ctx, [shoot])
+    got = {r["path"]: r for r in app.status(full=True)["results"]}[stale]["descriptors"][:5]
+    want = [d["text"] for d in cli_scores(ctx, [stale])[stale]["descriptors"]]
+    check(fin["cached"] == len(files) and got == want,
+          f"a cached row's descriptors come from the head again, as the CLI lists them ({got[:1]})")
+    app.quit()
+
     touched = os.path.join(shoot, "large.jpg")
     st = os.stat(touched)
     os.utime(touched, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
