@@ -35,7 +35,7 @@ typedef struct {
   RaliModel *model;
   OutputFormat format;
   int top;
-  double max_overlap; /* rali_head_select_distinct's max_cosine */
+  double max_overlap; /* rali_head_score_distinct's max_cosine */
   gboolean embed;   /* embed or score */
   gsize done, total, failures;
   gint64 t_start;

@@ -129,12 +129,7 @@ score_locked (const char *path, const char *model_path, RaliBackendKind backend,
     {
       g_autoptr (RaliCatalogEntry) e = rali_catalog_lookup (catalog, path, st.st_size, mtime_us (&st),
                                                             rali_model_hash (model), NULL);
-      if (e && !e->error && e->embedding && e->n_embedding == D && e->feature_norm > 0)
-        {
-          for (int d = 0; d < D; d++)
-            f[d] = e->feature_norm * e->embedding[d];
-          from_catalog = TRUE;
-        }
+      from_catalog = e && rali_catalog_entry_features (e, D, f);
     }
   if (!from_catalog && !run_engine (path, backend, f, error))
     return NULL;

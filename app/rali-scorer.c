@@ -328,7 +328,7 @@ worker_load_model (RaliScorer *self, Job *job, Msg *info)
 
 /* The score and descriptors of features f [D] through the model's head, into
  * m.  Descriptors are the nearest distinct prototypes
- * (rali_head_select_distinct), as the CLI lists them. */
+ * (rali_head_score_distinct), as the CLI lists them. */
 static gboolean
 head_result (RaliModel *model, const float *f, Msg *m, GError **error)
 {
@@ -484,15 +484,8 @@ worker_score (RaliScorer *self, Job *job)
           /* the stored descriptors are a cache of the head: when the features
            * are known (f = |f| e), the head runs again, so that rows written
            * under another descriptor selection show the current one */
-          gboolean rerun = FALSE;
-          if (hit->embedding && hit->n_embedding == c->projection_dim && hit->feature_norm > 0)
-            {
-              g_autofree float *f = g_new (float, hit->n_embedding);
-              for (int d = 0; d < hit->n_embedding; d++)
-                f[d] = hit->feature_norm * hit->embedding[d];
-              rerun = head_result (self->wk_model, f, m, NULL);
-            }
-          if (!rerun)
+          g_autofree float *f = g_new (float, c->projection_dim);
+          if (!rali_catalog_entry_features (hit, c->projection_dim, f) || !head_result (self->wk_model, f, m, NULL))
             m->descriptors = rali_item_descriptors_from_json (hit->descriptors);
           m->score = hit->score; /* as stored: f is rebuilt from a float e */
           m->fraction = range > 0 ? (hit->score - c->score_min) / range : 0;

@@ -99,6 +99,16 @@ rali_catalog_entry_new (void)
   return g_new0 (RaliCatalogEntry, 1);
 }
 
+gboolean
+rali_catalog_entry_features (const RaliCatalogEntry *e, int D, float *f)
+{
+  if (e->error || !e->embedding || e->n_embedding != D || !(e->feature_norm > 0))
+    return FALSE;
+  for (int d = 0; d < D; d++)
+    f[d] = e->feature_norm * e->embedding[d];
+  return TRUE;
+}
+
 RaliCatalogEntry *
 rali_catalog_entry_copy (const RaliCatalogEntry *e)
 {

@@ -41,6 +41,10 @@ typedef struct {
 RaliCatalogEntry *rali_catalog_entry_new  (void);
 RaliCatalogEntry *rali_catalog_entry_copy (const RaliCatalogEntry *entry);
 void              rali_catalog_entry_free (RaliCatalogEntry *entry);
+/* The features f [D] the head takes, rebuilt as f = feature_norm * e: TRUE
+ * when the row was scored and holds a D-float embedding and |f| (rows from
+ * before schema 3 have no |f|), else FALSE and f untouched. */
+gboolean          rali_catalog_entry_features (const RaliCatalogEntry *entry, int D, float *f);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RaliCatalogEntry, rali_catalog_entry_free)
 
 /* $RALI_CATALOG when set, else <user data dir>/rali-studio/catalog.sqlite. */

@@ -131,15 +131,6 @@ rali_model_overlap_rows (const RaliModel *m, int *dim)
   return c->n_composition > 0 ? m->weights.prototype_composition : m->weights.prototypes;
 }
 
-double
-rali_prototype_overlap (const RaliModel *m, int a, int b)
-{
-  g_return_val_if_fail (a >= 0 && a < m->config.n_prototypes && b >= 0 && b < m->config.n_prototypes, 0);
-  int dim;
-  const float *rows = rali_model_overlap_rows (m, &dim);
-  return row_cosine (rows + (gsize) a * dim, rows + (gsize) b * dim, dim);
-}
-
 int
 rali_select_distinct (const float *rows, int n_rows, int dim, const int *ranked, int n_ranked,
                       double max_cosine, int *kept, int max_kept)
@@ -159,34 +150,25 @@ rali_select_distinct (const float *rows, int n_rows, int dim, const int *ranked,
   return n;
 }
 
-int
-rali_head_select_distinct (const RaliModel *m, const RaliDescriptor *ranked, int n_ranked,
-                           double max_cosine, RaliDescriptor *out, int max_out)
-{
-  int dim;
-  const float *rows = rali_model_overlap_rows (m, &dim);
-  g_autofree int *order = g_new (int, MAX (n_ranked, 1));
-  g_autofree int *kept = g_new (int, MAX (max_out, 1));
-  for (int r = 0; r < n_ranked; r++)
-    order[r] = ranked[r].index;
-  int n = rali_select_distinct (rows, m->config.n_prototypes, dim, order, n_ranked, max_cosine, kept, max_out);
-  /* kept is a subsequence of order: map it back to the descriptors */
-  for (int r = 0, t = 0; r < n_ranked && t < n; r++)
-    if (order[r] == kept[t])
-      out[t++] = ranked[r];
-  return n;
-}
-
 gboolean
 rali_head_score_distinct (const RaliModel *m, const float *f, int top_k, double max_cosine,
                           float *score, RaliDescriptor *top, int *n_top, float *sims, GError **error)
 {
-  int K = m->config.n_prototypes;
+  int K = m->config.n_prototypes, dim;
   g_autofree RaliDescriptor *all = g_new (RaliDescriptor, MAX (K, 1));
   *n_top = 0;
   if (!rali_head_score (m, f, K, score, all, sims, error))
     return FALSE;
-  *n_top = rali_head_select_distinct (m, all, K, max_cosine, top, top_k);
+  const float *rows = rali_model_overlap_rows (m, &dim);
+  g_autofree int *order = g_new (int, MAX (K, 1));
+  g_autofree int *kept = g_new (int, MAX (top_k, 1));
+  for (int r = 0; r < K; r++)
+    order[r] = all[r].index;
+  *n_top = rali_select_distinct (rows, K, dim, order, K, max_cosine, kept, top_k);
+  /* kept is a subsequence of order: map it back to the descriptors */
+  for (int r = 0, t = 0; r < K && t < *n_top; r++)
+    if (order[r] == kept[t])
+      top[t++] = all[r];
   return TRUE;
 }
 

@@ -78,7 +78,7 @@ typedef struct {
    * the distortion types) of the columns of rali.prototype_composition
    * [K,T], the share of each kind among a prototype's training members.
    * Two prototypes that gather the same kinds of images say the same thing
-   * in other words; rali_head_select_distinct compares them by it. */
+   * in other words; rali_select_distinct compares them by it. */
   int n_composition;           /* T, 0 when absent */
   char **composition_labels;   /* T strings, or NULL */
   char *descriptor_provenance; /* "rule-based", "rl-derived" or "none" */
@@ -238,32 +238,23 @@ gboolean rali_head_score (const RaliModel *model, const float *features, int top
 
 /* Descriptors worth showing: prototypes are K-means centres, and
  * neighbouring centres often carry near-copies of one sentence ("texture is
- * sharp ... excellent" five times).  Walks ranked[0..n_ranked) (as
- * rali_head_score orders them, by descending similarity) and keeps a
- * prototype unless its cosine to one already kept is >= max_cosine, up to
- * max_out.  The cosine is between the prototypes' member compositions when
- * the model has them (composition_labels), else between their centres in
- * the PCA space.  max_cosine >= 1 keeps the plain nearest.
- * Returns how many were written to out.  Pass all K ranked prototypes to be
- * sure of max_out results. */
+ * sharp ... excellent" five times).  The selection walks a ranking and
+ * keeps a prototype unless the cosine of its row to a kept one's is
+ * >= max_cosine; the rows are the prototypes' member compositions when the
+ * model has them (composition_labels), else their centres in the PCA
+ * space.  max_cosine >= 1 keeps the plain ranking. */
 #define RALI_DISTINCT_MAX_COSINE 0.6
-/* The cosine rali_head_select_distinct compares prototypes a and b by. */
-double rali_prototype_overlap (const RaliModel *model, int a, int b);
-/* The rows that cosine is taken between: the composition [K,T] when the
- * model has one, else the centres [K,k]; *dim gets T or k. */
+/* Those rows: the composition [K,T] or the centres [K,k]; *dim gets T or k. */
 const float *rali_model_overlap_rows (const RaliModel *model, int *dim);
-/* The selection itself, over any rows [n_rows, dim] (the compare view ranks
- * by how much two photos differ instead of by similarity): walks
- * ranked[0..n_ranked), skips indices outside [0, n_rows), and keeps one
- * unless its row's cosine to a kept one's is >= max_cosine (>= 1 keeps
- * all), up to max_kept.  Returns how many went to kept. */
+/* The selection over any rows [n_rows, dim] (the compare view ranks by how
+ * much two photos differ instead of by similarity): walks
+ * ranked[0..n_ranked), skips indices outside [0, n_rows), keeps up to
+ * max_kept.  Returns how many went to kept. */
 int rali_select_distinct (const float *rows, int n_rows, int dim, const int *ranked, int n_ranked,
                           double max_cosine, int *kept, int max_kept);
-int rali_head_select_distinct (const RaliModel *model, const RaliDescriptor *ranked, int n_ranked,
-                               double max_cosine, RaliDescriptor *out, int max_out);
 
-/* rali_head_score, then rali_head_select_distinct over all K prototypes:
- * top[0..*n_top) are at most top_k distinct descriptors. */
+/* rali_head_score, then the selection down all K prototypes ranked by
+ * similarity: top[0..*n_top) are at most top_k distinct descriptors. */
 gboolean rali_head_score_distinct (const RaliModel *model, const float *features, int top_k,
                                    double max_cosine, float *score, RaliDescriptor *top, int *n_top,
                                    float *sims, GError **error);

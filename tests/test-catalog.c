@@ -280,6 +280,14 @@ test_decisions (Fixture *f, gconstpointer data)
   g_autoptr (RaliCatalogEntry) back = rali_catalog_lookup (cat, "/p/a.jpg", 1234, 5, "abc123", &error);
   g_assert_nonnull (back);
   g_assert_cmpfloat (back->feature_norm, ==, 12.5f);
+  /* f = |f| e for the head; refused for another D and for rows without |f| */
+  float feat[8];
+  g_assert_true (rali_catalog_entry_features (back, 8, feat));
+  for (int i = 0; i < 8; i++)
+    g_assert_cmpfloat_with_epsilon (feat[i], 12.5f * back->embedding[i], 1e-6);
+  g_assert_false (rali_catalog_entry_features (back, 7, feat));
+  back->feature_norm = 0;
+  g_assert_false (rali_catalog_entry_features (back, 8, feat));
   g_assert_true (rali_catalog_get_decision (cat, "/p/a.jpg", &got, &error));
   g_assert_true (rali_decision_equal (&got, &a));
   rali_catalog_close (cat);

@@ -110,8 +110,8 @@ def head_tensor_names(cfg):
 
 
 def prototype_overlap(w, cfg):
-    """[K,K] cosines between prototypes as the engine's rali_prototype_overlap
-    computes them: of their member compositions when the model has them,
+    """[K,K] cosines between prototypes as the engine's selection
+    (rali_model_overlap_rows) takes them: of their member compositions when the model has them,
     else of their centres in the PCA space."""
     A = np.asarray(w["rali.prototype_composition" if cfg.get("composition_labels") else "rali.prototypes"],
                    np.float64)
@@ -145,7 +145,7 @@ def one_hot_composition(groups):
 
 
 def select_distinct(ranked, overlap, max_cosine, n):
-    """Reference of rali_head_select_distinct: walk the prototype indices in
+    """Reference of rali_select_distinct: walk the prototype indices in
     ranked (by descending similarity), keep one unless its overlap with one
     already kept is >= max_cosine, stop at n."""
     kept = []
