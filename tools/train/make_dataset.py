@@ -45,6 +45,7 @@ import describe as DE  # noqa: E402
 import distort as DI  # noqa: E402
 import photos as PH  # noqa: E402
 import pseudo_mos as PM  # noqa: E402
+import synthetic as SY  # noqa: E402
 
 VERSION = 1
 SIZE = 224
@@ -70,11 +71,41 @@ def cache_photos(root):
     return d
 
 
-def _init_worker(photo_dir):
+def synthetic_ids(n, seed):
+    return [f"dl-{seed}-{i:04d}" for i in range(n)]
+
+
+def _make_synthetic(task):
     import cv2
     cv2.setNumThreads(1)
-    for r in PH.photos():
-        _PHOTOS[r["id"]] = np.load(os.path.join(photo_dir, r["id"] + ".npy"), mmap_mode="r")
+    f, seed, srcs = task
+    np.save(f + ".tmp.npy", SY.dead_leaves(seed, srcs))
+    os.replace(f + ".tmp.npy", f)
+    return f
+
+
+def cache_synthetic(root, n, seed, pool):
+    """n procedural pristine pictures (synthetic.py) in ROOT/photos, coloured
+    from the training photographs only (never val/test)."""
+    d = os.path.join(root, "photos")
+    srcs = [np.load(os.path.join(d, r["id"] + ".npy"), mmap_mode="r")[::8, ::8].copy() for r in PH.photos("train")]
+    ids = synthetic_ids(n, seed)
+    todo = [(os.path.join(d, pid + ".npy"), int(np.random.SeedSequence([seed, 99, i]).generate_state(1)[0]), srcs)
+            for i, pid in enumerate(ids) if not os.path.exists(os.path.join(d, pid + ".npy"))]
+    t0 = time.time()
+    for k, _ in enumerate(pool.imap_unordered(_make_synthetic, todo)):
+        if k % 50 == 49:
+            print(f"[synthetic] {k + 1}/{len(todo)} pictures ({time.time() - t0:.0f}s)", flush=True)
+    return ids
+
+
+def _init_worker(photo_dir, extra_ids=()):
+    import cv2
+    cv2.setNumThreads(1)
+    for pid in [r["id"] for r in PH.photos()] + list(extra_ids):
+        f = os.path.join(photo_dir, pid + ".npy")
+        if os.path.exists(f):
+            _PHOTOS[pid] = np.load(f, mmap_mode="r")
 
 
 def texture(img_u8):
@@ -231,9 +262,12 @@ def _prepare(out_dir, n, seed, kind):
             fh.truncate(want)
 
 
-def generate(root, split, n, seed, workers, pool, crops=2):
+def generate(root, split, n, seed, workers, pool, crops=2, ids=None):
+    """ids: the pictures to crop (default: the split's photographs)."""
     series = split.endswith("_series")
-    ids = [r["id"] for r in PH.photos(split[: -len("_series")] if series else split)]
+    synthetic = ids is not None
+    if ids is None:
+        ids = [r["id"] for r in PH.photos(split[: -len("_series")] if series else split)]
     out_dir = os.path.join(root, split)
     if series:
         units = series_units(ids, crops)
@@ -246,7 +280,7 @@ def generate(root, split, n, seed, workers, pool, crops=2):
     else:
         bounds = [(c, lo, min(lo + CHUNK, n)) for c, lo in enumerate(range(0, n, CHUNK))]
         extra = None
-        kind = "random"
+        kind = f"random:synthetic{len(ids)}" if synthetic else "random"
     _prepare(out_dir, n, seed, kind)
     todo = [b for b in bounds if not os.path.exists(os.path.join(out_dir, "chunks", f"{b[0]:05d}.jsonl"))]
     print(f"[{split}] {len(ids)} photos, {n} images in {len(bounds)} chunks, {len(bounds) - len(todo)} already done"
@@ -457,6 +491,9 @@ def main():
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--calibrate", action="store_true", help="print mean pseudo-MOS per type/level on train photos")
     ap.add_argument("--report", action="store_true", help="write DATA-REPORT.md and examples.png from the cache")
+    ap.add_argument("--synthetic", type=int, default=0, metavar="N",
+                    help="train split only: crop N procedural dead-leaves pictures (synthetic.py) "
+                         "instead of the photographs")
     a = ap.parse_args()
 
     missing = PH.check()
@@ -467,13 +504,19 @@ def main():
         report(a.out, os.path.join(HERE, "DATA-REPORT.md"), os.path.join(HERE, "examples.png"))
         return
     ctx = mp.get_context("fork")
-    with ctx.Pool(a.workers, initializer=_init_worker, initargs=(photo_dir,)) as pool:
+    extra = []
+    if a.synthetic:
+        if a.splits != "train" or a.calibrate:
+            sys.exit("--synthetic makes a training split only (--splits train)")
+        with ctx.Pool(a.workers) as pool:
+            extra = cache_synthetic(a.out, a.synthetic, a.seed, pool)
+    with ctx.Pool(a.workers, initializer=_init_worker, initargs=(photo_dir, extra)) as pool:
         if a.calibrate:
             calibrate(a.out, a.seed, pool)
             return
         ns = {"train": a.n_train, "val": a.n_val, "test": a.n_test, "test_series": 0, "train_series": 0, "val_series": 0}
         for split in a.splits.split(","):
-            generate(a.out, split, ns[split], a.seed, a.workers, pool, a.series_crops)
+            generate(a.out, split, ns[split], a.seed, a.workers, pool, a.series_crops, extra or None)
 
 
 if __name__ == "__main__":
