@@ -16,8 +16,11 @@ photos (v1 did not have it) and lost pristine > mild JPEG (quality 30) on
 forest-stream (4.273 vs 4.321); mild noise still often scores above
 pristine (castle: 4.458 vs 4.512).  v3 (step 11,533) keeps the same
 orders and the same two exceptions (forest-stream JPEG: pristine 4.279,
-mild 4.385; castle noise: 4.456, 4.483).  Tighten the orders as the model
-improves."""
+mild 4.385; castle noise: 4.456, 4.483).  v4 (step 14,209) keeps the
+orders; castle's mild noise is now below pristine (4.408 vs 4.470), while
+mild noise on forest-stream and mountain-trail (4.329 vs 4.214, 4.247)
+and mild JPEG on forest-stream (4.278 vs 4.214) still score above.
+Tighten the orders as the model improves."""
 import io
 import json
 import os

@@ -227,10 +227,23 @@ def main():
     res["bokeh"] = bokeh_check(args, rows, score)
     os.makedirs(args.out, exist_ok=True)
     json.dump(res, open(os.path.join(args.out, "evaluation.json"), "w"), indent=1)
+    write_scores(rows, score, br, os.path.join(args.out, "evaluation-scores.csv"))
     plots(rows, score, br, args.out, res, args.curve)
     write_report(res, args, os.path.join(args.out, "EVALUATION.md"))
     print(json.dumps({k: v for k, v in res.items() if k != "per_type"}, indent=1))
     return res
+
+
+def write_scores(rows, score, br, path):
+    """Every held-out image's pseudo-MOS beside the engine's and BRISQUE's
+    scores, so that any other statistic can be computed from the report."""
+    import csv
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["file", "photo", "type", "level", "pseudo_mos", "rali", "brisque_negated"])
+        for r in rows:
+            w.writerow([r["file"], r["photo"], r["type"], r["level"], f"{r['mos']:.4f}", f"{score[r['file']]:.6f}",
+                        f"{br[r['file']]:.4f}" if br else ""])
 
 
 def crops_note(model):
@@ -266,6 +279,8 @@ def write_report(res, args, path):
          f"declares ({crops_note(args.model)}).", "",
          "BRISQUE is OpenCV contrib's implementation with its model trained on LIVE human opinion scores "
          "(`/usr/share/opencv4/quality/brisque_model_live.yml`); nobody here wrote or trained it.", "",
+         "Every image's pseudo-MOS and both scores: `evaluation-scores.csv` beside this file "
+         "(BRISQUE negated, so that higher is better for both).", "",
          "## Summary", "", summary(res), "",
          "Caveat on descriptor faithfulness: the match is by key-term regular expressions; a distortion too "
          "faint to be visible is deliberately not named by the describer, and such images count as misses.", "",

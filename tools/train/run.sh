@@ -7,9 +7,9 @@
 # Measured on the 2-core development machine (AVX-512 BF16): dataset
 # generation of 20,000 + 1,500 crops ~12 min, training MINUTES (default 75)
 # plus an 85-minute second leg, an 88-minute third one and, after ~15 min
-# of series data, an 80-minute fourth one at ~27-48 img/s with bf16
-# autocast, export about a minute, evaluation ~10 min: about 6 h 15 min
-# in all.
+# of series data, an 80-minute fourth one, and after ~20 min of more data
+# an 80-minute fifth one, at ~27-48 img/s with bf16 autocast, export about
+# a minute, evaluation ~10 min: about 7 h 55 min in all.
 # Training is resumable: run it again to continue from DATA_DIR/run/ckpt.pt
 # (raise --total-steps in train.py's call to lengthen the LR schedule).
 set -euo pipefail
@@ -32,6 +32,14 @@ $PY tools/train/train.py --data "$DATA" --minutes 88 --cycle-minutes 88 --lr 4e-
 $PY tools/train/make_dataset.py --out "$DATA" --splits val_series --series-crops 1 --seed 20251126 --workers 2
 $PY tools/train/make_dataset.py --out "$DATA" --splits train_series --series-crops 3 --seed 20251126 --workers 2
 $PY tools/train/train.py --data "$DATA" --minutes 80 --cycle-minutes 80 --lr 3e-4 --series-groups 4
+# fifth leg (v4): a warm restart from v3 in v3's text space, on the 20,000
+# crops pooled with 60,000 fresh crops of the same training photographs and
+# 20,000 crops of 200 procedural dead-leaves pictures (synthetic.py), with
+# all 8 flips/transposes; ~15 + 5 min of data, 80 min of training
+$PY tools/train/make_dataset.py --out "$DATA-fresh" --splits train --n-train 60000 --seed 20261126 --workers 2
+$PY tools/train/make_dataset.py --out "$DATA-synthetic" --splits train --n-train 20000 --synthetic 200 --seed 20261126 --workers 2
+$PY tools/train/train.py --data "$DATA" --extra-train "$DATA-fresh" --extra-train "$DATA-synthetic" --dihedral \
+    --minutes 80 --cycle-minutes 80 --lr 3e-4 --series-groups 4
 $PY tools/train/export.py --data "$DATA" -o data/models/rali-default.rali
 [ -d build ] || meson setup build
 ninja -C build
