@@ -88,10 +88,13 @@ def cache_synthetic(root, n, seed, pool):
     """n procedural pristine pictures (synthetic.py) in ROOT/photos, coloured
     from the training photographs only (never val/test)."""
     d = os.path.join(root, "photos")
-    srcs = [np.load(os.path.join(d, r["id"] + ".npy"), mmap_mode="r")[::8, ::8].copy() for r in PH.photos("train")]
     ids = synthetic_ids(n, seed)
-    todo = [(os.path.join(d, pid + ".npy"), int(np.random.SeedSequence([seed, 99, i]).generate_state(1)[0]), srcs)
-            for i, pid in enumerate(ids) if not os.path.exists(os.path.join(d, pid + ".npy"))]
+    missing = [(i, os.path.join(d, pid + ".npy")) for i, pid in enumerate(ids)
+               if not os.path.exists(os.path.join(d, pid + ".npy"))]
+    if not missing:
+        return ids
+    srcs = [np.load(os.path.join(d, r["id"] + ".npy"), mmap_mode="r")[::8, ::8].copy() for r in PH.photos("train")]
+    todo = [(f, int(np.random.SeedSequence([seed, 99, i]).generate_state(1)[0]), srcs) for i, f in missing]
     t0 = time.time()
     for k, _ in enumerate(pool.imap_unordered(_make_synthetic, todo)):
         if k % 50 == 49:
@@ -103,9 +106,7 @@ def _init_worker(photo_dir, extra_ids=()):
     import cv2
     cv2.setNumThreads(1)
     for pid in [r["id"] for r in PH.photos()] + list(extra_ids):
-        f = os.path.join(photo_dir, pid + ".npy")
-        if os.path.exists(f):
-            _PHOTOS[pid] = np.load(f, mmap_mode="r")
+        _PHOTOS[pid] = np.load(os.path.join(photo_dir, pid + ".npy"), mmap_mode="r")
 
 
 def texture(img_u8):
