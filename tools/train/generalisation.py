@@ -6,10 +6,21 @@ within each validation photograph (is it a per-photo offset, or the
 ordering itself?).  PyTorch, from a train.py checkpoint.
 
     /usr/bin/python3 tools/train/generalisation.py --data /work/cache/rali-ds \\
-        --fresh /work/cache/rali-ds2 [--ckpt CKPT] [--n 3000]
+        --fresh /work/cache/rali-ds2 [--ckpt CKPT] [--n 3000] [--probes]
 
 --fresh: a dataset made by make_dataset.py from the same photographs with
-another --seed (new crops, new distortions)."""
+another --seed (new crops, new distortions).
+
+--probes: would other features generalise to new photographs better than
+the head does?  A ridge regression to the pseudo-MOS is fitted on the
+training crops from the network's features at each depth (the stem, each
+block's class token and patch-token mean, the final embedding) and from two
+hand-made no-reference feature sets (BRISQUE's 36 natural-scene statistics,
+OpenCV; the describer's image statistics measured on the distorted crop,
+make_dataset.py's "stats"), and scored on the validation photographs.  The
+ridge strength is chosen by 4-fold cross-validation grouped by photograph
+on the training crops, never on validation.  The hand-made sets also get a
+gradient-boosted regressor, as they are not linear in quality."""
 import argparse
 import os
 import pickle
@@ -32,6 +43,7 @@ def main():
     ap.add_argument("--n", type=int, default=3000, help="train and fresh crops to score")
     ap.add_argument("--tau", type=float, default=0.4)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--probes", action="store_true", help="ridge probes of other features (above)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     ck = torch.load(a.ckpt or os.path.join(a.data, "run", "ckpt.pt"))
@@ -59,6 +71,65 @@ def main():
     print(f"within each validation photograph: mean SRCC {np.mean(within):.3f} (min {np.min(within):.3f}, "
           f"max {np.max(within):.3f}, {len(within)} photos); with each photo's mean error removed: "
           f"SRCC {spearmanr(q, y).correlation:.3f}")
+    # does the ordering fail on plain content?  make_dataset.py's "texture": mean Sobel magnitude of the crop
+    units = [u for u in sorted(set(photo)) if (photo == u).sum() > 20]
+    tex = [np.mean([meta[i]["texture"] for i, v in zip(idx, photo) if v == u]) for u in units]
+    print(f"Spearman between a validation photograph's mean crop texture and its within-photo SRCC: "
+          f"{spearmanr(tex, within).correlation:.3f}")
+    if a.probes:
+        tr_imgs, tr_meta = T.load_split(a.data, "train")
+        tr_idx = np.sort(np.random.default_rng(1).choice(len(tr_meta), min(a.n, len(tr_meta)), replace=False))
+        probes(net, (tr_imgs, tr_meta, tr_idx), (imgs, meta, idx))
+
+
+def features(net, imgs, meta, idx, bs=100):
+    """{name: [len(idx), d]}: the network's taps and embedding, BRISQUE's
+    features and the describer's statistics of the crops imgs[idx]."""
+    import cv2
+    out = {}
+    with torch.no_grad():
+        for i in range(0, len(idx), bs):
+            taps = {}
+            taps["embedding"] = net(T.to_tensor(imgs[idx[i:i + bs]]), taps)
+            for k, v in taps.items():
+                out.setdefault(k, []).append(v.numpy())
+    f = {k: np.concatenate(v) for k, v in out.items()}
+    bgr = (np.ascontiguousarray(imgs[i][:, :, ::-1]) for i in idx)
+    # BRISQUE's pairwise products are NaN on a flat crop; 0 is their value in the limit
+    f["BRISQUE statistics (hand-made)"] = np.nan_to_num(
+        np.array([np.asarray(cv2.quality.QualityBRISQUE_computeFeatures(b)).ravel() for b in bgr]))
+    keys = sorted(meta[idx[0]]["stats"])
+    f["describer statistics (hand-made)"] = np.array([[meta[i]["stats"][k] for k in keys] for i in idx])
+    return f
+
+
+def probes(net, train, val):
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GroupKFold
+    (ti, tm, tidx), (vi, vm, vidx) = train, val
+    yt = np.array([tm[i]["mos"] for i in tidx])
+    yv = np.array([vm[i]["mos"] for i in vidx])
+    groups = np.array([tm[i]["photo"] for i in tidx])
+    ft, fv = features(net, ti, tm, tidx), features(net, vi, vm, vidx)
+    print(f"probes: fitted on {len(tidx)} training crops ({len(set(groups))} photographs), "
+          f"SRCC on {len(vidx)} validation crops")
+    folds = list(GroupKFold(4).split(ft["embedding"], yt, groups))
+    for name in ft:
+        mu, sd = ft[name].mean(0), ft[name].std(0) + 1e-6
+        xt, xv = (ft[name] - mu) / sd, (fv[name] - mu) / sd
+
+        def cv(alpha):
+            return np.mean([spearmanr(Ridge(alpha=alpha).fit(xt[a], yt[a]).predict(xt[b]), yt[b]).correlation
+                            for a, b in folds])
+        alpha = max((1.0, 10.0, 100.0, 1000.0, 10000.0), key=cv)
+        r = Ridge(alpha=alpha).fit(xt, yt)
+        line = (f"  {name:34s} ridge (alpha {alpha:g}): train {spearmanr(r.predict(xt), yt).correlation:.3f}, "
+                f"validation {spearmanr(r.predict(xv), yv).correlation:.3f}")
+        if "hand-made" in name:
+            g = HistGradientBoostingRegressor(max_iter=300, random_state=0).fit(xt, yt)
+            line += f"; boosted trees: validation {spearmanr(g.predict(xv), yv).correlation:.3f}"
+        print(line, flush=True)
 
 
 if __name__ == "__main__":

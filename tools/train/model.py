@@ -51,12 +51,22 @@ class ConvStemViT(nn.Module):
         self.post_ln = nn.LayerNorm(width)
         self.proj = nn.Linear(width, proj, bias=False)
 
-    def forward(self, x):
-        x = self.patch(self.stem(x)).flatten(2).transpose(1, 2)
+    def forward(self, x, taps=None):
+        """The projected embedding.  taps, a dict, if given receives the
+        features at each depth (for probes, generalisation.py --probes): the
+        stem's channel means and standard deviations, and after each block the
+        class token and the mean of the patch tokens."""
+        s = self.stem(x)
+        if taps is not None:
+            taps["stem"] = torch.cat([s.mean((2, 3)), s.std((2, 3))], dim=1)
+        x = self.patch(s).flatten(2).transpose(1, 2)
         x = torch.cat([self.cls.expand(x.shape[0], 1, -1), x], dim=1) + self.pos
         x = self.pre_ln(x)
-        for b in self.blocks:
+        for l, b in enumerate(self.blocks):
             x = b(x)
+            if taps is not None:
+                taps[f"block {l} class token"] = x[:, 0]
+                taps[f"block {l} patch mean"] = x[:, 1:].mean(1)
         return self.proj(self.post_ln(x[:, 0]))
 
     @classmethod
