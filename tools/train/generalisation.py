@@ -40,7 +40,7 @@ def main():
     ap.add_argument("--data", default="/work/cache/rali-ds")
     ap.add_argument("--fresh", default=None)
     ap.add_argument("--ckpt", default=None, help="default: DATA/run/ckpt.pt")
-    ap.add_argument("--n", type=int, default=3000, help="train and fresh crops to score")
+    ap.add_argument("--n", type=int, default=3000, help="train and fresh crops to score (and to fit the probes on)")
     ap.add_argument("--tau", type=float, default=0.4)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--probes", action="store_true", help="ridge probes of other features (above)")
@@ -95,7 +95,8 @@ def features(net, imgs, meta, idx, bs=100):
                 out.setdefault(k, []).append(v.numpy())
     f = {k: np.concatenate(v) for k, v in out.items()}
     bgr = (np.ascontiguousarray(imgs[i][:, :, ::-1]) for i in idx)
-    # BRISQUE's pairwise products are NaN on a flat crop; 0 is their value in the limit
+    # OpenCV's BRISQUE returns NaN statistics where its distribution fits fail (one validation crop
+    # of 1,500 in /work/cache/rali-ds); they enter the probe as 0
     f["BRISQUE statistics (hand-made)"] = np.nan_to_num(
         np.array([np.asarray(cv2.quality.QualityBRISQUE_computeFeatures(b)).ravel() for b in bgr]))
     keys = sorted(meta[idx[0]]["stats"])
