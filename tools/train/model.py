@@ -4,7 +4,6 @@ with batch norm and ReLU, then a 1x1 convolution to the width), as in
 "Early Convolutions Help Transformers See Better".  At export the batch
 norms are folded into the convolutions and the weights get Hugging Face
 CLIP names, so engine/vit.c and tools/ralifmt.py run it unchanged."""
-import math
 
 import torch
 import torch.nn as nn
