@@ -56,14 +56,20 @@ def main():
     if a.fresh:
         sets.append(("new crops of the training photographs", a.fresh, "train"))
     sets.append(("validation photographs", a.data, "val"))
+    feats, samples = {}, {}  # with --probes: the features of the first training set and of val, from one forward
     for name, root, split in sets:
         imgs, meta = T.load_split(root, split)
         idx = np.arange(len(meta)) if split == "val" else np.sort(rng.choice(len(meta), min(a.n, len(meta)), replace=False))
-        p = T.head_predictions(net, imgs, idx, head)
+        if a.probes and root == a.data and split not in feats:
+            feats[split], samples[split] = features(net, imgs, meta, idx), (meta, idx)
+            p = M.head_scores(torch.from_numpy(feats[split]["embedding"]), *head)[0].numpy()
+        else:
+            p = T.head_predictions(net, imgs, idx, head)
         y = np.array([meta[i]["mos"] for i in idx])
         print(f"{name}: SRCC {spearmanr(p, y).correlation:.3f} on {len(idx)} crops")
     photo = np.array([meta[i]["photo"] for i in idx])
-    within = [spearmanr(p[photo == u], y[photo == u]).correlation for u in sorted(set(photo)) if (photo == u).sum() > 20]
+    units = [u for u in sorted(set(photo)) if (photo == u).sum() > 20]
+    within = [spearmanr(p[photo == u], y[photo == u]).correlation for u in units]
     q = p.copy()
     for u in set(photo):
         s = photo == u
@@ -72,14 +78,12 @@ def main():
           f"max {np.max(within):.3f}, {len(within)} photos); with each photo's mean error removed: "
           f"SRCC {spearmanr(q, y).correlation:.3f}")
     # does the ordering fail on plain content?  make_dataset.py's "texture": mean Sobel magnitude of the crop
-    units = [u for u in sorted(set(photo)) if (photo == u).sum() > 20]
-    tex = [np.mean([meta[i]["texture"] for i, v in zip(idx, photo) if v == u]) for u in units]
+    texture = np.array([meta[i]["texture"] for i in idx])
+    tex = [texture[photo == u].mean() for u in units]
     print(f"Spearman between a validation photograph's mean crop texture and its within-photo SRCC: "
           f"{spearmanr(tex, within).correlation:.3f}")
     if a.probes:
-        tr_imgs, tr_meta = T.load_split(a.data, "train")
-        tr_idx = np.sort(np.random.default_rng(1).choice(len(tr_meta), min(a.n, len(tr_meta)), replace=False))
-        probes(net, (tr_imgs, tr_meta, tr_idx), (imgs, meta, idx))
+        probes(feats["train"], samples["train"], feats["val"], samples["val"])
 
 
 def features(net, imgs, meta, idx, bs=100):
@@ -104,15 +108,16 @@ def features(net, imgs, meta, idx, bs=100):
     return f
 
 
-def probes(net, train, val):
+def probes(ft, train, fv, val):
+    """Ridge probes (above) of the features ft of the training crops train =
+    (meta, idx), scored on the features fv of the validation crops val."""
     from sklearn.ensemble import HistGradientBoostingRegressor
     from sklearn.linear_model import Ridge
     from sklearn.model_selection import GroupKFold
-    (ti, tm, tidx), (vi, vm, vidx) = train, val
+    (tm, tidx), (vm, vidx) = train, val
     yt = np.array([tm[i]["mos"] for i in tidx])
     yv = np.array([vm[i]["mos"] for i in vidx])
     groups = np.array([tm[i]["photo"] for i in tidx])
-    ft, fv = features(net, ti, tm, tidx), features(net, vi, vm, vidx)
     print(f"probes: fitted on {len(tidx)} training crops ({len(set(groups))} photographs), "
           f"SRCC on {len(vidx)} validation crops")
     folds = list(GroupKFold(4).split(ft["embedding"], yt, groups))
