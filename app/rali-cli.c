@@ -42,32 +42,59 @@ typedef struct {
   gboolean progress;
 } Run;
 
-/* JSON string literal for s (escaped by json-glib, never by hand) */
+/* JSON string literal for s (escaped by json-glib, never by hand); bytes
+ * that are not UTF-8 become U+FFFD, so every line stays valid JSON */
 static char *
 json_quote (const char *s)
 {
   g_autoptr (JsonNode) n = json_node_new (JSON_NODE_VALUE);
-  json_node_set_string (n, s);
+  g_autofree char *valid = g_utf8_make_valid (s, -1);
+  json_node_set_string (n, valid);
   return json_to_string (n, FALSE);
 }
 
-/* RFC 4180 field */
-static void
-csv_field (GString *out, const char *s)
+/* A file name as output shows it: its GLib display name (UTF-8; bytes that
+ * are not become U+FFFD).  When that loses bytes, *bytes is the exact name
+ * in base64, so scripts can still open the file; else NULL. */
+static char *
+path_for_output (const char *path, char **bytes)
 {
-  if (!strpbrk (s, ",\"\r\n"))
-    {
-      g_string_append (out, s);
-      return;
-    }
-  g_string_append_c (out, '"');
-  for (const char *p = s; *p; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (out, '"');
-      g_string_append_c (out, *p);
-    }
-  g_string_append_c (out, '"');
+  *bytes = g_utf8_validate (path, -1, NULL) ? NULL : g_base64_encode ((const guchar *) path, strlen (path));
+  return g_filename_display_name (path);
+}
+
+/* "path": ...[, "path_bytes": ...] */
+static void
+json_path_members (GString *out, const char *path)
+{
+  g_autofree char *bytes = NULL;
+  g_autofree char *shown = path_for_output (path, &bytes);
+  g_autofree char *p = json_quote (shown);
+  g_string_append_printf (out, "\"path\": %s", p);
+  if (bytes)
+    g_string_append_printf (out, ", \"path_bytes\": \"%s\"", bytes);
+}
+
+
+/* the path column: the display name (see path_for_output) */
+static void
+csv_path_field (GString *out, const char *path)
+{
+  g_autofree char *bytes = NULL;
+  g_autofree char *shown = path_for_output (path, &bytes);
+  rali_csv_append_field (out, shown);
+}
+
+/* the last column, after a comma: the exact name in base64 when the path
+ * column lost bytes, else empty */
+static void
+csv_path_bytes_field (GString *out, const char *path)
+{
+  g_autofree char *bytes = NULL;
+  g_autofree char *shown = path_for_output (path, &bytes);
+  g_string_append_c (out, ',');
+  if (bytes)
+    g_string_append (out, bytes);
 }
 
 static void
@@ -112,16 +139,19 @@ print_error_line (Run *r, const char *path, const char *message)
   g_autoptr (GString) line = g_string_new (NULL);
   if (r->format == OUT_JSON)
     {
-      g_autofree char *p = json_quote (path), *m = json_quote (message);
-      g_string_append_printf (line, "{\"path\": %s, \"error\": %s}\n", p, m);
+      g_autofree char *m = json_quote (message);
+      g_string_append_c (line, '{');
+      json_path_members (line, path);
+      g_string_append_printf (line, ", \"error\": %s}\n", m);
     }
   else if (r->format == OUT_CSV)
     {
-      csv_field (line, path);
+      csv_path_field (line, path);
       g_string_append (line, ",,");
       for (int i = 0; i < r->top; i++)
         g_string_append (line, ",,,");
-      csv_field (line, message);
+      rali_csv_append_field (line, message);
+      csv_path_bytes_field (line, path);
       g_string_append_c (line, '\n');
     }
   else
@@ -141,8 +171,9 @@ print_embedding (Run *r, const char *path, const float *e, int D)
   gboolean json = r->format == OUT_JSON;
   if (json)
     {
-      g_autofree char *p = json_quote (path);
-      g_string_append_printf (line, "{\"path\": %s, \"embedding\": [", p);
+      g_string_append_c (line, '{');
+      json_path_members (line, path);
+      g_string_append (line, ", \"embedding\": [");
     }
   else
     g_string_append (line, path);
@@ -161,8 +192,9 @@ print_score (Run *r, const char *path, float score, const RaliDescriptor *top, i
   g_autoptr (GString) line = g_string_new (NULL);
   if (r->format == OUT_JSON)
     {
-      g_autofree char *p = json_quote (path);
-      g_string_append_printf (line, "{\"path\": %s, \"score\": ", p);
+      g_string_append_c (line, '{');
+      json_path_members (line, path);
+      g_string_append (line, ", \"score\": ");
       append_num (line, score);
       g_string_append (line, ", \"descriptors\": [");
       for (int i = 0; i < n; i++)
@@ -179,7 +211,7 @@ print_score (Run *r, const char *path, float score, const RaliDescriptor *top, i
     }
   else if (r->format == OUT_CSV)
     {
-      csv_field (line, path);
+      csv_path_field (line, path);
       g_string_append_c (line, ',');
       append_num (line, score);
       for (int i = 0; i < r->top; i++)
@@ -188,7 +220,7 @@ print_score (Run *r, const char *path, float score, const RaliDescriptor *top, i
           if (i < n)
             {
               g_autofree char *text = rali_descriptor_text (r->model, top[i].index);
-              csv_field (line, text);
+              rali_csv_append_field (line, text);
               g_string_append_c (line, ',');
               append_num (line, top[i].similarity);
               g_string_append_c (line, ',');
@@ -197,7 +229,9 @@ print_score (Run *r, const char *path, float score, const RaliDescriptor *top, i
           else
             g_string_append (line, ",,");
         }
-      g_string_append (line, ",\n");
+      g_string_append_c (line, ',');
+      csv_path_bytes_field (line, path);
+      g_string_append_c (line, '\n');
     }
   else
     {
@@ -249,7 +283,8 @@ static void
 on_collect_error (const char *path, const char *message, gpointer user_data)
 {
   Run *r = user_data;
-  g_autofree char *msg = g_strdup_printf ("%s: %s", path, message);
+  g_autofree char *name = g_filename_display_name (path);
+  g_autofree char *msg = g_strdup_printf ("%s: %s", name, message);
   r->failures++;
   print_error_line (r, path, msg);
 }
@@ -411,7 +446,7 @@ cmd_run (Options *opt, gboolean embed, char **paths, int n_paths)
       g_autoptr (GString) h = g_string_new ("path,score");
       for (int i = 1; i <= r.top; i++)
         g_string_append_printf (h, ",descriptor_%d,similarity_%d,prototype_score_%d", i, i, i);
-      g_string_append (h, ",error\n");
+      g_string_append (h, ",error,path_bytes\n");
       fputs (h->str, stdout);
     }
   r.total = files->len;

@@ -134,7 +134,8 @@ update_result (RaliDetailView *self)
   RaliGalleryItem *item = self->item;
   RaliItemState state = item ? rali_gallery_item_get_state (item) : RALI_ITEM_PENDING;
   gtk_label_set_text (self->name_label, item ? rali_gallery_item_get_name (item) : "");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->name_label), item ? rali_gallery_item_get_path (item) : NULL);
+  g_autofree char *shown_path = item ? g_filename_display_name (rali_gallery_item_get_path (item)) : NULL;
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->name_label), shown_path);
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), state == RALI_ITEM_FAILED);
   gtk_widget_set_visible (self->descriptors_heading, state == RALI_ITEM_SCORED);
   gtk_widget_set_visible (GTK_WIDGET (self->bars), state == RALI_ITEM_SCORED);

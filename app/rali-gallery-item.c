@@ -316,7 +316,9 @@ rali_gallery_item_set_error (RaliGalleryItem *self, const char *message, gboolea
   self->score = 0;
   self->fraction = 0;
   g_free (self->error);
-  self->error = g_strdup (message);
+  /* shown in labels, which take UTF-8 only (a catalog written before file
+   * names were displayed by GLib's rules may hold other bytes) */
+  self->error = message ? g_utf8_make_valid (message, -1) : NULL;
   g_clear_pointer (&self->descriptors, g_ptr_array_unref);
   g_clear_pointer (&self->embedding, g_bytes_unref);
   set_state (self, RALI_ITEM_FAILED, from_catalog);

@@ -510,24 +510,6 @@ rali_map_data_query_rect (const RaliMapData *d, float x0, float y0, float x1, fl
 
 /* ---- export ---- */
 
-static void
-csv_field (GString *s, const char *text)
-{
-  if (!strpbrk (text, ",\"\r\n"))
-    {
-      g_string_append (s, text);
-      return;
-    }
-  g_string_append_c (s, '"');
-  for (const char *p = text; *p; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (s, '"');
-      g_string_append_c (s, *p);
-    }
-  g_string_append_c (s, '"');
-}
-
 gboolean
 rali_map_data_write_csv (const RaliMapData *d, const char *path, GError **error)
 {
@@ -536,7 +518,7 @@ rali_map_data_write_csv (const RaliMapData *d, const char *path, GError **error)
   for (int i = 0; d && i < d->n; i++)
     {
       if (d->items)
-        csv_field (s, rali_gallery_item_get_path (d->items[i]));
+        rali_csv_append_field (s, rali_gallery_item_get_path (d->items[i]));
       else
         g_string_append_printf (s, "synthetic-%d", i);
       g_string_append_c (s, ',');

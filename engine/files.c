@@ -1,4 +1,5 @@
-/* Expanding command-line paths into a list of image files. */
+/* Expanding command-line paths into a list of image files, and the CSV
+ * field those lists are exported with. */
 #include "rali.h"
 #include "raw.h"
 
@@ -75,4 +76,23 @@ rali_collect_images (char **paths, int n_paths, RaliPathErrorFunc on_error, gpoi
         g_ptr_array_add (out, g_strdup (p));
     }
   return out;
+}
+
+void
+rali_csv_append_field (GString *line, const char *text)
+{
+  g_autofree char *s = g_utf8_make_valid (text, -1);
+  if (!strpbrk (s, ",\"\r\n"))
+    {
+      g_string_append (line, s);
+      return;
+    }
+  g_string_append_c (line, '"');
+  for (const char *p = s; *p; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (line, '"');
+      g_string_append_c (line, *p);
+    }
+  g_string_append_c (line, '"');
 }

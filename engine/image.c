@@ -510,36 +510,39 @@ rali_image_load (RaliImage *out, const char *path, int min_short_side,
   g_autoptr (GError) local = NULL;
 
   g_return_val_if_fail (out != NULL && path != NULL, FALSE);
+  /* messages are UTF-8 whatever the file name's bytes (GLib's display-name
+   * rules), so that a Latin-1 name cannot break a JSON line or a label */
+  g_autofree char *name = g_filename_display_name (path);
   *out = (RaliImage) { .dct_scale_num = 1, .dct_scale_denom = 1, .orientation = 1 };
 
   if (g_stat (path, &st) != 0) {
     int e = errno;
-    g_set_error (error, RALI_ERROR, RALI_ERROR_IO, "%s: %s", path, g_strerror (e));
+    g_set_error (error, RALI_ERROR, RALI_ERROR_IO, "%s: %s", name, g_strerror (e));
     return FALSE;
   }
   if (S_ISDIR (st.st_mode)) {
-    g_set_error (error, RALI_ERROR, RALI_ERROR_IO, "%s: is a directory", path);
+    g_set_error (error, RALI_ERROR, RALI_ERROR_IO, "%s: is a directory", name);
     return FALSE;
   }
   if (!S_ISREG (st.st_mode)) {
-    g_set_error (error, RALI_ERROR, RALI_ERROR_IO, "%s: not a regular file", path);
+    g_set_error (error, RALI_ERROR, RALI_ERROR_IO, "%s: not a regular file", name);
     return FALSE;
   }
   if ((guint64) st.st_size > RALI_MAX_FILE_SIZE) {
     g_set_error (error, RALI_ERROR, RALI_ERROR_TOO_LARGE,
                  "%s: %" G_GUINT64_FORMAT " bytes, over the 1 GiB limit for an image file",
-                 path, (guint64) st.st_size);
+                 name, (guint64) st.st_size);
     return FALSE;
   }
   /* read, not mmap: a file truncated under a mapping would be SIGBUS */
   if (!g_file_get_contents (path, &contents, &length, &local)) {
-    g_set_error (error, RALI_ERROR, RALI_ERROR_IO, "%s: %s", path, local->message);
+    g_set_error (error, RALI_ERROR, RALI_ERROR_IO, "%s: %s", name, local->message);
     return FALSE;
   }
   /* camera raw: its embedded preview (raw.c) */
   if (rali_is_raw_name (path))
-    return rali_raw_load_preview (out, (const guint8 *) contents, length, path, min_short_side,
+    return rali_raw_load_preview (out, (const guint8 *) contents, length, name, min_short_side,
                                   max_pixels, error);
-  return rali_image_load_from_data (out, (const guint8 *) contents, length, path,
+  return rali_image_load_from_data (out, (const guint8 *) contents, length, name,
                                     min_short_side, max_pixels, error);
 }

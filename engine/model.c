@@ -39,7 +39,8 @@ fail (GError **error, const char *path, const char *fmt, ...)
   va_start (ap, fmt);
   g_autofree char *msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  g_set_error (error, RALI_ERROR, RALI_ERROR_MODEL, "%s: %s", path, msg);
+  g_autofree char *name = g_filename_display_name (path);
+  g_set_error (error, RALI_ERROR, RALI_ERROR_MODEL, "%s: %s", name, msg);
   return FALSE;
 }
 

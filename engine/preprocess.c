@@ -20,8 +20,8 @@
  *
  * Every output sample depends only on its own taps, so we can compute any
  * window of the full-size output with the same bytes Pillow gives for the
- * full image; rali_preprocess_clip uses that to produce only the centre
- * crop, which keeps extreme aspect ratios from allocating huge images. */
+ * full image; rali_preprocess_clip and the crops use that to produce only their
+ * crops, which keeps extreme aspect ratios from allocating huge images. */
 #include "rali.h"
 
 #include <math.h>
@@ -174,10 +174,8 @@ resample_vertical (guint8 *dst, gsize dst_stride, const guint8 *src, gsize src_s
   }
 }
 
-/* The window [x0, x0+cw) x [y0, y0+ch) of Pillow's bicubic resize of src
- * (src_w x src_h) to dst_w x dst_h, packed into dst [ch, cw, 3]. */
-static void
-resize_window (guint8 *dst, int x0, int y0, int cw, int ch, int dst_w, int dst_h,
+void
+rali_resize_window_rgb8 (guint8 *dst, int x0, int y0, int cw, int ch, int dst_w, int dst_h,
                const guint8 *src, int src_w, int src_h)
 {
   gboolean need_h = dst_w != src_w, need_v = dst_h != src_h;
@@ -220,7 +218,7 @@ rali_resize_bicubic_rgb8 (guint8 *dst, int dst_w, int dst_h,
 {
   g_return_if_fail (dst != NULL && src != NULL);
   g_return_if_fail (dst_w > 0 && dst_h > 0 && src_w > 0 && src_h > 0);
-  resize_window (dst, 0, 0, dst_w, dst_h, dst_w, dst_h, src, src_w, src_h);
+  rali_resize_window_rgb8 (dst, 0, 0, dst_w, dst_h, dst_w, dst_h, src, src_w, src_h);
 }
 
 gboolean
@@ -262,8 +260,8 @@ rali_preprocess_clip (float *out, const RaliImage *img, int size,
 
   /* centre crop at ((nw - size) // 2, (nh - size) // 2); both are >= 0 */
   g_autofree guint8 *crop = g_new (guint8, (gsize) size * size * 3);
-  resize_window (crop, (nw - size) / 2, (nh - size) / 2, size, size, nw, nh,
-                 img->rgb, w, h);
+  rali_resize_window_rgb8 (crop, (nw - size) / 2, (nh - size) / 2, size, size, nw, nh,
+                           img->rgb, w, h);
 
   /* HF rescale: float64 x * (1/255) cast to float32; normalize in float32 */
   gsize plane = (gsize) size * size;

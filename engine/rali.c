@@ -172,8 +172,9 @@ rali_engine_preprocess_file (RaliEngine *e, const char *path, float *pixels, GEr
                                 c->image_mean, c->image_std, error);
   else
     ok = rali_preprocess_clip (pixels, &img, c->image_size, c->image_mean, c->image_std, error);
-  if (!ok && error && *error && !g_str_has_prefix ((*error)->message, path))
-    g_prefix_error (error, "%s: ", path);
+  g_autofree char *name = ok ? NULL : g_filename_display_name (path);
+  if (!ok && error && *error && !g_str_has_prefix ((*error)->message, name))
+    g_prefix_error (error, "%s: ", name);
   rali_image_clear (&img);
   return ok;
 }

@@ -127,6 +127,11 @@ void rali_exiv2_unlock (void);
 /* PIL-exact antialiased bicubic resize of packed RGB8 (Image.resize(..., BICUBIC)). */
 void rali_resize_bicubic_rgb8 (guint8 *dst, int dst_w, int dst_h,
                                const guint8 *src, int src_w, int src_h);
+/* The window [x0, x0+cw) x [y0, y0+ch) of that resize of src (src_w x src_h)
+ * to dst_w x dst_h, packed into dst [ch, cw, 3], with the full resize's
+ * bytes; only the window is computed, so its cost follows cw x ch. */
+void rali_resize_window_rgb8 (guint8 *dst, int x0, int y0, int cw, int ch, int dst_w, int dst_h,
+                              const guint8 *src, int src_w, int src_h);
 
 /* CLIP preprocessing as HF CLIPImageProcessor: shortest side -> size (PIL
  * bicubic, long side int(size*long/short)), centre crop size x size at
@@ -145,13 +150,14 @@ gboolean rali_preprocess_crops (float *out, const RaliImage *img, int size, int 
                                 int select_grid, int select_scale, const float mean[3], const float std[3], GError **error);
 gboolean rali_crop_grid (int n, int W, int H, int S, int *x0, int *y0);
 /* Corners of the n crops with the most detail among a g x g edge-to-edge
- * grid of S-px candidates in packed RGB8 rgb (W x H), in grid order.
+ * grid of S-px candidates in img resized to W x H (each candidate's window
+ * resampled alone, as rali_resize_window_rgb8 does), in grid order.
  * Detail: integer luma (77 R + 150 G + 29 B + 128) >> 8 summed over f x f
  * blocks (the last W % f columns and H % f rows dropped), then the sum of
  * |4-neighbour Laplacian| over the interior of each crop's block window
  * [x/f, (x+S)/f) x [y/f, (y+S)/f); ties go to the earlier candidate.
  * Integer arithmetic, so tools/ralifmt.py picks exactly the same crops. */
-gboolean rali_crop_select_detail (int n, int g, int f, const guint8 *rgb, int W, int H, int S, int *x0, int *y0);
+gboolean rali_crop_select_detail (int n, int g, int f, const RaliImage *img, int W, int H, int S, int *x0, int *y0);
 
 /* ---- engine ---- */
 
@@ -214,6 +220,11 @@ void rali_l2_normalize (float *v, int D);
  * Problems (missing path) are reported via on_error and skipped. */
 typedef void (*RaliPathErrorFunc) (const char *path, const char *message, gpointer user_data);
 GPtrArray *rali_collect_images (char **paths, int n_paths, RaliPathErrorFunc on_error, gpointer user_data);
+
+/* Appends text to a CSV line as one RFC 4180 field (quoted when it holds a
+ * comma, quote or line break), made valid UTF-8 (other bytes become
+ * U+FFFD), as the CLI's and the map's exports write file lists. */
+void rali_csv_append_field (GString *line, const char *text);
 
 G_END_DECLS
 

@@ -154,7 +154,8 @@ def test_csv_and_shards(images):
     model = os.path.join(FIX, "tiny-quickgelu.rali")
     rc, out, _ = run("score", "--csv", "--top", "2", "--model", model, *images)
     rows = list(csv.reader(io.StringIO(out)))
-    check(rc == 0 and rows[0][:4] == ["path", "score", "descriptor_1", "similarity_1"] and rows[0][-1] == "error",
+    check(rc == 0 and rows[0][:4] == ["path", "score", "descriptor_1", "similarity_1"] and
+          rows[0][-2:] == ["error", "path_bytes"],
           f"csv header {rows[0] if rows else None}")
     check(len(rows) == len(images) + 1 and all(len(r) == len(rows[0]) for r in rows), "csv: one row per image, same width")
     check(all(0 <= float(r[1]) <= 1 for r in rows[1:]), "csv: scores parse as numbers in [0,1]")
@@ -340,6 +341,101 @@ def test_max_megapixels():
         check(rc == 1 and "max-megapixels" in err and not out, f"--max-megapixels {bad} refused with exit 1")
 
 
+def test_extreme_aspect():
+    """Aspect-ratio bombs: a 60000x1 strip is within any pixel limit, but its
+    shortest side scaled to the model's size is 224 x 13 million.  The crops
+    are resampled alone (never the whole resized image): the same bytes as
+    the full resize (vs PyTorch on a strip it can afford) at bounded memory."""
+    from PIL import Image
+    import resource
+    tmp = tempfile.mkdtemp()
+    try:
+        rng = np.random.default_rng(7)
+        strips = []
+        for w, h in ((1500, 3), (3, 1500)):
+            strips.append(os.path.join(tmp, f"strip-{w}x{h}.png"))
+            Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(strips[-1])
+        for variant in ("tiny-convstem", "tiny-convstem-detail"):
+            model = os.path.join(FIX, variant + ".rali")
+            rc, out, err = run("embed", "--json", "--backend", "cpu", "--model", model, *strips)
+            rows = jsonl(out)
+            w, cfg = ralifmt.load_rali(model)
+            w = {k: torch.from_numpy(v) for k, v in w.items()}
+            with torch.no_grad():
+                f = torch.stack([ralifmt.clip_vision_forward(w, cfg, torch.from_numpy(
+                    ralifmt.preprocess_for_model(p, cfg))).mean(0) for p in strips])
+            e_ref = torch.nn.functional.normalize(f, dim=-1).numpy()
+            got = np.array([r["embedding"] for r in rows]) if rc == 0 and len(rows) == 2 else np.zeros_like(e_ref)
+            d = np.abs(got - e_ref).max()
+            check(d <= 1e-4, f"{variant}: 1500x3 and 3x1500 strips embed as PyTorch does, max|diff| {d:.3g}; "
+                  f"{err.strip()[:160]}")
+        bombs = []
+        for w, h in ((60000, 1), (1, 120000)):
+            bombs.append(os.path.join(tmp, f"bomb-{w}x{h}.png"))
+            Image.new("RGB", (w, h), (90, 120, 150)).save(bombs[-1])
+        for model in (os.path.join(ROOT, "data", "models", "rali-default.rali"),
+                      os.path.join(FIX, "tiny-convstem-detail.rali"), os.path.join(FIX, "tiny-quickgelu.rali")):
+            for bomb in bombs:
+                p = subprocess.Popen([RALI, "score", "--json", "--backend", "cpu", "--model", model, bomb],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                out, err = p.communicate(timeout=300)
+                peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+                rows = jsonl(out.decode())
+                check(p.returncode == 0 and len(rows) == 1 and "score" in rows[0],
+                      f"{os.path.basename(bomb)} with {os.path.basename(model)} is scored ({err.decode()[:160]!r})")
+                # RUSAGE_CHILDREN is the largest child so far: every earlier run stayed below it too
+                check(peak < 1024, f"{os.path.basename(bomb)}: peak RSS of the runs so far {peak:.0f} MiB < 1 GiB")
+    finally:
+        shutil.rmtree(tmp)
+
+
+def test_non_utf8_names():
+    """A Latin-1 file name (old archives, camera cards) must not make the
+    output unreadable: JSON and CSV stay UTF-8, "path" is the display name
+    and "path_bytes" (base64) the exact name, which opens the file."""
+    import base64
+    from PIL import Image
+    model = os.path.join(FIX, "tiny-quickgelu.rali")
+    tmp = tempfile.mkdtemp()
+    try:
+        tmpb = os.fsencode(tmp)
+        good = tmpb + b"/latin1-\xe9t\xe9.jpg"
+        bad = tmpb + b"/cass\xe9.png"
+        Image.new("RGB", (64, 48), (200, 30, 30)).save(os.fsdecode(good))
+        open(bad, "wb").write(b"not a png")
+        plain = tmpb + b"/plain.jpg"
+        shutil.copy(good, plain)
+        for args in (("score", "--json"), ("embed", "--json")):
+            p = subprocess.run([RALI, *args, "--model", model, tmpb], capture_output=True, timeout=300)
+            try:
+                rows = [json.loads(l.decode("utf-8")) for l in p.stdout.splitlines() if l.strip()]
+            except (UnicodeDecodeError, ValueError) as e:
+                rows = []
+                check(False, f"{args[0]} --json: every line is UTF-8 JSON ({e})")
+            by = {base64.b64decode(r["path_bytes"]) if "path_bytes" in r else os.fsencode(r["path"]): r for r in rows}
+            check(p.returncode == 2 and set(by) == {good, bad, plain},
+                  f"{args[0]} --json: path_bytes gives back the exact names ({sorted(by)}, exit {p.returncode})")
+            check("path_bytes" not in by.get(plain, {"path_bytes": 1}), f"{args[0]} --json: no path_bytes for a UTF-8 name")
+            g, b = by.get(good, {}), by.get(bad, {})
+            check(g.get("path", "").endswith("latin1-\ufffdt\ufffd.jpg") and ("score" in g or "embedding" in g),
+                  f"{args[0]} --json: the Latin-1 photo is read and shown by its display name ({g.get('path')!r})")
+            check("cass\ufffd.png" in b.get("error", ""), f"{args[0]} --json: the error names the file ({b.get('error')!r})")
+        p = subprocess.run([RALI, "score", "--csv", "--top", "2", "--model", model, tmpb], capture_output=True,
+                           timeout=300)
+        try:
+            rows = list(csv.reader(io.StringIO(p.stdout.decode("utf-8"))))
+        except UnicodeDecodeError as e:
+            rows = [[]]
+            check(False, f"score --csv is UTF-8 ({e})")
+        check(rows[0][-2:] == ["error", "path_bytes"] and all(len(r) == len(rows[0]) for r in rows),
+              f"csv: error and path_bytes are the last columns of every row ({rows[0]})")
+        by = {base64.b64decode(r[-1]) if r[-1] else os.fsencode(r[0]): r for r in rows[1:]}
+        check(set(by) == {good, bad, plain} and by[good][1] != "" and "cass\ufffd.png" in by[bad][-2],
+              f"csv: path_bytes gives back the exact names, the photo has a score, the bad file its error")
+    finally:
+        shutil.rmtree(tmp)
+
+
 def main():
     images = test_numerics("tiny-quickgelu")
     test_numerics("tiny-gelu-f16")
@@ -352,6 +448,8 @@ def main():
     test_distinct_by_composition(images)
     test_info()
     test_max_megapixels()
+    test_extreme_aspect()
+    test_non_utf8_names()
     test_vulkan_matches_cpu()
     print(f"{len(failures)} failures")
     sys.exit(1 if failures else 0)
