@@ -185,10 +185,14 @@ def _bounded_decompress(dec, raw, label, what):
 
 def load_joblib_pickle(path, label):
     """Returns (object, info) for a joblib.dump (or plain pickle) file."""
+    # refused by its size before reading; f.read(n) allocates n bytes up front
+    # (and MALLOC_PERTURB_, which meson sets for tests, fills them), so a read
+    # is sized by the file, never by the limit
+    size = os.path.getsize(path)
+    if size > MAX_PICKLE_BYTES:
+        die(f"{label}: {size} bytes, larger than {MAX_PICKLE_BYTES}; refusing")
     with open(path, "rb") as f:
-        raw = f.read(MAX_PICKLE_BYTES + 1)
-    if len(raw) > MAX_PICKLE_BYTES:
-        die(f"{label}: larger than {MAX_PICKLE_BYTES} bytes; refusing")
+        raw = f.read(size)
     # joblib/compressor.py: the "header" of a compressed joblib file is the
     # magic number of its compressor; the stream (pickle + array bytes) is one
     # compressed stream.
