@@ -1,16 +1,15 @@
 /* RaliApplication: see rali-application.h.
  *
  * HANDLES_COMMAND_LINE: a second `rali-studio FOLDER` forwards its command
- * line to the running instance, which opens FOLDER in its window.  With
- * RALI_STUDIO_TEST=1 the instance is non-unique and a RaliTestDriver
- * speaks JSON lines on stdin/stdout (see rali-test-driver.h). */
+ * line to the running instance, which opens FOLDER in its window.  The
+ * test build (tests/app-driver/rali-studio-test.c) makes it non-unique and
+ * attaches its driver to the window from outside. */
 #include "config.h"
 
 #include "rali-application.h"
 
-#include "rali-compare-scorer.h"
+#include "compare/rali-compare-scorer.h"
 #include "rali-preferences.h"
-#include "rali-test-driver.h"
 #include "rali-window.h"
 
 #include <glib/gi18n.h>
@@ -22,10 +21,12 @@ struct _RaliApplication {
   char *catalog_error;
   char *model_override;   /* --model */
   char *backend_override; /* --backend */
-  RaliTestDriver *test_driver;
 };
 
 G_DEFINE_FINAL_TYPE (RaliApplication, rali_application, ADW_TYPE_APPLICATION)
+
+enum { WINDOW_CREATED, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 static const GOptionEntry options[] = {
   { "model", 'm', 0, G_OPTION_ARG_FILENAME, NULL, N_("Score with this model file (*.rali)"), N_("FILE") },
@@ -81,8 +82,7 @@ ensure_window (RaliApplication *self)
   if (window)
     return RALI_WINDOW (window);
   RaliWindow *w = rali_window_new (self);
-  if (g_getenv ("RALI_STUDIO_TEST") && !self->test_driver)
-    self->test_driver = rali_test_driver_new (G_APPLICATION (self), w);
+  g_signal_emit (self, signals[WINDOW_CREATED], 0, w);
   return w;
 }
 
@@ -234,7 +234,6 @@ static void
 rali_application_shutdown (GApplication *app)
 {
   RaliApplication *self = RALI_APPLICATION (app);
-  g_clear_object (&self->test_driver);
   /* windows (and their scorers, which write to the catalog) go first */
   G_APPLICATION_CLASS (rali_application_parent_class)->shutdown (app);
   rali_compare_scorer_shutdown (); /* its worker reads the catalog */
@@ -262,6 +261,11 @@ rali_application_class_init (RaliApplicationClass *klass)
   app_class->shutdown = rali_application_shutdown;
   app_class->command_line = rali_application_command_line;
   app_class->handle_local_options = rali_application_handle_local_options;
+
+  /* the main window, once built (GtkApplication::window-added comes while
+   * it is still being constructed); the test build attaches its driver */
+  signals[WINDOW_CREATED] = g_signal_new ("window-created", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                          NULL, NULL, NULL, G_TYPE_NONE, 1, GTK_TYPE_WINDOW);
 }
 
 static void
@@ -275,10 +279,7 @@ rali_application_init (RaliApplication *self)
 RaliApplication *
 rali_application_new (void)
 {
-  GApplicationFlags flags = G_APPLICATION_HANDLES_COMMAND_LINE;
-  /* tests run many instances side by side, each with its own catalog */
-  if (g_getenv ("RALI_STUDIO_TEST"))
-    flags |= G_APPLICATION_NON_UNIQUE;
-  return g_object_new (RALI_TYPE_APPLICATION, "application-id", APP_ID, "flags", flags,
+  return g_object_new (RALI_TYPE_APPLICATION, "application-id", APP_ID,
+                       "flags", G_APPLICATION_HANDLES_COMMAND_LINE,
                        "resource-base-path", "/org/ralistudio/RaliStudio", NULL);
 }

@@ -1,10 +1,11 @@
 /* RaliApplication: command line (`rali-studio [--model FILE] [--backend B]
- * [FOLDER|FILE…]`), the catalog, settings, app-wide actions. */
+ * [FOLDER|FILE…]`), the catalog, settings, app-wide actions.
+ * Signal "window-created" (RaliWindow *): the main window, once built. */
 #pragma once
 
 #include <adwaita.h>
 
-#include "catalog.h"
+#include "library/catalog.h"
 #include "rali.h"
 
 G_BEGIN_DECLS

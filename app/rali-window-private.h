@@ -9,10 +9,10 @@
 
 #include "rali-window.h"
 
-#include "rali-gallery-model.h"
-#include "rali-photo-set.h"
-#include "rali-scoring-progress.h"
-#include "rali-thumbnail-cache.h"
+#include "gallery/rali-gallery-model.h"
+#include "gallery/rali-photo-set.h"
+#include "gallery/rali-scoring-progress.h"
+#include "gallery/rali-thumbnail-cache.h"
 
 G_BEGIN_DECLS
 

@@ -7,8 +7,8 @@
 
 #include "rali-window-private.h"
 
-#include "rali-gallery-item.h"
-#include "rali-tile.h"
+#include "gallery/rali-gallery-item.h"
+#include "gallery/rali-tile.h"
 
 #include <glib/gi18n.h>
 

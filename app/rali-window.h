@@ -6,12 +6,12 @@
 #include <adwaita.h>
 
 #include "rali-application.h"
-#include "rali-bursts.h"
-#include "rali-compare-view.h"
-#include "rali-culling.h"
-#include "rali-detail-view.h"
-#include "rali-map-view.h"
-#include "rali-scorer.h"
+#include "culling/rali-bursts.h"
+#include "compare/rali-compare-view.h"
+#include "culling/rali-culling.h"
+#include "detail/rali-detail-view.h"
+#include "map/rali-map-view.h"
+#include "gallery/rali-scorer.h"
 
 G_BEGIN_DECLS
 
@@ -28,7 +28,7 @@ void rali_window_rescore (RaliWindow *self);
 /* The compare page with these two (either may be NULL). */
 void rali_window_show_compare (RaliWindow *self, RaliGalleryItem *left, RaliGalleryItem *right);
 
-/* Views for the test driver (app/rali-test-driver.c) and nothing else */
+/* Views for the test driver (tests/app-driver/rali-test-driver.c) and nothing else */
 RaliScorer     *rali_window_get_scorer      (RaliWindow *self);
 RaliCulling    *rali_window_get_culling     (RaliWindow *self);
 RaliBursts     *rali_window_get_bursts      (RaliWindow *self);

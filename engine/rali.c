@@ -1,6 +1,6 @@
 /* Engine front: a model, a backend and the ViT on it. */
-#include "backend.h"
-#include "model-private.h"
+#include "nn/backend.h"
+#include "nn/model-private.h"
 
 #include <math.h>
 #include <string.h>

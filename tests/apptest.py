@@ -1,6 +1,6 @@
 """The harness of the app tests (test-app.py, test-app-map.py): an Xvfb of
-our own, rali-studio driven through its test hook (RALI_STUDIO_TEST=1: JSON
-lines on stdout, commands on stdin; see app/rali-test-driver.h), and the
+our own, rali-studio-test (rali-studio with its test driver, tests/app-driver/:
+JSON lines on stdout, commands on stdin; see rali-test-driver.h there), and the
 helpers the scenarios share."""
 
 import hashlib
@@ -142,7 +142,6 @@ class Context:
             "GDK_BACKEND": "x11",
             "GSETTINGS_SCHEMA_DIR": opts.schemas,
             "GSETTINGS_BACKEND": "memory",
-            "RALI_STUDIO_TEST": "1",
             "RALI_CATALOG": self.catalog,
             "HOME": home,
             "XDG_CONFIG_HOME": os.path.join(home, ".config"),

@@ -1,4 +1,4 @@
-/* Times PCA + K-means (engine/analysis.c) on synthetic unit embeddings, as
+/* Times PCA + K-means (engine/head/analysis.c) on synthetic unit embeddings, as
  * the map runs them.  Not a pass/fail test:
  *
  *   bench-analysis [--sizes 1000,20000,100000] [--dim 256] [--n-init N] [--k K] [--restart-sample N]
@@ -8,7 +8,7 @@
  * fixed seed.  Per size: PCA to 2 components (fit + projection), then
  * K-means with automatic k (silhouette on ≤ 2,000 points, k = 2..12) or
  * the given k, n_init restarts.  Prints one JSON line per size. */
-#include "analysis.h"
+#include "head/analysis.h"
 #include "rali.h"
 
 #include <math.h>

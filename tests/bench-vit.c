@@ -9,8 +9,8 @@
  *
  * The Vulkan device is the backend's usual pick (RALI_VULKAN_DEVICE to
  * choose); lavapipe counts as a device here, unlike `--backend auto`. */
-#include "backend.h"
-#include "model-private.h"
+#include "nn/backend.h"
+#include "nn/model-private.h"
 
 #include <math.h>
 #include <stdio.h>

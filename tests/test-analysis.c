@@ -1,4 +1,4 @@
-/* engine/analysis.c against scikit-learn (tools/make-analysis-fixture.py):
+/* engine/head/analysis.c against scikit-learn (tools/make-analysis-fixture.py):
  *
  *   test-analysis FIXTURE_DIR
  *
@@ -8,7 +8,7 @@
  * cases the same partition up to label names; automatic k finds the
  * generating number of clusters; results are bit-identical when run twice;
  * bad input gives an error, never an abort.  Exits non-zero on failure. */
-#include "analysis.h"
+#include "head/analysis.h"
 #include "rali.h"
 #include "testutil.h"
 

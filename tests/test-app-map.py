@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The embedding map of rali-studio under Xvfb, through the test hook (see
-app/rali-map-test.h), reusing test-app.py's harness.
+tests/app-driver/rali-map-test.h), reusing test-app.py's harness.
 
     test-app-map.py map   --app … --cli … --srcdir … --schemas … [--out DIR] [--docs DIR]
     test-app-map.py bench --app … … [--count 100000] [--frames 20]

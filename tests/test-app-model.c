@@ -1,12 +1,12 @@
 /* rali-studio without a display: gallery items, their descriptors' JSON,
  * the sorted and filtered gallery model, score colours, durations. */
-#include "rali-bursts.h"
-#include "rali-culling.h"
-#include "rali-gallery-item.h"
-#include "rali-gallery-model.h"
-#include "rali-score-gauge.h"
-#include "rali-scoring-progress.h"
-#include "rali-tile.h"
+#include "culling/rali-bursts.h"
+#include "culling/rali-culling.h"
+#include "gallery/rali-gallery-item.h"
+#include "gallery/rali-gallery-model.h"
+#include "detail/rali-score-gauge.h"
+#include "gallery/rali-scoring-progress.h"
+#include "gallery/rali-tile.h"
 
 #include <gtk/gtk.h>
 

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""rali-studio under Xvfb, driven through its test hook (RALI_STUDIO_TEST=1:
-JSON lines on stdout, commands on stdin; see app/rali-test-driver.h).
+"""rali-studio under Xvfb, as rali-studio-test (the app with its test driver,
+tests/app-driver/: JSON lines on stdout, commands on stdin; see
+rali-test-driver.h there).
 
     test-app.py SCENARIO --app RALI_STUDIO --cli RALI --srcdir SRC --schemas DIR [--out DIR]
 
@@ -258,7 +259,7 @@ def scenario_model_errors(ctx):
     app.quit()
 
 
-# ---- culling (app/rali-culling.c, engine/sidecar.c) ----
+# ---- culling (app/culling/rali-culling.c, engine/library/sidecar.c) ----
 
 DARKTABLE_SIDECAR = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">

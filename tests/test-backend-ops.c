@@ -14,7 +14,7 @@
  * RALI_VULKAN_TEST_LIMITS lowers the device limits to reach the chunking
  * and tiling fallbacks; RALI_VULKAN_VALIDATE=1 turns validation errors into
  * failures. */
-#include "backend.h"
+#include "nn/backend.h"
 #include "testutil.h"
 
 #include <math.h>

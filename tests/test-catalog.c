@@ -1,6 +1,6 @@
 /* Catalog: keys, round trip, replacement, concurrency, migrations,
  * culling decisions. */
-#include "catalog.h"
+#include "library/catalog.h"
 #include "rali.h"
 
 #include <glib/gstdio.h>

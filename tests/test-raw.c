@@ -1,11 +1,11 @@
-/* Camera raw files (engine/raw.c): the embedded preview, upright, through
+/* Camera raw files (engine/image/raw.c): the embedded preview, upright, through
  * rali_image_load and the engine; a raw without a preview says so.  The
  * fixtures are tiny DNGs from tools/make-tiny-dng.py: a 160x120 JPEG
  * preview (a red square top left) over a 32x32 RGGB mosaic.
  *
  *   test-raw FIXTURES_RAW MODEL */
 #include "rali.h"
-#include "raw.h"
+#include "image/raw.h"
 
 #include <glib/gstdio.h>
 #include <string.h>

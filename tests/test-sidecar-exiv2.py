@@ -3,7 +3,7 @@
 
     test-sidecar-exiv2.py TEST_SIDECAR SRCDIR
 
-Decisions are written with `test-sidecar write` (engine/sidecar.c) next to a
+Decisions are written with `test-sidecar write` (engine/library/sidecar.c) next to a
 copy of a sample photo; `exiv2 -px SIDECAR` must list the right XMP values
 (exiv2 0.27's -pX prints a file's raw XMP packet but refuses a sidecar
 ("Image type … is not supported"), so its parsed listing -px is what we

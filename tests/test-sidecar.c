@@ -1,11 +1,11 @@
-/* XMP sidecars (engine/sidecar.c): names, values as the other tools read
+/* XMP sidecars (engine/library/sidecar.c): names, values as the other tools read
  * them, merging into existing sidecars, atomic replacement, originals
  * untouched.
  *
  *   test-sidecar                      the GTest cases
  *   test-sidecar write IMAGE STYLE RATING FLAG LABELS
  *                                     writes one decision (for test-sidecar-exiv2.py) */
-#include "sidecar.h"
+#include "library/sidecar.h"
 #include "rali.h"
 
 #include <gexiv2/gexiv2.h>

@@ -5,8 +5,8 @@
  *
  * vulkan-fp16 stores the weights as fp16 (1e-2 tolerance).  Exits 77
  * (skipped) when no Vulkan loader or device exists. */
-#include "backend.h"
-#include "model-private.h"
+#include "nn/backend.h"
+#include "nn/model-private.h"
 #include "testutil.h"
 
 #include <stdio.h>

@@ -108,7 +108,7 @@ HF_PROJECTION_DIM_DEFAULT = 512
 CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
 CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
 
-# what the C loader accepts (engine/model.c parse_config), checked here first
+# what the C loader accepts (engine/nn/model.c parse_config), checked here first
 CONFIG_RANGES = dict(image_size=(1, 4096), patch_size=(1, 256), width=(1, 16384), layers=(1, 256),
                      heads=(1, 1024), mlp_size=(1, 65536), projection_dim=(1, 16384))
 

@@ -112,7 +112,7 @@ def clip_preprocess(im, size):
 
 
 def tj_choice(w, h, min_short):
-    """The engine's rule (engine/image.c pick_jpeg_scale), which is PIL's
+    """The engine's rule (engine/image/image.c pick_jpeg_scale), which is PIL's
     draft(): the largest 1/s, s in 8, 4, 2, with both sides >= s * min_short."""
     if min_short <= 0:
         return Fraction(1)

@@ -2,6 +2,7 @@
 of the CLIP vision tower, shared by the fixture maker, the converter and the
 trainer.  Run everything with Debian's /usr/bin/python3 (torch 1.13)."""
 import json
+import os
 import struct
 
 import numpy as np
@@ -36,8 +37,11 @@ def save_safetensors(path, tensors, metadata=None):
 
 
 def load_safetensors(path):
+    size = os.path.getsize(path)
     with open(path, "rb") as f:
         n = struct.unpack("<Q", f.read(8))[0]
+        if n > size - 8:  # f.read(n) would allocate n bytes first
+            raise ValueError(f"{path}: safetensors header length {n} is past the end of the file ({size} bytes)")
         header = json.loads(f.read(n))
         data = f.read()
     meta = header.pop("__metadata__", {})
@@ -61,7 +65,7 @@ def load_rali(path):
 
 
 def vision_tensor_names(cfg):
-    """name -> shape, exactly the table engine/model.c checks."""
+    """name -> shape, exactly the table engine/nn/model.c checks."""
     C, P, F_, D = cfg["width"], cfg["patch_size"], cfg["mlp_size"], cfg["projection_dim"]
     G = cfg["image_size"] // P
     T = G * G + 1
@@ -210,7 +214,7 @@ def clip_vision_forward(w, cfg, pixels, trace=None):
 
 
 def apply_score_map(m, score):
-    """A model's logistic score_map (engine/head.c) on a torch tensor or a
+    """A model's logistic score_map (engine/head/head.c) on a torch tensor or a
     numpy array of raw head scores."""
     exp = torch.exp if isinstance(score, torch.Tensor) else np.exp
     return m["low"] + (m["high"] - m["low"]) / (1 + exp(-(score - m["centre"]) / m["width"]))
@@ -228,7 +232,7 @@ def rali_head(w, cfg, f):
     p = torch.softmax(s / cfg["temperature"], dim=-1)
     score = p @ w["rali.prototype_scores"]
     m = cfg.get("score_map")
-    if m:  # our default model's calibration (engine/head.c)
+    if m:  # our default model's calibration (engine/head/head.c)
         score = apply_score_map(m, score)
     return score, s
 
@@ -249,7 +253,7 @@ def clip_preprocess(img, size, mean, std):
 
 
 def crop_grid(n, W, H, S):
-    """Top-left corners, exactly as engine/crops.c rali_crop_grid."""
+    """Top-left corners, exactly as engine/image/crops.c rali_crop_grid."""
     g = {1: 1, 4: 2, 5: 2, 9: 3}[n]
     out = []
     if g == 1 or n == 5:
@@ -262,7 +266,7 @@ def crop_grid(n, W, H, S):
 
 
 def crop_select_detail(n, g, rgb, S, f=1):
-    """Top-left corners, exactly as engine/crops.c rali_crop_select_detail:
+    """Top-left corners, exactly as engine/image/crops.c rali_crop_select_detail:
     integer luma summed over f x f blocks, then the n of g x g candidate
     crops with the largest sum of |4-neighbour Laplacian| over the interior
     of their block window (ties: earlier first), in grid order.
@@ -285,7 +289,7 @@ def crop_select_detail(n, g, rgb, S, f=1):
 
 
 def multi_crop_preprocess(img, size, short_side, n, mean, std, select_grid=0, select_scale=1):
-    """Our default model's preprocessing (engine/crops.c): shortest side to
+    """Our default model's preprocessing (engine/image/crops.c): shortest side to
     short_side when larger (to size when smaller), n crops on a fixed grid,
     or the n most detailed of a select_grid x select_grid grid.
     Returns numpy [n,3,size,size]."""

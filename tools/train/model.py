@@ -3,7 +3,7 @@ patch conv is replaced by a convolutional stem (3x3 stride-2 convolutions
 with batch norm and ReLU, then a 1x1 convolution to the width), as in
 "Early Convolutions Help Transformers See Better".  At export the batch
 norms are folded into the convolutions and the weights get Hugging Face
-CLIP names, so engine/vit.c and tools/ralifmt.py run it unchanged."""
+CLIP names, so engine/nn/vit.c and tools/ralifmt.py run it unchanged."""
 
 import torch
 import torch.nn as nn

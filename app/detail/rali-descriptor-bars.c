@@ -1,0 +1,212 @@
+/* RaliDescriptorBars: see rali-descriptor-bars.h.  Height-for-width: the
+ * descriptor texts wrap to the width given. */
+#include "config.h"
+
+#include "rali-descriptor-bars.h"
+
+#include "gallery/rali-gallery-item.h"
+#include "rali-score-gauge.h"
+
+#include <glib/gi18n.h>
+
+#define BAR_HEIGHT 8
+#define ROW_GAP 14
+#define LINE_GAP 4
+
+struct _RaliDescriptorBars {
+  GtkWidget parent_instance;
+  GPtrArray *descriptors;
+  int top_k;
+  double score_min, score_max;
+};
+
+G_DEFINE_FINAL_TYPE (RaliDescriptorBars, rali_descriptor_bars, GTK_TYPE_WIDGET)
+
+static PangoLayout *
+make_layout (GtkWidget *widget, const char *text, int width, double scale, gboolean dim)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (widget, text);
+  pango_layout_set_width (layout, MAX (width, 1) * PANGO_SCALE);
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  if (scale != 1.0 || dim)
+    {
+      PangoAttrList *attrs = pango_attr_list_new ();
+      if (scale != 1.0)
+        pango_attr_list_insert (attrs, pango_attr_scale_new (scale));
+      if (dim)
+        pango_attr_list_insert (attrs, pango_attr_foreground_alpha_new (0xa000));
+      pango_layout_set_attributes (layout, attrs);
+      pango_attr_list_unref (attrs);
+    }
+  return layout;
+}
+
+static int
+n_rows (RaliDescriptorBars *self)
+{
+  return self->descriptors ? MIN ((int) self->descriptors->len, self->top_k) : 0;
+}
+
+static char *
+caption (RaliDescriptorBars *self, RaliItemDescriptor *d)
+{
+  (void) self;
+  /* TRANSLATORS: similarity of the image to a prototype, the prototype's
+   * own quality score, and its share of this image's score */
+  return g_strdup_printf (_("similarity %.2f · prototype score %.2f · %.0f%% of this score"),
+                          d->similarity, d->score, d->weight * 100.0);
+}
+
+/* Lays the rows out for width; draws them when cr is non-NULL.  Returns the
+ * height used. */
+static int
+layout_rows (RaliDescriptorBars *self, int width, cairo_t *cr)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  GdkRGBA fg;
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  int y = 0;
+  int n = n_rows (self);
+  if (n == 0)
+    {
+      g_autoptr (PangoLayout) l = make_layout (widget, _("No descriptors"), width, 1.0, TRUE);
+      int w, h;
+      pango_layout_get_pixel_size (l, &w, &h);
+      if (cr)
+        {
+          gdk_cairo_set_source_rgba (cr, &fg);
+          cairo_move_to (cr, 0, 0);
+          pango_cairo_show_layout (cr, l);
+        }
+      return h;
+    }
+  for (int i = 0; i < n; i++)
+    {
+      RaliItemDescriptor *d = self->descriptors->pdata[i];
+      g_autofree char *numbered = g_strdup_printf ("%d. %s", i + 1, d->text);
+      g_autoptr (PangoLayout) text = make_layout (widget, numbered, width, 1.0, FALSE);
+      int tw, th;
+      pango_layout_get_pixel_size (text, &tw, &th);
+      g_autofree char *cap = caption (self, d);
+      g_autoptr (PangoLayout) small = make_layout (widget, cap, width, 0.8, TRUE);
+      int cw, ch;
+      pango_layout_get_pixel_size (small, &cw, &ch);
+      if (cr)
+        {
+          gdk_cairo_set_source_rgba (cr, &fg);
+          cairo_move_to (cr, 0, y);
+          pango_cairo_show_layout (cr, text);
+          /* track, then the similarity (cosine, -1..1; negative shows empty) */
+          double by = y + th + LINE_GAP;
+          GdkRGBA track = fg;
+          track.alpha = 0.12f;
+          gdk_cairo_set_source_rgba (cr, &track);
+          cairo_rectangle (cr, 0, by, width, BAR_HEIGHT);
+          cairo_fill (cr);
+          double range = self->score_max - self->score_min;
+          GdkRGBA col;
+          rali_score_color (range > 0 ? (d->score - self->score_min) / range : 0.5, &col);
+          gdk_cairo_set_source_rgba (cr, &col);
+          cairo_rectangle (cr, 0, by, width * CLAMP (d->similarity, 0.0f, 1.0f), BAR_HEIGHT);
+          cairo_fill (cr);
+          gdk_cairo_set_source_rgba (cr, &fg);
+          cairo_move_to (cr, 0, by + BAR_HEIGHT + LINE_GAP);
+          pango_cairo_show_layout (cr, small);
+        }
+      y += th + LINE_GAP + BAR_HEIGHT + LINE_GAP + ch + (i + 1 < n ? ROW_GAP : 0);
+    }
+  return y;
+}
+
+static GtkSizeRequestMode
+rali_descriptor_bars_get_request_mode (GtkWidget *widget)
+{
+  (void) widget;
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+}
+
+static void
+rali_descriptor_bars_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
+                              int *minimum, int *natural, int *minimum_baseline, int *natural_baseline)
+{
+  RaliDescriptorBars *self = RALI_DESCRIPTOR_BARS (widget);
+  *minimum_baseline = *natural_baseline = -1;
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      *minimum = 160;
+      *natural = 300;
+      return;
+    }
+  int h = layout_rows (self, for_size > 0 ? for_size : 300, NULL);
+  *minimum = *natural = h;
+}
+
+static void
+rali_descriptor_bars_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+{
+  RaliDescriptorBars *self = RALI_DESCRIPTOR_BARS (widget);
+  int W = gtk_widget_get_width (widget), H = gtk_widget_get_height (widget);
+  if (W <= 0 || H <= 0)
+    return;
+  cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, W, H));
+  layout_rows (self, W, cr);
+  cairo_destroy (cr);
+}
+
+static void
+rali_descriptor_bars_finalize (GObject *object)
+{
+  RaliDescriptorBars *self = RALI_DESCRIPTOR_BARS (object);
+  g_clear_pointer (&self->descriptors, g_ptr_array_unref);
+  G_OBJECT_CLASS (rali_descriptor_bars_parent_class)->finalize (object);
+}
+
+static void
+rali_descriptor_bars_class_init (RaliDescriptorBarsClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  object_class->finalize = rali_descriptor_bars_finalize;
+  widget_class->get_request_mode = rali_descriptor_bars_get_request_mode;
+  widget_class->measure = rali_descriptor_bars_measure;
+  widget_class->snapshot = rali_descriptor_bars_snapshot;
+  gtk_widget_class_set_css_name (widget_class, "ralidescriptorbars");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+rali_descriptor_bars_init (RaliDescriptorBars *self)
+{
+  self->top_k = 5;
+  self->score_max = 1;
+}
+
+GtkWidget *
+rali_descriptor_bars_new (void)
+{
+  return g_object_new (RALI_TYPE_DESCRIPTOR_BARS, NULL);
+}
+
+void
+rali_descriptor_bars_set (RaliDescriptorBars *self, GPtrArray *descriptors, int top_k,
+                          double score_min, double score_max)
+{
+  g_return_if_fail (RALI_IS_DESCRIPTOR_BARS (self));
+  g_clear_pointer (&self->descriptors, g_ptr_array_unref);
+  self->descriptors = descriptors ? g_ptr_array_ref (descriptors) : NULL;
+  self->top_k = MAX (top_k, 1);
+  self->score_min = score_min;
+  self->score_max = score_max;
+  /* the same text for screen readers */
+  g_autoptr (GString) a11y = g_string_new (NULL);
+  for (int i = 0; i < n_rows (self); i++)
+    {
+      RaliItemDescriptor *d = self->descriptors->pdata[i];
+      g_string_append_printf (a11y, "%d. %s (%.2f). ", i + 1, d->text, d->similarity);
+    }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  a11y->len ? a11y->str : _("No descriptors"), -1);
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
