@@ -307,6 +307,9 @@ def check():
     return missing
 
 
+HAND_WRITTEN_MARK = "<!-- hand-written from here on: photos.py --write-sources keeps it -->"
+
+
 def write_sources(path):
     from PIL import Image
     rows = photos()
@@ -351,8 +354,15 @@ def write_sources(path):
               "- Several pictures (Kleiber, seeding, drop, appleflower, TwoWings, FallenLeaf, ...) have intentional",
               "  shallow depth of field: their pristine crops include smooth bokeh, which is labelled as good quality.",
               ""]
+    text = "\n".join(lines)
+    # keep the hand-written part at the end (data sets and pretrained weights)
+    if os.path.exists(path):
+        with open(path) as f:
+            old = f.read()
+        if HAND_WRITTEN_MARK in old:
+            text += "\n" + old[old.index(HAND_WRITTEN_MARK):]
     with open(path, "w") as f:
-        f.write("\n".join(lines))
+        f.write(text)
 
 
 def main():
