@@ -212,6 +212,30 @@ def scenario_broken(ctx):
     app.quit()
 
 
+def scenario_hostile(ctx):
+    """The app over the hostile-file corpus of test-hostile.py: an error tile
+    for each bad file, a score for each good one, and it keeps running."""
+    sys.path.insert(0, os.path.join(ctx.srcdir, "tests"))
+    import hostile
+    d = os.path.join(ctx.tmp, "hostile")
+    os.makedirs(d)
+    expect = hostile.make_corpus(d, ctx.srcdir)
+    app, fin = launch_and_finish(ctx, [d], 300)
+    bad = {k for k, e in expect.items() if e[0] == "error"}
+    good = {k for k, e in expect.items() if e[0] == "score"}
+    either = len(expect) - len(bad) - len(good)
+    check(fin["items"] == len(expect), f"a tile per file: {fin['items']} of {len(expect)}")
+    check(len(good) <= fin["scored"] <= len(good) + either and len(bad) <= fin["failed"] <= len(bad) + either,
+          f"{fin['scored']} scored (want {len(good)}+), {fin['failed']} error tiles (want {len(bad)}+)")
+    # a tile is its file: it shows the reason without the path
+    bad_tiles = [e["path"] for e in fin["errors"] if not e["error"] or os.fsencode(os.path.basename(e["path"])) not in bad]
+    check(not bad_tiles, f"each error tile is a bad file and says why ({bad_tiles[:3]})")
+    app.send(f"screenshot {ctx.out}/hostile.png")
+    shot = app.wait("screenshot", 30)
+    check(shot["ok"], f"the app still answers and draws after the corpus ({shot['why']})")
+    app.quit()
+
+
 def scenario_cancel(ctx):
     d = os.path.join(ctx.tmp, "many")
     os.makedirs(d)

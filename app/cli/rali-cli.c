@@ -9,6 +9,7 @@
  * 1 usage or model errors. */
 #include "rali.h"
 
+#include <errno.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
 #include <math.h>
@@ -40,6 +41,8 @@ typedef struct {
   gsize done, total, failures;
   gint64 t_start;
   gboolean progress;
+  int write_errno;          /* the first failed write of a result (disk full…) */
+  GCancellable *cancel;     /* cancelled then: nothing more can be said */
 } Run;
 
 /* JSON string literal for s (escaped by json-glib, never by hand); bytes
@@ -128,8 +131,12 @@ static void
 emit_line (Run *r, GString *line)
 {
   progress_clear (r);
-  fputs (line->str, stdout);
-  fflush (stdout);
+  errno = 0;
+  if ((fputs (line->str, stdout) == EOF || fflush (stdout) != 0) && !r->write_errno)
+    {
+      r->write_errno = errno ? errno : EIO;
+      g_cancellable_cancel (r->cancel);
+    }
   progress_show (r);
 }
 
@@ -451,10 +458,20 @@ cmd_run (Options *opt, gboolean embed, char **paths, int n_paths)
     }
   r.total = files->len;
   r.t_start = g_get_monotonic_time ();
-  gboolean ok = rali_engine_run_files_ex (engine, (char **) files->pdata, files->len, opt->batch, NULL,
+  g_autoptr (GCancellable) cancel = r.cancel = g_cancellable_new ();
+  gboolean ok = rali_engine_run_files_ex (engine, (char **) files->pdata, files->len, opt->batch, cancel,
                                           on_result, &r, &error);
   progress_clear (&r);
-  if (!ok)
+  if (!r.write_errno && fflush (stdout) != 0)
+    r.write_errno = errno ? errno : EIO;
+  if (r.write_errno)
+    {
+      /* a result that cannot be written is lost: say so and stop */
+      fprintf (stderr, "rali: cannot write the results to standard output: %s (stopped after %zu of %zu files)\n",
+               g_strerror (r.write_errno), r.done, r.total);
+      ok = FALSE;
+    }
+  else if (!ok)
     fprintf (stderr, "rali: %s\n", error->message);
   rali_engine_free (engine);
   rali_model_free (model);

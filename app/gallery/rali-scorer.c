@@ -261,7 +261,9 @@ capture_time_locked (const char *path, const struct stat *st, gboolean *exif)
 {
   g_autoptr (GExiv2Metadata) meta = gexiv2_metadata_new ();
   *exif = FALSE;
-  if (gexiv2_metadata_open_path (meta, path, NULL)
+  /* Exiv2 opens whatever the path names: a FIFO called photo.jpg would
+   * block here for ever, holding the Exiv2 lock that every decode needs */
+  if (S_ISREG (st->st_mode) && gexiv2_metadata_open_path (meta, path, NULL)
       && gexiv2_metadata_try_has_tag (meta, "Exif.Photo.DateTimeOriginal", NULL))
     {
       g_autofree char *s = gexiv2_metadata_try_get_tag_string (meta, "Exif.Photo.DateTimeOriginal", NULL);

@@ -138,7 +138,7 @@ decode_jpeg (RaliImage *out, const guint8 *data, gsize size, const char *name,
   }
   if (w <= 0 || h <= 0) {
     g_set_error (error, RALI_ERROR, RALI_ERROR_DECODE,
-                 "%s: invalid JPEG header: no image frame (%dx%d)", name, w, h);
+                 "%s: invalid JPEG header: no image frame (%dx%d): truncated, or not a photo", name, w, h);
     goto out;
   }
   /* on the unscaled size: libjpeg's memory use follows the full image */
@@ -251,6 +251,11 @@ png_decode_into (PngCtx *ctx, png_structp png, png_infop info, GError **error)
   png_set_read_fn (png, ctx, png_read_from_memory);
   /* our pixel limit decides, not libpng's default 1e6 x 1e6 */
   png_set_user_limits (png, 0x7fffffff, 0x7fffffff);
+  /* ancillary chunks (text, ICC profiles) are never used, but libpng
+   * inflates compressed ones: bound what one may inflate to, and how many
+   * are kept */
+  png_set_chunk_malloc_max (png, 8 << 20);
+  png_set_chunk_cache_max (png, 128);
   /* PIL refuses bad CRCs in the chunks it reads; libpng already errors on
    * critical ones (IHDR, PLTE, IDAT: PIL skips the IDAT check, we do not) */
   png_set_crc_action (png, PNG_CRC_DEFAULT, PNG_CRC_ERROR_QUIT);
@@ -298,11 +303,39 @@ png_decode_into (PngCtx *ctx, png_structp png, png_infop info, GError **error)
   return TRUE;
 }
 
+/* libpng allocates a chunk's declared length before reading it (a zTXt
+ * chunk of 316 bytes declaring 2 GB took 2 GB, found by tools/fuzz/run.sh
+ * png; png_set_chunk_malloc_max does not stop it), so the chunk table is
+ * walked first: every chunk up to IEND, or to the end of the data, must
+ * lie within the data.  Returns NULL or the problem. */
+static const char *
+png_chunk_table_problem (const guint8 *data, gsize size)
+{
+  gsize pos = 8;
+  while (pos + 8 <= size)
+    {
+      guint32 length = (guint32) data[pos] << 24 | (guint32) data[pos + 1] << 16 |
+                       (guint32) data[pos + 2] << 8 | data[pos + 3];
+      if (length > 0x7fffffffu || (guint64) length + 12 > size - pos)
+        return "a chunk is longer than the rest of the file";
+      if (memcmp (data + pos + 4, "IEND", 4) == 0)
+        return NULL;
+      pos += (gsize) length + 12;
+    }
+  return NULL; /* a file cut short between chunks: libpng reports it */
+}
+
 static gboolean
 decode_png (RaliImage *out, const guint8 *data, gsize size, const char *name,
             guint64 max_pixels, GError **error)
 {
   PngCtx ctx = { .data = data, .size = size, .name = name, .max_pixels = max_pixels };
+  const char *problem = png_chunk_table_problem (data, size);
+  if (problem)
+    {
+      g_set_error (error, RALI_ERROR, RALI_ERROR_DECODE, "%s: truncated or corrupt PNG data: %s", name, problem);
+      return FALSE;
+    }
   png_structp png = png_create_read_struct (PNG_LIBPNG_VER_STRING, &ctx, png_on_error, png_on_warning);
   png_infop info = png ? png_create_info_struct (png) : NULL;
   gboolean ok = FALSE;

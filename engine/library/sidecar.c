@@ -170,7 +170,8 @@ open_sidecar (const char *path, GError **error)
   g_autoptr (GError) local = NULL;
   if (!gexiv2_metadata_open_path (meta, path, &local))
     {
-      g_set_error (error, RALI_ERROR, RALI_ERROR_DECODE, "%s: not a readable XMP sidecar: %s", path,
+      g_autofree char *name = g_filename_display_name (path);
+      g_set_error (error, RALI_ERROR, RALI_ERROR_DECODE, "%s: not a readable XMP sidecar: %s", name,
                    local ? local->message : "unknown error");
       return NULL;
     }

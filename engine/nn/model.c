@@ -495,6 +495,14 @@ parse_entry (JsonObject *t, const char *name, Entry *e, const char *path, GError
   return TRUE;
 }
 
+static gint
+compare_entry_begin (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  const Entry *e = user_data;
+  guint64 x = e[*(const guint *) a].begin, y = e[*(const guint *) b].begin;
+  return x < y ? -1 : x > y;
+}
+
 static gboolean
 bind_tensors (RaliModel *m, JsonObject *header, const guint8 *data, guint64 data_size, GError **error)
 {
@@ -538,6 +546,28 @@ bind_tensors (RaliModel *m, JsonObject *header, const guint8 *data, guint64 data
         m->any_f16 = TRUE;
       m->n_params += count;
     }
+
+  /* no two tensors share bytes: a weight written through one name must
+   * not change another (the safetensors format lays them out one after
+   * the other) */
+  {
+    g_autofree guint *order = g_new (guint, ex->len);
+    for (guint i = 0; i < ex->len; i++)
+      order[i] = i;
+    g_qsort_with_data (order, ex->len, sizeof (guint), compare_entry_begin, entries);
+    for (guint i = 1; i < ex->len; i++)
+      {
+        const Entry *a = &entries[order[i - 1]], *b = &entries[order[i]];
+        if (b->begin < a->end && b->end > b->begin && a->end > a->begin)
+          {
+            fail (error, m->path, "tensors %s and %s overlap in the file (bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
+                  " and %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT ")",
+                  g_array_index (ex, Expected, order[i - 1]).name, g_array_index (ex, Expected, order[i]).name,
+                  a->begin, a->end, b->begin, b->end);
+            goto out;
+          }
+      }
+  }
 
   /* anything else in the file is a sign it is not what we think it is */
   {

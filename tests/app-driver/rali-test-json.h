@@ -10,7 +10,12 @@ member_string (JsonBuilder *b, const char *name, const char *value)
 {
   json_builder_set_member_name (b, name);
   if (value)
-    json_builder_add_string_value (b, value);
+    {
+      /* file names may be any bytes; a JSON line must stay UTF-8 */
+      char *valid = g_utf8_make_valid (value, -1);
+      json_builder_add_string_value (b, valid);
+      g_free (valid);
+    }
   else
     json_builder_add_null_value (b);
 }

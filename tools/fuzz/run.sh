@@ -1,0 +1,40 @@
+#!/bin/bash
+# Builds the libFuzzer targets (tests/fuzz/) and fuzzes one of them.
+#
+#   tools/fuzz/run.sh TARGET SECONDS [libFuzzer flags...]
+#   tools/fuzz/run.sh list
+#
+# TARGET: jpeg png exif raw model sidecar walker.  The build (build-fuzz/,
+# clang, ASan + UBSan, the engine instrumented for coverage) is made on the
+# first run.  The fuzzer starts from the committed seeds
+# (tests/fuzz/corpus/TARGET, made by tools/fuzz/make-seeds.py) and keeps
+# what it finds in build-fuzz/corpus/TARGET (never in the source tree);
+# crashes, leaks, timeouts (> 10 s) and out-of-memory inputs (> 2 GB) are
+# written to build-fuzz/artifacts/TARGET/, and the script exits non-zero.
+# Needs clang and libclang-rt-14-dev (tools/debian-packages.txt).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+targets="jpeg png exif raw model sidecar walker"
+if [ "${1:-}" = list ]; then echo "$targets"; exit 0; fi
+if [ $# -lt 2 ]; then
+  echo "usage: tools/fuzz/run.sh TARGET SECONDS [libFuzzer flags...]   (TARGET: $targets)" >&2
+  exit 1
+fi
+target=$1 seconds=$2
+shift 2
+case " $targets " in *" $target "*) ;; *) echo "run.sh: no target '$target' (have: $targets)" >&2; exit 1 ;; esac
+
+B=build-fuzz
+if [ ! -f $B/build.ninja ]; then
+  CC=clang meson setup $B -Dfuzz=true -Dgui=disabled -Dvulkan=disabled -Dbuildtype=debugoptimized \
+    -Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link >/dev/null
+fi
+ninja -C $B "tests/fuzz/fuzz-$target" >/dev/null
+mkdir -p "$B/corpus/$target" "$B/artifacts/$target"
+# leaks are reported (libFuzzer's -detect_leaks, on by default with ASan);
+# UBSan findings stop the run like a crash
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export ASAN_OPTIONS=abort_on_error=0:detect_leaks=1
+exec "$B/tests/fuzz/fuzz-$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  -print_final_stats=1 -artifact_prefix="$B/artifacts/$target/" "$@" \
+  "$B/corpus/$target" "tests/fuzz/corpus/$target"
