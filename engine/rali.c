@@ -1,4 +1,5 @@
-/* Engine front: a model, a backend and the ViT on it. */
+/* Engine front: a model, a backend and the model's tower on it (the ViT,
+ * or a MobileNetV2 when the config says "tower"). */
 #include "nn/backend.h"
 #include "nn/model-private.h"
 
@@ -10,7 +11,8 @@ G_DEFINE_QUARK (rali-error-quark, rali_error)
 struct _RaliEngine {
   RaliModel *model; /* borrowed */
   RaliBackend *be;
-  RaliVit *vit;
+  RaliVit *vit;     /* one of the two */
+  RaliCnn *cnn;
   char *description;
   guint64 max_pixels; /* 0: RALI_DEFAULT_MAX_PIXELS */
   int worker_nice;
@@ -74,8 +76,11 @@ rali_engine_new (RaliModel *model, RaliBackendKind kind, GError **error)
   e->be = backend_new (kind, error);
   if (!e->be)
     goto err;
-  e->vit = rali_vit_new (model, e->be, error);
-  if (!e->vit)
+  if (model->config.tower == RALI_TOWER_MOBILENET_V2)
+    e->cnn = rali_cnn_new (model, e->be, error);
+  else
+    e->vit = rali_vit_new (model, e->be, error);
+  if (!e->vit && !e->cnn)
     goto err;
   const char *device = NULL;
 #ifdef RALI_HAVE_VULKAN
@@ -97,6 +102,7 @@ rali_engine_free (RaliEngine *e)
   if (!e)
     return;
   g_clear_pointer (&e->vit, rali_vit_free);
+  g_clear_pointer (&e->cnn, rali_cnn_free);
   if (e->be)
     e->be->ops->free (e->be);
   g_free (e->description);
@@ -148,13 +154,15 @@ rali_engine_model (const RaliEngine *e)
 gboolean
 rali_engine_forward (RaliEngine *e, const float *pixels, int B, float *features, GError **error)
 {
-  return rali_vit_forward (e->vit, pixels, B, features, NULL, NULL, error);
+  return rali_engine_forward_ex (e, pixels, B, features, NULL, error);
 }
 
 gboolean
 rali_engine_forward_ex (RaliEngine *e, const float *pixels, int B, float *features, float *embeddings,
                         GError **error)
 {
+  if (e->cnn)
+    return rali_cnn_forward_ex (e->cnn, pixels, B, features, embeddings, NULL, NULL, error);
   return rali_vit_forward_ex (e->vit, pixels, B, features, embeddings, NULL, NULL, error);
 }
 

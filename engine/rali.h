@@ -27,9 +27,23 @@ typedef enum {
   RALI_ACT_QUICK_GELU, /* x * sigmoid(1.702 x), OpenAI CLIP */
   RALI_ACT_GELU,       /* exact erf gelu */
   RALI_ACT_RELU,       /* the convolutional stem */
+  RALI_ACT_RELU6,      /* min(max(x, 0), 6): MobileNetV2 (TensorFlow) */
 } RaliActivation;
 
 #define RALI_MAX_STEM_LAYERS 6
+
+/* The vision tower a model file declares: CLIP's ViT (the default), or a
+ * MobileNetV2 ("tower": {"type": "mobilenet_v2", ...}, engine/nn/cnn.c). */
+typedef enum {
+  RALI_TOWER_VIT,
+  RALI_TOWER_MOBILENET_V2,
+} RaliTowerType;
+
+#define RALI_MAX_CNN_ROWS 64      /* rows of "blocks" */
+#define RALI_MAX_CNN_REPEATS 32   /* n of one row */
+#define RALI_MAX_CNN_TAPS 16      /* "pool_taps" */
+#define RALI_MAX_CNN_CHANNELS 8192
+#define RALI_MAX_CNN_IMAGE_SIZE 2048
 
 /* Parsed `rali.config` of a model file.  All sizes validated by the loader. */
 typedef struct {
@@ -83,6 +97,26 @@ typedef struct {
   char **composition_labels;   /* T strings, or NULL */
   char *descriptor_provenance; /* "rule-based", "rl-derived" or "none" */
   char *source;                /* free text: where the weights came from */
+  /* The tower.  RALI_TOWER_VIT uses the ViT fields above (patch_size ..
+   * activation, stem_*); RALI_TOWER_MOBILENET_V2 uses these instead (the
+   * ViT fields are then 0), image_size, projection_dim and the
+   * preprocessing being shared.  MobileNetV2 (batch norm folded, TF SAME
+   * padding): stem 3x3/2 conv + ReLU6 to cnn_stem channels; rows of
+   * [t, c, n, s] (expansion, output channels, repeats, first stride), each
+   * repeat an inverted residual block (1x1 expand + ReLU6 when t != 1, 3x3
+   * depthwise stride s then 1 + ReLU6, 1x1 project, residual when stride 1
+   * and cin == cout); 1x1 conv to cnn_final + ReLU6; global average pool;
+   * then the pooled outputs of blocks cnn_tap[] (flat block indices)
+   * appended; visual projection. */
+  RaliTowerType tower;
+  int cnn_stem;
+  int cnn_rows;
+  int cnn_row[RALI_MAX_CNN_ROWS][4]; /* t, c, n, s */
+  int cnn_blocks;                    /* sum of n: the flat block count */
+  int cnn_final;
+  int cnn_taps;
+  int cnn_tap[RALI_MAX_CNN_TAPS];
+  int cnn_pooled;                    /* cnn_final + the taps' channels: the projection's input */
 } RaliConfig;
 
 typedef struct _RaliModel RaliModel;
@@ -94,6 +128,11 @@ const char       *rali_model_path   (const RaliModel *model);
 /* SHA-256 of the whole file, hex; computed lazily */
 const char       *rali_model_hash   (RaliModel *model);
 gsize             rali_model_n_params (const RaliModel *model);
+/* One line describing the tower, for people (`rali info`'s "architecture:"):
+ * "ViT 336x336/14, width 1024, 24 layers, 16 heads, mlp 4096, quick_gelu,
+ * projection 768" or "MobileNetV2, stem 32, 17 blocks, final 1280, input
+ * 384 px, projection 256".  Free with g_free. */
+char             *rali_model_describe_tower (const RaliModel *model);
 
 /* ---- images ---- */
 

@@ -318,6 +318,153 @@ test_l2norm (Ctx *t, int R, int D, gboolean in_place)
   pair_free (t, &x);
 }
 
+/* ---- the convolutional tower's ops (cnn.c): CPU vs a naive loop here, then Vulkan vs CPU ---- */
+
+/* the CPU backend's result against a naive loop's */
+static void
+check_naive (Ctx *t, const char *what, Pair *p, const float *naive, double atol, double rtol)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree float *got = g_new (float, MAX (p->n, 1));
+  g_autofree char *name = g_strdup_printf ("%s cpu vs naive", what);
+  t->checks++;
+  if (!t->cpu->ops->sync (t->cpu, &error) || !t->cpu->ops->download (t->cpu, got, p->c, p->n, &error))
+    expect (t, FALSE, name, error);
+  else if (!compare_arrays (name, got, naive, p->n, atol, rtol))
+    t->failures++;
+}
+
+/* TensorFlow SAME padding along one axis, written out again (not
+ * rali_conv_axis): out = ceil(n/s), total = max((out-1)s + k - n, 0),
+ * total/2 before */
+static int
+same_axis (int n, int k, int s, int *before)
+{
+  int out = (n + s - 1) / s, total = (out - 1) * s + k - n;
+  *before = total > 0 ? total / 2 : 0;
+  return out;
+}
+
+static float
+clip6 (float v)
+{
+  return v < 0 ? 0 : v > 6 ? 6 : v;
+}
+
+/* values in [-3, 3] and weights in [-1, 1]: sums reach past both ends of ReLU6 */
+static void
+test_dwconv3x3 (Ctx *t, int B, int H, int W, int C, int stride, gboolean bias, gboolean relu6)
+{
+  float *x, *w, *bs = NULL;
+  Pair in = pair_rand (t, (gsize) B * H * W * C, -3, 3, FALSE, &x);
+  Pair wp = pair_rand (t, (gsize) C * 9, -1, 1, TRUE, &w);
+  Pair bp = bias ? pair_rand (t, C, -1, 1, TRUE, &bs) : (Pair) { 0 };
+  int py, px, Ho = same_axis (H, 3, stride, &py), Wo = same_axis (W, 3, stride, &px);
+  gsize n = (gsize) B * Ho * Wo * C;
+  Pair out = pair_out (t, n);
+  t->cpu->ops->dwconv3x3 (t->cpu, CB (out), CB (in), CB (wp), bias ? CB (bp) : NULL, B, H, W, C, stride, relu6);
+  t->vk->ops->dwconv3x3 (t->vk, VB (out), VB (in), VB (wp), bias ? VB (bp) : NULL, B, H, W, C, stride, relu6);
+  g_autofree float *naive = g_new (float, MAX (n, 1));
+  for (int b = 0; b < B; b++)
+    for (int oy = 0; oy < Ho; oy++)
+      for (int ox = 0; ox < Wo; ox++)
+        for (int c = 0; c < C; c++)
+          {
+            double acc = bias ? bs[c] : 0;
+            for (int ky = 0; ky < 3; ky++)
+              for (int kx = 0; kx < 3; kx++)
+                {
+                  int y = oy * stride - py + ky, xx = ox * stride - px + kx;
+                  if (y >= 0 && y < H && xx >= 0 && xx < W)
+                    acc += (double) w[c * 9 + ky * 3 + kx] * x[(((gsize) b * H + y) * W + xx) * C + c];
+                }
+            naive[(((gsize) b * Ho + oy) * Wo + ox) * C + c] = relu6 ? clip6 ((float) acc) : (float) acc;
+          }
+  g_autofree char *what = g_strdup_printf ("dwconv3x3 B%d %dx%dx%d s%d%s%s", B, H, W, C, stride,
+                                           bias ? " +b" : "", relu6 ? " relu6" : "");
+  check_naive (t, what, &out, naive, 1e-5, 1e-5);
+  check (t, what, &out);
+  g_free (x), g_free (w), g_free (bs);
+  pair_free (t, &in), pair_free (t, &wp), pair_free (t, &bp), pair_free (t, &out);
+}
+
+/* pooled into columns [off, off + C) of [B, ldo] rows; the other columns keep their value */
+static void
+test_avgpool (Ctx *t, int B, int N, int C, int ldo, int off)
+{
+  float *x;
+  Pair in = pair_rand (t, (gsize) B * N * C, -2, 5, FALSE, &x);
+  gsize n = (gsize) B * ldo;
+  g_autofree float *naive = g_new (float, n);
+  for (gsize i = 0; i < n; i++)
+    naive[i] = -7.0f;
+  Pair out = pair_new (t, naive, n, FALSE);
+  t->cpu->ops->avgpool (t->cpu, CB (out), CB (in), B, N, C, ldo, off);
+  t->vk->ops->avgpool (t->vk, VB (out), VB (in), B, N, C, ldo, off);
+  for (int b = 0; b < B; b++)
+    for (int c = 0; c < C; c++)
+      {
+        double sum = 0;
+        for (int i = 0; i < N; i++)
+          sum += x[((gsize) b * N + i) * C + c];
+        naive[(gsize) b * ldo + off + c] = (float) (sum / N);
+      }
+  g_autofree char *what = g_strdup_printf ("avgpool B%d N%d C%d cols %d..%d of %d", B, N, C, off, off + C, ldo);
+  check_naive (t, what, &out, naive, 1e-6, 1e-5);
+  check_with (t, what, &out, 1e-5, 1e-6);
+  g_free (x);
+  pair_free (t, &in), pair_free (t, &out);
+}
+
+/* conv_im2col with TensorFlow SAME padding (the MobileNetV2 stem) */
+static void
+test_conv_im2col_same (Ctx *t, int B, int Cin, int H, int W, int k, int stride, gboolean nhwc)
+{
+  float *x;
+  Pair in = pair_rand (t, (gsize) B * Cin * H * W, -2, 2, FALSE, &x);
+  int py, px, Ho = same_axis (H, k, stride, &py), Wo = same_axis (W, k, stride, &px);
+  gsize K = (gsize) Cin * k * k, n = (gsize) B * Ho * Wo * K;
+  Pair out = pair_out (t, n);
+  t->cpu->ops->conv_im2col (t->cpu, CB (out), CB (in), B, Cin, H, W, k, stride, RALI_PAD_SAME, nhwc);
+  t->vk->ops->conv_im2col (t->vk, VB (out), VB (in), B, Cin, H, W, k, stride, RALI_PAD_SAME, nhwc);
+  g_autofree float *naive = g_new (float, MAX (n, 1));
+  for (int b = 0; b < B; b++)
+    for (int oy = 0; oy < Ho; oy++)
+      for (int ox = 0; ox < Wo; ox++)
+        for (int c = 0; c < Cin; c++)
+          for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++)
+              {
+                int y = oy * stride - py + ky, xx = ox * stride - px + kx;
+                float v = 0;
+                if (y >= 0 && y < H && xx >= 0 && xx < W)
+                  v = nhwc ? x[(((gsize) b * H + y) * W + xx) * Cin + c] : x[(((gsize) b * Cin + c) * H + y) * W + xx];
+                naive[(((gsize) b * Ho + oy) * Wo + ox) * K + (c * k + ky) * k + kx] = v;
+              }
+  g_autofree char *what = g_strdup_printf ("conv_im2col B%d C%d %dx%d k%d s%d SAME %s", B, Cin, H, W, k, stride,
+                                           nhwc ? "nhwc" : "nchw");
+  check_naive (t, what, &out, naive, 0, 0);
+  check_with (t, what, &out, 0, 0);
+  g_free (x);
+  pair_free (t, &in), pair_free (t, &out);
+}
+
+static void
+test_relu6 (Ctx *t, gsize n)
+{
+  float *a;
+  Pair x = pair_rand (t, n, -9, 9, FALSE, &a);
+  t->cpu->ops->activation (t->cpu, CB (x), n, RALI_ACT_RELU6);
+  t->vk->ops->activation (t->vk, VB (x), n, RALI_ACT_RELU6);
+  for (gsize i = 0; i < n; i++)
+    a[i] = clip6 (a[i]);
+  g_autofree char *what = g_strdup_printf ("activation relu6 n=%zu", n);
+  check_naive (t, what, &x, a, 0, 0);
+  check_with (t, what, &x, 0, 0);
+  g_free (a);
+  pair_free (t, &x);
+}
+
 /* A block-like sequence run twice with new inputs: the second run reuses
  * the recorded command buffer and must still see the new data. */
 static void
@@ -368,6 +515,29 @@ test_weight_roundtrip (Ctx *t)
   t->checks++;
   if (!compare_arrays (t->fp16 ? "fp16 weight round trip" : "fp32 weight round trip", got, a, n,
                        t->fp16 ? 6e-8 : 0, t->fp16 ? 1.0 / 2048 : 0))
+    t->failures++;
+  if (w)
+    t->vk->ops->release (t->vk, w);
+}
+
+/* weight_f32 keeps every bit, on an fp16 backend too */
+static void
+test_weight_f32 (Ctx *t)
+{
+  const gsize n = 1001;
+  g_autofree float *a = rand_array (t, n, -3, 3);
+  a[0] = 65520.0f, a[1] = 1e-7f, a[2] = 1.0f / 3.0f;
+  g_autoptr (GError) error = NULL;
+  t->checks++;
+  if (!t->vk->ops->weight_f32)
+    {
+      expect (t, FALSE, "the Vulkan backend implements weight_f32", NULL);
+      return;
+    }
+  RaliBuf *w = t->vk->ops->weight_f32 (t->vk, a, n, &error);
+  g_autofree float *got = g_new (float, n);
+  expect (t, w && t->vk->ops->download (t->vk, got, w, n, &error), "weight_f32 download", error);
+  if (!compare_arrays ("weight_f32 round trip", got, a, n, 0, 0))
     t->failures++;
   if (w)
     t->vk->ops->release (t->vk, w);
@@ -516,10 +686,29 @@ main (int argc, char **argv)
   test_l2norm (&t, 33, 257, TRUE);
   test_l2norm (&t, 4, 768, FALSE);
   test_l2norm (&t, 300, 257, FALSE); /* row chunks under RALI_VULKAN_TEST_LIMITS */
+  /* MobileNetV2 ops: stride 2 on odd sides (a pixel each side) and even
+   * ones (the odd pixel after the end), stride 1, 1x1 and 1-wide maps */
+  test_dwconv3x3 (&t, 2, 13, 11, 37, 1, TRUE, TRUE);
+  test_dwconv3x3 (&t, 5, 13, 11, 37, 2, TRUE, TRUE); /* image chunks under RALI_VULKAN_TEST_LIMITS */
+  test_dwconv3x3 (&t, 3, 8, 10, 5, 2, FALSE, TRUE);
+  test_dwconv3x3 (&t, 1, 14, 9, 24, 2, TRUE, FALSE);
+  test_dwconv3x3 (&t, 1, 7, 7, 96, 1, TRUE, TRUE);
+  test_dwconv3x3 (&t, 2, 1, 1, 3, 2, TRUE, TRUE);
+  test_dwconv3x3 (&t, 1, 2, 1, 7, 1, FALSE, FALSE);
+  test_avgpool (&t, 3, 50, 37, 50, 7);
+  test_avgpool (&t, 2, 1, 5, 5, 0);
+  test_avgpool (&t, 7, 150, 75, 91, 16); /* image chunks under RALI_VULKAN_TEST_LIMITS */
+  test_avgpool (&t, 1, 49, 320, 320, 0);
+  test_conv_im2col_same (&t, 2, 3, 17, 16, 3, 2, FALSE);
+  test_conv_im2col_same (&t, 4, 3, 28, 28, 3, 2, FALSE); /* image chunks under the limits */
+  test_conv_im2col_same (&t, 2, 5, 8, 9, 3, 2, TRUE);
+  test_conv_im2col_same (&t, 1, 4, 7, 6, 3, 1, TRUE);
+  test_relu6 (&t, 10001);
   for (int i = 0; i < 4; i++) /* random shapes */
     test_l2norm (&t, 3 + g_rand_int_range (t.rng, 0, 40), 1 + 2 * g_rand_int_range (t.rng, 0, 300), i % 2);
   test_replay (&t);
   test_weight_roundtrip (&t);
+  test_weight_f32 (&t);
   test_errors (&t);
 
   t.cpu->ops->free (t.cpu);

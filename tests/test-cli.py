@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+import resource
 import shutil
 import struct
 import subprocess
@@ -267,6 +268,68 @@ def corrupt_models():
     nan_data = bytearray(data)
     nan_data[b:b + 4] = struct.pack("<f", float("nan"))
     yield "nan-weight", build(header, bytes(nan_data)), "non-finite"
+    inf_data = bytearray(data)
+    inf_data[b + 8:b + 12] = struct.pack("<f", float("-inf"))
+    yield "inf-weight", build(header, bytes(inf_data)), "non-finite"
+    other = "vision_model.encoder.layers.0.mlp.fc1.weight"
+    yield "overlapping-tensors", edit(lambda h: h[other].update(data_offsets=h[name]["data_offsets"])), "overlap"
+    for tag, extra, needle in (("unknown-stem", dict(stem={"type": "resnet", "channels": [8]}), "stem type"),
+                               ("width-2^31", dict(width=2 ** 31), "'width' = 2147483648 out of range"),
+                               ("layers-1e9", dict(layers=10 ** 9), "'layers'"),
+                               ("image-size-2^30", dict(image_size=2 ** 30), "'image_size'"),
+                               ("prototypes-2^31", dict(prototypes=2 ** 31 - 1), "'prototypes'")):
+        yield tag, edit(lambda h, x=extra: h["__metadata__"].update({"rali.config": json.dumps(dict(cfg, **x))})), needle
+    yield from corrupt_mobilenet_models()
+
+
+def corrupt_mobilenet_models():
+    """(name, bytes, expected substring) for malformed MobileNetV2 towers
+    ("tower" in rali.config), from the tiny-mobilenet fixture."""
+    good = open(os.path.join(FIX, "tiny-mobilenet.rali"), "rb").read()
+    n = struct.unpack("<Q", good[:8])[0]
+    header = json.loads(good[8:8 + n])
+    data = good[8 + n:]
+    cfg = json.loads(header["__metadata__"]["rali.config"])
+
+    def edit(fn):
+        h = json.loads(json.dumps(header))
+        fn(h)
+        hb = json.dumps(h).encode()
+        return struct.pack("<Q", len(hb)) + hb + data
+
+    def with_cfg(**changes):
+        c = json.loads(json.dumps(cfg))
+        tower = changes.pop("tower", {})
+        c["tower"] = dict(c["tower"], **tower) if isinstance(tower, dict) else tower
+        c.update(changes)
+        return edit(lambda h: h["__metadata__"].update({"rali.config": json.dumps(c)}))
+
+    rows = cfg["tower"]["blocks"]
+    for tag, blob, needle in (
+            ("tower-type", with_cfg(tower=dict(type="resnet50")), 'tower type must be "mobilenet_v2", not resnet50'),
+            ("tower-not-object", with_cfg(tower="mobilenet_v2"), "'tower' must be an object"),
+            ("tower-stride-3", with_cfg(tower=dict(blocks=rows[:1] + [[6, 12, 2, 3]] + rows[2:])),
+             "tower.blocks[1] s (stride) = 3 out of range [1, 2]"),
+            ("tower-channels-2^31", with_cfg(tower=dict(blocks=rows[:1] + [[6, 2 ** 31, 2, 2]] + rows[2:])),
+             "tower.blocks[1] c (channels) = 2147483648 out of range"),
+            ("tower-stem-2^31", with_cfg(tower=dict(stem=2 ** 31)), "tower.stem = 2147483648 out of range"),
+            ("tower-final-0", with_cfg(tower=dict(final=0)), "tower.final = 0 out of range"),
+            ("tower-repeats", with_cfg(tower=dict(blocks=rows[:2] + [[6, 16, 10 ** 6, 2]])),
+             "tower.blocks[2] n (repeats) = 1000000 out of range"),
+            ("tower-rows", with_cfg(tower=dict(blocks=[[1, 8, 1, 1]] * 65)), "1 to 64 rows"),
+            ("tower-row-short", with_cfg(tower=dict(blocks=[[1, 8, 1]])), "tower.blocks[0] must be [t, c, n, s]"),
+            ("tower-expansion", with_cfg(tower=dict(blocks=rows[:2] + [[64, 4000, 2, 2]])), "is more than 8192"),
+            ("tower-tap-range", with_cfg(tower=dict(pool_taps=[5])), "tower.pool_taps[0] (a block index) = 5 out of range"),
+            ("tower-image-size", with_cfg(image_size=4096), "too large for a mobilenet_v2 tower"),
+            ("tower-huge-map", with_cfg(image_size=2048, tower=dict(stem=512)), "largest activation map"),
+            ("tower-with-vit-stem", with_cfg(stem={"type": "conv", "channels": [8]}), "'stem' is the ViT's"),
+            ("tower-wrong-shape", edit(lambda h: h["mobilenet.blocks.1.dw.weight"].update(shape=[48, 1, 9, 1])),
+             "mobilenet.blocks.1.dw.weight has shape [48,1,9,1], the config needs [48,1,3,3]"),
+            ("tower-missing-expand", edit(lambda h: h.pop("mobilenet.blocks.3.expand.weight")),
+             "mobilenet.blocks.3.expand.weight is missing"),
+            ("tower-projection-shape", edit(lambda h: h["visual_projection.weight"].update(shape=[44, 16])),
+             "visual_projection.weight has shape [44,16], the config needs [16,44]")):
+        yield tag, blob, needle
 
 
 def test_bad_models(good):
@@ -276,8 +339,12 @@ def test_bad_models(good):
             path = os.path.join(tmp, name + ".rali")
             open(path, "wb").write(blob)
             rc, out, err = run("embed", "--json", "--model", path, good[0])
-            check(rc == 1 and path in err and needle in err and not out,
-                  f"model {name}: exit 1, message names file and problem: {err.strip()[:160]!r}")
+            # refused before anything the header sizes is allocated: the
+            # largest child so far (RUSAGE_CHILDREN) stays small
+            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            check(rc == 1 and path in err and needle in err and not out and peak < 512,
+                  f"model {name}: exit 1, message names file and problem: {err.strip()[:160]!r} "
+                  f"(peak RSS so far {peak:.0f} MiB)")
         rc, _, err = run("embed", "--model", tmp, good[0])
         check(rc == 1 and "directory" in err, "a directory as model is refused")
     finally:
@@ -288,7 +355,7 @@ def test_vulkan_matches_cpu():
     """`rali embed --backend vulkan` equals `--backend cpu` on the samples
     (lavapipe in CI): fp32 within 1e-3 relative."""
     samples = os.path.join(ROOT, "data", "samples")
-    for variant in ("tiny-quickgelu", "tiny-convstem"):
+    for variant in ("tiny-quickgelu", "tiny-convstem", "tiny-mobilenet"):
         model = os.path.join(FIX, variant + ".rali")
         rc, out_v, err = run("embed", "--json", "--backend", "vulkan", "--model", model, samples)
         if rc == 1 and "vulkan" in err.lower():
@@ -306,6 +373,10 @@ def test_info():
     rc, out, _ = run("info", "--model", os.path.join(FIX, "tiny-quickgelu.rali"))
     check(rc == 0 and "ViT 32x32/8" in out and "rule-based" in out and "sha256:" in out, "info describes the model")
     check("backend:" not in out, "info without --backend makes no engine")
+    rc, out, _ = run("info", os.path.join(FIX, "tiny-mobilenet.rali"))
+    arch = [l for l in out.splitlines() if l.startswith("architecture:")]
+    check(rc == 0 and arch == ["architecture: MobileNetV2, stem 8, 5 blocks, final 32 + pooled block 2 (44 features), "
+                               "input 28 px, projection 16"], f"info describes a MobileNetV2 tower: {arch}")
     rc, out, err = run("info", "--backend", "cpu", "--model", os.path.join(FIX, "tiny-quickgelu.rali"))
     check(rc == 0 and "backend:      cpu: OpenBLAS" in out and "thread" in out,
           f"info --backend cpu names BLAS and threads: {[l for l in out.splitlines() if 'backend' in l]}")
@@ -441,6 +512,7 @@ def main():
     test_numerics("tiny-gelu-f16")
     test_numerics("tiny-convstem")
     test_numerics("tiny-convstem-detail")
+    test_numerics("tiny-mobilenet")
     test_crops_follow_detail()
     test_csv_and_shards(images)
     test_hostile_images(images)

@@ -1,13 +1,15 @@
 #!/usr/bin/python3
-"""Builds the tiny random CLIP-style models the tests use, and the PyTorch
-reference for them: preprocessed inputs (PIL), every block's activations,
-the pooled output, the features, and the RALI head's scores.
+"""Builds the tiny random CLIP-style and MobileNetV2 models the tests use,
+and the PyTorch reference for them: preprocessed inputs (PIL), every
+block's activations, the pooled output, the features, and the RALI head's
+scores.
 
-    /usr/bin/python3 tools/make-fixture.py [--out tests/fixtures] IMAGE...
+    /usr/bin/python3 tools/make-fixture.py [--out tests/fixtures] [--variant NAME] IMAGE...
 
 Writes, per variant, NAME.rali and NAME.ref.safetensors (tensors: pixels,
-embeddings, layer.N, pooled, features, scores, similarities; metadata:
-the image paths)."""
+embeddings, layer.N, pooled, features, scores, similarities; for a
+MobileNetV2 stem, block.N and final (NHWC) instead of embeddings and
+layer.N; metadata: the image paths)."""
 import argparse
 import json
 import os
@@ -19,6 +21,8 @@ import ralifmt
 
 CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
 CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
+TF_MEAN = [0.5, 0.5, 0.5]  # TensorFlow's [-1, 1] inputs
+TF_STD = [0.5, 0.5, 0.5]
 
 VARIANTS = {
     # quick_gelu like OpenAI CLIP, F32 weights, with a RALI head
@@ -39,17 +43,27 @@ VARIANTS = {
                                  crops=5, crop_short_side=48, crop_select="detail", crop_select_grid=4,
                                  crop_select_scale=2,
                                  score_map=dict(type="logistic", low=0.1, high=0.9, centre=0.7, width=0.05)),
+    # the next default model's tower: a MobileNetV2 (TF SAME padding, ReLU6, one pooled tap); 28 px so
+    # that the SAME padding's odd pixel lands after the end at stride 2 (28 -> 14 -> 7) and not (7 -> 4)
+    "tiny-mobilenet": dict(image_size=28, projection_dim=16, pca_dim=12, dtype="F32",
+                           tower=dict(type="mobilenet_v2", stem=8, blocks=[[1, 8, 1, 1], [6, 12, 2, 2], [6, 16, 2, 2]],
+                                      final=32, pool_taps=[2])),
 }
 
 
 def make_model(name, spec, seed):
     g = torch.Generator().manual_seed(seed)
-    cfg = dict(name=name, source="random weights from tools/make-fixture.py (test fixture)",
-               image_size=spec["image_size"], patch_size=spec["patch_size"], width=spec["width"],
-               layers=spec["layers"], heads=spec["heads"], mlp_size=spec["mlp_size"],
-               projection_dim=spec["projection_dim"], activation=spec["activation"],
-               layer_norm_eps=1e-5, image_mean=CLIP_MEAN, image_std=CLIP_STD,
-               pca_dim=16, prototypes=12, temperature=0.05, score_min=0.0, score_max=1.0,
+    if spec.get("tower"):
+        cfg = dict(name=name, source="random weights from tools/make-fixture.py (test fixture)",
+                   image_size=spec["image_size"], projection_dim=spec["projection_dim"], tower=spec["tower"],
+                   image_mean=TF_MEAN, image_std=TF_STD)
+    else:
+        cfg = dict(name=name, source="random weights from tools/make-fixture.py (test fixture)",
+                   image_size=spec["image_size"], patch_size=spec["patch_size"], width=spec["width"],
+                   layers=spec["layers"], heads=spec["heads"], mlp_size=spec["mlp_size"],
+                   projection_dim=spec["projection_dim"], activation=spec["activation"],
+                   layer_norm_eps=1e-5, image_mean=CLIP_MEAN, image_std=CLIP_STD)
+    cfg.update(pca_dim=spec.get("pca_dim", 16), prototypes=12, temperature=0.05, score_min=0.0, score_max=1.0,
                descriptor_provenance="rule-based")
     if spec.get("stem"):
         cfg["stem"] = {"type": "conv", "channels": spec["stem"]}
@@ -64,7 +78,7 @@ def make_model(name, spec, seed):
                           "flat", "vivid", "soft", "blocky", "clean", "hazy", "crisp"][i % 12]
                           for i in range(cfg["prototypes"])]
     t = {}
-    for n, shape in {**ralifmt.vision_tensor_names(cfg), **ralifmt.head_tensor_names(cfg)}.items():
+    for n, shape in {**ralifmt.tower_tensor_names(cfg), **ralifmt.head_tensor_names(cfg)}.items():
         fan_in = shape[-1] if len(shape) > 1 else 1
         if len(shape) == 4:
             fan_in = shape[1] * shape[2] * shape[3]
@@ -81,6 +95,13 @@ def make_model(name, spec, seed):
         else:
             v = torch.randn(shape, generator=g) / fan_in ** 0.5
         t[n] = v.numpy().astype(np.float32)
+    if spec.get("tower"):
+        # He-like gains, and a stem and expansions strong enough that ReLU6 clips at 6 now and then
+        for n in t:
+            if n.endswith(".weight") and n.startswith("mobilenet."):
+                t[n] *= (4.0 if n == "mobilenet.stem.weight" or ".expand." in n else 2.0 if ".final." in n
+                         else 1.0 if ".dw." in n else 0.7)
+        return cfg, t
     # make the class token and positions matter
     t["vision_model.embeddings.class_embedding"] *= 10
     if spec.get("stem"):
@@ -93,11 +114,15 @@ def make_model(name, spec, seed):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures"))
+    ap.add_argument("--variant", action="append", choices=sorted(VARIANTS),
+                    help="only this variant (repeatable; default: all)")
     ap.add_argument("images", nargs="+")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     torch.set_grad_enabled(False)
     for seed, (name, spec) in enumerate(VARIANTS.items()):
+        if args.variant and name not in args.variant:
+            continue
         cfg, t = make_model(name, spec, 1234 + seed)
         dtype = np.float16 if spec["dtype"] == "F16" else np.float32
         path = os.path.join(args.out, name + ".rali")
@@ -112,7 +137,7 @@ def main():
         def trace(stage, x):
             ref[stage] = x.numpy().copy()
 
-        f = ralifmt.clip_vision_forward(w, cfg, torch.from_numpy(pix), trace)
+        f = ralifmt.vision_forward(w, cfg, torch.from_numpy(pix), trace)
         # a file's feature is the mean over its views (crops)
         f = f.view(len(args.images), V, -1).mean(dim=1)
         ref["file_features"] = f.numpy()

@@ -1,6 +1,6 @@
 """The .rali model format (safetensors + rali.config) and a PyTorch reference
-of the CLIP vision tower, shared by the fixture maker, the converter and the
-trainer.  Run everything with Debian's /usr/bin/python3 (torch 1.13)."""
+of the vision towers (CLIP's ViT, MobileNetV2), shared by the fixture maker,
+the converter and the trainer.  Run everything with Debian's /usr/bin/python3 (torch 1.13)."""
 import json
 import os
 import struct
@@ -102,6 +102,44 @@ def vision_tensor_names(cfg):
         names[f"{p}.mlp.fc2.weight"] = (C, F_)
         names[f"{p}.mlp.fc2.bias"] = (C,)
     return names
+
+
+def mobilenet_blocks(cfg):
+    """The flat list of MobileNetV2 blocks of a config's "tower" (as
+    engine/nn/model.c rali_cnn_blocks): dicts t, cin, cexp, cout, stride."""
+    tw = cfg["tower"]
+    out, cin = [], tw["stem"]
+    for t, c, n, s in tw["blocks"]:
+        for i in range(n):
+            out.append(dict(t=t, cin=cin, cexp=t * cin, cout=c, stride=s if i == 0 else 1))
+            cin = c
+    return out
+
+
+def mobilenet_tensor_names(cfg):
+    """name -> shape of a MobileNetV2 tower (the table engine/nn/model.c checks)."""
+    tw = cfg["tower"]
+    blocks = mobilenet_blocks(cfg)
+    names = {"mobilenet.stem.weight": (tw["stem"], 3, 3, 3), "mobilenet.stem.bias": (tw["stem"],)}
+    for i, b in enumerate(blocks):
+        p = f"mobilenet.blocks.{i}"
+        if b["t"] != 1:
+            names[f"{p}.expand.weight"] = (b["cexp"], b["cin"], 1, 1)
+            names[f"{p}.expand.bias"] = (b["cexp"],)
+        names[f"{p}.dw.weight"] = (b["cexp"], 1, 3, 3)
+        names[f"{p}.dw.bias"] = (b["cexp"],)
+        names[f"{p}.project.weight"] = (b["cout"], b["cexp"], 1, 1)
+        names[f"{p}.project.bias"] = (b["cout"],)
+    names["mobilenet.final.weight"] = (tw["final"], blocks[-1]["cout"], 1, 1)
+    names["mobilenet.final.bias"] = (tw["final"],)
+    pooled = tw["final"] + sum(blocks[i]["cout"] for i in tw.get("pool_taps") or [])
+    names["visual_projection.weight"] = (cfg["projection_dim"], pooled)
+    return names
+
+
+def tower_tensor_names(cfg):
+    """name -> shape of the config's vision tower, ViT or MobileNetV2."""
+    return mobilenet_tensor_names(cfg) if cfg.get("tower") else vision_tensor_names(cfg)
 
 
 def head_tensor_names(cfg):
@@ -211,6 +249,69 @@ def clip_vision_forward(w, cfg, pixels, trace=None):
     if trace:
         trace("features", f)
     return f
+
+
+def tf_same_conv3x3(x, weight, bias, stride, groups=1):
+    """A 3x3 convolution with TensorFlow's SAME padding along each axis:
+    total = max((ceil(n/s) - 1)*s + 3 - n, 0), total//2 before, the rest
+    (the odd pixel) after."""
+    pads = []
+    for n in (x.shape[3], x.shape[2]):  # F.pad wants (left, right, top, bottom)
+        total = max((-(-n // stride) - 1) * stride + 3 - n, 0)
+        pads += [total // 2, total - total // 2]
+    return F.conv2d(F.pad(x, pads), weight, bias, stride=stride, groups=groups)
+
+
+def relu6(x):
+    return F.hardtanh(x, 0.0, 6.0)
+
+
+def mobilenet_v2_forward(w, cfg, pixels, trace=None):
+    """Reference forward of a "tower": {"type": "mobilenet_v2"} model (the
+    graph of tools/train/tflite_mobilenet.py: batch norm folded, TF SAME
+    padding, ReLU6), fp32.  w: dict name -> torch tensor; pixels [B,3,S,S].
+    Returns f [B,D] (unnormalised).  trace(stage, tensor): "stem",
+    "block.N", "final" as NHWC [B,H,W,C] (the engine's layout), "pooled"
+    [B, final + taps], "features" [B,D]."""
+    tw = cfg["tower"]
+    taps = tw.get("pool_taps") or []
+
+    def nhwc(t):
+        return t.permute(0, 2, 3, 1).contiguous()
+
+    x = relu6(tf_same_conv3x3(pixels, w["mobilenet.stem.weight"], w["mobilenet.stem.bias"], 2))
+    if trace:
+        trace("stem", nhwc(x))
+    tapped = {}
+    for i, b in enumerate(mobilenet_blocks(cfg)):
+        p = f"mobilenet.blocks.{i}"
+        h = x
+        if b["t"] != 1:
+            h = relu6(F.conv2d(h, w[f"{p}.expand.weight"], w[f"{p}.expand.bias"]))
+        h = relu6(tf_same_conv3x3(h, w[f"{p}.dw.weight"], w[f"{p}.dw.bias"], b["stride"], groups=b["cexp"]))
+        h = F.conv2d(h, w[f"{p}.project.weight"], w[f"{p}.project.bias"])
+        x = h + x if b["stride"] == 1 and b["cin"] == b["cout"] else h
+        if i in taps:
+            tapped[i] = x.mean(dim=(2, 3))
+        if trace:
+            trace(f"block.{i}", nhwc(x))
+    x = relu6(F.conv2d(x, w["mobilenet.final.weight"], w["mobilenet.final.bias"]))
+    if trace:
+        trace("final", nhwc(x))
+    pooled = torch.cat([x.mean(dim=(2, 3))] + [tapped[i] for i in taps], dim=1)
+    if trace:
+        trace("pooled", pooled)
+    f = F.linear(pooled, w["visual_projection.weight"])
+    if trace:
+        trace("features", f)
+    return f
+
+
+def vision_forward(w, cfg, pixels, trace=None):
+    """The config's vision tower: CLIP's ViT, or a MobileNetV2 ("tower")."""
+    if cfg.get("tower"):
+        return mobilenet_v2_forward(w, cfg, pixels, trace)
+    return clip_vision_forward(w, cfg, pixels, trace)
 
 
 def apply_score_map(m, score):

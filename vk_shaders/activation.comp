@@ -1,5 +1,6 @@
 /* x[n] = act(x): act 0 = quick_gelu x·sigmoid(1.702x) (OpenAI CLIP),
- * act 1 = exact gelu 0.5x(1 + erf(x/√2)), act 2 = relu (the conv stem).
+ * act 1 = exact gelu 0.5x(1 + erf(x/√2)), act 2 = relu (the conv stem),
+ * act 3 = relu6 min(max(x, 0), 6) (MobileNetV2).
  * The activation is a push constant, so one pipeline serves all. */
 #version 450
 #extension GL_GOOGLE_include_directive : require
@@ -33,7 +34,9 @@ main ()
     v = v / (1.0 + exp (-1.702 * v));
   else if (pc.act == 1u)
     v = 0.5 * v * (1.0 + erf_as (v * 0.70710678118654752));
-  else
+  else if (pc.act == 2u)
     v = max (v, 0.0);
+  else
+    v = min (max (v, 0.0), 6.0);
   x[pc.o_x + i] = v;
 }

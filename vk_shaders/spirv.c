@@ -38,6 +38,12 @@ static const guint32 spv_f16_to_f32[] =
 static const guint32 spv_l2norm[] =
 #include "l2norm.spv.h"
 ;
+static const guint32 spv_dwconv3x3[] =
+#include "dwconv3x3.spv.h"
+;
+static const guint32 spv_avgpool[] =
+#include "avgpool.spv.h"
+;
 
 #define ENTRY(id, var) [id] = { #var + 4, var, sizeof (var) }
 
@@ -54,6 +60,8 @@ static const RaliSpv table[RALI_SPV_COUNT] = {
   ENTRY (RALI_SPV_TAKE_CLASS, spv_take_class),
   ENTRY (RALI_SPV_F16_TO_F32, spv_f16_to_f32),
   ENTRY (RALI_SPV_L2NORM, spv_l2norm),
+  ENTRY (RALI_SPV_DWCONV3X3, spv_dwconv3x3),
+  ENTRY (RALI_SPV_AVGPOOL, spv_avgpool),
 };
 
 const RaliSpv *

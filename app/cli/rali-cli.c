@@ -492,9 +492,8 @@ cmd_info (Options *opt)
   printf ("model:        %s\n", rali_model_path (model));
   printf ("name:         %s\n", c->name);
   printf ("source:       %s\n", c->source);
-  printf ("architecture: ViT %dx%d/%d, width %d, %d layers, %d heads, mlp %d, %s, projection %d\n",
-          c->image_size, c->image_size, c->patch_size, c->width, c->layers, c->heads, c->mlp_size,
-          c->activation == RALI_ACT_GELU ? "gelu" : "quick_gelu", c->projection_dim);
+  g_autofree char *arch = rali_model_describe_tower (model);
+  printf ("architecture: %s\n", arch);
   printf ("parameters:   %zu\n", rali_model_n_params (model));
   printf ("preprocess:   %d px, mean %g %g %g, std %g %g %g\n", c->image_size, c->image_mean[0],
           c->image_mean[1], c->image_mean[2], c->image_std[0], c->image_std[1], c->image_std[2]);

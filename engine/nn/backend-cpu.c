@@ -1,5 +1,6 @@
 /* CPU backend: OpenBLAS sgemm for every matrix product, plain fused C loops
- * for the rest.  This is also the oracle the Vulkan backend is tested against. */
+ * for the rest (the depthwise convolution split over threads).  This is
+ * also the oracle the Vulkan backend is tested against. */
 #include "backend.h"
 
 #include <cblas.h>
@@ -13,6 +14,72 @@ struct _RaliBuf {
 };
 
 #define D(buf) ((buf)->data)
+
+typedef struct {
+  RaliBackend parent;
+  char *description;
+  int threads;          /* as many as OpenBLAS uses */
+  GThreadPool *pool;    /* threads − 1 helpers; NULL with one thread */
+} CpuBackend;
+
+/* ---- parallel_for: [0, n) split into contiguous ranges, one per thread ---- */
+
+typedef void (*RangeFunc) (gpointer data, gsize begin, gsize end);
+
+typedef struct {
+  GMutex lock;
+  GCond done;
+  int left;
+} Latch;
+
+typedef struct {
+  RangeFunc fn;
+  gpointer data;
+  gsize begin, end;
+  Latch *latch;
+} RangeTask;
+
+static void
+range_task_run (gpointer task, gpointer user_data)
+{
+  (void) user_data;
+  RangeTask *t = task;
+  t->fn (t->data, t->begin, t->end);
+  g_mutex_lock (&t->latch->lock);
+  if (--t->latch->left == 0)
+    g_cond_signal (&t->latch->done);
+  g_mutex_unlock (&t->latch->lock);
+}
+
+#define MAX_THREADS 64
+
+/* fn over [0, n) on up to cpu->threads threads (the caller's included), no
+ * range shorter than grain; returns when every range is done */
+static void
+parallel_for (CpuBackend *cpu, gsize n, gsize grain, RangeFunc fn, gpointer data)
+{
+  gsize parts = MIN ((gsize) cpu->threads, n / MAX (grain, 1));
+  if (parts <= 1 || !cpu->pool)
+    {
+      fn (data, 0, n);
+      return;
+    }
+  RangeTask tasks[MAX_THREADS];
+  Latch latch = { .left = (int) parts - 1 };
+  g_mutex_init (&latch.lock);
+  g_cond_init (&latch.done);
+  for (gsize i = 0; i < parts; i++)
+    tasks[i] = (RangeTask) { fn, data, n * i / parts, n * (i + 1) / parts, &latch };
+  for (gsize i = 1; i < parts; i++)
+    g_thread_pool_push (cpu->pool, &tasks[i], NULL);
+  fn (data, tasks[0].begin, tasks[0].end);
+  g_mutex_lock (&latch.lock);
+  while (latch.left > 0)
+    g_cond_wait (&latch.done, &latch.lock);
+  g_mutex_unlock (&latch.lock);
+  g_mutex_clear (&latch.lock);
+  g_cond_clear (&latch.done);
+}
 
 static RaliBuf *
 cpu_alloc (RaliBackend *be, gsize n, GError **error)
@@ -175,6 +242,54 @@ cpu_attention (RaliBackend *be, RaliBuf *out, RaliBuf *q, RaliBuf *k, RaliBuf *v
   g_free (att);
 }
 
+/* Four floats as one value (GCC and clang vector extensions, SSE or NEON
+ * registers), for the channel loops of the convolutional tower's ops: -O2's
+ * vectoriser leaves loops of unknown length scalar, and a scalar clamp on
+ * random signs is a branch mispredicted every other element. */
+typedef float F4 __attribute__ ((vector_size (16)));
+typedef gint32 I4 __attribute__ ((vector_size (16)));
+
+static inline F4
+ld4 (const float *p)
+{
+  F4 v;
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+static inline void
+st4 (float *p, F4 v)
+{
+  memcpy (p, &v, sizeof v);
+}
+
+/* min(max(v, 0), 6), lane by lane and branch-free (NaN becomes 0) */
+static inline F4
+relu6_4 (F4 v)
+{
+  const F4 zero = { 0, 0, 0, 0 }, six = { 6, 6, 6, 6 };
+  v = (F4) ((I4) v & (v > zero));
+  I4 lt = v < six;
+  return (F4) (((I4) v & lt) | ((I4) six & ~lt));
+}
+
+static inline float
+relu6_1 (float v)
+{
+  v = v > 0.0f ? v : 0.0f;
+  return v < 6.0f ? v : 6.0f;
+}
+
+static void
+relu6_inplace (float *p, gsize n)
+{
+  gsize i = 0;
+  for (; i + 4 <= n; i += 4)
+    st4 (p + i, relu6_4 (ld4 (p + i)));
+  for (; i < n; i++)
+    p[i] = relu6_1 (p[i]);
+}
+
 static void
 cpu_activation (RaliBackend *be, RaliBuf *x, gsize n, RaliActivation act)
 {
@@ -186,6 +301,8 @@ cpu_activation (RaliBackend *be, RaliBuf *x, gsize n, RaliActivation act)
   else if (act == RALI_ACT_RELU)
     for (gsize i = 0; i < n; i++)
       p[i] = p[i] > 0.0f ? p[i] : 0.0f;
+  else if (act == RALI_ACT_RELU6)
+    relu6_inplace (p, n);
   else
     for (gsize i = 0; i < n; i++)
       p[i] = 0.5f * p[i] * (1.0f + erff (p[i] * (float) M_SQRT1_2));
@@ -212,7 +329,8 @@ cpu_conv_im2col (RaliBackend *be, RaliBuf *out, RaliBuf *in, int B, int Cin, int
                  int k, int stride, int pad, gboolean nhwc)
 {
   (void) be;
-  int Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
+  int py, px; /* padding ahead of row and column 0 */
+  int Ho = rali_conv_axis (H, k, stride, pad, &py), Wo = rali_conv_axis (W, k, stride, pad, &px);
   gsize K = (gsize) Cin * k * k;
   const float *x = D (in);
   for (int b = 0; b < B; b++)
@@ -224,7 +342,7 @@ cpu_conv_im2col (RaliBackend *be, RaliBuf *out, RaliBuf *in, int B, int Cin, int
             for (int ky = 0; ky < k; ky++)
               for (int kx = 0; kx < k; kx++)
                 {
-                  int y = oy * stride - pad + ky, xx = ox * stride - pad + kx;
+                  int y = oy * stride - py + ky, xx = ox * stride - px + kx;
                   float v = 0.0f;
                   if (y >= 0 && y < H && xx >= 0 && xx < W)
                     v = nhwc ? x[(((gsize) b * H + y) * W + xx) * Cin + c]
@@ -252,6 +370,96 @@ cpu_l2norm (RaliBackend *be, RaliBuf *out, RaliBuf *in, int R, int D)
     }
 }
 
+typedef struct {
+  const float *in, *wt, *bias; /* wt [9][C]: the weight transposed, so that the channel loop is contiguous */
+  float *out;
+  int H, W, C, Ho, Wo, stride, py, px;
+  gboolean relu6;
+} DwArgs;
+
+/* output rows [begin, end) of the B·Ho rows: per output pixel, the taps
+ * inside the input (zero padding contributes nothing), then all C channels
+ * four at a time, accumulated in registers */
+static void
+dwconv_rows (gpointer data, gsize begin, gsize end)
+{
+  const DwArgs *a = data;
+  const int C = a->C;
+  for (gsize r = begin; r < end; r++)
+    {
+      int b = (int) (r / a->Ho), oy = (int) (r % a->Ho);
+      for (int ox = 0; ox < a->Wo; ox++)
+        {
+          const float *src[9], *wk[9];
+          int nt = 0;
+          for (int ky = 0; ky < 3; ky++)
+            for (int kx = 0; kx < 3; kx++)
+              {
+                int y = oy * a->stride - a->py + ky, x = ox * a->stride - a->px + kx;
+                if (y < 0 || y >= a->H || x < 0 || x >= a->W)
+                  continue;
+                src[nt] = a->in + (((gsize) b * a->H + y) * a->W + x) * C;
+                wk[nt++] = a->wt + (gsize) (ky * 3 + kx) * C;
+              }
+          float *o = a->out + (r * a->Wo + ox) * C;
+          int c = 0;
+          for (; c + 4 <= C; c += 4)
+            {
+              F4 acc = a->bias ? ld4 (a->bias + c) : (F4) { 0, 0, 0, 0 };
+              for (int t = 0; t < nt; t++)
+                acc += ld4 (wk[t] + c) * ld4 (src[t] + c);
+              st4 (o + c, a->relu6 ? relu6_4 (acc) : acc);
+            }
+          for (; c < C; c++)
+            {
+              float acc = a->bias ? a->bias[c] : 0.0f;
+              for (int t = 0; t < nt; t++)
+                acc += wk[t][c] * src[t][c];
+              o[c] = a->relu6 ? relu6_1 (acc) : acc;
+            }
+        }
+    }
+}
+
+static void
+cpu_dwconv3x3 (RaliBackend *be, RaliBuf *out, RaliBuf *in, RaliBuf *w, RaliBuf *bias,
+               int B, int H, int W, int C, int stride, gboolean relu6)
+{
+  CpuBackend *cpu = (CpuBackend *) be;
+  DwArgs a = { .in = D (in), .bias = bias ? D (bias) : NULL, .out = D (out), .H = H, .W = W, .C = C,
+               .stride = stride, .relu6 = relu6 };
+  a.Ho = rali_conv_axis (H, 3, stride, RALI_PAD_SAME, &a.py);
+  a.Wo = rali_conv_axis (W, 3, stride, RALI_PAD_SAME, &a.px);
+  g_autofree float *wt = g_new (float, (gsize) 9 * C);
+  for (int c = 0; c < C; c++)
+    for (int k = 0; k < 9; k++)
+      wt[(gsize) k * C + c] = D (w)[(gsize) c * 9 + k];
+  a.wt = wt;
+  /* a few thousand multiply-adds per range at least */
+  gsize rows = (gsize) B * a.Ho, per_row = (gsize) a.Wo * C * 9;
+  parallel_for (cpu, rows, MAX (1, 16384 / MAX (per_row, 1)), dwconv_rows, &a);
+}
+
+static void
+cpu_avgpool (RaliBackend *be, RaliBuf *out, RaliBuf *in, int B, int N, int C, int ldo, int off)
+{
+  (void) be;
+  g_autofree double *acc = g_new (double, MAX (C, 1));
+  for (int b = 0; b < B; b++)
+    {
+      memset (acc, 0, sizeof (double) * C);
+      for (int n = 0; n < N; n++)
+        {
+          const float *x = D (in) + ((gsize) b * N + n) * C;
+          for (int c = 0; c < C; c++)
+            acc[c] += x[c];
+        }
+      float *o = D (out) + (gsize) b * ldo + off;
+      for (int c = 0; c < C; c++)
+        o[c] = (float) (acc[c] / N);
+    }
+}
+
 static gboolean
 cpu_sync (RaliBackend *be, GError **error)
 {
@@ -259,15 +467,13 @@ cpu_sync (RaliBackend *be, GError **error)
   return TRUE;
 }
 
-typedef struct {
-  RaliBackend parent;
-  char *description;
-} CpuBackend;
-
 static void
 cpu_free (RaliBackend *be)
 {
-  g_free (((CpuBackend *) be)->description);
+  CpuBackend *cpu = (CpuBackend *) be;
+  if (cpu->pool)
+    g_thread_pool_free (cpu->pool, FALSE, TRUE);
+  g_free (cpu->description);
   g_free (be);
 }
 
@@ -290,6 +496,8 @@ static const RaliBackendOps cpu_ops = {
   .sync = cpu_sync,
   .conv_im2col = cpu_conv_im2col,
   .l2norm = cpu_l2norm,
+  .dwconv3x3 = cpu_dwconv3x3,
+  .avgpool = cpu_avgpool,
 };
 
 /* "OpenBLAS 0.3.21 (Cooperlake kernels), 2 threads, AVX-512" */
@@ -327,6 +535,10 @@ rali_backend_cpu_new (GError **error)
   CpuBackend *cpu = g_new0 (CpuBackend, 1);
   cpu->parent.ops = &cpu_ops;
   cpu->description = describe ();
+  cpu->threads = CLAMP (openblas_get_num_threads (), 1, MAX_THREADS);
+  /* not exclusive: helper threads are GLib's shared ones, made on demand */
+  if (cpu->threads > 1)
+    cpu->pool = g_thread_pool_new (range_task_run, NULL, cpu->threads - 1, FALSE, NULL);
   return &cpu->parent;
 }
 

@@ -52,14 +52,60 @@ typedef struct {
   /* Convolution as GEMM: out[B*Ho*Wo, Cin*k*k], columns in (c, ky, kx)
    * order like a PyTorch weight [Cout, Cin, k, k]; zero padding.  `in` is
    * [B, Cin, H, W] (nhwc FALSE, the pixels) or [B, H, W, Cin] (nhwc TRUE,
-   * a previous GEMM's output).  Ho = (H + 2 pad − k) / stride + 1. */
+   * a previous GEMM's output).  pad ≥ 0: pad on every side, Ho = (H + 2 pad
+   * − k) / stride + 1; pad = RALI_PAD_SAME: TensorFlow's SAME padding
+   * (rali_conv_axis), Ho = ceil(H / stride). */
   void (*conv_im2col)  (RaliBackend *be, RaliBuf *out, RaliBuf *in, int B, int Cin, int H, int W,
                         int k, int stride, int pad, gboolean nhwc);
 
   /* Optional (NULL: the caller normalises on the host, rali_l2_normalize).
    * out[R,D] = in / max(|in|₂, 1e-12) per row, torch F.normalize (may alias) */
   void (*l2norm)       (RaliBackend *be, RaliBuf *out, RaliBuf *in, int R, int D);
+
+  /* ---- convolutional towers (cnn.c); activations NHWC, so that a 1x1
+   * convolution is a plain matmul on the [B*H*W, C] rows ---- */
+
+  /* 3x3 depthwise convolution, TensorFlow SAME padding (rali_conv_axis):
+   * out[B,Ho,Wo,C] = bias[c] + Σ_{ky,kx} w[c,ky,kx] · in[b, oy·stride − py + ky, ox·stride − px + kx, c],
+   * then min(max(·, 0), 6) when relu6.  in [B,H,W,C]; w [C,1,3,3] as
+   * PyTorch stores a depthwise weight; bias [C] or NULL; stride 1 or 2;
+   * Ho = ceil(H / stride), Wo = ceil(W / stride). */
+  void (*dwconv3x3)    (RaliBackend *be, RaliBuf *out, RaliBuf *in, RaliBuf *w, RaliBuf *bias,
+                        int B, int H, int W, int C, int stride, gboolean relu6);
+  /* Global average pool: out[b·ldo + off + c] = (1/N) Σ_n in[B,N,C][b, n, c]
+   * (N = H·W of an NHWC map); ldo ≥ off + C, so that pooled maps of several
+   * widths are concatenated in the rows of one [B, ldo] matrix.  The other
+   * columns of out are not written. */
+  void (*avgpool)      (RaliBackend *be, RaliBuf *out, RaliBuf *in, int B, int N, int C, int ldo, int off);
+  /* Optional (NULL: ->weight).  A weight kept in fp32 whatever precision
+   * the backend stores weights in: for the few small tensors a result is
+   * sensitive to (a MobileNetV2's depthwise filters and biases: with batch
+   * norm folded in, fp16 rounding of them moves its features by several
+   * percent). */
+  RaliBuf  *(*weight_f32)  (RaliBackend *be, const float *host, gsize n, GError **error);
 } RaliBackendOps;
+
+/* conv_im2col's pad for TensorFlow SAME padding */
+#define RALI_PAD_SAME (-1)
+
+/* One axis of a k-tap convolution over n inputs: returns the output size
+ * and sets *before to the zero padding ahead of input 0.  pad ≥ 0 pads both
+ * ends (PyTorch); RALI_PAD_SAME is TensorFlow's: out = ceil(n / stride),
+ * total = max((out − 1)·stride + k − n, 0), before = total / 2, the odd
+ * pixel after the end (at stride 2 on an even n: none before, one after). */
+static inline int
+rali_conv_axis (int n, int k, int stride, int pad, int *before)
+{
+  if (pad == RALI_PAD_SAME)
+    {
+      int out = (n + stride - 1) / stride;
+      int total = MAX ((out - 1) * stride + k - n, 0);
+      *before = total / 2;
+      return out;
+    }
+  *before = pad;
+  return (n + 2 * pad - k) / stride + 1;
+}
 
 struct _RaliBackend {
   const RaliBackendOps *ops;
@@ -120,3 +166,17 @@ gboolean rali_vit_forward (RaliVit *vit, const float *pixels, int B, float *feat
 gboolean rali_vit_forward_ex (RaliVit *vit, const float *pixels, int B, float *features,
                               float *embeddings, RaliVitTraceFunc trace, gpointer trace_data,
                               GError **error);
+
+/* ---- MobileNetV2 on top of a backend (cnn.c) ---- */
+
+typedef struct _RaliCnn RaliCnn;
+
+/* Trace stages (host copies, NHWC like the PyTorch dump): "stem"
+ * [B,H,W,C] (after ReLU6), "block.N" [B,H,W,C] (after the residual add),
+ * "final" [B,H,W,cnn_final] (after ReLU6), "pooled" [B, cnn_pooled] (the
+ * final map's mean, then the taps'), "features" [B,D]. */
+RaliCnn *rali_cnn_new        (const RaliModel *model, RaliBackend *be, GError **error);
+void     rali_cnn_free       (RaliCnn *cnn);
+/* As rali_vit_forward_ex: features [B,D]; embeddings (optional) [B,D] the unit rows */
+gboolean rali_cnn_forward_ex (RaliCnn *cnn, const float *pixels, int B, float *features, float *embeddings,
+                              RaliVitTraceFunc trace, gpointer trace_data, GError **error);

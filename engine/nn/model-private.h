@@ -13,6 +13,27 @@ typedef struct {
   const float *fc2_w, *fc2_b;            /* mlp.fc2 [C,F] [C] */
 } RaliLayerWeights;
 
+/* One MobileNetV2 inverted residual block, from the config's rows. */
+typedef struct {
+  int t;            /* expansion; 1: no expand conv */
+  int cin, cexp, cout;  /* cexp = t·cin */
+  int stride;       /* of the depthwise conv: s on a row's first repeat, else 1 */
+  int side_in, side_out; /* square maps: side_out = ceil(side_in / stride) */
+  gboolean residual;     /* stride 1 and cin == cout */
+} RaliCnnBlock;
+
+/* The flat list of blocks of a MobileNetV2 config (c->cnn_blocks of them,
+ * rows and the stem already validated): fills blocks[] and returns the side
+ * of the stem's output. */
+int rali_cnn_blocks (const RaliConfig *c, RaliCnnBlock *blocks);
+
+/* mobilenet.blocks.N.*; HF-free naming of our own (model.c's table) */
+typedef struct {
+  const float *expand_w, *expand_b;   /* expand [cexp,cin,1,1] [cexp], NULL when t == 1 */
+  const float *dw_w, *dw_b;           /* dw [cexp,1,3,3] [cexp] */
+  const float *project_w, *project_b; /* project [cout,cexp,1,1] [cout] */
+} RaliCnnBlockWeights;
+
 /* Typed pointers into the mmapped file (aligned F32) or into one block of
  * converted F32 (F16 tensors, misaligned F32). */
 typedef struct {
@@ -25,7 +46,11 @@ typedef struct {
   const float *pre_ln_w, *pre_ln_b;   /* pre_layrnorm [C] */
   RaliLayerWeights *layers;           /* [L] */
   const float *post_ln_w, *post_ln_b; /* post_layernorm [C] */
-  const float *proj_w;      /* visual_projection.weight [D,C] */
+  const float *proj_w;      /* visual_projection.weight [D,C], or [D,cnn_pooled] after a MobileNetV2 */
+  /* MobileNetV2 tower (RALI_TOWER_MOBILENET_V2) */
+  const float *cnn_stem_w, *cnn_stem_b;   /* mobilenet.stem [stem,3,3,3] [stem] */
+  RaliCnnBlockWeights *cnn_blocks;        /* [cnn_blocks] */
+  const float *cnn_final_w, *cnn_final_b; /* mobilenet.final [final,c_last,1,1] [final] */
   /* RALI head (NULL when n_prototypes == 0) */
   const float *pca_mean;    /* rali.pca.mean [D] */
   const float *pca_scale;   /* rali.pca.scale [D] */

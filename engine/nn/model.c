@@ -11,6 +11,8 @@
 
 #define MAX_HEADER_BYTES (64u << 20) /* safetensors itself caps at 100 MB */
 #define MAX_DIM 65536
+/* values in one activation map of one image of a MobileNetV2 (256 MiB of floats) */
+#define MAX_CNN_MAP (1 << 26)
 
 typedef enum { DT_F32, DT_F16 } Dtype;
 
@@ -149,6 +151,149 @@ parse_stem (RaliConfig *c, JsonObject *o, const char *path, GError **error)
   return TRUE;
 }
 
+int
+rali_cnn_blocks (const RaliConfig *c, RaliCnnBlock *blocks)
+{
+  int stem_side = (c->image_size + 1) / 2, side = stem_side, cin = c->cnn_stem, k = 0;
+  for (int r = 0; r < c->cnn_rows; r++)
+    for (int i = 0; i < c->cnn_row[r][2]; i++)
+      {
+        RaliCnnBlock *b = &blocks[k++];
+        b->t = c->cnn_row[r][0];
+        b->cin = cin;
+        b->cexp = b->t * cin;
+        b->cout = c->cnn_row[r][1];
+        b->stride = i == 0 ? c->cnn_row[r][3] : 1;
+        b->side_in = side;
+        b->side_out = (side + b->stride - 1) / b->stride;
+        b->residual = b->stride == 1 && b->cin == b->cout;
+        side = b->side_out;
+        cin = b->cout;
+      }
+  return stem_side;
+}
+
+/* an integer member of the tower object (or element of one of its arrays) in [lo, hi] */
+static gboolean
+tower_int (JsonNode *n, gint64 lo, gint64 hi, int *out, const char *path, GError **error, const char *fmt, ...)
+  G_GNUC_PRINTF (7, 8);
+
+static gboolean
+tower_int (JsonNode *n, gint64 lo, gint64 hi, int *out, const char *path, GError **error, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *what = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  if (!n || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_INT64)
+    return fail (error, path, "rali.config: tower.%s missing or not an integer", what);
+  gint64 v = json_node_get_int (n);
+  if (v < lo || v > hi)
+    return fail (error, path, "rali.config: tower.%s = %" G_GINT64_FORMAT " out of range [%" G_GINT64_FORMAT
+                 ", %" G_GINT64_FORMAT "]", what, v, lo, hi);
+  *out = (int) v;
+  return TRUE;
+}
+
+/* "tower": {"type": "mobilenet_v2", "stem": C0, "blocks": [[t, c, n, s], ...],
+ * "final": F, "pool_taps": [block indices]} (rali.h).  Every number is
+ * bounded before anything is sized by it, and so is the largest activation
+ * map one image needs. */
+static gboolean
+parse_tower (RaliConfig *c, JsonObject *o, const char *path, GError **error)
+{
+  JsonNode *n = json_object_get_member (o, "tower");
+  if (!JSON_NODE_HOLDS_OBJECT (n))
+    return fail (error, path, "rali.config: 'tower' must be an object");
+  JsonObject *t = json_node_get_object (n);
+  g_autofree char *type = get_opt_string (t, "type", NULL);
+  if (g_strcmp0 (type, "mobilenet_v2") != 0)
+    return fail (error, path, "rali.config: tower type must be \"mobilenet_v2\", not %s", type ? type : "(missing)");
+  JsonNode *vit_stem = json_object_get_member (o, "stem");
+  if (vit_stem && !JSON_NODE_HOLDS_NULL (vit_stem))
+    return fail (error, path, "rali.config: 'stem' is the ViT's convolutional stem; a mobilenet_v2 tower has "
+                 "its own (tower.stem)");
+  if (c->image_size > RALI_MAX_CNN_IMAGE_SIZE)
+    return fail (error, path, "rali.config: image_size %d is too large for a mobilenet_v2 tower (at most %d)",
+                 c->image_size, RALI_MAX_CNN_IMAGE_SIZE);
+  if (!tower_int (json_object_get_member (t, "stem"), 1, RALI_MAX_CNN_CHANNELS, &c->cnn_stem, path, error, "stem") ||
+      !tower_int (json_object_get_member (t, "final"), 1, RALI_MAX_CNN_CHANNELS, &c->cnn_final, path, error, "final"))
+    return FALSE;
+
+  JsonNode *bn = json_object_get_member (t, "blocks");
+  if (!bn || !JSON_NODE_HOLDS_ARRAY (bn) || json_array_get_length (json_node_get_array (bn)) < 1 ||
+      json_array_get_length (json_node_get_array (bn)) > RALI_MAX_CNN_ROWS)
+    return fail (error, path, "rali.config: tower.blocks must be an array of 1 to %d rows [t, c, n, s]",
+                 RALI_MAX_CNN_ROWS);
+  JsonArray *rows = json_node_get_array (bn);
+  c->cnn_rows = (int) json_array_get_length (rows);
+  c->cnn_blocks = 0;
+  int cin = c->cnn_stem;
+  static const char *const field[4] = { "t (expansion)", "c (channels)", "n (repeats)", "s (stride)" };
+  static const gint64 hi[4] = { 64, RALI_MAX_CNN_CHANNELS, RALI_MAX_CNN_REPEATS, 2 };
+  for (int r = 0; r < c->cnn_rows; r++)
+    {
+      JsonNode *row = json_array_get_element (rows, r);
+      if (!JSON_NODE_HOLDS_ARRAY (row) || json_array_get_length (json_node_get_array (row)) != 4)
+        return fail (error, path, "rali.config: tower.blocks[%d] must be [t, c, n, s]", r);
+      for (guint j = 0; j < 4; j++)
+        if (!tower_int (json_array_get_element (json_node_get_array (row), j), 1, hi[j], &c->cnn_row[r][j],
+                        path, error, "blocks[%d] %s", r, field[j]))
+          return FALSE;
+      if ((gint64) c->cnn_row[r][0] * cin > RALI_MAX_CNN_CHANNELS)
+        return fail (error, path, "rali.config: tower.blocks[%d] expands %d channels %d times: %" G_GINT64_FORMAT
+                     " is more than %d", r, cin, c->cnn_row[r][0], (gint64) c->cnn_row[r][0] * cin,
+                     RALI_MAX_CNN_CHANNELS);
+      /* the later repeats expand cout channels */
+      if (c->cnn_row[r][2] > 1 && (gint64) c->cnn_row[r][0] * c->cnn_row[r][1] > RALI_MAX_CNN_CHANNELS)
+        return fail (error, path, "rali.config: tower.blocks[%d] expands %d channels %d times: %" G_GINT64_FORMAT
+                     " is more than %d", r, c->cnn_row[r][1], c->cnn_row[r][0],
+                     (gint64) c->cnn_row[r][0] * c->cnn_row[r][1], RALI_MAX_CNN_CHANNELS);
+      c->cnn_blocks += c->cnn_row[r][2];
+      cin = c->cnn_row[r][1];
+    }
+
+  g_autofree RaliCnnBlock *blocks = g_new (RaliCnnBlock, c->cnn_blocks);
+  int stem_side = rali_cnn_blocks (c, blocks);
+  c->cnn_taps = 0;
+  c->cnn_pooled = c->cnn_final;
+  JsonNode *tn = json_object_get_member (t, "pool_taps");
+  if (tn && !JSON_NODE_HOLDS_NULL (tn))
+    {
+      if (!JSON_NODE_HOLDS_ARRAY (tn) || json_array_get_length (json_node_get_array (tn)) > RALI_MAX_CNN_TAPS)
+        return fail (error, path, "rali.config: tower.pool_taps must be an array of at most %d block indices",
+                     RALI_MAX_CNN_TAPS);
+      JsonArray *taps = json_node_get_array (tn);
+      c->cnn_taps = (int) json_array_get_length (taps);
+      for (int i = 0; i < c->cnn_taps; i++)
+        {
+          if (!tower_int (json_array_get_element (taps, i), 0, c->cnn_blocks - 1, &c->cnn_tap[i], path, error,
+                          "pool_taps[%d] (a block index)", i))
+            return FALSE;
+          c->cnn_pooled += blocks[c->cnn_tap[i]].cout;
+        }
+    }
+
+  /* the largest map one image needs, in floats: the stem's im2col columns
+   * and output, every block's expanded, depthwise and projected maps */
+  gint64 s0 = stem_side, most = s0 * s0 * MAX (27, c->cnn_stem);
+  for (int i = 0; i < c->cnn_blocks; i++)
+    {
+      const RaliCnnBlock *b = &blocks[i];
+      gint64 si = b->side_in, so = b->side_out;
+      most = MAX (most, MAX (si * si * b->cexp, so * so * MAX (b->cexp, b->cout)));
+    }
+  gint64 last = blocks[c->cnn_blocks - 1].side_out;
+  most = MAX (most, last * last * c->cnn_final);
+  if (most > MAX_CNN_MAP)
+    return fail (error, path, "rali.config: the tower's largest activation map holds %" G_GINT64_FORMAT
+                 " values per image (at most %d): image_size %d is too large for these channels",
+                 most, MAX_CNN_MAP, c->image_size);
+  c->tower = RALI_TOWER_MOBILENET_V2;
+  c->activation = RALI_ACT_RELU6;
+  return TRUE;
+}
+
 /* "crops": N, "crop_short_side": R (multi-crop preprocessing), optionally
  * "crop_select": "detail" with "crop_select_grid": G (the N most detailed
  * of G x G candidates) and optionally "crop_select_scale": F (detail
@@ -242,18 +387,10 @@ parse_score_map (RaliConfig *c, JsonObject *o, const char *path, GError **error)
   return TRUE;
 }
 
+/* the CLIP ViT's keys (the tower of every model without "tower") */
 static gboolean
-parse_config (RaliConfig *c, const char *json, const char *path, GError **error)
+parse_vit (RaliConfig *c, JsonObject *o, const char *path, GError **error)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) jerr = NULL;
-  if (!json_parser_load_from_data (parser, json, -1, &jerr))
-    return fail (error, path, "rali.config is not valid JSON: %s", jerr->message);
-  JsonNode *root = json_parser_get_root (parser);
-  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
-    return fail (error, path, "rali.config is not a JSON object");
-  JsonObject *o = json_node_get_object (root);
-
   if (!get_int (o, "image_size", 1, 4096, &c->image_size, path, error) ||
       !get_int (o, "patch_size", 1, 256, &c->patch_size, path, error) ||
       !get_int (o, "width", 1, 16384, &c->width, path, error) ||
@@ -285,6 +422,34 @@ parse_config (RaliConfig *c, const char *json, const char *path, GError **error)
   else
     return fail (error, path, "rali.config: activation must be \"quick_gelu\" or \"gelu\", not %s",
                  act ? act : "(missing)");
+  return TRUE;
+}
+
+static gboolean
+parse_config (RaliConfig *c, const char *json, const char *path, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) jerr = NULL;
+  if (!json_parser_load_from_data (parser, json, -1, &jerr))
+    return fail (error, path, "rali.config is not valid JSON: %s", jerr->message);
+  JsonNode *root = json_parser_get_root (parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+    return fail (error, path, "rali.config is not a JSON object");
+  JsonObject *o = json_node_get_object (root);
+
+  /* a MobileNetV2 has its own keys instead of the ViT's (patch_size .. activation) */
+  JsonNode *tower = json_object_get_member (o, "tower");
+  if (tower && !JSON_NODE_HOLDS_NULL (tower))
+    {
+      if (!get_int (o, "image_size", 1, 4096, &c->image_size, path, error) ||
+          !get_int (o, "projection_dim", 1, 16384, &c->projection_dim, path, error) ||
+          !get_vec3 (o, "image_mean", -10, 10, c->image_mean, path, error) ||
+          !get_vec3 (o, "image_std", 1e-6, 100, c->image_std, path, error) ||
+          !parse_tower (c, o, path, error) || !parse_crops (c, o, path, error))
+        return FALSE;
+    }
+  else if (!parse_vit (c, o, path, error))
+    return FALSE;
 
   c->name = get_opt_string (o, "name", "unnamed");
   c->source = get_opt_string (o, "source", "unknown");
@@ -346,15 +511,14 @@ expect (GArray *ex, const float **dst, int ndim, gint64 d0, gint64 d1, gint64 d2
   g_array_append_val (ex, e);
 }
 
-/* The table of names and shapes, from the config alone. */
-static GArray *
-expected_tensors (RaliModel *m)
+/* the CLIP ViT's tensors (HF naming) */
+static void
+expected_vit_tensors (GArray *ex, RaliModel *m)
 {
   const RaliConfig *c = &m->config;
   RaliWeights *w = &m->weights;
   gint64 C = c->width, P = c->patch_size, F = c->mlp_size, D = c->projection_dim;
   gint64 G = c->image_size / c->patch_size, T = G * G + 1;
-  GArray *ex = g_array_new (FALSE, FALSE, sizeof (Expected));
   const char *vm = "vision_model";
 
   if (c->stem_layers == 0)
@@ -401,6 +565,47 @@ expected_tensors (RaliModel *m)
   expect (ex, &w->post_ln_w, 1, C, 0, 0, 0, "%s.post_layernorm.weight", vm);
   expect (ex, &w->post_ln_b, 1, C, 0, 0, 0, "%s.post_layernorm.bias", vm);
   expect (ex, &w->proj_w, 2, D, C, 0, 0, "visual_projection.weight");
+}
+
+/* The table of names and shapes, from the config alone. */
+static GArray *
+expected_tensors (RaliModel *m)
+{
+  const RaliConfig *c = &m->config;
+  RaliWeights *w = &m->weights;
+  gint64 D = c->projection_dim;
+  GArray *ex = g_array_new (FALSE, FALSE, sizeof (Expected));
+
+  if (c->tower == RALI_TOWER_MOBILENET_V2)
+    {
+      const char *mn = "mobilenet";
+      RaliCnnBlock *blocks = g_new (RaliCnnBlock, c->cnn_blocks);
+      rali_cnn_blocks (c, blocks);
+      w->cnn_blocks = g_new0 (RaliCnnBlockWeights, c->cnn_blocks);
+      expect (ex, &w->cnn_stem_w, 4, c->cnn_stem, 3, 3, 3, "%s.stem.weight", mn);
+      expect (ex, &w->cnn_stem_b, 1, c->cnn_stem, 0, 0, 0, "%s.stem.bias", mn);
+      for (int i = 0; i < c->cnn_blocks; i++)
+        {
+          const RaliCnnBlock *b = &blocks[i];
+          RaliCnnBlockWeights *bw = &w->cnn_blocks[i];
+          if (b->t != 1)
+            {
+              expect (ex, &bw->expand_w, 4, b->cexp, b->cin, 1, 1, "%s.blocks.%d.expand.weight", mn, i);
+              expect (ex, &bw->expand_b, 1, b->cexp, 0, 0, 0, "%s.blocks.%d.expand.bias", mn, i);
+            }
+          expect (ex, &bw->dw_w, 4, b->cexp, 1, 3, 3, "%s.blocks.%d.dw.weight", mn, i);
+          expect (ex, &bw->dw_b, 1, b->cexp, 0, 0, 0, "%s.blocks.%d.dw.bias", mn, i);
+          expect (ex, &bw->project_w, 4, b->cout, b->cexp, 1, 1, "%s.blocks.%d.project.weight", mn, i);
+          expect (ex, &bw->project_b, 1, b->cout, 0, 0, 0, "%s.blocks.%d.project.bias", mn, i);
+        }
+      gint64 c_last = blocks[c->cnn_blocks - 1].cout;
+      expect (ex, &w->cnn_final_w, 4, c->cnn_final, c_last, 1, 1, "%s.final.weight", mn);
+      expect (ex, &w->cnn_final_b, 1, c->cnn_final, 0, 0, 0, "%s.final.bias", mn);
+      expect (ex, &w->proj_w, 2, D, c->cnn_pooled, 0, 0, "visual_projection.weight");
+      g_free (blocks);
+    }
+  else
+    expected_vit_tensors (ex, m);
   if (c->n_prototypes > 0)
     {
       gint64 k = c->pca_dim, K = c->n_prototypes;
@@ -703,6 +908,7 @@ rali_model_free (RaliModel *m)
     return;
   rali_config_clear (&m->config);
   g_free (m->weights.layers);
+  g_free (m->weights.cnn_blocks);
   g_free (m->converted);
   g_clear_pointer (&m->file, g_mapped_file_unref);
   g_free (m->sha256);
@@ -712,6 +918,29 @@ rali_model_free (RaliModel *m)
 
 const RaliConfig *rali_model_config (const RaliModel *m) { return &m->config; }
 const char *rali_model_path (const RaliModel *m) { return m->path; }
+
+char *
+rali_model_describe_tower (const RaliModel *m)
+{
+  const RaliConfig *c = &m->config;
+  if (c->tower != RALI_TOWER_MOBILENET_V2)
+    return g_strdup_printf ("ViT %dx%d/%d, width %d, %d layers, %d heads, mlp %d, %s, projection %d",
+                            c->image_size, c->image_size, c->patch_size, c->width, c->layers, c->heads,
+                            c->mlp_size, c->activation == RALI_ACT_GELU ? "gelu" : "quick_gelu",
+                            c->projection_dim);
+  GString *s = g_string_new (NULL);
+  g_string_append_printf (s, "MobileNetV2, stem %d, %d blocks, final %d", c->cnn_stem, c->cnn_blocks,
+                          c->cnn_final);
+  if (c->cnn_taps > 0)
+    {
+      g_string_append (s, " + pooled block");
+      for (int i = 0; i < c->cnn_taps; i++)
+        g_string_append_printf (s, "%s %d", i ? "," : c->cnn_taps > 1 ? "s" : "", c->cnn_tap[i]);
+      g_string_append_printf (s, " (%d features)", c->cnn_pooled);
+    }
+  g_string_append_printf (s, ", input %d px, projection %d", c->image_size, c->projection_dim);
+  return g_string_free (s, FALSE);
+}
 gsize rali_model_n_params (const RaliModel *m) { return m->n_params; }
 
 const char *

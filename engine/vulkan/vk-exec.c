@@ -221,11 +221,13 @@ rali_vk_pipelines_init (VkBackend *vk, GError **error)
     { PIPE_ACTIVATION, RALI_SPV_ACTIVATION, "activation", 1, 12, 1, { t->wg_flat } },
     { PIPE_ADD, RALI_SPV_ADD, "add", 2, 12, 1, { t->wg_flat } },
     { PIPE_IM2COL, RALI_SPV_IM2COL, "im2col", 2, 20, 1, { t->wg_flat } },
-    { PIPE_CONV_IM2COL, RALI_SPV_CONV_IM2COL, "conv_im2col", 2, 48, 1, { t->wg_flat } },
+    { PIPE_CONV_IM2COL, RALI_SPV_CONV_IM2COL, "conv_im2col", 2, 52, 1, { t->wg_flat } },
     { PIPE_EMBED_TOKENS, RALI_SPV_EMBED_TOKENS, "embed_tokens", 4, 28, 1, { t->wg_flat } },
     { PIPE_TAKE_CLASS, RALI_SPV_TAKE_CLASS, "take_class", 2, 20, 1, { t->wg_flat } },
     { PIPE_F16_TO_F32, RALI_SPV_F16_TO_F32, "f16_to_f32", 2, 12, 1, { t->wg_flat } },
     { PIPE_L2NORM, RALI_SPV_L2NORM, "l2norm", 2, 16, 1, { t->wg_rows } },
+    { PIPE_DWCONV3X3, RALI_SPV_DWCONV3X3, "dwconv3x3", 4, 60, 1, { t->wg_flat } },
+    { PIPE_AVGPOOL, RALI_SPV_AVGPOOL, "avgpool", 2, 24, 1, { t->wg_flat } },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (defs); i++)
     {

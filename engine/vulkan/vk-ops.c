@@ -218,6 +218,23 @@ vk_weight (RaliBackend *be, const float *host, gsize n, GError **error)
   return b;
 }
 
+/* a weight stored as fp32 even on an fp16 backend */
+static RaliBuf *
+vk_weight_f32 (RaliBackend *be, const float *host, gsize n, GError **error)
+{
+  VkBackend *vk = VK (be);
+  RaliBuf *b = rali_vk_buf_new (vk, n, 4, error);
+  if (!b)
+    return NULL;
+  b->weight = TRUE;
+  if (!rali_vk_buf_write (vk, b, 0, host, n * 4, error))
+    {
+      rali_vk_buf_free (vk, b);
+      return NULL;
+    }
+  return b;
+}
+
 /* work recorded earlier may still read or write b: run it first */
 static gboolean
 flush_pending (VkBackend *vk, GError **error)
@@ -308,12 +325,14 @@ vk_conv_im2col (RaliBackend *be, RaliBuf *out, RaliBuf *in, int B, int Cin, int 
                 int k, int stride, int pad, gboolean nhwc)
 {
   VkBackend *vk = VK (be);
-  if (k < 1 || stride < 1 || pad < 0 || H + 2 * pad < k || W + 2 * pad < k)
+  if (k < 1 || stride < 1 || (pad < 0 && pad != RALI_PAD_SAME) || H < 1 || W < 1 ||
+      (pad >= 0 && (H + 2 * pad < k || W + 2 * pad < k)))
     {
       op_error (vk, "conv_im2col: kernel %d, stride %d, pad %d do not fit %dx%d", k, stride, pad, H, W);
       return;
     }
-  gsize Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
+  int py, px; /* padding ahead of row and column 0 */
+  gsize Ho = rali_conv_axis (H, k, stride, pad, &py), Wo = rali_conv_axis (W, k, stride, pad, &px);
   gsize per_in = (gsize) Cin * H * W, per_out = Ho * Wo * Cin * k * k;
   gsize limit = MIN (max_elems (vk, 4), flat_max (vk, vk->tune.wg_flat));
   in = f32_view (vk, in);
@@ -325,10 +344,10 @@ vk_conv_im2col (RaliBackend *be, RaliBuf *out, RaliBuf *in, int B, int Cin, int 
   for (gsize b0 = 0; b0 < (gsize) B; b0 += chunk)
     {
       gsize nb = MIN (chunk, B - b0);
-      struct { guint32 B, Cin, H, W, k, stride, pad, nhwc, Ho, Wo, o_x, o_o; } pc = {
+      struct { guint32 B, Cin, H, W, k, stride, pad_y, pad_x, nhwc, Ho, Wo, o_x, o_o; } pc = {
         .B = (guint32) nb, .Cin = (guint32) Cin, .H = (guint32) H, .W = (guint32) W, .k = (guint32) k,
-        .stride = (guint32) stride, .pad = (guint32) pad, .nhwc = nhwc != FALSE, .Ho = (guint32) Ho,
-        .Wo = (guint32) Wo,
+        .stride = (guint32) stride, .pad_y = (guint32) py, .pad_x = (guint32) px, .nhwc = nhwc != FALSE,
+        .Ho = (guint32) Ho, .Wo = (guint32) Wo,
       };
       BindKey keys[2] = { bind (vk, in, b0 * per_in, nb * per_in, &pc.o_x),
                           bind (vk, out, b0 * per_out, nb * per_out, &pc.o_o) };
@@ -497,6 +516,7 @@ vk_activation (RaliBackend *be, RaliBuf *x, gsize n, RaliActivation act)
     case RALI_ACT_QUICK_GELU: code = 0; break;
     case RALI_ACT_GELU: code = 1; break;
     case RALI_ACT_RELU: code = 2; break;
+    case RALI_ACT_RELU6: code = 3; break;
     default:
       op_error (vk, "activation %d is not implemented", (int) act);
       return;
@@ -577,6 +597,89 @@ vk_l2norm (RaliBackend *be, RaliBuf *out, RaliBuf *in, int R, int D)
     }
 }
 
+/* out[B,Ho,Wo,C] = 3x3 depthwise conv of in[B,H,W,C], TF SAME padding, +
+ * bias, ReLU6 when asked; chunks of whole images */
+static void
+vk_dwconv3x3 (RaliBackend *be, RaliBuf *out, RaliBuf *in, RaliBuf *w, RaliBuf *bias,
+              int B, int H, int W, int C, int stride, gboolean relu6)
+{
+  VkBackend *vk = VK (be);
+  if (B < 1 || H < 1 || W < 1 || C < 1 || (stride != 1 && stride != 2))
+    {
+      op_error (vk, "dwconv3x3: B %d, %dx%dx%d, stride %d is not a valid shape", B, H, W, C, stride);
+      return;
+    }
+  int py, px;
+  gsize Ho = rali_conv_axis (H, 3, stride, RALI_PAD_SAME, &py), Wo = rali_conv_axis (W, 3, stride, RALI_PAD_SAME, &px);
+  gsize per_in = (gsize) H * W * C, per_out = Ho * Wo * C;
+  gsize limit = MIN (max_elems (vk, 4), flat_max (vk, vk->tune.wg_flat));
+  in = f32_view (vk, in);
+  w = f32_view (vk, w);
+  bias = f32_view (vk, bias);
+  if (!check_size (vk, "dwconv3x3", "out", out, B * per_out, TRUE) ||
+      !check_size (vk, "dwconv3x3", "in", in, B * per_in, FALSE) ||
+      !check_size (vk, "dwconv3x3", "w", w, (gsize) C * 9, FALSE) ||
+      (bias && !check_size (vk, "dwconv3x3", "bias", bias, C, FALSE)) ||
+      !fits (vk, "dwconv3x3", MAX (MAX (per_in, per_out), (gsize) C * 9), limit))
+    return;
+  RaliBuf *bias_buf = bias ? bias : vk->dummy;
+  gsize chunk = limit / MAX (per_in, per_out);
+  for (gsize b0 = 0; b0 < (gsize) B; b0 += chunk)
+    {
+      gsize nb = MIN (chunk, B - b0);
+      struct { guint32 B, H, W, C, Ho, Wo, stride, pad_y, pad_x, has_bias, relu6, o_x, o_w, o_bias, o_o; } pc = {
+        .B = (guint32) nb, .H = (guint32) H, .W = (guint32) W, .C = (guint32) C, .Ho = (guint32) Ho,
+        .Wo = (guint32) Wo, .stride = (guint32) stride, .pad_y = (guint32) py, .pad_x = (guint32) px,
+        .has_bias = bias != NULL, .relu6 = relu6 != FALSE,
+      };
+      BindKey keys[4] = {
+        bind (vk, in, b0 * per_in, nb * per_in, &pc.o_x),
+        bind (vk, w, 0, (gsize) C * 9, &pc.o_w),
+        bias ? bind (vk, bias_buf, 0, C, &pc.o_bias) : bind (vk, bias_buf, 0, 1, &pc.o_bias),
+        bind (vk, out, b0 * per_out, nb * per_out, &pc.o_o),
+      };
+      guint32 g[3];
+      flat_grid (vk, nb * per_out, vk->tune.wg_flat, g);
+      rali_vk_dispatch (vk, PIPE_DWCONV3X3, keys, 1u << 3, &pc, sizeof pc, g[0], g[1], g[2]);
+    }
+}
+
+/* out[b·ldo + off + c] = mean over n of in[B,N,C][b,n,c]; chunks of whole images */
+static void
+vk_avgpool (RaliBackend *be, RaliBuf *out, RaliBuf *in, int B, int N, int C, int ldo, int off)
+{
+  VkBackend *vk = VK (be);
+  if (B < 1 || N < 1 || C < 1 || off < 0 || ldo < off + C)
+    {
+      op_error (vk, "avgpool: B %d, N %d, C %d, columns %d.. of %d is not a valid shape", B, N, C, off, ldo);
+      return;
+    }
+  gsize per_in = (gsize) N * C;
+  gsize bind_max = max_elems (vk, 4), inv_max = flat_max (vk, vk->tune.wg_flat);
+  in = f32_view (vk, in);
+  /* one invocation per (image, channel): the grid limits the channels, the
+   * bindings an image's map and a row of out */
+  if (!check_size (vk, "avgpool", "out", out, (gsize) (B - 1) * ldo + off + C, TRUE) ||
+      !check_size (vk, "avgpool", "in", in, B * per_in, FALSE) ||
+      !fits (vk, "avgpool", MAX (per_in, (gsize) ldo), bind_max) || !fits (vk, "avgpool", C, inv_max))
+    return;
+  gsize chunk = MIN (MIN (bind_max / per_in, bind_max / ldo), inv_max / C);
+  for (gsize b0 = 0; b0 < (gsize) B; b0 += chunk)
+    {
+      gsize nb = MIN (chunk, B - b0);
+      struct { guint32 B, N, C, ldo, o_x, o_o; } pc = {
+        .B = (guint32) nb, .N = (guint32) N, .C = (guint32) C, .ldo = (guint32) ldo,
+      };
+      BindKey keys[2] = {
+        bind (vk, in, b0 * per_in, nb * per_in, &pc.o_x),
+        bind (vk, out, b0 * ldo + off, (nb - 1) * ldo + C, &pc.o_o),
+      };
+      guint32 g[3];
+      flat_grid (vk, nb * C, vk->tune.wg_flat, g);
+      rali_vk_dispatch (vk, PIPE_AVGPOOL, keys, 1u << 1, &pc, sizeof pc, g[0], g[1], g[2]);
+    }
+}
+
 static gboolean
 vk_sync (RaliBackend *be, GError **error)
 {
@@ -623,6 +726,9 @@ static const RaliBackendOps vk_ops = {
   .sync = vk_sync,
   .conv_im2col = vk_conv_im2col,
   .l2norm = vk_l2norm,
+  .dwconv3x3 = vk_dwconv3x3,
+  .avgpool = vk_avgpool,
+  .weight_f32 = vk_weight_f32,
 };
 
 RaliBackend *

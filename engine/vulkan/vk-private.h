@@ -124,6 +124,8 @@ typedef enum {
   PIPE_TAKE_CLASS,
   PIPE_F16_TO_F32,
   PIPE_L2NORM,
+  PIPE_DWCONV3X3,
+  PIPE_AVGPOOL,
   PIPE_FIXED_COUNT,      /* attention pipelines follow, one per head dim */
 } PipeId;
 

@@ -1,0 +1,301 @@
+/* MobileNetV2 vision tower (TensorFlow's graph, batch norm folded into the
+ * convolutions), written against backend.h.  Activations are NHWC
+ * [B,H,W,C], so that every 1x1 convolution is one GEMM on the [B·H·W, C]
+ * rows.  Every 3x3 convolution pads as TensorFlow's SAME does.
+ *
+ *   x = relu6(conv3x3/2(pixels) + b)                        stem   [B,S/2,S/2,C0]
+ *   for each block (expansion t, cin → cout, stride s):
+ *     h = relu6(x·Weᵀ + be)              (when t ≠ 1)       expand [B,H,W,t·cin]
+ *     h = relu6(dw3x3/s(h) + bd)                            depthwise
+ *     y = h·Wpᵀ + bp                                        project (linear)
+ *     x = y + x  when s = 1 and cin = cout, else x = y      residual
+ *   x = relu6(x·Wfᵀ + bf)                                   final 1x1
+ *   p = [mean_HW(x), mean_HW(x of block tap_1), ...]        [B, final + taps]
+ *   f = p · Wprojᵀ                                          [B,D]
+ *   e = f / max(|f|, 1e-12)                                 [B,D]  (when asked for)
+ *
+ * No op is implemented here: a backend runs them. */
+#include "backend.h"
+#include "model-private.h"
+
+#include <string.h>
+
+typedef struct {
+  RaliBuf *expand_w, *expand_b, *dw_w, *dw_b, *project_w, *project_b;
+} BlockBufs;
+
+/* activations for one batch size, kept while the size repeats */
+typedef struct {
+  int B;
+  RaliBuf *pixels, *cols; /* the stem's im2col columns [B·S0·S0, 27] */
+  RaliBuf *x[2];          /* block input and output, ping-pong */
+  RaliBuf *exp, *dw;      /* a block's expanded and depthwise maps */
+  RaliBuf *pooled, *features, *embeddings;
+} Scratch;
+
+struct _RaliCnn {
+  RaliBackend *be;
+  const RaliConfig *c;
+  RaliCnnBlock *blocks;   /* [cnn_blocks] */
+  int S0;                 /* side after the stem */
+  int *tap_col;           /* [cnn_taps]: first column of each tap in pooled */
+  RaliBuf *stem_w, *stem_b, *final_w, *final_b, *proj_w;
+  BlockBufs *bw;
+  Scratch s;
+};
+
+static void
+release (RaliCnn *cnn, RaliBuf **b)
+{
+  if (*b)
+    cnn->be->ops->release (cnn->be, *b);
+  *b = NULL;
+}
+
+RaliCnn *
+rali_cnn_new (const RaliModel *model, RaliBackend *be, GError **error)
+{
+  const RaliConfig *c = &model->config;
+  const RaliWeights *w = &model->weights;
+  if (c->tower != RALI_TOWER_MOBILENET_V2)
+    {
+      g_set_error (error, RALI_ERROR, RALI_ERROR_MODEL, "%s: not a mobilenet_v2 model", model->path);
+      return NULL;
+    }
+  if (!be->ops->dwconv3x3 || !be->ops->avgpool)
+    {
+      g_set_error (error, RALI_ERROR, RALI_ERROR_UNSUPPORTED, "the %s backend cannot run a mobilenet_v2 tower",
+                   be->ops->name);
+      return NULL;
+    }
+  RaliCnn *cnn = g_new0 (RaliCnn, 1);
+  cnn->be = be;
+  cnn->c = c;
+  cnn->blocks = g_new (RaliCnnBlock, c->cnn_blocks);
+  cnn->S0 = rali_cnn_blocks (c, cnn->blocks);
+  cnn->tap_col = g_new (int, MAX (c->cnn_taps, 1));
+  for (int j = 0, col = c->cnn_final; j < c->cnn_taps; j++)
+    {
+      cnn->tap_col[j] = col;
+      col += cnn->blocks[c->cnn_tap[j]].cout;
+    }
+  cnn->bw = g_new0 (BlockBufs, c->cnn_blocks);
+
+  /* GEMM weights in the backend's weight precision; depthwise filters and
+   * biases in fp32 (backend.h, weight_f32) */
+  RaliBuf *(*exact) (RaliBackend *, const float *, gsize, GError **) = be->ops->weight_f32 ? be->ops->weight_f32
+                                                                                           : be->ops->weight;
+#define UP(dst, src, n) if (!((dst) = be->ops->weight (be, (src), (n), error))) goto err
+#define UP32(dst, src, n) if (!((dst) = exact (be, (src), (n), error))) goto err
+  gsize C0 = c->cnn_stem;
+  UP (cnn->stem_w, w->cnn_stem_w, C0 * 3 * 9);
+  UP32 (cnn->stem_b, w->cnn_stem_b, C0);
+  for (int i = 0; i < c->cnn_blocks; i++)
+    {
+      const RaliCnnBlock *b = &cnn->blocks[i];
+      const RaliCnnBlockWeights *bw = &w->cnn_blocks[i];
+      BlockBufs *bb = &cnn->bw[i];
+      gsize Cin = b->cin, Ce = b->cexp, Cout = b->cout;
+      if (b->t != 1)
+        {
+          UP (bb->expand_w, bw->expand_w, Ce * Cin);
+          UP32 (bb->expand_b, bw->expand_b, Ce);
+        }
+      UP32 (bb->dw_w, bw->dw_w, Ce * 9);
+      UP32 (bb->dw_b, bw->dw_b, Ce);
+      UP (bb->project_w, bw->project_w, Cout * Ce);
+      UP32 (bb->project_b, bw->project_b, Cout);
+    }
+  gsize Clast = cnn->blocks[c->cnn_blocks - 1].cout, Cf = c->cnn_final;
+  UP (cnn->final_w, w->cnn_final_w, Cf * Clast);
+  UP32 (cnn->final_b, w->cnn_final_b, Cf);
+  UP (cnn->proj_w, w->proj_w, (gsize) c->projection_dim * c->cnn_pooled);
+#undef UP
+#undef UP32
+  return cnn;
+err:
+  rali_cnn_free (cnn);
+  return NULL;
+}
+
+static void
+scratch_clear (RaliCnn *cnn)
+{
+  Scratch *s = &cnn->s;
+  RaliBuf **all[] = { &s->pixels, &s->cols, &s->x[0], &s->x[1], &s->exp, &s->dw,
+                      &s->pooled, &s->features, &s->embeddings };
+  for (gsize i = 0; i < G_N_ELEMENTS (all); i++)
+    release (cnn, all[i]);
+  s->B = 0;
+}
+
+static gboolean
+scratch_ensure (RaliCnn *cnn, int B, GError **error)
+{
+  if (cnn->s.B == B)
+    return TRUE;
+  scratch_clear (cnn);
+  const RaliConfig *c = cnn->c;
+  const RaliBackendOps *o = cnn->be->ops;
+  Scratch *s = &cnn->s;
+  gsize S = c->image_size, S0 = cnn->S0;
+  /* per image: the largest map each buffer ever holds */
+  gsize x = S0 * S0 * c->cnn_stem, exp = 1, dw = 1;
+  for (int i = 0; i < c->cnn_blocks; i++)
+    {
+      const RaliCnnBlock *b = &cnn->blocks[i];
+      gsize in = (gsize) b->side_in * b->side_in, out = (gsize) b->side_out * b->side_out;
+      if (b->t != 1)
+        exp = MAX (exp, in * b->cexp);
+      dw = MAX (dw, out * b->cexp);
+      x = MAX (x, out * b->cout);
+    }
+  gsize last = cnn->blocks[c->cnn_blocks - 1].side_out;
+  x = MAX (x, last * last * c->cnn_final);
+#define AL(dst, n) if (!((dst) = o->alloc (cnn->be, (n), error))) goto err
+  AL (s->pixels, B * 3 * S * S);
+  AL (s->cols, B * S0 * S0 * 27);
+  AL (s->x[0], B * x);
+  AL (s->x[1], B * x);
+  AL (s->exp, B * exp);
+  AL (s->dw, B * dw);
+  AL (s->pooled, (gsize) B * c->cnn_pooled);
+  AL (s->features, (gsize) B * c->projection_dim);
+  if (o->l2norm)
+    AL (s->embeddings, (gsize) B * c->projection_dim);
+#undef AL
+  s->B = B;
+  return TRUE;
+err:
+  scratch_clear (cnn);
+  return FALSE;
+}
+
+static gboolean
+trace_buf (RaliCnn *cnn, RaliVitTraceFunc trace, gpointer data, const char *stage,
+           RaliBuf *buf, gsize n, GError **error)
+{
+  if (!trace)
+    return TRUE;
+  if (!cnn->be->ops->sync (cnn->be, error))
+    return FALSE;
+  g_autofree float *host = g_new (float, n);
+  if (!cnn->be->ops->download (cnn->be, host, buf, n, error))
+    return FALSE;
+  trace (stage, host, n, data);
+  return TRUE;
+}
+
+gboolean
+rali_cnn_forward_ex (RaliCnn *cnn, const float *pixels, int B, float *features, float *embeddings,
+                     RaliVitTraceFunc trace, gpointer trace_data, GError **error)
+{
+  const RaliConfig *c = cnn->c;
+  const RaliBackendOps *o = cnn->be->ops;
+  RaliBackend *be = cnn->be;
+  int S = c->image_size, S0 = cnn->S0, D = c->projection_dim, P = c->cnn_pooled;
+  Scratch *s = &cnn->s;
+
+  /* the backend's row counts are ints: B·S0·S0 rows must fit */
+  if (B < 1 || (gint64) B * S0 * S0 > G_MAXINT)
+    {
+      g_set_error (error, RALI_ERROR, RALI_ERROR_USAGE, "batch size %d is out of range for %d px images", B, S);
+      return FALSE;
+    }
+  if (!scratch_ensure (cnn, B, error) ||
+      !o->upload (be, s->pixels, pixels, (gsize) B * 3 * S * S, error))
+    return FALSE;
+
+  /* stem: 3x3/2 conv as im2col + GEMM into NHWC, then ReLU6 */
+  o->conv_im2col (be, s->cols, s->pixels, B, 3, S, S, 3, 2, RALI_PAD_SAME, FALSE);
+  o->matmul (be, s->x[0], s->cols, cnn->stem_w, cnn->stem_b, B * S0 * S0, c->cnn_stem, 27);
+  o->activation (be, s->x[0], (gsize) B * S0 * S0 * c->cnn_stem, RALI_ACT_RELU6);
+  if (!trace_buf (cnn, trace, trace_data, "stem", s->x[0], (gsize) B * S0 * S0 * c->cnn_stem, error))
+    return FALSE;
+
+  int cur = 0; /* s->x[cur] holds the block input */
+  for (int i = 0; i < c->cnn_blocks; i++)
+    {
+      const RaliCnnBlock *b = &cnn->blocks[i];
+      const BlockBufs *w = &cnn->bw[i];
+      int Rin = B * b->side_in * b->side_in, Rout = B * b->side_out * b->side_out;
+      RaliBuf *x = s->x[cur], *y = s->x[1 - cur], *h = x;
+      if (b->t != 1)
+        {
+          o->matmul (be, s->exp, x, w->expand_w, w->expand_b, Rin, b->cexp, b->cin);
+          o->activation (be, s->exp, (gsize) Rin * b->cexp, RALI_ACT_RELU6);
+          h = s->exp;
+        }
+      o->dwconv3x3 (be, s->dw, h, w->dw_w, w->dw_b, B, b->side_in, b->side_in, b->cexp, b->stride, TRUE);
+      o->matmul (be, y, s->dw, w->project_w, w->project_b, Rout, b->cout, b->cexp);
+      if (b->residual)
+        o->add (be, y, x, (gsize) Rout * b->cout);
+      cur = 1 - cur;
+      for (int j = 0; j < c->cnn_taps; j++)
+        if (c->cnn_tap[j] == i)
+          o->avgpool (be, s->pooled, y, B, b->side_out * b->side_out, b->cout, P, cnn->tap_col[j]);
+      if (trace)
+        {
+          g_autofree char *stage = g_strdup_printf ("block.%d", i);
+          if (!trace_buf (cnn, trace, trace_data, stage, y, (gsize) Rout * b->cout, error))
+            return FALSE;
+        }
+    }
+
+  const RaliCnnBlock *last = &cnn->blocks[c->cnn_blocks - 1];
+  int N = last->side_out * last->side_out, Cf = c->cnn_final;
+  o->matmul (be, s->x[1 - cur], s->x[cur], cnn->final_w, cnn->final_b, B * N, Cf, last->cout);
+  o->activation (be, s->x[1 - cur], (gsize) B * N * Cf, RALI_ACT_RELU6);
+  if (!trace_buf (cnn, trace, trace_data, "final", s->x[1 - cur], (gsize) B * N * Cf, error))
+    return FALSE;
+  o->avgpool (be, s->pooled, s->x[1 - cur], B, N, Cf, P, 0);
+  if (!trace_buf (cnn, trace, trace_data, "pooled", s->pooled, (gsize) B * P, error))
+    return FALSE;
+
+  o->matmul (be, s->features, s->pooled, cnn->proj_w, NULL, B, D, P);
+  if (embeddings && o->l2norm)
+    o->l2norm (be, s->embeddings, s->features, B, D);
+  if (!o->sync (be, error) ||
+      !o->download (be, features, s->features, (gsize) B * D, error))
+    return FALSE;
+  if (embeddings)
+    {
+      if (o->l2norm)
+        {
+          if (!o->download (be, embeddings, s->embeddings, (gsize) B * D, error))
+            return FALSE;
+        }
+      else
+        {
+          /* a backend without the op: the same on the host */
+          memcpy (embeddings, features, (gsize) B * D * sizeof (float));
+          for (int b = 0; b < B; b++)
+            rali_l2_normalize (embeddings + (gsize) b * D, D);
+        }
+    }
+  if (trace)
+    trace ("features", features, (gsize) B * D, trace_data);
+  return TRUE;
+}
+
+void
+rali_cnn_free (RaliCnn *cnn)
+{
+  if (!cnn)
+    return;
+  scratch_clear (cnn);
+  RaliBuf **top[] = { &cnn->stem_w, &cnn->stem_b, &cnn->final_w, &cnn->final_b, &cnn->proj_w };
+  for (gsize i = 0; i < G_N_ELEMENTS (top); i++)
+    release (cnn, top[i]);
+  for (int i = 0; cnn->bw && i < cnn->c->cnn_blocks; i++)
+    {
+      BlockBufs *bb = &cnn->bw[i];
+      RaliBuf **all[] = { &bb->expand_w, &bb->expand_b, &bb->dw_w, &bb->dw_b, &bb->project_w, &bb->project_b };
+      for (gsize j = 0; j < G_N_ELEMENTS (all); j++)
+        release (cnn, all[j]);
+    }
+  g_free (cnn->bw);
+  g_free (cnn->tap_col);
+  g_free (cnn->blocks);
+  g_free (cnn);
+}

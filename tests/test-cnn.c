@@ -1,0 +1,171 @@
+/* MobileNetV2 forward (engine/nn/cnn.c) vs the PyTorch dump of
+ * tools/make-fixture.py (ralifmt.mobilenet_v2_forward): every stage (stem,
+ * block.N, final, pooled, features; NHWC) batched and one image at a time,
+ * within 1e-4 relative on the CPU, 1e-3 on Vulkan (fp32), 1e-2 with fp16
+ * weights (DESIGN.md); then the engine, which must pick this tower from the
+ * config.
+ *
+ *   test-cnn MODEL.rali REF.safetensors [cpu|vulkan|vulkan-fp16]
+ *
+ * Exits 77 (skipped) when no Vulkan loader or device exists. */
+#include "nn/backend.h"
+#include "nn/model-private.h"
+#include "testutil.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+  RefFile *ref;
+  int B, b0, Btotal; /* compare images b0..b0+B-1 of the reference */
+  double atol, rtol;
+  int stages;
+  gboolean ok;
+} TraceCtx;
+
+static void
+on_trace (const char *stage, const float *data, gsize n, gpointer user_data)
+{
+  TraceCtx *t = user_data;
+  gsize rn;
+  const float *ref = ref_get (t->ref, stage, &rn, NULL);
+  t->stages++;
+  if (!ref)
+    {
+      printf ("FAIL reference has no stage %s\n", stage);
+      t->ok = FALSE;
+      return;
+    }
+  gsize per = rn / t->Btotal;
+  if (n != per * t->B)
+    {
+      printf ("FAIL stage %s: %zu values, the reference has %zu per image\n", stage, n, per);
+      t->ok = FALSE;
+      return;
+    }
+  g_autofree char *what = g_strdup_printf ("%s [b%d..%d]", stage, t->b0, t->b0 + t->B - 1);
+  t->ok &= compare_arrays (what, data, ref + per * t->b0, n, t->atol, t->rtol);
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc < 3)
+    {
+      fprintf (stderr, "usage: %s MODEL REF [cpu|vulkan|vulkan-fp16]\n", argv[0]);
+      return 2;
+    }
+  const char *backend = argc > 3 ? argv[3] : "cpu";
+  g_autoptr (GError) error = NULL;
+  RaliModel *model = rali_model_open (argv[1], &error);
+  if (!model)
+    {
+      printf ("FAIL %s\n", error->message);
+      return 1;
+    }
+  const RaliConfig *c = rali_model_config (model);
+  if (c->tower != RALI_TOWER_MOBILENET_V2)
+    {
+      printf ("FAIL %s is not a mobilenet_v2 model\n", argv[1]);
+      return 1;
+    }
+  gboolean cpu = strcmp (backend, "cpu") == 0, fp16 = strcmp (backend, "vulkan-fp16") == 0;
+#ifdef RALI_HAVE_VULKAN
+  RaliVulkanOptions vk_opt = { .fp16 = fp16 ? RALI_VULKAN_FP16_ON : RALI_VULKAN_FP16_OFF };
+  RaliBackend *be = cpu ? rali_backend_cpu_new (&error) : rali_backend_vulkan_new_full (&vk_opt, &error);
+#else
+  RaliBackend *be = cpu ? rali_backend_cpu_new (&error) : NULL;
+#endif
+  if (!be && (!error || g_error_matches (error, RALI_ERROR, RALI_ERROR_UNSUPPORTED)))
+    {
+      printf ("SKIP backend %s: %s\n", backend, error ? error->message : "not built");
+      return 77;
+    }
+  if (!be)
+    {
+      printf ("FAIL backend %s: %s\n", backend, error->message);
+      return 1;
+    }
+#ifdef RALI_HAVE_VULKAN
+  if (fp16 && !strstr (rali_backend_vulkan_describe (be), "fp16 weights"))
+    {
+      printf ("SKIP the device cannot store fp16 weights\n");
+      be->ops->free (be);
+      return 77;
+    }
+#endif
+  gboolean ok = TRUE;
+  g_autofree char *arch = rali_model_describe_tower (model);
+  g_autofree char *want = g_strdup_printf ("MobileNetV2, stem %d, %d blocks, final %d", c->cnn_stem, c->cnn_blocks,
+                                           c->cnn_final);
+  ok &= g_str_has_prefix (arch, want);
+  printf ("%-4s architecture: %s\n", g_str_has_prefix (arch, want) ? "ok" : "FAIL", arch);
+
+  RaliCnn *cnn = rali_cnn_new (model, be, &error);
+  g_assert_no_error (error);
+  RefFile *ref = ref_open (argv[2]);
+  gint64 Btotal;
+  gsize npix;
+  const float *pixels = ref_get (ref, "pixels", &npix, &Btotal);
+  gsize per = npix / Btotal, D = c->projection_dim;
+  g_assert_cmpuint (per, ==, (gsize) 3 * c->image_size * c->image_size);
+
+  double rtol = cpu ? 1e-4 : fp16 ? 1e-2 : 1e-3;
+  /* as test-vit: errors scale with the activations (RMS 1–2 in the fixture) */
+  double atol = fp16 ? 1e-2 : rtol * 0.1;
+  g_autofree float *features = g_new (float, Btotal * D);
+
+  /* the whole batch at once, every stage traced */
+  TraceCtx t = { ref, (int) Btotal, 0, (int) Btotal, atol, rtol, 0, TRUE };
+  if (!rali_cnn_forward_ex (cnn, pixels, (int) Btotal, features, NULL, on_trace, &t, &error))
+    {
+      printf ("FAIL forward: %s\n", error->message);
+      return 1;
+    }
+  /* stem, blocks, final, pooled, features */
+  int stages = 4 + c->cnn_blocks;
+  if (t.stages != stages)
+    printf ("FAIL %d stages traced, %d expected\n", t.stages, stages);
+  ok &= t.ok && t.stages == stages;
+  /* one at a time: batch size must not change a result */
+  gsize fn;
+  const float *fref = ref_get (ref, "features", &fn, NULL);
+  for (int b = 0; b < Btotal; b++)
+    {
+      TraceCtx t1 = { ref, 1, b, (int) Btotal, atol, rtol, 0, TRUE };
+      if (!rali_cnn_forward_ex (cnn, pixels + b * per, 1, features, NULL, b == 0 ? on_trace : NULL, &t1, &error))
+        {
+          printf ("FAIL forward: %s\n", error->message);
+          return 1;
+        }
+      g_autofree char *what = g_strdup_printf ("features b=1 image %d", b);
+      ok &= t1.ok && compare_arrays (what, features, fref + b * D, D, atol, rtol);
+    }
+  /* untraced, with unit embeddings (the backend's l2norm) */
+  g_autofree float *emb = g_new (float, Btotal * D);
+  g_autofree float *eref = g_memdup2 (fref, Btotal * D * sizeof (float));
+  for (gint64 b = 0; b < Btotal; b++)
+    rali_l2_normalize (eref + b * D, (int) D);
+  g_assert_true (rali_cnn_forward_ex (cnn, pixels, (int) Btotal, features, emb, NULL, NULL, &error));
+  ok &= compare_arrays ("features untraced", features, fref, Btotal * D, atol, rtol);
+  ok &= compare_arrays ("unit embeddings", emb, eref, Btotal * D, atol, rtol);
+  g_assert_false (rali_cnn_forward_ex (cnn, pixels, 0, features, NULL, NULL, NULL, &error));
+  printf ("ok   batch 0 refused: %s\n", error->message);
+  g_clear_error (&error);
+  rali_cnn_free (cnn);
+  be->ops->free (be);
+
+  /* the engine picks the tower from the config */
+  RaliEngine *e = rali_engine_new (model, cpu ? RALI_BACKEND_CPU : RALI_BACKEND_VULKAN, &error);
+  g_assert_no_error (error);
+  memset (features, 0, Btotal * D * sizeof (float));
+  g_assert_true (rali_engine_forward_ex (e, pixels, (int) Btotal, features, emb, &error));
+  ok &= compare_arrays ("engine features", features, fref, Btotal * D, atol, rtol);
+  ok &= compare_arrays ("engine unit embeddings", emb, eref, Btotal * D, atol, rtol);
+  rali_engine_free (e);
+
+  ref_free (ref);
+  rali_model_free (model);
+  printf ("%s\n", ok ? "PASS" : "FAILED");
+  return ok ? 0 : 1;
+}
