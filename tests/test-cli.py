@@ -151,6 +151,38 @@ def test_crops_follow_detail():
         shutil.rmtree(tmp)
 
 
+def test_weights(images):
+    """Each listed descriptor carries its prototype's softmax weight, the
+    share of the score it made: in [0, 1], falling down the list (the list
+    is by similarity, and the softmax is monotone in it), as PyTorch has it."""
+    model = os.path.join(FIX, "tiny-quickgelu.rali")
+    rc, out, _ = run("score", "--json", "--top", "5", "--max-overlap", "1", "--backend", "cpu", "--model", model,
+                     *images)
+    rows = jsonl(out)
+    ws = [[d["weight"] for d in r["descriptors"]] for r in rows]
+    check(rc == 0 and rows and all(len(w) == 5 and all(0 <= x <= 1 for x in w) and
+                                  all(a >= b for a, b in zip(w, w[1:])) for w in ws),
+          f"--json: every descriptor has a weight in [0, 1], falling down the list ({ws[:1]})")
+    w, cfg = ralifmt.load_rali(model)
+    feats = np.array([r["embedding"] for r in jsonl(run("embed", "--json", "--backend", "cpu", "--model", model,
+                                                        *images)[1])])
+    # the head works on f, not e: take f from the reference dump's file features
+    ref, _ = ralifmt.load_safetensors(os.path.join(FIX, "tiny-quickgelu.ref.safetensors"))
+    f = torch.from_numpy(ref["file_features"].astype(np.float32))
+    tw = {k: torch.from_numpy(v) for k, v in w.items()}
+    x = torch.nn.functional.normalize(((f - tw["rali.pca.mean"]) / tw["rali.pca.scale"].abs()) @ tw["rali.pca.components"].T, dim=-1)
+    s = x @ torch.nn.functional.normalize(tw["rali.prototypes"], dim=-1).T
+    p = torch.softmax(s / cfg["temperature"], dim=-1)
+    want = [sorted(pi.tolist(), reverse=True)[:5] for pi in p]
+    d = max(abs(a - b) for gw, ww in zip(ws, want) for a, b in zip(gw, ww)) if len(ws) == len(want) else 1
+    check(feats.shape[0] == len(want) and d < 1e-4, f"--json weights are PyTorch's softmax, max|diff| {d:.2g}")
+    rc, out, _ = run("score", "--csv", "--top", "2", "--model", model, *images)
+    rows = list(csv.reader(io.StringIO(out)))
+    h = rows[0]
+    cw = [[float(r[h.index(f"weight_{i}")]) for i in (1, 2)] for r in rows[1:]]
+    check(all(0 <= a <= 1 and 0 <= b <= a for a, b in cw), f"--csv: weight_1 >= weight_2, both in [0, 1] ({cw[:1]})")
+
+
 def test_csv_and_shards(images):
     model = os.path.join(FIX, "tiny-quickgelu.rali")
     rc, out, _ = run("score", "--csv", "--top", "2", "--model", model, *images)
@@ -515,6 +547,7 @@ def main():
     test_numerics("tiny-mobilenet")
     test_crops_follow_detail()
     test_csv_and_shards(images)
+    test_weights(images)
     test_hostile_images(images)
     test_bad_models(images)
     test_distinct_by_composition(images)

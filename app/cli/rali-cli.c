@@ -156,7 +156,7 @@ print_error_line (Run *r, const char *path, const char *message)
       csv_path_field (line, path);
       g_string_append (line, ",,");
       for (int i = 0; i < r->top; i++)
-        g_string_append (line, ",,,");
+        g_string_append (line, ",,,,");
       rali_csv_append_field (line, message);
       csv_path_bytes_field (line, path);
       g_string_append_c (line, '\n');
@@ -212,6 +212,8 @@ print_score (Run *r, const char *path, float score, const RaliDescriptor *top, i
           append_num (line, top[i].similarity);
           g_string_append (line, ", \"score\": ");
           append_num (line, top[i].score);
+          g_string_append (line, ", \"weight\": ");
+          append_num (line, top[i].weight);
           g_string_append_printf (line, ", \"index\": %d}", top[i].index);
         }
       g_string_append (line, "]}\n");
@@ -232,9 +234,11 @@ print_score (Run *r, const char *path, float score, const RaliDescriptor *top, i
               append_num (line, top[i].similarity);
               g_string_append_c (line, ',');
               append_num (line, top[i].score);
+              g_string_append_c (line, ',');
+              append_num (line, top[i].weight);
             }
           else
-            g_string_append (line, ",,");
+            g_string_append (line, ",,,");
         }
       g_string_append_c (line, ',');
       csv_path_bytes_field (line, path);
@@ -452,7 +456,7 @@ cmd_run (Options *opt, gboolean embed, char **paths, int n_paths)
     {
       g_autoptr (GString) h = g_string_new ("path,score");
       for (int i = 1; i <= r.top; i++)
-        g_string_append_printf (h, ",descriptor_%d,similarity_%d,prototype_score_%d", i, i, i);
+        g_string_append_printf (h, ",descriptor_%d,similarity_%d,prototype_score_%d,weight_%d", i, i, i, i);
       g_string_append (h, ",error,path_bytes\n");
       fputs (h->str, stdout);
     }
