@@ -236,6 +236,39 @@ def scenario_hostile(ctx):
     app.quit()
 
 
+def scenario_two_instances(ctx):
+    """Two app instances (as two sessions, or a second one started without a
+    session bus) scoring and culling on one catalog at once: both finish,
+    SQLite stays whole, every photo has its row and every decision is kept."""
+    d = os.path.join(ctx.tmp, "shared")
+    os.makedirs(d)
+    src = os.path.join(ctx.srcdir, "tests", "fixtures", "images", "large.jpg")
+    n = 60
+    for i in range(n):
+        shutil.copy(src, os.path.join(d, f"P{i:03d}.jpg"))
+    a = App(ctx, ["--model", ctx.model, d])
+    b = App(ctx, ["--model", ctx.model, d])
+    fa, fb = a.wait("finished", 300), b.wait("finished", 300)
+    check(fa["scored"] == n and fb["scored"] == n, f"both instances score all {n} photos ({fa['scored']}, {fb['scored']})")
+    for app, key in ((a, "p"), (b, "x")):
+        app.send("detail 0")
+        app.send(f"key {key}")
+    for app in (a, b):
+        app.send("status")
+        app.wait("status", 30)
+    a.quit()
+    b.quit()
+    db = sqlite3.connect(ctx.catalog)
+    ok = db.execute("PRAGMA integrity_check").fetchone()[0]
+    files = db.execute("SELECT count(DISTINCT path) FROM files").fetchone()[0]
+    decisions = db.execute("SELECT flag FROM decisions").fetchall()
+    db.close()
+    check(ok == "ok", f"integrity_check after two writers: {ok}")
+    check(files == n, f"one row per photo: {files} of {n}")
+    check(len(decisions) == 1 and decisions[0][0] in (1, -1),
+          f"the photo culled from both has one decision, the last one written ({decisions})")
+
+
 def scenario_cancel(ctx):
     d = os.path.join(ctx.tmp, "many")
     os.makedirs(d)
