@@ -167,6 +167,14 @@ gboolean rali_vit_forward_ex (RaliVit *vit, const float *pixels, int B, float *f
                               float *embeddings, RaliVitTraceFunc trace, gpointer trace_data,
                               GError **error);
 
+/* The towers' common tail (vit.c): features_buf [B,D] = pooled [B,P] ·
+ * proj_wᵀ; with embeddings, the unit rows in embeddings_buf (on the backend
+ * when it has l2norm, else on the host); then runs the backend, downloads
+ * features (and embeddings) and traces "features". */
+gboolean rali_tower_project (RaliBackend *be, RaliBuf *features_buf, RaliBuf *embeddings_buf, RaliBuf *pooled,
+                             RaliBuf *proj_w, int B, int D, int P, float *features, float *embeddings,
+                             RaliVitTraceFunc trace, gpointer trace_data, GError **error);
+
 /* ---- MobileNetV2 on top of a backend (cnn.c) ---- */
 
 typedef struct _RaliCnn RaliCnn;

@@ -18,7 +18,6 @@
 #include "backend.h"
 #include "model-private.h"
 
-#include <string.h>
 
 typedef struct {
   RaliBuf *expand_w, *expand_b, *dw_w, *dw_b, *project_w, *project_b;
@@ -252,30 +251,8 @@ rali_cnn_forward_ex (RaliCnn *cnn, const float *pixels, int B, float *features, 
   if (!trace_buf (cnn, trace, trace_data, "pooled", s->pooled, (gsize) B * P, error))
     return FALSE;
 
-  o->matmul (be, s->features, s->pooled, cnn->proj_w, NULL, B, D, P);
-  if (embeddings && o->l2norm)
-    o->l2norm (be, s->embeddings, s->features, B, D);
-  if (!o->sync (be, error) ||
-      !o->download (be, features, s->features, (gsize) B * D, error))
-    return FALSE;
-  if (embeddings)
-    {
-      if (o->l2norm)
-        {
-          if (!o->download (be, embeddings, s->embeddings, (gsize) B * D, error))
-            return FALSE;
-        }
-      else
-        {
-          /* a backend without the op: the same on the host */
-          memcpy (embeddings, features, (gsize) B * D * sizeof (float));
-          for (int b = 0; b < B; b++)
-            rali_l2_normalize (embeddings + (gsize) b * D, D);
-        }
-    }
-  if (trace)
-    trace ("features", features, (gsize) B * D, trace_data);
-  return TRUE;
+  return rali_tower_project (be, s->features, s->embeddings, s->pooled, cnn->proj_w, B, D, P,
+                             features, embeddings, trace, trace_data, error);
 }
 
 void

@@ -265,17 +265,27 @@ rali_vit_forward_ex (RaliVit *vit, const float *pixels, int B, float *features, 
   o->layernorm (be, s->pooled, s->cls, vit->post_ln_w, vit->post_ln_b, B, C, eps);
   if (!trace_buf (vit, trace, trace_data, "pooled", s->pooled, (gsize) B * C, error))
     return FALSE;
-  o->matmul (be, s->features, s->pooled, vit->proj_w, NULL, B, D, C);
+  return rali_tower_project (be, s->features, s->embeddings, s->pooled, vit->proj_w, B, D, C,
+                             features, embeddings, trace, trace_data, error);
+}
+
+gboolean
+rali_tower_project (RaliBackend *be, RaliBuf *features_buf, RaliBuf *embeddings_buf, RaliBuf *pooled,
+                    RaliBuf *proj_w, int B, int D, int P, float *features, float *embeddings,
+                    RaliVitTraceFunc trace, gpointer trace_data, GError **error)
+{
+  const RaliBackendOps *o = be->ops;
+  o->matmul (be, features_buf, pooled, proj_w, NULL, B, D, P);
   if (embeddings && o->l2norm)
-    o->l2norm (be, s->embeddings, s->features, B, D);
+    o->l2norm (be, embeddings_buf, features_buf, B, D);
   if (!o->sync (be, error) ||
-      !o->download (be, features, s->features, (gsize) B * D, error))
+      !o->download (be, features, features_buf, (gsize) B * D, error))
     return FALSE;
   if (embeddings)
     {
       if (o->l2norm)
         {
-          if (!o->download (be, embeddings, s->embeddings, (gsize) B * D, error))
+          if (!o->download (be, embeddings, embeddings_buf, (gsize) B * D, error))
             return FALSE;
         }
       else
