@@ -18,7 +18,6 @@
 #include "backend.h"
 #include "model-private.h"
 
-
 typedef struct {
   RaliBuf *expand_w, *expand_b, *dw_w, *dw_b, *project_w, *project_b;
 } BlockBufs;
