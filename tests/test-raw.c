@@ -90,6 +90,188 @@ test_no_preview (void)
   g_remove (fake);
 }
 
+static guint32
+get_le32 (const guint8 *p)
+{
+  return p[0] | p[1] << 8 | p[2] << 16 | (guint32) p[3] << 24;
+}
+
+static void
+put_le32 (guint8 *p, guint32 v)
+{
+  for (int i = 0; i < 4; i++)
+    p[i] = v >> (8 * i) & 0xff;
+}
+
+static void
+append_le32 (GByteArray *b, guint32 v)
+{
+  guint8 le[4];
+  put_le32 (le, v);
+  g_byte_array_append (b, le, 4);
+}
+
+/* The entry TAG of the IFD at IFD in a little-endian TIFF */
+static guint8 *
+ifd_entry (GByteArray *b, guint32 ifd, guint16 tag)
+{
+  guint16 n = b->data[ifd] | b->data[ifd + 1] << 8;
+  for (guint16 i = 0; i < n; i++)
+    {
+      guint8 *e = b->data + ifd + 2 + 12 * i;
+      if ((e[0] | e[1] << 8) == tag)
+        return e;
+    }
+  g_assert_not_reached ();
+}
+
+static guint32
+ifd0 (GByteArray *b)
+{
+  return get_le32 (b->data + 4);
+}
+
+/* Sets the value of the entry TAG (one value, or where COUNT > 1 the
+ * offset of COUNT LONGs, the entry becoming LONG); TO, when not 0, renames
+ * it instead. */
+static void
+patch (GByteArray *b, guint32 ifd, guint16 tag, guint16 to, guint32 count, guint32 value)
+{
+  guint8 *e = ifd_entry (b, ifd, tag);
+  if (to)
+    e[0] = to & 0xff, e[1] = to >> 8;
+  else if (count > 1)
+    {
+      e[2] = 4, e[3] = 0;
+      put_le32 (e + 4, count);
+      put_le32 (e + 8, value);
+    }
+  else if ((e[2] | e[3] << 8) == 3)
+    e[8] = value & 0xff, e[9] = value >> 8 & 0xff;
+  else
+    put_le32 (e + 8, value);
+}
+
+/* tiny.dng (a 160x120 JPEG preview over a 32x32 mosaic); BIG_RAW: the
+ * mosaic 256x256, larger than the preview, as in real files */
+static GByteArray *
+tiny_dng (gboolean big_raw)
+{
+  g_autofree char *path = fixture ("tiny.dng");
+  char *data;
+  gsize size;
+  g_assert_true (g_file_get_contents (path, &data, &size, NULL));
+  GByteArray *b = g_byte_array_new_take ((guint8 *) data, size);
+  if (big_raw)
+    {
+      guint32 raw = get_le32 (ifd_entry (b, ifd0 (b), 330) + 8);
+      patch (b, raw, 256, 0, 1, 256);
+      patch (b, raw, 257, 0, 1, 256);
+      patch (b, raw, 278, 0, 1, 256);
+      patch (b, raw, 279, 0, 1, 256 * 256 * 2);
+      patch (b, raw, 273, 0, 1, b->len);
+      g_byte_array_set_size (b, b->len + 256 * 256 * 2);
+    }
+  return b;
+}
+
+/* B's preview replaced by an uncompressed 160x120 RGB one of BITS bits a
+ * sample (a red square top left, grey elsewhere) in N strips: LENS[i]
+ * bytes from byte OFFS[i] of the pixels */
+static GByteArray *
+rgb_preview (GByteArray *b, int bits, const guint32 *offs, const guint32 *lens, guint n)
+{
+  guint32 at = b->len, ifd = ifd0 (b);
+  for (int y = 0; y < 120; y++)
+    for (int x = 0; x < 160; x++)
+      for (int c = 0; c < 3; c++)
+        {
+          guint8 v[2] = { x < 20 && y < 20 ? (c ? 0 : 255) : 128, 0 };
+          g_byte_array_append (b, v, bits / 8);
+        }
+  patch (b, ifd, 259, 0, 1, 1);
+  patch (b, ifd, 262, 0, 1, 2);
+  guint8 *bps = b->data + get_le32 (ifd_entry (b, ifd, 258) + 8); /* 3 SHORTs */
+  for (int c = 0; c < 3; c++)
+    bps[2 * c] = bits, bps[2 * c + 1] = 0;
+  if (n == 1)
+    {
+      patch (b, ifd, 273, 0, 1, at + offs[0]);
+      patch (b, ifd, 279, 0, 1, lens[0]);
+      return b;
+    }
+  patch (b, ifd, 273, 0, n, b->len);
+  for (guint i = 0; i < n; i++)
+    append_le32 (b, at + offs[i]);
+  patch (b, ifd, 279, 0, n, b->len);
+  for (guint i = 0; i < n; i++)
+    append_le32 (b, lens[i]);
+  return b;
+}
+
+/* Previews LibRaw 0.20's unpack_thumb writes past its buffers on (three
+ * shapes; tests/fuzz/corpus/raw/regress-libraw-thumb-*.dng), which raw.c
+ * does not hand to it: it takes a JPEG or a plain RGB preview of those
+ * shapes from the file itself and refuses anything else. */
+static void
+test_unsafe_previews (void)
+{
+#ifndef RALI_HAVE_LIBRAW
+  g_test_skip ("built without LibRaw");
+  return;
+#endif
+  g_autoptr (GError) error = NULL;
+  RaliImage img;
+
+  /* "layer": no Compression tag and 160x4, LibRaw would read 3 x 2013
+   * bytes into 3 x 160 x 4 */
+  g_autoptr (GByteArray) layer = tiny_dng (TRUE);
+  patch (layer, ifd0 (layer), 259, 0xc0de, 0, 0);
+  patch (layer, ifd0 (layer), 257, 0, 1, 4);
+  /* "ppm" in strips whose byte counts wrap around 2^32 (one of them
+   * negative as an int): LibRaw would read the rest of the file into 228 bytes */
+  const guint32 wrap_offs[] = { 0, 100, 200 }, wrap_lens[] = { 100, 0x7ffffff0, 0x80000090 };
+  g_autoptr (GByteArray) wrap = rgb_preview (tiny_dng (TRUE), 8, wrap_offs, wrap_lens, 3);
+  /* "kodak": a 16-bit RGB 160x120 preview, which LibRaw would decode into
+   * an image of the 32x32 mosaic's size */
+  const guint32 kodak_offs[] = { 0 }, kodak_lens[] = { 100 };
+  g_autoptr (GByteArray) kodak = rgb_preview (tiny_dng (FALSE), 16, kodak_offs, kodak_lens, 1);
+  struct { GByteArray *b; int code; } bad[] = {
+    { layer, RALI_ERROR_DECODE }, { wrap, RALI_ERROR_UNSUPPORTED }, { kodak, RALI_ERROR_DECODE } };
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_false (rali_raw_load_preview (&img, bad[i].b->data, bad[i].b->len, "bad.dng", 0, 0, &error));
+      g_assert_error (error, RALI_ERROR, bad[i].code);
+      g_test_message ("%s", error->message);
+      g_assert_true (g_str_has_prefix (error->message, "bad.dng: embedded preview "));
+      g_assert_null (img.rgb);
+      g_clear_error (&error);
+    }
+
+  /* valid previews: through LibRaw (tiny.dng with a larger mosaic), and of
+   * those shapes, taken from the file: a JPEG whose IFD says 160x4 (the
+   * JPEG is 160x120), the fixtures (a preview larger than the mosaic), RGB
+   * thumbnails (3 bytes a pixel) in one strip and in four */
+  g_autoptr (GByteArray) jpeg4 = tiny_dng (TRUE);
+  patch (jpeg4, ifd0 (jpeg4), 257, 0, 1, 4);
+  const guint32 one_offs[] = { 0 }, one_lens[] = { 57600 };
+  const guint32 four_offs[] = { 0, 14400, 28800, 43200 }, four_lens[] = { 14400, 14400, 14400, 14400 };
+  GByteArray *good[] = { tiny_dng (TRUE), jpeg4, tiny_dng (FALSE), rgb_preview (tiny_dng (TRUE), 8, one_offs, one_lens, 1),
+                         rgb_preview (tiny_dng (TRUE), 8, four_offs, four_lens, 4) };
+  for (gsize i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_assert_true (rali_raw_load_preview (&img, good[i]->data, good[i]->len, "good.dng", 0, 0, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (img.width, ==, 160);
+      g_assert_cmpint (img.height, ==, 120);
+      g_assert_true (is_red (&img, 5, 5));
+      g_assert_false (is_red (&img, 150, 5));
+      rali_image_clear (&img);
+      if (good[i] != jpeg4)
+        g_byte_array_unref (good[i]);
+    }
+}
+
 static void
 test_walk_and_score (void)
 {
@@ -136,6 +318,7 @@ main (int argc, char **argv)
   g_test_add_func ("/raw/names", test_names);
   g_test_add_func ("/raw/preview", test_preview);
   g_test_add_func ("/raw/no-preview", test_no_preview);
+  g_test_add_func ("/raw/unsafe-previews", test_unsafe_previews);
   g_test_add_func ("/raw/walk-and-score", test_walk_and_score);
   return g_test_run ();
 }
