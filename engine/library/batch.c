@@ -229,19 +229,37 @@ rali_default_model_path (GError **error)
   const char *env = g_getenv ("RALI_MODEL");
   if (env && *env)
     return g_strdup (env);
-  const char *candidates[] = {
-#ifdef RALI_SOURCE_DATADIR
-    RALI_SOURCE_DATADIR "/models/rali-default.rali",
+  /* A program run from its build tree takes the source tree's model; an
+   * installed one (the same binary copied by meson install, a package, a
+   * Flatpak) never does: it takes the model installed beside it, found
+   * relative to the executable so that a relocated prefix (DESTDIR) works,
+   * else at the configured prefix. */
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *exe_dir = exe ? g_path_get_dirname (exe) : NULL;
+  g_autoptr (GPtrArray) candidates = g_ptr_array_new_with_free_func (g_free);
+#if defined(RALI_SOURCE_DATADIR) && defined(RALI_BUILD_ROOT)
+  if (exe && g_str_has_prefix (exe, RALI_BUILD_ROOT G_DIR_SEPARATOR_S))
+    g_ptr_array_add (candidates, g_strdup (RALI_SOURCE_DATADIR "/models/rali-default.rali"));
+#endif
+#ifdef RALI_DATADIR_FROM_BINDIR
+  if (exe_dir)
+    g_ptr_array_add (candidates, g_build_filename (exe_dir, RALI_DATADIR_FROM_BINDIR, "models",
+                                                   "rali-default.rali", NULL));
 #endif
 #ifdef RALI_DATADIR
-    RALI_DATADIR "/models/rali-default.rali",
+  g_ptr_array_add (candidates, g_strdup (RALI_DATADIR "/models/rali-default.rali"));
 #endif
-  };
-  for (gsize i = 0; i < G_N_ELEMENTS (candidates); i++)
-    if (g_file_test (candidates[i], G_FILE_TEST_IS_REGULAR))
-      return g_strdup (candidates[i]);
-  g_set_error (error, RALI_ERROR, RALI_ERROR_MODEL,
-               "no default model found (looked for $RALI_MODEL%s); pass --model FILE",
-               G_N_ELEMENTS (candidates) ? " and data/models/rali-default.rali" : "");
+  for (guint i = 0; i < candidates->len; i++)
+    if (g_file_test (candidates->pdata[i], G_FILE_TEST_IS_REGULAR))
+      {
+        /* tidy "bin/../share" for people reading `rali info` */
+        g_autoptr (GFile) f = g_file_new_for_path (candidates->pdata[i]);
+        return g_file_get_path (f);
+      }
+  g_autoptr (GString) looked = g_string_new ("$RALI_MODEL");
+  for (guint i = 0; i < candidates->len; i++)
+    g_string_append_printf (looked, ", %s", (const char *) candidates->pdata[i]);
+  g_set_error (error, RALI_ERROR, RALI_ERROR_MODEL, "no default model found (looked for %s); pass --model FILE",
+               looked->str);
   return NULL;
 }
