@@ -5,6 +5,7 @@
 
 #include <gio/gio.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #ifdef __linux__
 #include <sys/resource.h>
@@ -238,7 +239,11 @@ rali_default_model_path (GError **error)
   g_autofree char *exe_dir = exe ? g_path_get_dirname (exe) : NULL;
   g_autoptr (GPtrArray) candidates = g_ptr_array_new_with_free_func (g_free);
 #if defined(RALI_SOURCE_DATADIR) && defined(RALI_BUILD_ROOT)
-  if (exe && g_str_has_prefix (exe, RALI_BUILD_ROOT G_DIR_SEPARATOR_S))
+  /* /proc/self/exe has its symbolic links resolved: so must the build root */
+  char *root = realpath (RALI_BUILD_ROOT, NULL);
+  g_autofree char *root_slash = root ? g_strconcat (root, G_DIR_SEPARATOR_S, NULL) : NULL;
+  free (root);
+  if (exe && root_slash && g_str_has_prefix (exe, root_slash))
     g_ptr_array_add (candidates, g_strdup (RALI_SOURCE_DATADIR "/models/rali-default.rali"));
 #endif
 #ifdef RALI_DATADIR_FROM_BINDIR
