@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
 import sys
 import time
 
@@ -267,6 +268,51 @@ def scenario_two_instances(ctx):
     check(files == n, f"one row per photo: {files} of {n}")
     check(len(decisions) == 1 and decisions[0][0] in (1, -1),
           f"the photo culled from both has one decision, the last one written ({decisions})")
+
+
+def scenario_disk_full(ctx):
+    """Culling with no room left: the app's file-size limit is lowered to
+    nothing while it runs (prlimit; the test build ignores SIGXFSZ, as a
+    full disk gives an error, not a signal), then a photo is rejected.  The app says the
+    decision could not be saved, keeps running, and loses nothing stored
+    before: the first decision stays in the catalog and its sidecar."""
+    if not shutil.which("prlimit"):
+        print("prlimit missing: skipping")
+        return
+    d = os.path.join(ctx.tmp, "full")
+    os.makedirs(d)
+    src = os.path.join(ctx.srcdir, "tests", "fixtures", "images")
+    for n in ("rgb.jpg", "large.jpg", "grey.jpg"):
+        shutil.copy(os.path.join(src, n), os.path.join(d, n))
+    app, fin = launch_and_finish(ctx, [d])
+    check(fin["scored"] == 3, "3 photos scored")
+    app.send("detail 0")
+    app.send("key p")
+    app.send("status")
+    app.wait("status", 30)
+    time.sleep(1)
+    first = os.path.join(d, app.status()["detail"]["name"])
+    sidecar = first + ".xmp"
+    check(os.path.exists(sidecar), f"the first decision is written with room ({os.path.basename(sidecar)})")
+    before = open(sidecar, "rb").read() if os.path.exists(sidecar) else b""
+    # the app itself, under dbus-run-session
+    pids = subprocess.run(["pgrep", "-f", "-P", str(app.proc.pid), "rali-studio"], capture_output=True,
+                          text=True).stdout.split() or [str(app.proc.pid)]
+    for pid in pids:
+        subprocess.run(["prlimit", "--pid", pid, "--fsize=0:unlimited"], check=True)
+    app.send("action detail.next")
+    app.send("key x")
+    msg = app.wait("message", 30)
+    check(msg is not None and "could not" in msg["text"], f"the app says so: {msg and msg['text']!r}")
+    app.send("status")
+    check(app.wait("status", 30) is not None, "the app keeps running")
+    app.quit()
+    db = sqlite3.connect(ctx.catalog)
+    ok = db.execute("PRAGMA integrity_check").fetchone()[0]
+    rows = dict(db.execute("SELECT path, flag FROM decisions").fetchall())
+    db.close()
+    check(ok == "ok" and rows.get(first) == 1, f"the catalog is whole and keeps the first decision ({rows})")
+    check(open(sidecar, "rb").read() == before, "its sidecar is unchanged")
 
 
 def scenario_cancel(ctx):

@@ -558,6 +558,20 @@ on_progress (RaliScorer *scorer, RaliTestDriver *self)
   emit (b);
 }
 
+/* what the window shows as a toast (culling errors, ...) */
+static void
+on_message (RaliCulling *culling, const char *text, RaliTestDriver *self)
+{
+  (void) culling;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  member_string (b, "event", "message");
+  member_double (b, "t", seconds_since (self->t_start));
+  member_string (b, "text", text);
+  json_builder_end_object (b);
+  emit (b);
+}
+
 static void
 on_finished (RaliScorer *scorer, gboolean cancelled, RaliTestDriver *self)
 {
@@ -593,6 +607,9 @@ detach_window (RaliTestDriver *self)
   RaliScorer *scorer = rali_window_get_scorer (self->window);
   if (scorer)
     g_signal_handlers_disconnect_by_data (scorer, self);
+  RaliCulling *culling = rali_window_get_culling (self->window);
+  if (culling)
+    g_signal_handlers_disconnect_by_data (culling, self);
   g_signal_handlers_disconnect_by_data (self->window, self);
   g_clear_handle_id (&self->browse_id, g_source_remove);
   g_clear_object (&self->window);
@@ -647,6 +664,7 @@ rali_test_driver_new (GApplication *application, RaliWindow *window)
   RaliScorer *scorer = rali_window_get_scorer (window);
   g_signal_connect (scorer, "progress", G_CALLBACK (on_progress), self);
   g_signal_connect (scorer, "finished", G_CALLBACK (on_finished), self);
+  g_signal_connect (rali_window_get_culling (window), "message", G_CALLBACK (on_message), self);
   self->probe = rali_latency_probe_new (GTK_WIDGET (window));
   return self;
 }
