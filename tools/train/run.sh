@@ -44,3 +44,18 @@ $PY tools/train/export.py --data "$DATA" -o data/models/rali-default.rali
 [ -d build ] || meson setup build
 ninja -C build
 $PY tools/train/evaluate.py --model data/models/rali-default.rali --rali build/app/rali --out docs --curve "$DATA/run/curve.json"
+
+# ---------------------------------------------------------------- v5 (in progress)
+# Not part of the shipped v4 recipe above; kept here as it is run (see
+# tools/train/V5-NOTES.md). Leg 1: the ImageNet MobileNetV2 tower (from
+# ../shared/pretrained, Apache-2.0) fine-tuned end to end on BIQ2021 MOS,
+# 1,000 of the official training images held out for validation by image;
+# run dir /work/cache/v5-run (ckpt.pt, curve.jsonl, val.txt, train.log).
+# Rerunning the same command continues from the checkpoint (cosine over
+# --total-steps 4000 = 64,000 crops, about 7 epochs of the 9,000 images).
+# The baseline it must beat: tools/train/frozen_probe.py (extract, then fit).
+V5RUN=/work/cache/v5-run
+mkdir -p "$V5RUN"
+OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 $PY tools/train/finetune.py --run "$V5RUN" --minutes 85 >> "$V5RUN/train.log" 2>&1
+# later legs: the same line again until step 4000; then, once, at the very end:
+#   $PY tools/train/finetune.py --run "$V5RUN" --evaluate-test
