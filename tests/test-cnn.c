@@ -15,38 +15,6 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef struct {
-  RefFile *ref;
-  int B, b0, Btotal; /* compare images b0..b0+B-1 of the reference */
-  double atol, rtol;
-  int stages;
-  gboolean ok;
-} TraceCtx;
-
-static void
-on_trace (const char *stage, const float *data, gsize n, gpointer user_data)
-{
-  TraceCtx *t = user_data;
-  gsize rn;
-  const float *ref = ref_get (t->ref, stage, &rn, NULL);
-  t->stages++;
-  if (!ref)
-    {
-      printf ("FAIL reference has no stage %s\n", stage);
-      t->ok = FALSE;
-      return;
-    }
-  gsize per = rn / t->Btotal;
-  if (n != per * t->B)
-    {
-      printf ("FAIL stage %s: %zu values, the reference has %zu per image\n", stage, n, per);
-      t->ok = FALSE;
-      return;
-    }
-  g_autofree char *what = g_strdup_printf ("%s [b%d..%d]", stage, t->b0, t->b0 + t->B - 1);
-  t->ok &= compare_arrays (what, data, ref + per * t->b0, n, t->atol, t->rtol);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -116,8 +84,8 @@ main (int argc, char **argv)
   g_autofree float *features = g_new (float, Btotal * D);
 
   /* the whole batch at once, every stage traced */
-  TraceCtx t = { ref, (int) Btotal, 0, (int) Btotal, atol, rtol, 0, TRUE };
-  if (!rali_cnn_forward_ex (cnn, pixels, (int) Btotal, features, NULL, on_trace, &t, &error))
+  RefTrace t = { ref, (int) Btotal, 0, (int) Btotal, atol, rtol, 0, TRUE };
+  if (!rali_cnn_forward_ex (cnn, pixels, (int) Btotal, features, NULL, ref_trace_compare, &t, &error))
     {
       printf ("FAIL forward: %s\n", error->message);
       return 1;
@@ -132,8 +100,8 @@ main (int argc, char **argv)
   const float *fref = ref_get (ref, "features", &fn, NULL);
   for (int b = 0; b < Btotal; b++)
     {
-      TraceCtx t1 = { ref, 1, b, (int) Btotal, atol, rtol, 0, TRUE };
-      if (!rali_cnn_forward_ex (cnn, pixels + b * per, 1, features, NULL, b == 0 ? on_trace : NULL, &t1, &error))
+      RefTrace t1 = { ref, 1, b, (int) Btotal, atol, rtol, 0, TRUE };
+      if (!rali_cnn_forward_ex (cnn, pixels + b * per, 1, features, NULL, b == 0 ? ref_trace_compare : NULL, &t1, &error))
         {
           printf ("FAIL forward: %s\n", error->message);
           return 1;

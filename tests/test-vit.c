@@ -12,31 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef struct {
-  RefFile *ref;
-  int B, b0, Btotal; /* compare images b0..b0+B-1 of the reference */
-  double atol, rtol;
-  gboolean ok;
-} TraceCtx;
-
-static void
-on_trace (const char *stage, const float *data, gsize n, gpointer user_data)
-{
-  TraceCtx *t = user_data;
-  gsize rn;
-  const float *ref = ref_get (t->ref, stage, &rn, NULL);
-  if (!ref)
-    {
-      printf ("FAIL reference has no stage %s\n", stage);
-      t->ok = FALSE;
-      return;
-    }
-  gsize per = rn / t->Btotal;
-  g_assert_cmpuint (n, ==, per * t->B);
-  g_autofree char *what = g_strdup_printf ("%s [b%d..%d]", stage, t->b0, t->b0 + t->B - 1);
-  t->ok &= compare_arrays (what, data, ref + per * t->b0, n, t->atol, t->rtol);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -92,8 +67,8 @@ main (int argc, char **argv)
   g_autofree float *features = g_new (float, Btotal * D);
 
   /* the whole batch at once, with every stage traced */
-  TraceCtx t = { ref, (int) Btotal, 0, (int) Btotal, atol, rtol, TRUE };
-  if (!rali_vit_forward (vit, pixels, (int) Btotal, features, on_trace, &t, &error))
+  RefTrace t = { ref, (int) Btotal, 0, (int) Btotal, atol, rtol, 0, TRUE };
+  if (!rali_vit_forward (vit, pixels, (int) Btotal, features, ref_trace_compare, &t, &error))
     {
       printf ("FAIL forward: %s\n", error->message);
       return 1;
@@ -102,8 +77,8 @@ main (int argc, char **argv)
   /* one at a time: batch size must not change a result */
   for (int b = 0; b < Btotal; b++)
     {
-      TraceCtx t1 = { ref, 1, b, (int) Btotal, atol, rtol, TRUE };
-      if (!rali_vit_forward (vit, pixels + b * per, 1, features, b == 0 ? on_trace : NULL, &t1, &error))
+      RefTrace t1 = { ref, 1, b, (int) Btotal, atol, rtol, 0, TRUE };
+      if (!rali_vit_forward (vit, pixels + b * per, 1, features, b == 0 ? ref_trace_compare : NULL, &t1, &error))
         {
           printf ("FAIL forward: %s\n", error->message);
           return 1;

@@ -111,3 +111,27 @@ compare_arrays (const char *what, const float *got, const float *ref, gsize n, d
     printf ("     %zu of %zu elements outside atol %.1g + rtol %.1g\n", bad, n, atol, rtol);
   return bad == 0;
 }
+
+void
+ref_trace_compare (const char *stage, const float *data, gsize n, gpointer ref_trace)
+{
+  RefTrace *t = ref_trace;
+  gsize rn;
+  const float *ref = ref_get (t->ref, stage, &rn, NULL);
+  t->stages++;
+  if (!ref)
+    {
+      printf ("FAIL reference has no stage %s\n", stage);
+      t->ok = FALSE;
+      return;
+    }
+  gsize per = rn / t->Btotal;
+  if (n != per * t->B)
+    {
+      printf ("FAIL stage %s: %zu values, the reference has %zu per image\n", stage, n, per);
+      t->ok = FALSE;
+      return;
+    }
+  g_autofree char *what = g_strdup_printf ("%s [b%d..%d]", stage, t->b0, t->b0 + t->B - 1);
+  t->ok &= compare_arrays (what, data, ref + per * t->b0, n, t->atol, t->rtol);
+}
