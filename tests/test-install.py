@@ -24,9 +24,9 @@ def check(cond, what):
         failures.append(what)
 
 
-def find(top, name):
+def find(top, name, parent=None):
     for d, _, files in os.walk(top):
-        if name in files:
+        if name in files and parent in (None, os.path.basename(d)):
             return os.path.join(d, name)
     return None
 
@@ -35,12 +35,25 @@ def main():
     tmp = tempfile.mkdtemp()
     try:
         dest = os.path.join(tmp, "dest")
-        p = subprocess.run(["meson", "install", "-C", BUILD, "--no-rebuild", "--quiet", "--destdir", dest],
+        # meson install builds what `meson test` did not (the .mo files, the
+        # man pages: the suite builds only what tests need), then installs
+        p = subprocess.run(["meson", "install", "-C", BUILD, "--quiet", "--destdir", dest],
                            capture_output=True, text=True, timeout=600)
         check(p.returncode == 0, f"meson install --destdir ({p.stderr.strip()[-200:]})")
-        rali, studio = find(dest, "rali"), find(dest, "rali-studio")
+        rali, studio = find(dest, "rali", "bin"), find(dest, "rali-studio", "bin")
         model = find(dest, "rali-default.rali")
         check(rali and studio and model, f"installed: rali {rali}, rali-studio {studio}, model {model}")
+        # man pages (built where help2man is) and the shell completion (data/man, data/completions)
+        pages = ["rali.1"] + (["rali-studio.1"] if studio else [])
+        if os.path.exists(os.path.join(BUILD, "data", "man", "rali.1")):
+            installed = [find(dest, p) for p in pages]
+            check(all(p and p.endswith("/man/man1/" + os.path.basename(p)) for p in installed),
+                  f"installed man pages: {installed}")
+        zsh_completion = find(dest, "_rali")
+        bash_completion = find(dest, "rali", "completions")
+        check(bash_completion and bash_completion.endswith("/bash-completion/completions/rali") and zsh_completion
+              and zsh_completion.endswith("/zsh/vendor-completions/_rali"),
+              f"installed completion: bash {bash_completion}, zsh {zsh_completion}")
         if not (rali and model):
             return
         env = dict(os.environ)
