@@ -260,6 +260,17 @@ void rali_l2_normalize (float *v, int D);
 typedef void (*RaliPathErrorFunc) (const char *path, const char *message, gpointer user_data);
 GPtrArray *rali_collect_images (char **paths, int n_paths, RaliPathErrorFunc on_error, gpointer user_data);
 
+/* Where an installed file of ours is, for a program that may run from its
+ * build tree or installed (copied by meson install, a package, a DESTDIR):
+ * build_path (NULL: none) only when this program runs from under the build
+ * root (by real path: /proc/self/exe has its links resolved); then
+ * <the executable's folder>/from_bindir/name (so a relocated prefix works);
+ * then install_dir/name.  Returns the first that exists (and is executable
+ * when executable is TRUE), tidied ("bin/../share" resolved), or NULL;
+ * *looked (optional) gets the places tried, for an error message. */
+char *rali_locate_file (const char *build_path, const char *from_bindir, const char *install_dir,
+                        const char *name, gboolean executable, char **looked);
+
 /* Appends text to a CSV line as one RFC 4180 field (quoted when it holds a
  * comma, quote or line break), made valid UTF-8 (other bytes become
  * U+FFFD), as the CLI's and the map's exports write file lists. */

@@ -6,6 +6,9 @@
  *   test-raw FIXTURES_RAW MODEL */
 #include "rali.h"
 #include "image/raw.h"
+#ifdef RALI_HAVE_LIBRAW
+#include "image/raw-libraw.h"
+#endif
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -272,6 +275,46 @@ test_unsafe_previews (void)
     }
 }
 
+/* The LibRaw half in this process (raw-libraw.c, as the fuzz target calls
+ * it): the embedded JPEG's bytes, not decoded, and LibRaw's flip; the
+ * product path (rali_raw_load_preview, through the rali-raw-preview
+ * helper) gives the same image as decoding them here. */
+static void
+test_extract_in_process (void)
+{
+#ifndef RALI_HAVE_LIBRAW
+  g_test_skip ("built without LibRaw");
+#else
+  const char *names[] = { "tiny.dng", "tiny-rotated.DNG" };
+  const int flips[] = { 0, 6 };
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = fixture (names[i]);
+      g_autofree char *data = NULL;
+      gsize size;
+      g_assert_true (g_file_get_contents (path, &data, &size, NULL));
+      g_autoptr (GError) error = NULL;
+      RaliRawPreview p;
+      g_assert_true (rali_raw_extract (&p, (const guint8 *) data, size, names[i], 0, &error));
+      g_assert_no_error (error);
+      g_assert_nonnull (p.jpeg);
+      g_assert_true (p.jpeg_size > 2 && p.jpeg[0] == 0xff && p.jpeg[1] == 0xd8);
+      g_assert_cmpint (p.flip, ==, flips[i]);
+      RaliImage here, there;
+      g_assert_true (rali_raw_preview_to_image (&here, &p, names[i], 0, 0, &error));
+      g_assert_null (p.jpeg);
+      g_assert_true (rali_raw_load_preview (&there, (const guint8 *) data, size, names[i], 0, 0, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (here.width, ==, there.width);
+      g_assert_cmpint (here.height, ==, there.height);
+      g_assert_cmpmem (here.rgb, (gsize) here.width * here.height * 3, there.rgb,
+                       (gsize) there.width * there.height * 3);
+      rali_image_clear (&here);
+      rali_image_clear (&there);
+    }
+#endif
+}
+
 static void
 test_walk_and_score (void)
 {
@@ -319,6 +362,7 @@ main (int argc, char **argv)
   g_test_add_func ("/raw/preview", test_preview);
   g_test_add_func ("/raw/no-preview", test_no_preview);
   g_test_add_func ("/raw/unsafe-previews", test_unsafe_previews);
+  g_test_add_func ("/raw/extract-in-process", test_extract_in_process);
   g_test_add_func ("/raw/walk-and-score", test_walk_and_score);
   return g_test_run ();
 }

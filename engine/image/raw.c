@@ -1,13 +1,28 @@
-/* RAW previews (see raw.h): LibRaw opens the file's bytes, unpacks the
- * largest embedded thumbnail and hands it over in memory; a JPEG goes
- * through the ordinary JPEG decoder (rali_image_load_from_data: DCT
- * scaling, limits), a bitmap is copied. */
+/* RAW previews (see raw.h).  LibRaw 0.20 is not memory-safe on hostile
+ * files, so it never runs in this process: rali_raw_load_preview hands the
+ * file's bytes to rali-raw-preview (raw-preview-helper.c, around
+ * raw-libraw.c), a process of its own with resource limits, and reads back
+ * the embedded JPEG's bytes or an RGB bitmap.  A JPEG goes through the
+ * ordinary JPEG decoder here (rali_image_load_from_data: DCT scaling,
+ * limits); a crash, a hang or a malformed reply of the helper becomes an
+ * error naming the file. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create */
+#endif
 #include "raw.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
 #include <string.h>
-#ifdef RALI_HAVE_LIBRAW
-#include <libraw/libraw.h>
-#endif
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
 
 static const char *const raw_exts[] = { ".cr2", ".cr3", ".nef", ".arw", ".raf", ".orf", ".rw2", ".dng" };
 
@@ -21,7 +36,6 @@ rali_is_raw_name (const char *name)
   return FALSE;
 }
 
-#ifdef RALI_HAVE_LIBRAW
 /* LibRaw's flip: 0 none, 3 180°, 5 90° counter-clockwise, 6 90° clockwise */
 static void
 rotate (RaliImage *img, int flip)
@@ -49,238 +63,303 @@ rotate (RaliImage *img, int flip)
   img->height = h;
 }
 
-static gboolean
-from_bitmap (RaliImage *out, guint width, guint height, int colors, int bits, const guint8 *data,
-             guint64 data_size, const char *name, guint64 max_pixels, GError **error)
+gboolean
+rali_raw_preview_to_image (RaliImage *out, RaliRawPreview *p, const char *name, int min_short_side,
+                           guint64 max_pixels, GError **error)
 {
-  if ((colors != 1 && colors != 3) || (bits != 8 && bits != 16) || width == 0 || height == 0)
+  *out = (RaliImage) { .dct_scale_num = 1, .dct_scale_denom = 1, .orientation = 1 };
+  gboolean ok = FALSE;
+  if (p->jpeg)
+    ok = rali_image_load_from_data (out, p->jpeg, p->jpeg_size, name, min_short_side, max_pixels, error);
+  else if (p->rgb && p->width && p->height
+           && (guint64) p->width * p->height <= (max_pixels ? max_pixels : RALI_DEFAULT_MAX_PIXELS))
     {
-      g_set_error (error, RALI_ERROR, RALI_ERROR_UNSUPPORTED, "%s: embedded preview of an unknown layout "
-                   "(%d colours, %d bits)", name, colors, bits);
-      return FALSE;
+      out->width = p->width;
+      out->height = p->height;
+      out->rgb = g_steal_pointer (&p->rgb);
+      ok = TRUE;
     }
-  guint64 n = (guint64) width * height;
-  if (n > (max_pixels ? max_pixels : RALI_DEFAULT_MAX_PIXELS) || data_size < n * colors * (bits / 8))
-    {
-      g_set_error (error, RALI_ERROR, RALI_ERROR_DECODE, "%s: embedded preview too large or cut short", name);
-      return FALSE;
-    }
-  out->width = width;
-  out->height = height;
-  out->rgb = g_malloc (n * 3);
-  for (guint64 i = 0; i < n; i++)
-    for (int c = 0; c < 3; c++)
-      {
-        guint64 k = i * colors + (colors == 3 ? c : 0);
-        out->rgb[i * 3 + c] = bits == 8 ? data[k] : (guint8) (((const guint16 *) data)[k] >> 8);
-      }
-  return TRUE;
-}
-
-/* LibRaw 0.20's unpack_thumb (src/decoders/unpack_thumb.cpp) writes past
- * its heap buffers on three shapes of preview (all fixed upstream, in 0.21
- * and 0.22), and the Debian library cannot be changed:
- *  - "layer" (a preview IFD without a Compression tag): it allocates
- *    colours x twidth x theight bytes and reads colours x tlength into
- *    them, an overflow whenever tlength > twidth x theight;
- *  - "ppm" (an uncompressed 8-bit preview) in strips: it adds the strip
- *    byte counts in 32 bits and reads each strip, taken as a signed int,
- *    into the sum, an overflow when the counts wrap or one is >= 2^31;
- *  - "kodak" (a Kodak-compressed or uncompressed 9- to 32-bit preview):
- *    it decodes twidth x theight pixels (each rounded up to even) into an
- *    image allocated for the raw's iwidth x iheight.
- * Which loader LibRaw picked, the preview's offset and its strip counts
- * are private.  What the public API shows is enough to tell when none can
- * happen: tlength <= twidth x theight, a preview no larger than the image,
- * and no StripByteCounts of 2 to 16383 strips (the only ones LibRaw keeps
- * as a list) among the TIFF entries it parsed, which its EXIF callback
- * reports.  Otherwise the preview is not handed to unpack_thumb at all: it
- * is looked for here, in the file's own TIFF structure (IFD chain and
- * SubIFDs, every read bounded), as the IFD LibRaw reported, and taken only
- * when that IFD says what it is: a JPEG (compression 6 or 7, or
- * JPEGInterchangeFormat, starting FF D8) or plain 8-bit RGB (compression 1,
- * strips of width x height x 3 bytes in all: the uncompressed thumbnails
- * of phone DNGs, whose tlength is legitimately 3 x twidth x theight).
- * Anything else of those shapes is refused. */
-static void
-note_entry (void *striped, int tag, int type, int count, unsigned int order, void *stream, INT64 base)
-{
-  (void) type;
-  (void) order;
-  (void) stream;
-  (void) base;
-  if ((tag & 0xffff) == 279 && count > 1 && count < 16384)
-    *(gboolean *) striped = TRUE;
-}
-
-typedef struct
-{
-  const guint8 *d;
-  gsize n;
-  gboolean be;
-} Tiff;
-
-/* a 2- or 4-byte value at off, 0 past the end */
-static guint32
-tiff_get (const Tiff *t, guint64 off, int bytes)
-{
-  if (off > t->n || t->n - off < (guint64) bytes)
-    return 0;
-  guint32 v = 0;
-  for (int i = 0; i < bytes; i++)
-    v = v << 8 | t->d[off + (t->be ? i : bytes - 1 - i)];
-  return v;
-}
-
-typedef struct
-{
-  guint64 at; /* where the values are */
-  guint32 count, size;
-} TiffArray;
-
-static guint32
-array_get (const Tiff *t, const TiffArray *a, guint32 i)
-{
-  return tiff_get (t, a->at + (guint64) i * a->size, a->size);
-}
-
-typedef struct
-{
-  guint32 width, height, comp, bps, samples, planar, phint, jpeg_off, jpeg_len;
-  TiffArray strip_offs, strip_lens;
-} TiffIfd;
-
-enum { NO_PREVIEW, JPEG_PREVIEW, RGB_PREVIEW };
-
-/* Is IFD f the preview LibRaw reported: a JPEG of tlength bytes
- * (JPEGInterchangeFormat, or the first strip of a compression 6 or 7 IFD),
- * or an 8-bit RGB bitmap of LibRaw's width and height whose first strip is
- * tlength bytes?  *off: where a JPEG is. */
-static int
-preview_kind (const Tiff *t, const TiffIfd *f, guint32 width, guint32 height, guint32 length, guint32 *off)
-{
-  if (length < 2 || f->phint == 32803 || f->phint == 34892)
-    return NO_PREVIEW; /* a raw (CFA, linear) image */
-  const TiffArray *so = &f->strip_offs, *sl = &f->strip_lens;
-  gboolean strips = so->count >= 1 && so->count == sl->count && array_get (t, sl, 0) == length
-                    && so->at + (guint64) so->count * so->size <= t->n
-                    && sl->at + (guint64) sl->count * sl->size <= t->n;
-  const guint32 jpeg[2] = { f->jpeg_len == length ? f->jpeg_off : 0,
-                            strips && (f->comp == 6 || f->comp == 7) ? array_get (t, so, 0) : 0 };
-  for (int k = 0; k < 2; k++)
-    if (jpeg[k] >= 8 && jpeg[k] <= t->n && t->n - jpeg[k] >= length && t->d[jpeg[k]] == 0xff
-        && t->d[jpeg[k] + 1] == 0xd8)
-      {
-        *off = jpeg[k];
-        return JPEG_PREVIEW;
-      }
-  /* a JPEG's size is its own (LibRaw may have taken it from the JPEG); a
-   * bitmap's is the IFD's */
-  if (!strips || f->width != width || f->height != height || f->comp != 1 || f->bps != 8 || f->samples != 3
-      || f->planar == 2)
-    return NO_PREVIEW;
-  guint64 total = 0;
-  for (guint32 i = 0; i < so->count; i++)
-    {
-      guint32 o = array_get (t, so, i), l = array_get (t, sl, i);
-      total += l;
-      if (o < 8 || o > t->n || t->n - o < l || total > (guint64) width * height * 3)
-        return NO_PREVIEW;
-    }
-  return total == (guint64) width * height * 3 ? RGB_PREVIEW : NO_PREVIEW;
-}
-
-/* The IFD (of the chain from IFD0 and the SubIFDs) holding the preview
- * LibRaw reported, in *f; NO_PREVIEW when there is none. */
-static int
-find_preview (const Tiff *t, guint32 width, guint32 height, guint32 length, TiffIfd *f, guint32 *off)
-{
-  static const guint8 type_size[14] = { 0, 1, 1, 2, 4, 8, 1, 1, 2, 4, 8, 4, 8, 4 };
-  guint32 todo[64];
-  int ntodo = 0, visits = 0; /* a cycle of IFDs just uses up the visits */
-  todo[ntodo++] = tiff_get (t, 4, 4);
-  while (ntodo > 0 && visits++ < 64)
-    {
-      guint32 at = todo[--ntodo], n = tiff_get (t, at, 2);
-      if (at < 8 || n == 0 || (guint64) at + 2 + 12 * (guint64) n + 4 > t->n)
-        continue;
-      *f = (TiffIfd) { 0 };
-      for (guint32 i = 0; i < n; i++)
-        {
-          guint64 e = (guint64) at + 2 + 12 * (guint64) i;
-          guint32 tag = tiff_get (t, e, 2), type = tiff_get (t, e + 2, 2), count = tiff_get (t, e + 4, 4);
-          guint64 size = (guint64) count * (type < 14 ? type_size[type] : 1);
-          TiffArray values = { size > 4 ? tiff_get (t, e + 8, 4) : e + 8, count, type == 3 || type == 8 ? 2 : 4 };
-          guint32 v = array_get (t, &values, 0);
-          switch (tag) /* the last of a repeated tag counts, as in LibRaw */
-            {
-            case 256: f->width = v; break;
-            case 257: f->height = v; break;
-            case 258: f->bps = v; f->samples = count & 7; break;
-            case 259: f->comp = v; break;
-            case 262: f->phint = v; break;
-            case 273: f->strip_offs = values; break;
-            case 277: f->samples = v & 7; break;
-            case 279: f->strip_lens = values; break;
-            case 284: f->planar = v; break;
-            case 513: f->jpeg_off = v; break;
-            case 514: f->jpeg_len = v; break;
-            case 330:
-              for (guint32 k = 0; k < count && k < 16 && ntodo < (int) G_N_ELEMENTS (todo); k++)
-                todo[ntodo++] = tiff_get (t, values.at + 4 * (guint64) k, 4);
-              break;
-            }
-        }
-      if (ntodo < (int) G_N_ELEMENTS (todo))
-        todo[ntodo++] = tiff_get (t, (guint64) at + 2 + 12 * (guint64) n, 4);
-      int kind = preview_kind (t, f, width, height, length, off);
-      if (kind != NO_PREVIEW)
-        return kind;
-    }
-  return NO_PREVIEW;
-}
-
-/* a preview LibRaw 0.20 might overflow on (see above); striped: only
- * because the file has striped images (else its shape is wrong) */
-static gboolean
-own_preview (RaliImage *out, const guint8 *data, gsize size, const libraw_data_t *lr, gboolean striped,
-             const char *name, int min_short_side, guint64 max_pixels, GError **error)
-{
-  const libraw_thumbnail_t *th = &lr->thumbnail;
-  Tiff t = { data, size, size >= 8 && data[0] == 'M' && data[1] == 'M' };
-  TiffIfd f;
-  guint32 off = 0;
-  int kind = size >= 8 && ((data[0] == 'I' && data[1] == 'I') || t.be)
-               ? find_preview (&t, th->twidth, th->theight, th->tlength, &f, &off) : NO_PREVIEW;
-  if (kind == NO_PREVIEW && !striped)
-    g_set_error (error, RALI_ERROR, RALI_ERROR_DECODE, "%s: embedded preview is inconsistent: %u bytes "
-                 "for a %ux%u preview of a %ux%u image, and no JPEG or RGB preview of that size in the file",
-                 name, th->tlength, th->twidth, th->theight, lr->sizes.iwidth, lr->sizes.iheight);
-  else if (kind == NO_PREVIEW)
-    g_set_error (error, RALI_ERROR, RALI_ERROR_UNSUPPORTED, "%s: embedded preview (%ux%u, %u bytes) not "
-                 "found as a JPEG or RGB preview in the file, and not unpacked by LibRaw in a file with "
-                 "striped images, which LibRaw 0.20 reads unsafely", name, th->twidth, th->theight,
-                 th->tlength);
-  if (kind == NO_PREVIEW)
-    return FALSE;
-  if (kind == JPEG_PREVIEW)
-    return rali_image_load_from_data (out, data + off, th->tlength, name, min_short_side, max_pixels, error);
-  guint64 n = (guint64) th->twidth * th->theight;
-  if (n > (max_pixels ? max_pixels : RALI_DEFAULT_MAX_PIXELS))
-    {
-      g_set_error (error, RALI_ERROR, RALI_ERROR_TOO_LARGE, "%s: embedded preview too large", name);
-      return FALSE;
-    }
-  guint8 *rgb = g_malloc (n * 3), *p = rgb; /* the strips, checked by preview_kind: n * 3 bytes in all */
-  for (guint32 i = 0; i < f.strip_offs.count; i++)
-    {
-      guint32 l = array_get (&t, &f.strip_lens, i);
-      memcpy (p, data + array_get (&t, &f.strip_offs, i), l);
-      p += l;
-    }
-  gboolean ok = from_bitmap (out, th->twidth, th->theight, 3, 8, rgb, n * 3, name, max_pixels, error);
-  g_free (rgb);
+  else
+    g_set_error (error, RALI_ERROR, RALI_ERROR_DECODE, "%s: embedded preview too large or empty", name);
+  /* the preview JPEG's own EXIF orientation, when it has one, was applied */
+  if (ok && out->orientation == 1)
+    rotate (out, p->flip);
+  rali_raw_preview_clear (p);
   return ok;
+}
+
+#ifdef RALI_HAVE_LIBRAW
+#define HELPER "rali-raw-preview"
+#define HELPER_TIMEOUT_S 15
+
+typedef struct
+{
+  char *path;   /* NULL: none found */
+  char *looked; /* where it was looked for */
+} HelperPath;
+
+/* Where rali-raw-preview is, as the default model is found
+ * (rali_locate_file): the build tree's helper for a program run from it,
+ * else the one installed beside the program; looked up once. */
+static const HelperPath *
+default_helper (void)
+{
+  static gsize once = 0;
+  static HelperPath found;
+  if (!g_once_init_enter (&once))
+    return &found;
+  found.path = rali_locate_file (
+#ifdef RALI_RAW_HELPER_BUILD
+    RALI_RAW_HELPER_BUILD,
+#else
+    NULL,
+#endif
+#ifdef RALI_LIBEXECDIR_FROM_BINDIR
+    RALI_LIBEXECDIR_FROM_BINDIR,
+#else
+    NULL,
+#endif
+#ifdef RALI_LIBEXECDIR
+    RALI_LIBEXECDIR,
+#else
+    NULL,
+#endif
+    HELPER, TRUE, &found.looked);
+  g_once_init_leave (&once, 1);
+  return &found;
+}
+
+static guint32
+get_u32 (const guint8 *p)
+{
+  return p[0] | p[1] << 8 | p[2] << 16 | (guint32) p[3] << 24;
+}
+
+/* the file's bytes as an unlinked file at offset 0, for the helper's stdin
+ * (no pipe to write: no SIGPIPE, no deadlock if it dies early) */
+static int
+input_fd (const guint8 *data, gsize size, GError **error)
+{
+  int fd = memfd_create ("rali-raw-input", MFD_CLOEXEC);
+  if (fd < 0)
+    {
+      g_set_error (error, RALI_ERROR, RALI_ERROR_IO, "memfd_create: %s", g_strerror (errno));
+      return -1;
+    }
+  for (gsize done = 0; done < size;)
+    {
+      ssize_t w = write (fd, data + done, size - done);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0)
+        {
+          g_set_error (error, RALI_ERROR, RALI_ERROR_IO, "writing the input: %s",
+                       w < 0 ? g_strerror (errno) : "no space");
+          close (fd);
+          return -1;
+        }
+      done += w;
+    }
+  if (lseek (fd, 0, SEEK_SET) != 0)
+    {
+      g_set_error (error, RALI_ERROR, RALI_ERROR_IO, "lseek: %s", g_strerror (errno));
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+/* Runs HELPER on DATA; its reply (at most BOUND bytes) in *REPLY when it
+ * exited 0, else an error naming NAME. */
+static gboolean
+run_helper (const char *helper, const guint8 *data, gsize size, const char *name, guint64 max_pixels, gsize bound,
+            GByteArray **reply, GError **error)
+{
+  GError *local = NULL;
+  int in = input_fd (data, size, &local);
+  if (in < 0)
+    {
+      g_set_error (error, RALI_ERROR, RALI_ERROR_IO, "%s: cannot hand the file to the camera raw preview "
+                   "reader: %s", name, local->message);
+      g_error_free (local);
+      return FALSE;
+    }
+  char pixels[32];
+  g_snprintf (pixels, sizeof pixels, "%" G_GUINT64_FORMAT, max_pixels);
+  const char *argv[] = { helper, pixels, name, NULL };
+  /* posix_spawn, not fork: glibc's runs no pthread_atfork handlers, and
+   * OpenBLAS's (which stop its thread pool) deadlock a matrix product that
+   * another thread is running when this one forks */
+  int pipefd[2];
+  pid_t pid;
+  int rc = pipe2 (pipefd, O_CLOEXEC) < 0 ? errno : 0;
+  if (rc == 0)
+    {
+      posix_spawn_file_actions_t fa;
+      posix_spawnattr_t attr;
+      sigset_t none, all;
+      sigemptyset (&none);
+      sigfillset (&all);
+      posix_spawn_file_actions_init (&fa);
+      posix_spawn_file_actions_adddup2 (&fa, in, STDIN_FILENO);
+      posix_spawn_file_actions_adddup2 (&fa, pipefd[1], STDOUT_FILENO);
+      posix_spawn_file_actions_addopen (&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
+      posix_spawn_file_actions_addclosefrom_np (&fa, 3); /* no descriptor without O_CLOEXEC leaks to it */
+#endif
+      posix_spawnattr_init (&attr);
+      posix_spawnattr_setsigmask (&attr, &none);
+      posix_spawnattr_setsigdefault (&attr, &all);
+      posix_spawnattr_setflags (&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+      rc = posix_spawn (&pid, helper, &fa, &attr, (char **) argv, environ);
+      posix_spawnattr_destroy (&attr);
+      posix_spawn_file_actions_destroy (&fa);
+      close (pipefd[1]);
+      if (rc != 0)
+        close (pipefd[0]);
+    }
+  close (in);
+  if (rc != 0)
+    {
+      g_set_error (error, RALI_ERROR, RALI_ERROR_IO, "%s: the camera raw preview reader (%s) cannot be "
+                   "started: %s", name, helper, g_strerror (rc));
+      return FALSE;
+    }
+  int out = pipefd[0];
+
+  /* the reply, until end of file, BOUND bytes or the deadline */
+  gint64 deadline = g_get_monotonic_time () + HELPER_TIMEOUT_S * G_USEC_PER_SEC;
+  GByteArray *b = g_byte_array_new ();
+  gboolean timed_out = FALSE, too_long = FALSE, killed = FALSE;
+  guint8 chunk[65536];
+  for (;;)
+    {
+      gint64 left = (deadline - g_get_monotonic_time ()) / 1000;
+      if (left <= 0)
+        {
+          timed_out = TRUE;
+          break;
+        }
+      struct pollfd pfd = { out, POLLIN, 0 };
+      int r = poll (&pfd, 1, (int) MIN (left, 1000));
+      if (r < 0 && errno != EINTR)
+        break;
+      if (r <= 0)
+        continue;
+      ssize_t n = read (out, chunk, sizeof chunk);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        continue;
+      if (n <= 0)
+        break;
+      if (b->len + (gsize) n > bound)
+        {
+          too_long = TRUE;
+          break;
+        }
+      g_byte_array_append (b, chunk, n);
+    }
+  close (out);
+  if (timed_out || too_long)
+    {
+      kill (pid, SIGKILL);
+      killed = TRUE;
+    }
+  /* it exits as soon as it has replied: wait for it, to the deadline */
+  int status = 0;
+  for (;;)
+    {
+      pid_t w = waitpid (pid, &status, killed ? 0 : WNOHANG);
+      if (w == pid)
+        break;
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0)
+        {
+          status = 0;
+          break;
+        }
+      if (g_get_monotonic_time () >= deadline)
+        {
+          timed_out = TRUE;
+          kill (pid, SIGKILL);
+          killed = TRUE;
+        }
+      else
+        g_usleep (500);
+    }
+
+  if (timed_out)
+    g_set_error (error, RALI_ERROR, RALI_ERROR_DECODE, "%s: camera raw preview reader did not finish in %d s "
+                 "and was stopped; LibRaw cannot read this file", name, HELPER_TIMEOUT_S);
+  else if (too_long)
+    g_set_error (error, RALI_ERROR, RALI_ERROR_DECODE, "%s: camera raw preview reader gave a malformed reply "
+                 "(over %" G_GSIZE_FORMAT " bytes)", name, bound);
+  else if (WIFSIGNALED (status))
+    g_set_error (error, RALI_ERROR, RALI_ERROR_DECODE, "%s: camera raw preview reader crashed (signal %d, %s); "
+                 "LibRaw cannot read this file safely", name, WTERMSIG (status), g_strsignal (WTERMSIG (status)));
+  else if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    g_set_error (error, RALI_ERROR, RALI_ERROR_DECODE, "%s: camera raw preview reader failed (exit status %d)",
+                 name, WIFEXITED (status) ? WEXITSTATUS (status) : -1);
+  else
+    {
+      *reply = b;
+      return TRUE;
+    }
+  g_byte_array_unref (b);
+  return FALSE;
+}
+
+/* The helper's reply B (raw-preview-helper.c) into *P, or its error */
+static gboolean
+parse_reply (GByteArray *b, RaliRawPreview *p, gsize size, const char *name, guint64 max_pixels, GError **error)
+{
+  const guint8 *d = b->data;
+  gsize n = b->len;
+  *p = (RaliRawPreview) { 0 };
+  if (n >= 13 && memcmp (d, RALI_RAW_REPLY_MAGIC "E", 5) == 0)
+    {
+      guint32 code = get_u32 (d + 5), len = get_u32 (d + 9);
+      if (len <= RALI_RAW_REPLY_MAX_MESSAGE && n == 13 + (gsize) len)
+        {
+          g_autofree char *m = g_utf8_make_valid ((const char *) d + 13, len);
+          if (code > RALI_ERROR_USAGE)
+            code = RALI_ERROR_DECODE;
+          if (g_str_has_prefix (m, name) && g_str_has_prefix (m + strlen (name), ": "))
+            g_set_error_literal (error, RALI_ERROR, code, m);
+          else
+            g_set_error (error, RALI_ERROR, code, "%s: %s", name, m);
+          return FALSE;
+        }
+    }
+  else if (n >= 17 && memcmp (d, RALI_RAW_REPLY_MAGIC "J", 5) == 0)
+    {
+      guint64 len = get_u32 (d + 9) | (guint64) get_u32 (d + 13) << 32;
+      if (len > 0 && len <= size + 65536 && n == 17 + len)
+        {
+          p->flip = (int) get_u32 (d + 5);
+          p->jpeg_size = len;
+          p->jpeg = g_byte_array_steal (b, NULL);
+          memmove (p->jpeg, p->jpeg + 17, len);
+          return TRUE;
+        }
+    }
+  else if (n >= 17 && memcmp (d, RALI_RAW_REPLY_MAGIC "B", 5) == 0)
+    {
+      guint32 w = get_u32 (d + 9), h = get_u32 (d + 13);
+      guint64 px = (guint64) w * h;
+      if (w && h && px <= (max_pixels ? max_pixels : RALI_DEFAULT_MAX_PIXELS) && n == 17 + px * 3)
+        {
+          p->flip = (int) get_u32 (d + 5);
+          p->width = w;
+          p->height = h;
+          p->rgb = g_byte_array_steal (b, NULL);
+          memmove (p->rgb, p->rgb + 17, px * 3);
+          return TRUE;
+        }
+    }
+  g_set_error (error, RALI_ERROR, RALI_ERROR_DECODE, "%s: camera raw preview reader gave a malformed reply "
+               "(%" G_GSIZE_FORMAT " bytes)", name, n);
+  return FALSE;
 }
 #endif
 
@@ -290,48 +369,31 @@ rali_raw_load_preview (RaliImage *out, const guint8 *data, gsize size, const cha
 {
   *out = (RaliImage) { .dct_scale_num = 1, .dct_scale_denom = 1, .orientation = 1 };
 #ifdef RALI_HAVE_LIBRAW
-  libraw_data_t *lr = libraw_init (0);
-  if (!lr)
+  if (size > RALI_RAW_MAX_INPUT)
     {
-      g_set_error (error, RALI_ERROR, RALI_ERROR_IO, "%s: LibRaw could not start", name);
+      g_set_error (error, RALI_ERROR, RALI_ERROR_TOO_LARGE, "%s: camera raw file larger than 1 GiB", name);
       return FALSE;
     }
-  gboolean ok = FALSE;
-  libraw_processed_image_t *thumb = NULL;
-  gboolean striped = FALSE, bad_shape = FALSE;
-  libraw_set_exifparser_handler (lr, note_entry, &striped);
-  int rc = libraw_open_buffer (lr, (void *) data, size);
-  if (rc == LIBRAW_SUCCESS)
+  const char *env = g_getenv ("RALI_RAW_PREVIEW_HELPER");
+  const HelperPath *def = env && *env ? NULL : default_helper ();
+  const char *helper = def ? def->path : env;
+  if (!helper)
     {
-      guint64 w = lr->thumbnail.twidth, h = lr->thumbnail.theight;
-      bad_shape = (w && h && lr->thumbnail.tlength > w * h) /* layer */
-                  || (guint64) lr->sizes.iwidth * lr->sizes.iheight < ((w + 1) & ~1) * ((h + 1) & ~1); /* kodak */
-      striped = striped && lr->thumbnail.tlength; /* a ppm of tlength 0 is read whole */
+      g_set_error (error, RALI_ERROR, RALI_ERROR_UNSUPPORTED, "%s: the camera raw preview reader "
+                   HELPER " is not installed (looked for $RALI_RAW_PREVIEW_HELPER, %s)", name, def->looked);
+      return FALSE;
     }
-  if (rc != LIBRAW_SUCCESS)
-    g_set_error (error, RALI_ERROR, RALI_ERROR_DECODE, "%s: not a camera raw file LibRaw reads: %s", name,
-                 libraw_strerror (rc));
-  else if (bad_shape || striped)
-    ok = own_preview (out, data, size, lr, !bad_shape, name, min_short_side, max_pixels, error);
-  else if ((rc = libraw_unpack_thumb (lr)) != LIBRAW_SUCCESS)
-    g_set_error (error, RALI_ERROR, RALI_ERROR_UNSUPPORTED,
-                 "%s: this raw file has no embedded preview (%s); RAW files are shown and scored "
-                 "from the camera's preview only", name, libraw_strerror (rc));
-  else if (!(thumb = libraw_dcraw_make_mem_thumb (lr, &rc)))
-    g_set_error (error, RALI_ERROR, RALI_ERROR_DECODE, "%s: the embedded preview cannot be read: %s", name,
-                 libraw_strerror (rc));
-  else if (thumb->type == LIBRAW_IMAGE_JPEG)
-    ok = rali_image_load_from_data (out, thumb->data, thumb->data_size, name, min_short_side, max_pixels, error);
-  else
-    ok = from_bitmap (out, thumb->width, thumb->height, thumb->colors, thumb->bits, thumb->data, thumb->data_size,
-                      name, max_pixels, error);
-  /* the preview JPEG's own EXIF orientation, when it has one, was applied */
-  if (ok && out->orientation == 1)
-    rotate (out, lr->sizes.flip);
-  if (thumb)
-    libraw_dcraw_clear_mem (thumb);
-  libraw_close (lr);
-  return ok;
+  /* the largest reply: a JPEG of the file's size (and some EXIF LibRaw
+   * may add) or a bitmap of max_pixels */
+  guint64 px = max_pixels ? max_pixels : RALI_DEFAULT_MAX_PIXELS;
+  gsize bound = 17 + MAX (MAX ((guint64) size + 65536, px * 3), 13 + RALI_RAW_REPLY_MAX_MESSAGE);
+  GByteArray *reply = NULL;
+  if (!run_helper (helper, data, size, name, max_pixels, bound, &reply, error))
+    return FALSE;
+  RaliRawPreview p;
+  gboolean ok = parse_reply (reply, &p, size, name, max_pixels, error);
+  g_byte_array_unref (reply);
+  return ok && rali_raw_preview_to_image (out, &p, name, min_short_side, max_pixels, error);
 #else
   (void) data;
   (void) size;

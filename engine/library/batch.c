@@ -231,40 +231,27 @@ rali_default_model_path (GError **error)
   if (env && *env)
     return g_strdup (env);
   /* A program run from its build tree takes the source tree's model; an
-   * installed one (the same binary copied by meson install, a package, a
-   * Flatpak) never does: it takes the model installed beside it, found
-   * relative to the executable so that a relocated prefix (DESTDIR) works,
-   * else at the configured prefix. */
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *exe_dir = exe ? g_path_get_dirname (exe) : NULL;
-  g_autoptr (GPtrArray) candidates = g_ptr_array_new_with_free_func (g_free);
-#if defined(RALI_SOURCE_DATADIR) && defined(RALI_BUILD_ROOT)
-  /* /proc/self/exe has its symbolic links resolved: so must the build root */
-  char *root = realpath (RALI_BUILD_ROOT, NULL);
-  g_autofree char *root_slash = root ? g_strconcat (root, G_DIR_SEPARATOR_S, NULL) : NULL;
-  free (root);
-  if (exe && root_slash && g_str_has_prefix (exe, root_slash))
-    g_ptr_array_add (candidates, g_strdup (RALI_SOURCE_DATADIR "/models/rali-default.rali"));
+   * installed one never does: it takes the model installed beside it */
+  g_autofree char *looked = NULL;
+  char *path = rali_locate_file (
+#ifdef RALI_SOURCE_DATADIR
+    RALI_SOURCE_DATADIR "/models/rali-default.rali",
+#else
+    NULL,
 #endif
 #ifdef RALI_DATADIR_FROM_BINDIR
-  if (exe_dir)
-    g_ptr_array_add (candidates, g_build_filename (exe_dir, RALI_DATADIR_FROM_BINDIR, "models",
-                                                   "rali-default.rali", NULL));
+    RALI_DATADIR_FROM_BINDIR "/models",
+#else
+    NULL,
 #endif
 #ifdef RALI_DATADIR
-  g_ptr_array_add (candidates, g_strdup (RALI_DATADIR "/models/rali-default.rali"));
+    RALI_DATADIR "/models",
+#else
+    NULL,
 #endif
-  for (guint i = 0; i < candidates->len; i++)
-    if (g_file_test (candidates->pdata[i], G_FILE_TEST_IS_REGULAR))
-      {
-        /* tidy "bin/../share" for people reading `rali info` */
-        g_autoptr (GFile) f = g_file_new_for_path (candidates->pdata[i]);
-        return g_file_get_path (f);
-      }
-  g_autoptr (GString) looked = g_string_new ("$RALI_MODEL");
-  for (guint i = 0; i < candidates->len; i++)
-    g_string_append_printf (looked, ", %s", (const char *) candidates->pdata[i]);
-  g_set_error (error, RALI_ERROR, RALI_ERROR_MODEL, "no default model found (looked for %s); pass --model FILE",
-               looked->str);
-  return NULL;
+    "rali-default.rali", FALSE, &looked);
+  if (!path)
+    g_set_error (error, RALI_ERROR, RALI_ERROR_MODEL, "no default model found (looked for $RALI_MODEL, %s); "
+                 "pass --model FILE", looked);
+  return path;
 }

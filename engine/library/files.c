@@ -1,9 +1,10 @@
-/* Expanding command-line paths into a list of image files, and the CSV
- * field those lists are exported with. */
+/* Expanding command-line paths into a list of image files, the CSV field
+ * those lists are exported with, and where our own installed files are. */
 #include "rali.h"
 #include "image/raw.h"
 
 #include <gio/gio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static gboolean
@@ -95,4 +96,43 @@ rali_csv_append_field (GString *line, const char *text)
       g_string_append_c (line, *p);
     }
   g_string_append_c (line, '"');
+}
+
+char *
+rali_locate_file (const char *build_path, const char *from_bindir, const char *install_dir, const char *name,
+                  gboolean executable, char **looked)
+{
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+  g_autoptr (GPtrArray) candidates = g_ptr_array_new_with_free_func (g_free);
+#ifdef RALI_BUILD_ROOT
+  char *root = realpath (RALI_BUILD_ROOT, NULL);
+  g_autofree char *root_slash = root ? g_strconcat (root, G_DIR_SEPARATOR_S, NULL) : NULL;
+  free (root);
+  if (build_path && exe && root_slash && g_str_has_prefix (exe, root_slash))
+    g_ptr_array_add (candidates, g_strdup (build_path));
+#else
+  (void) build_path;
+#endif
+  if (exe && from_bindir)
+    {
+      g_autofree char *exe_dir = g_path_get_dirname (exe);
+      g_ptr_array_add (candidates, g_build_filename (exe_dir, from_bindir, name, NULL));
+    }
+  if (install_dir)
+    g_ptr_array_add (candidates, g_build_filename (install_dir, name, NULL));
+  char *found = NULL;
+  g_autoptr (GString) tried = g_string_new (NULL);
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      const char *c = candidates->pdata[i];
+      g_string_append_printf (tried, "%s%s", i ? ", " : "", c);
+      if (!found && g_file_test (c, G_FILE_TEST_IS_REGULAR) && (!executable || g_file_test (c, G_FILE_TEST_IS_EXECUTABLE)))
+        {
+          g_autoptr (GFile) f = g_file_new_for_path (c);
+          found = g_file_get_path (f);
+        }
+    }
+  if (looked)
+    *looked = g_string_free (g_steal_pointer (&tried), FALSE);
+  return found;
 }
