@@ -104,7 +104,7 @@ main (int argc, char **argv)
 
   /* the file's bytes, at most RALI_RAW_MAX_INPUT */
   gsize size = 0, cap = 1 << 20;
-  guint8 *data = g_malloc (cap);
+  g_autofree guint8 *data = g_malloc (cap);
   for (;;)
     {
       if (size == cap)
@@ -133,10 +133,10 @@ main (int argc, char **argv)
     }
 
   RaliRawPreview p;
-  GError *error = NULL;
+  g_autoptr (GError) error = NULL;
   if (!rali_raw_extract (&p, data, size, name, max_pixels, &error))
     return reply_error (error->code, error->message);
-  g_free (data);
+  g_clear_pointer (&data, g_free);
   GByteArray *b = g_byte_array_new ();
   g_byte_array_append (b, (const guint8 *) RALI_RAW_REPLY_MAGIC, 4);
   g_byte_array_append (b, (const guint8 *) (p.jpeg ? "J" : "B"), 1);
