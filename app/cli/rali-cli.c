@@ -56,45 +56,40 @@ json_quote (const char *s)
   return json_to_string (n, FALSE);
 }
 
-/* A file name as output shows it: its GLib display name (UTF-8; bytes that
- * are not become U+FFFD).  When that loses bytes, *bytes is the exact name
- * in base64, so scripts can still open the file; else NULL. */
+/* A file name is shown by its GLib display name (UTF-8; bytes that are not
+ * become U+FFFD).  When that loses bytes, path_bytes is the exact name in
+ * base64, so scripts can still open the file; else NULL. */
 static char *
-path_for_output (const char *path, char **bytes)
+path_bytes (const char *path)
 {
-  *bytes = g_utf8_validate (path, -1, NULL) ? NULL : g_base64_encode ((const guchar *) path, strlen (path));
-  return g_filename_display_name (path);
+  return g_utf8_validate (path, -1, NULL) ? NULL : g_base64_encode ((const guchar *) path, strlen (path));
 }
 
 /* "path": ...[, "path_bytes": ...] */
 static void
 json_path_members (GString *out, const char *path)
 {
-  g_autofree char *bytes = NULL;
-  g_autofree char *shown = path_for_output (path, &bytes);
+  g_autofree char *shown = g_filename_display_name (path);
   g_autofree char *p = json_quote (shown);
+  g_autofree char *bytes = path_bytes (path);
   g_string_append_printf (out, "\"path\": %s", p);
   if (bytes)
     g_string_append_printf (out, ", \"path_bytes\": \"%s\"", bytes);
 }
 
-
-/* the path column: the display name (see path_for_output) */
+/* the path column: the display name */
 static void
 csv_path_field (GString *out, const char *path)
 {
-  g_autofree char *bytes = NULL;
-  g_autofree char *shown = path_for_output (path, &bytes);
+  g_autofree char *shown = g_filename_display_name (path);
   rali_csv_append_field (out, shown);
 }
 
-/* the last column, after a comma: the exact name in base64 when the path
- * column lost bytes, else empty */
+/* the last column, after a comma: path_bytes, else empty */
 static void
 csv_path_bytes_field (GString *out, const char *path)
 {
-  g_autofree char *bytes = NULL;
-  g_autofree char *shown = path_for_output (path, &bytes);
+  g_autofree char *bytes = path_bytes (path);
   g_string_append_c (out, ',');
   if (bytes)
     g_string_append (out, bytes);
