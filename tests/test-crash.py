@@ -7,6 +7,12 @@ does the app's writes: catalog commit, then XMP sidecar).
   integrity_check is ok, every decision the writer reported committed is in
   the catalog (or the one it was writing next, committed before it could
   say so), and every XMP sidecar is whole (parses, ends its packet).
+- stale temporaries: the kills leave hidden temporary sidecars
+  (.NAME.xmp.rali-tmp-XXXXXX); once they are over a minute old (their
+  times are set back), a later normal writer removes every one of them,
+  and nothing else: look-alike user files (other names, a fresh one, a
+  link, a folder, a file with two links) are kept, and the photos and the
+  sidecars are intact.
 - disk full: the writer under RLIMIT_FSIZE (a file may not grow): each
   write fails with an error, and the catalog rows and sidecars stored
   before are unchanged.
@@ -14,6 +20,7 @@ does the app's writes: catalog commit, then XMP sidecar).
     test-crash.py WRITER"""
 import os
 import random
+import re
 import resource
 import shutil
 import signal
@@ -75,9 +82,30 @@ def photo(folder, i):
     return os.path.join(folder, f"photo-{i % PHOTOS:02d}.jpg")
 
 
+# engine/library/sidecar.c's temporary sidecar names
+TEMP = re.compile(r"\..+\.xmp\.rali-tmp-[A-Za-z0-9]{6}")
+
+
+def temps(folder):
+    return sorted(n for n in os.listdir(folder) if TEMP.fullmatch(n))
+
+
+def make_photos(folder):
+    """the originals (never written by culling): their bytes"""
+    rng = random.Random(7)
+    out = {}
+    for i in range(PHOTOS):
+        data = b"\xff\xd8\xff\xe0" + bytes(rng.randrange(256) for _ in range(512))
+        with open(photo(folder, i), "wb") as f:
+            f.write(data)
+        out[photo(folder, i)] = data
+    return out
+
+
 def test_kill(tmp):
     folder = os.path.join(tmp, "photos")
     os.mkdir(folder)
+    originals = make_photos(folder)
     catalog = os.path.join(tmp, "catalog.sqlite")
     rng = random.Random(20261206)
     reported = {}  # photo -> last index reported committed
@@ -125,9 +153,67 @@ def test_kill(tmp):
     check(bad_integrity == 0, f"PRAGMA integrity_check ok after every kill ({bad_integrity} not)")
     check(not lost, f"every reported decision is in the catalog after every kill ({lost[:3]})")
     check(not torn, f"every XMP sidecar is whole after every kill ({sorted(torn)[:3]})")
-    stale = [n for n in os.listdir(folder) if n.startswith(".")]
+    hidden = [n for n in os.listdir(folder) if n.startswith(".")]
+    stale = temps(folder)
     print(f"     ({len(stale)} hidden temporary sidecars left by kills mid-write; never read as sidecars)")
+    check(sorted(hidden) == stale, f"every hidden file the kills left is a temporary sidecar "
+          f"({sorted(set(hidden) - set(stale))[:3]})")
+    test_stale_temps(tmp, folder, catalog, first, originals)
     return committed
+
+
+def test_stale_temps(tmp, folder, catalog, first, originals):
+    """A later normal writer removes the stale temporaries, and only them."""
+    stale = temps(folder)
+    old = time.time() - 120
+    for n in stale:
+        os.utime(os.path.join(folder, n), (old, old))
+    # the user's files that look like temporaries, all but one as old
+    outside = os.path.join(tmp, "user-file.txt")
+    with open(outside, "wb") as f:
+        f.write(b"a user's file")
+    keep = {}
+    for name, kind in ((".photo-00.jpg.xmp.backup", "file"),         # the old temporary pattern
+                       (".photo-01.jpg.xmp.rali-tmp-ABC", "file"),   # too short
+                       (".photo-02.jpg.xmp.rali-tmp-ABCDEF.keep", "file"),
+                       ("photo-03.jpg.xmp.rali-tmp-ABCDEF", "file"),  # not hidden
+                       (".photo-04.jpg.rali-tmp-ABCDEF", "file"),    # not a sidecar's
+                       (".photo-05.jpg.xmp.rali-tmp-FRESH1", "fresh"),
+                       (".photo-06.jpg.xmp.rali-tmp-LINK01", "symlink"),
+                       (".photo-07.jpg.xmp.rali-tmp-DIR001", "dir"),
+                       (".photo-08.jpg.xmp.rali-tmp-HARD01", "hardlink")):
+        path = os.path.join(folder, name)
+        if kind == "symlink":
+            os.symlink(outside, path)
+        elif kind == "dir":
+            os.mkdir(path)
+        elif kind == "hardlink":
+            os.link(outside, path)
+        else:
+            with open(path, "wb") as f:
+                f.write(b"user data " + name.encode())
+        if kind != "fresh":
+            os.utime(path, (old, old), follow_symlinks=False)
+        keep[name] = kind
+    p = subprocess.run([WRITER, catalog, folder, str(first), str(PHOTOS)], capture_output=True, timeout=120)
+    check(p.returncode == 0 and p.stdout.decode().count("committed") == PHOTOS,
+          f"a later writer writes all {PHOTOS} photos' decisions "
+          f"({p.stdout.decode().count('committed')} committed, exit {p.returncode})")
+    left = [n for n in temps(folder) if n not in keep]
+    print(f"     (stale temporary sidecars: {len(stale)} before the later write, {len(left)} after)")
+    check(len(stale) > 0, f"the kills left temporaries to clean ({len(stale)})")
+    check(not left, f"no stale temporary sidecar is left after a later write ({left[:3]})")
+    gone = [n for n in keep if not os.path.lexists(os.path.join(folder, n))]
+    check(not gone, f"the user's look-alike files are all kept ({gone})")
+    check(open(outside, "rb").read() == b"a user's file", "the file a kept link points at is intact")
+    changed = [p for p, data in originals.items() if open(p, "rb").read() != data]
+    check(not changed, f"the {len(originals)} photos are unchanged ({changed[:3]})")
+    sidecars = [n for n in os.listdir(folder) if n.endswith(".xmp") and not n.startswith(".")]
+    check(len(sidecars) == PHOTOS and not sidecars_whole(folder), f"the {PHOTOS} sidecars are whole ({len(sidecars)})")
+    ok, rows = catalog_decisions(catalog)
+    check(ok == "ok" and all(rows.get(photo(folder, i)) == decision_for(i)
+                             for i in range(first, first + PHOTOS)),
+          "the catalog holds the later writer's decisions, integrity_check ok")
 
 
 def limited_fsize():

@@ -277,6 +277,65 @@ write_all (int fd, const char *data, gsize n)
   return TRUE;
 }
 
+/* A write goes to .NAME.rali-tmp-XXXXXX (NAME: the sidecar's file name,
+ * XXXXXX: g_mkstemp's six letters and digits) beside the sidecar, which is
+ * renamed over it.  A process killed in between (SIGKILL, a power cut)
+ * leaves that file behind; the next write in its folder removes it. */
+#define TMP_TAG ".xmp.rali-tmp-"
+#define STALE_TMP_AGE_S 60
+
+/* TRUE for a name of exactly that pattern (NAME ends in .xmp) */
+static gboolean
+is_sidecar_temp_name (const char *n)
+{
+  gsize len = strlen (n), tag = strlen (TMP_TAG);
+  if (n[0] != '.' || len < 2 + tag + 6)
+    return FALSE;
+  const char *x = n + len - 6;
+  for (int i = 0; i < 6; i++)
+    if (!g_ascii_isalnum (x[i]))
+      return FALSE;
+  return memcmp (x - tag, TMP_TAG, tag) == 0;
+}
+
+/* Removes what killed writes left in DIR: only files named as our
+ * temporaries, regular (not links), ours (same user), with one link and
+ * last written over a minute ago (a write in progress in another process
+ * rewrites its file within that); never anything else.  A folder is read
+ * at most once a minute by a process, not at every write.  Under the
+ * Exiv2 lock (rali_sidecar_write's). */
+static void
+remove_stale_temps (const char *dir)
+{
+  static GHashTable *last_scan; /* folder -> g_get_monotonic_time of its last scan */
+  if (!last_scan)
+    last_scan = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  gint64 mono = g_get_monotonic_time ();
+  gint64 *last = g_hash_table_lookup (last_scan, dir);
+  if (last && mono - *last < STALE_TMP_AGE_S * G_USEC_PER_SEC)
+    return;
+  if (!last)
+    g_hash_table_insert (last_scan, g_strdup (dir), last = g_new (gint64, 1));
+  *last = mono;
+
+  GDir *d = g_dir_open (dir, 0, NULL);
+  if (!d)
+    return;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  const char *n;
+  while ((n = g_dir_read_name (d)))
+    {
+      if (!is_sidecar_temp_name (n))
+        continue;
+      g_autofree char *path = g_build_filename (dir, n, NULL);
+      GStatBuf st;
+      if (g_lstat (path, &st) == 0 && S_ISREG (st.st_mode) && st.st_uid == geteuid () && st.st_nlink == 1
+          && now - (gint64) st.st_mtime > STALE_TMP_AGE_S)
+        g_unlink (path);
+    }
+  g_dir_close (d);
+}
+
 static gboolean
 sidecar_write_locked (const char *image_path, RaliSidecarStyle style, const RaliDecision *d, GError **error)
 {
@@ -302,7 +361,8 @@ sidecar_write_locked (const char *image_path, RaliSidecarStyle style, const Rali
 
   g_autofree char *dir = g_path_get_dirname (target);
   g_autofree char *base = g_path_get_basename (target);
-  g_autofree char *tmp = g_strdup_printf ("%s%c.%s.XXXXXX", dir, G_DIR_SEPARATOR, base);
+  remove_stale_temps (dir);
+  g_autofree char *tmp = g_strdup_printf ("%s%c.%s.rali-tmp-XXXXXX", dir, G_DIR_SEPARATOR, base);
   int fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0)
     return io_error (error, dir, "cannot create a temporary file", errno);

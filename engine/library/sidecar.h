@@ -8,10 +8,12 @@
  *                           5 blue, 6 magenta (purple); 0 none
  *   darktable:colorlabels   bag of 0 red, 1 yellow, 2 green, 3 blue, 4 purple
  *
- * Writes go to a temporary file in the sidecar's folder that is renamed
- * over the sidecar; an existing sidecar is the starting point, so every
- * other tag in it (keywords, darktable history, ...) is kept.  The image
- * itself is never opened. */
+ * Writes go to a temporary file in the sidecar's folder
+ * (.NAME.xmp.rali-tmp-XXXXXX) that is renamed over the sidecar; an existing
+ * sidecar is the starting point, so every other tag in it (keywords,
+ * darktable history, ...) is kept.  Temporaries that a killed writer left
+ * (over a minute old, exactly that name, regular, ours) are removed by the
+ * next write in their folder.  The image itself is never opened. */
 #pragma once
 
 #include <gio/gio.h>
