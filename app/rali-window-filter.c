@@ -1,8 +1,12 @@
-/* RaliWindow, part: sorting, the score-range and decision filters and the
- * descriptor search over the gallery (see rali-window-private.h). */
+/* RaliWindow, part: sorting, the score-range and decision filters (with
+ * the folder's score histogram, whose threshold is the lowest score shown),
+ * the descriptor search over the gallery, and auto-cull's dialog (see
+ * rali-window-private.h). */
 #include "config.h"
 
 #include "rali-window-private.h"
+
+#include "culling/rali-auto-cull-dialog.h"
 
 #include <glib/gi18n.h>
 
@@ -178,6 +182,31 @@ rali_window_filter_init (RaliWindow *self)
   g_signal_connect (self->max_adjustment, "value-changed", G_CALLBACK (on_range_changed), self);
   g_signal_connect (self->sort_dropdown, "notify::selected", G_CALLBACK (on_sort_selected), self);
   g_signal_connect (self->decision_dropdown, "notify::selected", G_CALLBACK (on_decision_selected), self);
+  /* the histogram's threshold is the lowest score shown; its scale is the
+   * filter's (set when the model loads) */
+  rali_score_histogram_set_stats (self->histogram, rali_gallery_model_get_stats (self->model));
+  g_object_bind_property (self->min_adjustment, "lower", self->histogram, "lower", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->min_adjustment, "upper", self->histogram, "upper", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->max_adjustment, "value", self->histogram, "high", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->min_adjustment, "value", self->histogram, "threshold",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+}
+
+/* win.auto-cull (Shift+X in the gallery) */
+void
+rali_window_action_auto_cull (GtkWidget *widget, const char *name, GVariant *param)
+{
+  RaliWindow *self = RALI_WINDOW (widget);
+  (void) name;
+  (void) param;
+  if (g_list_model_get_n_items (rali_gallery_model_get_all (self->model)) == 0)
+    {
+      rali_window_toast (self, _("Open a folder to auto-cull its photos"));
+      return;
+    }
+  RaliAutoCullDialog *dialog = rali_auto_cull_dialog_new (GTK_WINDOW (self), self->model, self->culling,
+                                                          self->score_min, self->score_max);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 void
@@ -185,4 +214,7 @@ rali_window_filter_bind (RaliWindow *self)
 {
   g_settings_bind_with_mapping (self->settings, "sort-by", self->sort_dropdown, "selected",
                                 G_SETTINGS_BIND_DEFAULT, sort_to_index, index_to_sort, NULL, NULL);
+  /* win.badge-rank: the main menu's "Show Rank on Badges" */
+  g_autoptr (GAction) badge_rank = g_settings_create_action (self->settings, "badge-rank");
+  g_action_map_add_action (G_ACTION_MAP (self), badge_rank);
 }

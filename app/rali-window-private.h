@@ -11,6 +11,7 @@
 
 #include "gallery/rali-gallery-model.h"
 #include "gallery/rali-photo-set.h"
+#include "gallery/rali-score-histogram.h"
 #include "gallery/rali-scoring-progress.h"
 #include "gallery/rali-thumbnail-cache.h"
 
@@ -43,6 +44,7 @@ struct _RaliWindow {
   GtkAdjustment *min_adjustment;
   GtkAdjustment *max_adjustment;
   GtkDropDown *decision_dropdown;
+  RaliScoreHistogram *histogram;
 
   RaliApplication *app; /* borrowed: the application outlives its windows */
   GSettings *settings;
@@ -76,6 +78,7 @@ void rali_window_update_subtitle   (RaliWindow *self);
 void rali_window_search_changed    (RaliWindow *self);
 void rali_window_schedule_refresh  (RaliWindow *self);
 void rali_window_refresh_now       (RaliWindow *self);
+void rali_window_action_auto_cull  (GtkWidget *widget, const char *name, GVariant *param);
 
 /* rali-window-open.c */
 void rali_window_open_init   (RaliWindow *self); /* the drop target */

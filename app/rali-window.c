@@ -156,7 +156,10 @@ static void
 factory_setup (GtkSignalListItemFactory *factory, GtkListItem *list_item, RaliWindow *self)
 {
   (void) factory;
-  gtk_list_item_set_child (list_item, rali_tile_new (self->cache, self->factory_size));
+  GtkWidget *tile = rali_tile_new (self->cache, self->factory_size);
+  rali_tile_set_stats (RALI_TILE (tile), rali_gallery_model_get_stats (self->model));
+  g_settings_bind (self->settings, "badge-rank", tile, "show-rank", G_SETTINGS_BIND_GET);
+  gtk_list_item_set_child (list_item, tile);
 }
 
 static void
@@ -539,6 +542,7 @@ rali_window_class_init (RaliWindowClass *klass)
   g_type_ensure (RALI_TYPE_COMPARE_VIEW);
   g_type_ensure (RALI_TYPE_MAP_VIEW);
   g_type_ensure (RALI_TYPE_SCORING_PROGRESS);
+  g_type_ensure (RALI_TYPE_SCORE_HISTOGRAM);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/ralistudio/RaliStudio/rali-window.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, RaliWindow, name)
   CHILD (toast_overlay);
@@ -564,6 +568,7 @@ rali_window_class_init (RaliWindowClass *klass)
   CHILD (min_adjustment);
   CHILD (max_adjustment);
   CHILD (decision_dropdown);
+  CHILD (histogram);
 #undef CHILD
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, rali_window_action_open);
@@ -572,6 +577,7 @@ rali_window_class_init (RaliWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, action_simple);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, action_simple);
   gtk_widget_class_install_action (widget_class, "win.reset-filter", NULL, action_simple);
+  gtk_widget_class_install_action (widget_class, "win.auto-cull", NULL, rali_window_action_auto_cull);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.back", NULL);

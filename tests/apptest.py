@@ -33,10 +33,10 @@ def check(cond, msg):
 class Xvfb:
     """An X server of our own on a free display (-displayfd)."""
 
-    def __init__(self):
+    def __init__(self, screen="1280x900x24"):
         r, w = os.pipe()
         self.proc = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(w), "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
+            ["Xvfb", "-displayfd", str(w), "-screen", "0", screen, "-nolisten", "tcp"],
             pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(w)
         with os.fdopen(r) as f:
@@ -208,6 +208,32 @@ def exiv2_values(path):
         if len(parts) >= 3:
             out[parts[0]] = parts[3] if len(parts) == 4 else ""
     return out
+
+
+def exif_dated(src, path, when, **save):
+    """src (a PIL image) saved to path with EXIF DateTimeOriginal `when`
+    (Unix seconds, UTC)."""
+    from PIL import Image
+    exif = Image.Exif()
+    exif[0x8769] = {0x9003: time.strftime("%Y:%m:%d %H:%M:%S", time.gmtime(when))}  # Exif IFD
+    src.save(path, exif=exif.tobytes(), **save)
+
+
+def burst_folder(ctx, name):
+    """The sample photos, and castle.jpg as a burst of three (EXIF dates 0,
+    1 and 2 s apart) plus a fourth dated 500 s later; every file has one
+    mtime, as after copying a folder.  Returns the folder."""
+    from PIL import Image, ImageEnhance
+    d = samples_folder(ctx, name)
+    src = Image.open(os.path.join(d, "castle.jpg")).convert("RGB")
+    t0 = 1_700_000_000
+    exif_dated(src, os.path.join(d, "castle.jpg"), t0, quality=95)
+    exif_dated(src, os.path.join(d, "castle-2.jpg"), t0 + 1, quality=85)
+    exif_dated(ImageEnhance.Brightness(src).enhance(0.97), os.path.join(d, "castle-3.jpg"), t0 + 2, quality=90)
+    exif_dated(src, os.path.join(d, "castle-4.jpg"), t0 + 500, quality=88)
+    for n in os.listdir(d):
+        os.utime(os.path.join(d, n), (t0, t0))
+    return d
 
 
 def sha256_file(path):

@@ -1,14 +1,17 @@
 /* rali-studio without a display: gallery items, their descriptors' JSON,
  * the sorted and filtered gallery model, score colours, durations. */
+#include "culling/rali-auto-cull.h"
 #include "culling/rali-bursts.h"
 #include "culling/rali-culling.h"
 #include "gallery/rali-gallery-item.h"
 #include "gallery/rali-gallery-model.h"
 #include "detail/rali-score-gauge.h"
+#include "gallery/rali-score-stats.h"
 #include "gallery/rali-scoring-progress.h"
 #include "gallery/rali-tile.h"
 
 #include <gtk/gtk.h>
+#include <math.h>
 
 static GPtrArray *
 descriptors (const char *first, float similarity)
@@ -257,6 +260,92 @@ test_decision_text (void)
   g_assert_cmpstr (b, ==, "");
 }
 
+/* the folder's sorted scores, counts and the rank a badge shows */
+static void
+test_score_stats (void)
+{
+  g_autoptr (RaliScoreStats) stats = rali_score_stats_new ();
+  const double s[] = { 3, 1, 2, NAN, 2, 5 };
+  rali_score_stats_set_scores (stats, s, G_N_ELEMENTS (s));
+  guint n = 0;
+  const double *v = rali_score_stats_get_sorted (stats, &n);
+  g_assert_cmpuint (n, ==, 5); /* NaN left out */
+  g_assert_cmpfloat (v[0], ==, 1);
+  g_assert_cmpfloat (v[4], ==, 5);
+  g_assert_cmpuint (rali_score_stats_count_below (stats, 2), ==, 1);
+  g_assert_cmpuint (rali_score_stats_count_above (stats, 2), ==, 2);
+  g_assert_cmpuint (rali_score_stats_count_below (stats, 0), ==, 0);
+  g_assert_cmpuint (rali_score_stats_count_above (stats, 9), ==, 0);
+  g_autofree char *best = rali_score_stats_describe_rank (stats, 5);
+  g_autofree char *worst = rali_score_stats_describe_rank (stats, 1);
+  g_autofree char *tie = rali_score_stats_describe_rank (stats, 2); /* ties share the better rank */
+  g_assert_cmpstr (best, ==, "top 20 %");
+  g_assert_cmpstr (worst, ==, "bottom 20 %");
+  g_assert_cmpstr (tie, ==, "bottom 40 %");
+  rali_score_stats_set_scores (stats, s, 1);
+  g_assert_null (rali_score_stats_describe_rank (stats, 3));
+}
+
+/* auto-cull's rule: the lowest N % or below S, B's rule for each burst,
+ * earlier decisions kept, photos without a score left alone */
+static void
+test_auto_cull (void)
+{
+  enum { N = 8 };
+  RaliAutoCullPhoto p[N] = {
+    { TRUE, 0.10, 0, FALSE, RALI_FLAG_NONE, "h" },
+    { TRUE, 0.20, 0, FALSE, RALI_FLAG_PICKED, "g" },   /* mine: kept */
+    { TRUE, 0.30, 0, FALSE, RALI_FLAG_NONE, "b" },     /* ties with the next: "a" first */
+    { TRUE, 0.30, 0, FALSE, RALI_FLAG_NONE, "a" },
+    { TRUE, 0.70, 1, TRUE, RALI_FLAG_NONE, "e" },      /* a burst's best */
+    { TRUE, 0.60, 1, FALSE, RALI_FLAG_NONE, "f" },
+    { FALSE, 0, 0, FALSE, RALI_FLAG_NONE, "x" },       /* not scored */
+    { TRUE, 0.90, 2, FALSE, RALI_FLAG_NONE, "c" },     /* a burst with no best known */
+  };
+  int f[N];
+  /* the lowest 40 % of 7 scored: 2.8 -> 3 photos: 0.10, 0.20 (kept: picked), "a" of the tie */
+  RaliAutoCullOptions o = { RALI_AUTO_CULL_REJECT_LOWEST, 40, 0, FALSE, TRUE };
+  double cut = rali_auto_cull_decide (p, N, &o, f);
+  const int want1[N] = { -1, 1, 0, -1, 0, 0, 0, 0 };
+  for (int i = 0; i < N; i++)
+    g_assert_cmpint (f[i], ==, want1[i]);
+  g_assert_cmpfloat_with_epsilon (cut, 0.30, 1e-12);
+  /* the same without keeping: the pick is rejected too */
+  o.keep_flagged = FALSE;
+  rali_auto_cull_decide (p, N, &o, f);
+  g_assert_cmpint (f[1], ==, -1);
+  /* below 0.65 with bursts: the best picked, its sibling rejected, the
+   * burst without a best untouched */
+  RaliAutoCullOptions o2 = { RALI_AUTO_CULL_REJECT_BELOW, 0, 0.65, TRUE, TRUE };
+  cut = rali_auto_cull_decide (p, N, &o2, f);
+  const int want2[N] = { -1, 1, -1, -1, 1, -1, 0, 0 };
+  for (int i = 0; i < N; i++)
+    g_assert_cmpint (f[i], ==, want2[i]);
+  g_assert_cmpfloat (cut, ==, 0.65);
+  /* a score rule that rejects the best of a burst wins over the pick */
+  o2.score = 0.75;
+  rali_auto_cull_decide (p, N, &o2, f);
+  g_assert_cmpint (f[4], ==, -1);
+  g_assert_cmpint (f[5], ==, -1);
+  /* nothing by score: bursts only; no cut */
+  RaliAutoCullOptions o3 = { RALI_AUTO_CULL_REJECT_NONE, 0, 0, TRUE, TRUE };
+  cut = rali_auto_cull_decide (p, N, &o3, f);
+  g_assert_true (isinf (cut) && cut < 0);
+  const int want3[N] = { 0, 1, 0, 0, 1, -1, 0, 0 };
+  for (int i = 0; i < N; i++)
+    g_assert_cmpint (f[i], ==, want3[i]);
+  /* 100 %: every scored photo; 0 %: none */
+  o.percent = 100;
+  rali_auto_cull_decide (p, N, &o, f);
+  for (int i = 0; i < N; i++)
+    g_assert_cmpint (f[i], ==, i == 6 ? 0 : -1);
+  o.percent = 0;
+  cut = rali_auto_cull_decide (p, N, &o, f);
+  g_assert_true (isinf (cut));
+  for (int i = 0; i < N; i++)
+    g_assert_cmpint (f[i], ==, p[i].flag);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -268,5 +357,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/burst-groups", test_burst_groups);
   g_test_add_func ("/app/burst-undated", test_burst_undated);
   g_test_add_func ("/app/decision-text", test_decision_text);
+  g_test_add_func ("/app/score-stats", test_score_stats);
+  g_test_add_func ("/app/auto-cull", test_auto_cull);
   return g_test_run ();
 }

@@ -20,7 +20,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from apptest import (IMAGE_EXT, SKIP, App, Context, by_name, catalog_rows, check, cli_scores,  # noqa: E402
-                     exiv2_values, images_under, key, launch_and_finish, model_hash,
+                     exif_dated, exiv2_values, images_under, key, launch_and_finish, model_hash,
                      samples_folder, settle, sha256_file, split_probe)
 
 
@@ -652,14 +652,6 @@ def scenario_compare(ctx):
     st = app.poll(lambda s: s["page"] == "compare" and s["compare"]["right"]["path"]
                   and os.path.basename(s["compare"]["right"]["path"]) == names[5], "C with one photo: it and the next")
     app.quit()
-
-
-def exif_dated(src, path, when, **save):
-    """src saved to path with EXIF DateTimeOriginal `when` (Unix seconds, UTC)."""
-    from PIL import Image
-    exif = Image.Exif()
-    exif[0x8769] = {0x9003: time.strftime("%Y:%m:%d %H:%M:%S", time.gmtime(when))}  # Exif IFD
-    src.save(path, exif=exif.tobytes(), **save)
 
 
 def scenario_bursts(ctx):

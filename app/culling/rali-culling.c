@@ -458,6 +458,9 @@ rali_culling_handle_key (RaliCulling *self, guint keyval, GdkModifierType state)
         return FALSE;
       return gtk_widget_activate_action (self->window, "cull.undo", NULL);
     }
+  /* Shift+X: auto-cull the whole folder (the window's dialog) */
+  if (state == GDK_SHIFT_MASK && in_gallery && gdk_keyval_to_lower (keyval) == GDK_KEY_x)
+    return gtk_widget_activate_action (self->window, "win.auto-cull", NULL);
   if (state != 0 || !(in_gallery || in_detail))
     return FALSE;
   guint k = gdk_keyval_to_lower (keyval);

@@ -3,7 +3,8 @@
  * Keys (while the gallery grid or the detail view has the focus):
  *   P pick · X reject · U unflag · 0–5 stars · 6–9 toggle the red, yellow,
  *   green, blue colour label · C compare the two selected photos (or the
- *   selected one and the next) · B accept the burst suggestion · Ctrl+Z undo.
+ *   selected one and the next) · B accept the burst suggestion · Ctrl+Z undo ·
+ *   Shift+X auto-cull the folder (win.auto-cull, in the gallery only).
  *
  * Every decision is one undoable step (for one or many photos), shown on the
  * items at once, and written in order by one worker thread: first to the

@@ -22,6 +22,7 @@ struct _RaliGalleryModel {
   RaliDecisionFilter decision_filter;
   int min_rating;
   GHashTable *subset; /* RaliGalleryItem* set (the map's selection), or NULL */
+  RaliScoreStats *stats;
 };
 
 G_DEFINE_FINAL_TYPE (RaliGalleryModel, rali_gallery_model, G_TYPE_OBJECT)
@@ -105,6 +106,7 @@ rali_gallery_model_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_pointer (&self->search, g_free);
   g_clear_pointer (&self->subset, g_hash_table_unref);
+  g_clear_object (&self->stats);
   G_OBJECT_CLASS (rali_gallery_model_parent_class)->dispose (object);
 }
 
@@ -120,6 +122,7 @@ rali_gallery_model_init (RaliGalleryModel *self)
   self->top_k = 5;
   self->min_rating = 1;
   self->store = g_list_store_new (RALI_TYPE_GALLERY_ITEM);
+  self->stats = rali_score_stats_new ();
   self->filter = gtk_custom_filter_new (filter_item, self, NULL);
   self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->store)),
                                               GTK_FILTER (self->filter));
@@ -154,6 +157,7 @@ rali_gallery_model_replace (RaliGalleryModel *self, GPtrArray *items)
 {
   g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
                        items->pdata, items->len);
+  rali_score_stats_update (self->stats, G_LIST_MODEL (self->store));
 }
 
 void
@@ -221,6 +225,13 @@ rali_gallery_model_results_changed (RaliGalleryModel *self)
     gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
   if (self->range_active || self->search)
     gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  rali_score_stats_update (self->stats, G_LIST_MODEL (self->store));
+}
+
+RaliScoreStats *
+rali_gallery_model_get_stats (RaliGalleryModel *self)
+{
+  return self->stats;
 }
 
 void

@@ -12,6 +12,7 @@
 #include <gio/gio.h>
 
 #include "rali-gallery-item.h"
+#include "rali-score-stats.h"
 
 G_BEGIN_DECLS
 
@@ -67,7 +68,11 @@ void        rali_gallery_model_set_subset (RaliGalleryModel *self, GHashTable *i
 gboolean    rali_gallery_model_has_subset (RaliGalleryModel *self);
 
 /* scores, states or capture times changed: re-sort and re-filter where
- * they matter */
+ * they matter, and update the stats */
 void rali_gallery_model_results_changed (RaliGalleryModel *self);
+
+/* the scores of all the photos (not only the shown ones), as of the last
+ * replace or results_changed */
+RaliScoreStats *rali_gallery_model_get_stats (RaliGalleryModel *self);
 
 G_END_DECLS

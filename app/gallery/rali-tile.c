@@ -14,6 +14,7 @@ struct _RaliTile {
   GtkWidget *frame;
   GtkPicture *picture;
   GtkLabel *badge;
+  GtkLabel *rank_badge;
   GtkWidget *error_box;
   GtkLabel *error_label;
   GtkLabel *name_label;
@@ -32,9 +33,11 @@ struct _RaliTile {
   gulong burst_handler;
   GCancellable *load;
   const char *badge_class;
+  RaliScoreStats *stats;
+  gboolean show_rank;
 };
 
-enum { PROP_0, PROP_ITEM, PROP_CACHE, PROP_THUMBNAIL_SIZE, N_PROPS };
+enum { PROP_0, PROP_ITEM, PROP_CACHE, PROP_THUMBNAIL_SIZE, PROP_STATS, PROP_SHOW_RANK, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (RaliTile, rali_tile, GTK_TYPE_WIDGET)
@@ -76,14 +79,23 @@ update_state (RaliTile *self)
   if (state == RALI_ITEM_SCORED)
     {
       char text[32];
-      g_snprintf (text, sizeof text, "%.2f", rali_gallery_item_get_score (item));
+      double score = rali_gallery_item_get_score (item);
+      g_snprintf (text, sizeof text, "%.2f", score);
+      g_autofree char *rank = self->show_rank && self->stats ? rali_score_stats_describe_rank (self->stats, score)
+                                                             : NULL;
       gtk_label_set_text (self->badge, text);
+      gtk_label_set_text (self->rank_badge, rank ? rank : "");
+      gtk_widget_set_visible (GTK_WIDGET (self->rank_badge), rank != NULL);
       set_badge_class (self, rali_score_css_class (rali_gallery_item_get_score_fraction (item)));
-      g_autofree char *label = g_strdup_printf (_("Score %s"), text);
+      /* TRANSLATORS: the badge read aloud: a score, then its rank ("top 12 %") in the folder */
+      g_autofree char *label = rank ? g_strdup_printf (_("Score %s, %s of this folder"), text, rank)
+                                    : g_strdup_printf (_("Score %s"), text);
       gtk_accessible_update_property (GTK_ACCESSIBLE (self->badge), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
     }
   else
     set_badge_class (self, NULL);
+  if (state != RALI_ITEM_SCORED)
+    gtk_widget_set_visible (GTK_WIDGET (self->rank_badge), FALSE);
   if (failed)
     gtk_label_set_text (self->error_label, rali_gallery_item_get_error (item));
 }
@@ -264,11 +276,58 @@ rali_tile_get_item (RaliTile *self)
   return self->item;
 }
 
+/* the folder's scores changed: a rank may have too */
+static void
+on_stats_changed (RaliScoreStats *stats, RaliTile *self)
+{
+  (void) stats;
+  if (self->show_rank && self->item)
+    update_state (self);
+}
+
+void
+rali_tile_set_stats (RaliTile *self, RaliScoreStats *stats)
+{
+  g_return_if_fail (RALI_IS_TILE (self));
+  if (self->stats == stats)
+    return;
+  if (self->stats)
+    g_signal_handlers_disconnect_by_data (self->stats, self);
+  g_set_object (&self->stats, stats);
+  if (stats)
+    g_signal_connect (stats, "changed", G_CALLBACK (on_stats_changed), self);
+  update_state (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATS]);
+}
+
+void
+rali_tile_set_show_rank (RaliTile *self, gboolean show_rank)
+{
+  g_return_if_fail (RALI_IS_TILE (self));
+  show_rank = !!show_rank;
+  if (self->show_rank == show_rank)
+    return;
+  self->show_rank = show_rank;
+  update_state (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_RANK]);
+}
+
+char *
+rali_tile_dup_badge_text (RaliTile *self)
+{
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->badge)))
+    return g_strdup ("");
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->rank_badge)))
+    return g_strdup (gtk_label_get_text (self->badge));
+  return g_strdup_printf ("%s · %s", gtk_label_get_text (self->badge), gtk_label_get_text (self->rank_badge));
+}
+
 static void
 rali_tile_dispose (GObject *object)
 {
   RaliTile *self = RALI_TILE (object);
   rali_tile_set_item (self, NULL);
+  rali_tile_set_stats (self, NULL);
   g_clear_object (&self->cache);
   gtk_widget_dispose_template (GTK_WIDGET (self), RALI_TYPE_TILE);
   /* 4.8's dispose_template leaves unbound template children: unparent them */
@@ -287,6 +346,8 @@ rali_tile_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
     case PROP_ITEM: g_value_set_object (value, self->item); break;
     case PROP_CACHE: g_value_set_object (value, self->cache); break;
     case PROP_THUMBNAIL_SIZE: g_value_set_int (value, self->thumbnail_size); break;
+    case PROP_STATS: g_value_set_object (value, self->stats); break;
+    case PROP_SHOW_RANK: g_value_set_boolean (value, self->show_rank); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -304,6 +365,8 @@ rali_tile_set_property (GObject *object, guint prop_id, const GValue *value, GPa
       /* thumbnails fit this box, so every row of the grid has one height */
       gtk_widget_set_size_request (self->frame, self->thumbnail_size, self->thumbnail_size * 3 / 4);
       break;
+    case PROP_STATS: rali_tile_set_stats (self, g_value_get_object (value)); break;
+    case PROP_SHOW_RANK: rali_tile_set_show_rank (self, g_value_get_boolean (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -323,12 +386,17 @@ rali_tile_class_init (RaliTileClass *klass)
                                                 G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_THUMBNAIL_SIZE] = g_param_spec_int ("thumbnail-size", NULL, NULL, 32, 1024, 200,
                                                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATS] = g_param_spec_object ("stats", NULL, NULL, RALI_TYPE_SCORE_STATS,
+                                                G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SHOW_RANK] = g_param_spec_boolean ("show-rank", NULL, NULL, FALSE,
+                                                     G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/ralistudio/RaliStudio/gallery/rali-tile.ui");
   gtk_widget_class_bind_template_child (widget_class, RaliTile, frame);
   gtk_widget_class_bind_template_child (widget_class, RaliTile, picture);
   gtk_widget_class_bind_template_child (widget_class, RaliTile, badge);
+  gtk_widget_class_bind_template_child (widget_class, RaliTile, rank_badge);
   gtk_widget_class_bind_template_child (widget_class, RaliTile, error_box);
   gtk_widget_class_bind_template_child (widget_class, RaliTile, error_label);
   gtk_widget_class_bind_template_child (widget_class, RaliTile, name_label);

@@ -6,6 +6,7 @@
 
 #include "detail/rali-detail-view.h"
 #include "gallery/rali-gallery-item.h"
+#include "rali-gallery-test.h"
 #include "rali-latency-probe.h"
 #include "rali-map-test.h"
 
@@ -415,7 +416,9 @@ run_command (RaliTestDriver *self, const char *line)
        * focused gallery or detail view reaches it */
       g_auto (GStrv) args = g_strsplit (rest, " ", 2);
       guint keyval = gdk_keyval_from_name (args[0] ? args[0] : "");
-      GdkModifierType state = args[0] && args[1] && g_str_equal (args[1], "ctrl") ? GDK_CONTROL_MASK : 0;
+      GdkModifierType state = args[0] && args[1] && g_str_equal (args[1], "ctrl")    ? GDK_CONTROL_MASK
+                            : args[0] && args[1] && g_str_equal (args[1], "shift") ? GDK_SHIFT_MASK
+                                                                                   : 0;
       reply_handled ("key", keyval != GDK_KEY_VoidSymbol
                                 && rali_culling_handle_key (rali_window_get_culling (self->window), keyval, state));
     }
@@ -472,6 +475,17 @@ run_command (RaliTestDriver *self, const char *line)
       g_autofree char *text = json_to_string (reply, FALSE);
       fprintf (stdout, "%s\n", text);
       fflush (stdout);
+    }
+  else if (g_str_equal (cmd, "gallery"))
+    {
+      /* the histogram, badges and auto-cull: see rali-gallery-test.h */
+      g_autoptr (JsonNode) reply = rali_gallery_test_command (self->window, rest);
+      if (reply)
+        {
+          g_autofree char *text = json_to_string (reply, FALSE);
+          fprintf (stdout, "%s\n", text);
+          fflush (stdout);
+        }
     }
   else if (g_str_equal (cmd, "search"))
     rali_window_set_search (self->window, rest);

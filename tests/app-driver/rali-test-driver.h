@@ -10,8 +10,8 @@
  *   detail POSITION           -> opens the detail view of the POSITIONth shown photo
  *   action NAME [GVARIANT]    -> activates a widget action (detail.zoom-in, win.back,
  *                                cull.rate 3…)
- *   key NAME [ctrl]           -> a key press for the culling keys (p, x, u, 0…9, c, b,
- *                                z ctrl) in the focused view ({"event":"key", handled})
+ *   key NAME [ctrl|shift]     -> a key press for the culling keys (p, x, u, 0…9, c, b,
+ *                                z ctrl, X shift) in the focused view ({"event":"key", handled})
  *   select POS…               -> selects these shown photos, focuses the gallery
  *   compare-open              -> the compare page, both slots empty
  *   compare-drop SLOT PATH    -> a file dropped on compare slot 0 or 1 (as from outside)
@@ -19,6 +19,9 @@
  *                                3 unflagged, 4–8 one to five stars or more)
  *   map SUBCOMMAND…           -> the embedding map (see rali-map-test.h); "action
  *                                win.map" shows and hides it
+ *   gallery SUBCOMMAND…       -> the score histogram, rank badges and the auto-cull
+ *                                dialog (see rali-gallery-test.h); "action win.auto-cull"
+ *                                opens the dialog
  *   search TEXT | range LO HI | sort KEY
  *   browse on|off             -> scrolls the gallery every 16 ms, like a user browsing
  *   probe-reset               -> restarts the main-loop latency probe
