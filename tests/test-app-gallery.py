@@ -369,6 +369,7 @@ def scenario_shots(ctx):
           f"gallery shot {shot['width']}x{shot['height']}, the popover on it: {shot['popover']}")
     gallery(app, "drag 0 left")
     gallery(app, "popdown")
+    app.poll(lambda s: s["shown"] == s["items"], "every photo shown again")
     app.send("select 0")
     ta.key(app, "X", "shift")
     time.sleep(0.5)

@@ -201,6 +201,14 @@ rali_gallery_model_set_score_range (RaliGalleryModel *self, double lo, double hi
   const double eps = 1e-9;
   gboolean active = lo > scale_min + eps || hi < scale_max - eps;
   gboolean same = active == self->range_active && (!active || (lo == self->lo && hi == self->hi));
+  /* a narrower range only drops photos, a wider one only adds: the filter
+   * then looks at the shown or the hidden photos alone (the histogram's
+   * threshold moves this way many times in a drag) */
+  GtkFilterChange change = GTK_FILTER_CHANGE_DIFFERENT;
+  if (active && (!self->range_active || (lo >= self->lo && hi <= self->hi)))
+    change = GTK_FILTER_CHANGE_MORE_STRICT;
+  else if (!active || (lo <= self->lo && hi >= self->hi))
+    change = GTK_FILTER_CHANGE_LESS_STRICT;
   self->range_active = active;
   self->lo = lo;
   self->hi = hi;
@@ -209,7 +217,7 @@ rali_gallery_model_set_score_range (RaliGalleryModel *self, double lo, double hi
    * and rebuild every tile (perf: 80 ms on the main thread) */
   if (same)
     return;
-  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  gtk_filter_changed (GTK_FILTER (self->filter), change);
 }
 
 gboolean
