@@ -315,6 +315,73 @@ test_extract_in_process (void)
 #endif
 }
 
+/* The helper's reply as librali parses it (rali_raw_reply_to_image; the
+ * fuzz-raw-reply target feeds it arbitrary bytes): well-formed replies
+ * read, anything else an error naming the file, a bitmap's sides bounded
+ * whatever max_pixels allows (w x h x 3 cannot wrap). */
+static GByteArray *
+reply (const char *kind, guint32 a, guint32 b, guint32 c, gsize body)
+{
+  GByteArray *r = g_byte_array_new ();
+  g_byte_array_append (r, (const guint8 *) "RRP1", 4);
+  g_byte_array_append (r, (const guint8 *) kind, 1);
+  guint32 words[3] = { GUINT32_TO_LE (a), GUINT32_TO_LE (b), GUINT32_TO_LE (c) };
+  g_byte_array_append (r, (const guint8 *) words, kind[0] == 'E' ? 8 : 12);
+  for (gsize i = 0; i < body; i++)
+    g_byte_array_append (r, (const guint8 *) "x", 1);
+  return r;
+}
+
+static void
+test_reply (void)
+{
+  struct
+  {
+    GByteArray *r;
+    guint64 max_pixels;
+    const char *error; /* NULL: an image of 3 x 2 (upright) */
+  } cases[] = {
+    { reply ("B", 0, 3, 2, 18), 0, NULL },
+    { reply ("B", 6, 2, 3, 18), 0, NULL },
+    { reply ("E", 2, 9, 0, 9), 0, "r.dng: xxxxxxxxx" },
+    { reply ("B", 0, 3, 2, 17), 0, "malformed reply (34 bytes)" },
+    { reply ("B", 0, 3, 2, 19), 0, "malformed reply" },
+    { reply ("B", 0, 3, 2, 18), 5, "malformed reply" },
+    { reply ("B", 0, 70000, 1, 210000), G_MAXUINT64, "malformed reply" },
+    { reply ("B", 0, 0x80000000u, 0x80000000u, 0), G_MAXUINT64, "malformed reply" },
+    { reply ("J", 0, 4, 0, 5), 0, "malformed reply" },
+    { reply ("J", 0, 4, 1, 4), 0, "malformed reply" },
+    { reply ("E", 2, 4097, 0, 4097), 0, "malformed reply" },
+    { reply ("X", 0, 0, 0, 4), 0, "malformed reply" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      RaliImage img;
+      g_autoptr (GError) error = NULL;
+      gboolean ok = rali_raw_reply_to_image (&img, cases[i].r, cases[i].r->len, "r.dng", 0, cases[i].max_pixels,
+                                             &error);
+      if (!cases[i].error)
+        {
+          g_assert_no_error (error);
+          g_assert_true (ok);
+          g_assert_cmpint (img.width, ==, 3);
+          g_assert_cmpint (img.height, ==, 2);
+          rali_image_clear (&img);
+        }
+      else
+        {
+          g_assert_false (ok);
+          g_assert_nonnull (error);
+          g_assert_true (g_str_has_prefix (error->message, "r.dng: "));
+          g_assert_nonnull (strstr (error->message, cases[i].error));
+        }
+      g_byte_array_unref (cases[i].r);
+    }
+  /* the bound on what is read from the helper does not wrap either */
+  g_assert_cmpuint (rali_raw_reply_bound (100, G_MAXUINT64), ==, 17 + (guint64) 65535 * 65535 * 3);
+  g_assert_cmpuint (rali_raw_reply_bound (100, 10), ==, 17 + 100 + 65536);
+}
+
 static void
 test_walk_and_score (void)
 {
@@ -363,6 +430,7 @@ main (int argc, char **argv)
   g_test_add_func ("/raw/no-preview", test_no_preview);
   g_test_add_func ("/raw/unsafe-previews", test_unsafe_previews);
   g_test_add_func ("/raw/extract-in-process", test_extract_in_process);
+  g_test_add_func ("/raw/reply", test_reply);
   g_test_add_func ("/raw/walk-and-score", test_walk_and_score);
   return g_test_run ();
 }

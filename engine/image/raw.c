@@ -88,6 +88,91 @@ rali_raw_preview_to_image (RaliImage *out, RaliRawPreview *p, const char *name, 
   return ok;
 }
 
+static guint32
+get_u32 (const guint8 *p)
+{
+  return p[0] | p[1] << 8 | p[2] << 16 | (guint32) p[3] << 24;
+}
+
+/* The helper's reply B (raw-preview-helper.c) into *P, or its error.  B's
+ * bytes are hostile data (a helper that LibRaw has gone wrong in may write
+ * anything): every length is checked against what B holds before use. */
+static gboolean
+parse_reply (GByteArray *b, RaliRawPreview *p, gsize size, const char *name, guint64 max_pixels, GError **error)
+{
+  const guint8 *d = b->data;
+  gsize n = b->len;
+  *p = (RaliRawPreview) { 0 };
+  if (n >= 13 && memcmp (d, RALI_RAW_REPLY_MAGIC "E", 5) == 0)
+    {
+      guint32 code = get_u32 (d + 5), len = get_u32 (d + 9);
+      if (len <= RALI_RAW_REPLY_MAX_MESSAGE && n == 13 + (gsize) len)
+        {
+          g_autofree char *m = g_utf8_make_valid ((const char *) d + 13, len);
+          if (code > RALI_ERROR_USAGE)
+            code = RALI_ERROR_DECODE;
+          if (g_str_has_prefix (m, name) && g_str_has_prefix (m + strlen (name), ": "))
+            g_set_error_literal (error, RALI_ERROR, code, m);
+          else
+            g_set_error (error, RALI_ERROR, code, "%s: %s", name, m);
+          return FALSE;
+        }
+    }
+  else if (n >= 17 && memcmp (d, RALI_RAW_REPLY_MAGIC "J", 5) == 0)
+    {
+      guint64 len = get_u32 (d + 9) | (guint64) get_u32 (d + 13) << 32;
+      if (len > 0 && len == n - 17 && len <= (guint64) size + 65536)
+        {
+          p->flip = (int) get_u32 (d + 5);
+          p->jpeg_size = len;
+          p->jpeg = g_byte_array_steal (b, NULL);
+          memmove (p->jpeg, p->jpeg + 17, len);
+          return TRUE;
+        }
+    }
+  else if (n >= 17 && memcmp (d, RALI_RAW_REPLY_MAGIC "B", 5) == 0)
+    {
+      /* sides bounded first (LibRaw's are 16-bit), so that w x h x 3 cannot
+       * wrap whatever max_pixels the user allowed */
+      guint32 w = get_u32 (d + 9), h = get_u32 (d + 13);
+      if (w && h && w <= RALI_RAW_REPLY_MAX_SIDE && h <= RALI_RAW_REPLY_MAX_SIDE
+          && (guint64) w * h <= (max_pixels ? max_pixels : RALI_DEFAULT_MAX_PIXELS)
+          && n - 17 == (guint64) w * h * 3)
+        {
+          p->flip = (int) get_u32 (d + 5);
+          p->width = w;
+          p->height = h;
+          p->rgb = g_byte_array_steal (b, NULL);
+          memmove (p->rgb, p->rgb + 17, n - 17);
+          return TRUE;
+        }
+    }
+  g_set_error (error, RALI_ERROR, RALI_ERROR_DECODE, "%s: camera raw preview reader gave a malformed reply "
+               "(%" G_GSIZE_FORMAT " bytes)", name, n);
+  return FALSE;
+}
+
+gboolean
+rali_raw_reply_to_image (RaliImage *out, GByteArray *reply, gsize size, const char *name, int min_short_side,
+                         guint64 max_pixels, GError **error)
+{
+  *out = (RaliImage) { .dct_scale_num = 1, .dct_scale_denom = 1, .orientation = 1 };
+  RaliRawPreview p;
+  return parse_reply (reply, &p, size, name, max_pixels, error)
+         && rali_raw_preview_to_image (out, &p, name, min_short_side, max_pixels, error);
+}
+
+/* the largest reply the helper may give for a SIZE-byte file: a JPEG of
+ * the file's size (and some EXIF LibRaw may add), a bitmap of max_pixels
+ * (at most 65535 x 65535) or an error message */
+gsize
+rali_raw_reply_bound (gsize size, guint64 max_pixels)
+{
+  guint64 px = MIN (max_pixels ? max_pixels : RALI_DEFAULT_MAX_PIXELS,
+                    (guint64) RALI_RAW_REPLY_MAX_SIDE * RALI_RAW_REPLY_MAX_SIDE);
+  return 17 + MAX (MAX ((guint64) size + 65536, px * 3), 13 + RALI_RAW_REPLY_MAX_MESSAGE);
+}
+
 #ifdef RALI_HAVE_LIBRAW
 #define HELPER "rali-raw-preview"
 #define HELPER_TIMEOUT_S 15
@@ -127,12 +212,6 @@ default_helper (void)
     HELPER, TRUE, &found.looked);
   g_once_init_leave (&once, 1);
   return &found;
-}
-
-static guint32
-get_u32 (const guint8 *p)
-{
-  return p[0] | p[1] << 8 | p[2] << 16 | (guint32) p[3] << 24;
 }
 
 /* the file's bytes as an unlinked file at offset 0, for the helper's stdin
@@ -309,58 +388,6 @@ run_helper (const char *helper, const guint8 *data, gsize size, const char *name
   return FALSE;
 }
 
-/* The helper's reply B (raw-preview-helper.c) into *P, or its error */
-static gboolean
-parse_reply (GByteArray *b, RaliRawPreview *p, gsize size, const char *name, guint64 max_pixels, GError **error)
-{
-  const guint8 *d = b->data;
-  gsize n = b->len;
-  *p = (RaliRawPreview) { 0 };
-  if (n >= 13 && memcmp (d, RALI_RAW_REPLY_MAGIC "E", 5) == 0)
-    {
-      guint32 code = get_u32 (d + 5), len = get_u32 (d + 9);
-      if (len <= RALI_RAW_REPLY_MAX_MESSAGE && n == 13 + (gsize) len)
-        {
-          g_autofree char *m = g_utf8_make_valid ((const char *) d + 13, len);
-          if (code > RALI_ERROR_USAGE)
-            code = RALI_ERROR_DECODE;
-          if (g_str_has_prefix (m, name) && g_str_has_prefix (m + strlen (name), ": "))
-            g_set_error_literal (error, RALI_ERROR, code, m);
-          else
-            g_set_error (error, RALI_ERROR, code, "%s: %s", name, m);
-          return FALSE;
-        }
-    }
-  else if (n >= 17 && memcmp (d, RALI_RAW_REPLY_MAGIC "J", 5) == 0)
-    {
-      guint64 len = get_u32 (d + 9) | (guint64) get_u32 (d + 13) << 32;
-      if (len > 0 && len <= size + 65536 && n == 17 + len)
-        {
-          p->flip = (int) get_u32 (d + 5);
-          p->jpeg_size = len;
-          p->jpeg = g_byte_array_steal (b, NULL);
-          memmove (p->jpeg, p->jpeg + 17, len);
-          return TRUE;
-        }
-    }
-  else if (n >= 17 && memcmp (d, RALI_RAW_REPLY_MAGIC "B", 5) == 0)
-    {
-      guint32 w = get_u32 (d + 9), h = get_u32 (d + 13);
-      guint64 px = (guint64) w * h;
-      if (w && h && px <= (max_pixels ? max_pixels : RALI_DEFAULT_MAX_PIXELS) && n == 17 + px * 3)
-        {
-          p->flip = (int) get_u32 (d + 5);
-          p->width = w;
-          p->height = h;
-          p->rgb = g_byte_array_steal (b, NULL);
-          memmove (p->rgb, p->rgb + 17, px * 3);
-          return TRUE;
-        }
-    }
-  g_set_error (error, RALI_ERROR, RALI_ERROR_DECODE, "%s: camera raw preview reader gave a malformed reply "
-               "(%" G_GSIZE_FORMAT " bytes)", name, n);
-  return FALSE;
-}
 #endif
 
 gboolean
@@ -383,17 +410,12 @@ rali_raw_load_preview (RaliImage *out, const guint8 *data, gsize size, const cha
                    HELPER " is not installed (looked for $RALI_RAW_PREVIEW_HELPER, %s)", name, def->looked);
       return FALSE;
     }
-  /* the largest reply: a JPEG of the file's size (and some EXIF LibRaw
-   * may add) or a bitmap of max_pixels */
-  guint64 px = max_pixels ? max_pixels : RALI_DEFAULT_MAX_PIXELS;
-  gsize bound = 17 + MAX (MAX ((guint64) size + 65536, px * 3), 13 + RALI_RAW_REPLY_MAX_MESSAGE);
   GByteArray *reply = NULL;
-  if (!run_helper (helper, data, size, name, max_pixels, bound, &reply, error))
+  if (!run_helper (helper, data, size, name, max_pixels, rali_raw_reply_bound (size, max_pixels), &reply, error))
     return FALSE;
-  RaliRawPreview p;
-  gboolean ok = parse_reply (reply, &p, size, name, max_pixels, error);
+  gboolean ok = rali_raw_reply_to_image (out, reply, size, name, min_short_side, max_pixels, error);
   g_byte_array_unref (reply);
-  return ok && rali_raw_preview_to_image (out, &p, name, min_short_side, max_pixels, error);
+  return ok;
 #else
   (void) data;
   (void) size;

@@ -47,6 +47,20 @@ gboolean rali_raw_preview_to_image (RaliImage *out, RaliRawPreview *p, const cha
 /* the helper's reply (raw-preview-helper.c describes it) and input bound */
 #define RALI_RAW_REPLY_MAGIC "RRP1"
 #define RALI_RAW_REPLY_MAX_MESSAGE 4096
+#define RALI_RAW_REPLY_MAX_SIDE 65535 /* a bitmap's width and height (LibRaw's are 16-bit) */
 #define RALI_RAW_MAX_INPUT ((gsize) 1 << 30)
+
+/* The helper's whole reply REPLY, for a raw file of SIZE bytes, into an
+ * upright RGB8 image (rali_raw_preview_to_image), or the error it carries,
+ * or, for anything that is not exactly one well-formed reply, an error
+ * naming NAME.  REPLY's bytes may be taken over (REPLY is then empty); the
+ * caller still unrefs it.  rali_raw_load_preview's second half; the
+ * fuzz-raw-reply target feeds it arbitrary bytes. */
+gboolean rali_raw_reply_to_image (RaliImage *out, GByteArray *reply, gsize size, const char *name,
+                                  int min_short_side, guint64 max_pixels, GError **error);
+
+/* the most bytes a reply for a SIZE-byte file may have (more: the helper
+ * is stopped and the reply refused) */
+gsize rali_raw_reply_bound (gsize size, guint64 max_pixels);
 
 G_END_DECLS

@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """Writes the fuzz targets' seed corpora (tests/fuzz/corpus/TARGET/) and
 tests/fuzz/tiny-jpeg.inc, from the test fixtures and small inputs made
-here.  Deterministic; the outputs are committed.
+here.  Deterministic; the outputs are committed.  The regression inputs
+that fuzzing found (corpus/TARGET/regress-*) are kept.
 
     /usr/bin/python3 tools/fuzz/make-seeds.py"""
 import io
 import os
-import shutil
 import struct
 import sys
 
@@ -39,8 +39,10 @@ def tiff_orientation(value, big_endian=False, loop=False):
 
 
 def main():
-    if os.path.isdir(OUT):
-        shutil.rmtree(OUT)
+    for target in os.listdir(OUT) if os.path.isdir(OUT) else ():
+        for name in os.listdir(os.path.join(OUT, target)):
+            if not name.startswith("regress-"):
+                os.remove(os.path.join(OUT, target, name))
     rng = np.random.default_rng(20261206)
 
     # jpeg, png: a hint byte, then the file
@@ -76,6 +78,21 @@ def main():
     # raw: the DNG fixtures
     for name in ("tiny.dng", "no-preview.dng"):
         put("raw", name, open(os.path.join(FIX, "raw", name), "rb").read())
+
+    # raw-reply: replies as rali-raw-preview writes them (engine/image/raw-preview-helper.c):
+    # "RRP1", then 'J' flip size:u64 JPEG / 'B' flip width height RGB8 / 'E' code size message
+    # (a generator of their own, so that the other seeds stay as they were)
+    rr = np.random.default_rng(19)
+    for flip in (0, 6):
+        b = io.BytesIO()
+        Image.fromarray(rr.integers(0, 255, (12, 16, 3), dtype=np.uint8)).save(b, "JPEG", quality=85)
+        put("raw-reply", f"jpeg-flip{flip}.reply", b"RRP1J" + struct.pack("<IQ", flip, len(b.getvalue())) + b.getvalue())
+    for flip, (w, h) in ((3, (4, 3)), (5, (5, 2))):
+        put("raw-reply", f"bitmap-flip{flip}.reply",
+            b"RRP1B" + struct.pack("<III", flip, w, h) + rr.integers(0, 255, w * h * 3, dtype=np.uint8).tobytes())
+    for name, code, msg in (("error-named", 2, b"fuzz.dng: no embedded preview"),
+                            ("error-unnamed", 7, b"LibRaw: unsupported file format \xff")):
+        put("raw-reply", name + ".reply", b"RRP1E" + struct.pack("<II", code, len(msg)) + msg)
 
     # model: a tiny random model with a head (width 8, one layer)
     cfg = {"image_size": 8, "patch_size": 4, "width": 8, "layers": 1, "heads": 2, "mlp_size": 16,
