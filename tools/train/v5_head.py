@@ -1,0 +1,282 @@
+#!/usr/bin/python3
+"""v5 head: the text space of the rule-based descriptions of BIQ2021's
+training photos, its prototypes, and the tower's projection aligned to it.
+
+    /usr/bin/python3 tools/train/v5_head.py --out /work/cache/v5-head            # grid of K and τ, on val
+    /usr/bin/python3 tools/train/v5_head.py --out /work/cache/v5-head --K 64 --tau 0.05 --save
+
+As RALI does, with our descriptions in place of the reasoning model's:
+  text t  -> TF-IDF vector T (unigrams and bigrams)  -> ((T - μ)/σ) Pᵀ, L2-normalised: z_text
+  K-means on the training photos' z_text: prototypes c_i; score_i = the
+  members' mean human MOS (1..5), descriptor_i = the member text nearest c_i.
+The image side: the fine-tuned tower's pooled features x (v5_features.py),
+standardised as the tower was trained, and a linear projection
+  f = W x + b   (f lives in the TF-IDF space: the engine's embedding)
+trained on the 9,000 training photos with
+  (1 - cos(ẑ(f), z_text))                      alignment to the photo's own text
+  + λ (score(f) - MOS)² / var(MOS)             the head's score: Σ softmax(ẑ·ĉ/τ) score_i
+  + ρ (1 - PLCC(score, MOS) in the batch)
+W starts from the ridge regression of T on x.  K and τ are chosen on the
+1,000 held-out validation photos: the best SRCC among the settings whose
+median top-3 listed weight (distinct prototypes, as the engine lists them)
+is at least 50 %.  The monotone score map (logistic) is fitted on the
+training photos' head scores."""
+import argparse
+import json
+import os
+import pickle
+import sys
+
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "2")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from scipy.stats import pearsonr, spearmanr  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import text as TX  # noqa: E402
+import v5_describe as VD  # noqa: E402
+
+ASPECTS = ("exposure", "colour", "focus", "noise")
+STATES = [(a, s) for a in ASPECTS for s in VD.SENT[a]]
+MAX_COSINE = 0.6          # engine/rali.h RALI_DISTINCT_MAX_COSINE
+TOP = 3
+
+
+def partial_feats(out, split):
+    """The chunks v5_features.py has written so far, in split order (a
+    prefix of the split): for fitting while the extraction still runs."""
+    import v5_features as VF
+    paths, mos = VF.split_paths(split, argparse.Namespace(biq="/work/cache/biq2021", seed=20261206,
+                                                          run="/work/cache/v5-run", out=out))
+    parts = os.path.join(out, f"parts-{split}")
+    got = []
+    while os.path.exists(os.path.join(parts, f"{len(got) * 250:06d}.npz")):
+        got.append(np.load(os.path.join(parts, f"{len(got) * 250:06d}.npz")))
+    x = np.concatenate([g["feats"] for g in got])
+    n = len(x)
+    print(f"{split}: {n} of {len(paths)} photos extracted so far; fitting on those")
+    return dict(feats=x, pred=np.concatenate([g["pred"] for g in got]), mos=mos[:n],
+                names=np.array([os.path.basename(p) for p in paths[:n]]))
+
+
+def load(out, split):
+    f = os.path.join(out, f"feats-{split}.npz")
+    d = np.load(f) if os.path.exists(f) else partial_feats(out, split)
+    rows = {}
+    for line in open(os.path.join(out, f"measure-{split}.jsonl")):
+        r = json.loads(line)
+        rows[r["name"]] = r
+    names = [str(n) for n in d["names"]]
+    missing = [n for n in names if n not in rows]
+    if missing:
+        raise SystemExit(f"{split}: {len(missing)} photos not measured yet (e.g. {missing[0]})")
+    mos01 = d["mos"].astype(np.float64)
+    texts, judg = [], []
+    for n, m in zip(names, mos01):
+        t, j = VD.describe(rows[n]["m"], m)
+        texts.append(t)
+        judg.append(j)
+    return dict(x=d["feats"].astype(np.float32), pred=d["pred"], mos=1 + 4 * mos01, mos01=mos01,
+                texts=texts, judg=judg, names=names)
+
+
+def composition(judg, labels, K):
+    """[K, states] share of each judgement state among a prototype's members
+    (the engine lists prototypes whose rows differ: cosine < 0.6)."""
+    H = np.zeros((K, len(STATES)))
+    for j, k in zip(judg, labels):
+        for a in ASPECTS:
+            H[k, STATES.index((a, j[a]))] += 1
+    return H / np.maximum(H.sum(1, keepdims=True), 1e-12)
+
+
+def listed(sims, rows):
+    """The engine's listing (rali_head_score_distinct): prototypes by
+    similarity, keeping each whose row has cosine < 0.6 to every one kept."""
+    R = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+    C = R @ R.T
+    out = []
+    for s in sims:
+        kept = []
+        for i in np.argsort(-s, kind="stable"):
+            if all(C[i, k] < MAX_COSINE for k in kept):
+                kept.append(int(i))
+                if len(kept) == TOP:
+                    break
+        out.append(kept)
+    return out
+
+
+class Head(torch.nn.Module):
+    def __init__(self, W, b, ts, protos, scores, tau):
+        super().__init__()
+        self.W = torch.nn.Parameter(torch.tensor(W, dtype=torch.float32))
+        self.b = torch.nn.Parameter(torch.tensor(b, dtype=torch.float32))
+        self.register_buffer("mu", torch.tensor(ts.mu, dtype=torch.float32))
+        self.register_buffer("sigma", torch.tensor(ts.sigma, dtype=torch.float32))
+        self.register_buffer("P", torch.tensor(ts.pca.components_, dtype=torch.float32))
+        self.register_buffer("C", F.normalize(torch.tensor(protos, dtype=torch.float32), dim=1))
+        self.register_buffer("s", torch.tensor(scores, dtype=torch.float32))
+        self.tau = tau
+
+    def forward(self, x):
+        f = x @ self.W.T + self.b
+        z = F.normalize(((f - self.mu) / self.sigma) @ self.P.T, dim=1)
+        sims = z @ self.C.T
+        w = torch.softmax(sims / self.tau, dim=1)
+        return f, z, sims, w, w @ self.s
+
+
+def fit(tr, ts, protos, scores, tau, args, log=print):
+    xm, xs = tr["xm"], tr["xs"]
+    X = (tr["x"] - xm) / xs
+    T = ts.raw(tr["texts"]).astype(np.float64)
+    # ridge init: T ≈ X Wᵀ + b
+    A = np.concatenate([X, np.ones((len(X), 1), np.float32)], 1).astype(np.float64)
+    G = A.T @ A + args.ridge * np.eye(A.shape[1])
+    Wb = np.linalg.solve(G, A.T @ T).T
+    head = Head(Wb[:, :-1], Wb[:, -1], ts, protos, scores, tau)
+    Xt = torch.tensor(X)
+    zt = torch.tensor(ts.project(T.astype(np.float32)), dtype=torch.float32)
+    y = torch.tensor(tr["mos"], dtype=torch.float32)
+    var = y.var()
+    opt = torch.optim.Adam(head.parameters(), lr=args.lr, weight_decay=0)
+    g = torch.Generator().manual_seed(args.seed)
+    n = len(Xt)
+    for ep in range(args.epochs):
+        perm = torch.randperm(n, generator=g)
+        tot = 0.0
+        for k in range(0, n, args.batch):
+            idx = perm[k:k + args.batch]
+            _, z, _, _, s = head(Xt[idx])
+            align = (1 - (z * zt[idx]).sum(1)).mean()
+            mse = ((s - y[idx]) ** 2).mean() / var
+            sc, yc = s - s.mean(), y[idx] - y[idx].mean()
+            rank = 1 - (sc * yc).sum() / (sc.norm() * yc.norm() + 1e-8)
+            loss = align + args.lam * mse + args.rho * rank
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            tot += loss.item() * len(idx)
+        if ep % 10 == 9 or ep == args.epochs - 1:
+            log(f"    epoch {ep + 1}: loss {tot / n:.4f}")
+    return head
+
+
+def evaluate(head, d, rows, xm, xs):
+    with torch.no_grad():
+        f, z, sims, w, s = head(torch.tensor((d["x"] - xm) / xs))
+    s, w, sims = s.numpy().astype(np.float64), w.numpy(), sims.numpy()
+    lst = listed(sims, rows)
+    top3 = np.array([w[i, k].sum() for i, k in enumerate(lst)])
+    top1 = np.array([w[i].max() for i in range(len(w))])
+    return dict(srcc=float(spearmanr(s, d["mos"])[0]), plcc=float(pearsonr(s, d["mos"])[0]),
+                top3_median=float(np.median(top3)), top1_median=float(np.median(top1)),
+                score=s, listed=lst, weights=w, f=f.numpy(), z=z.numpy())
+
+
+def aspect_agreement(ev, d, labels_judg):
+    """Per aspect: how often the top listed prototype's majority state is the
+    photo's own measured state (the alignment, read as a person would)."""
+    out = {}
+    for a in ASPECTS:
+        ok = [labels_judg[l[0]][a] == j[a] for l, j in zip(ev["listed"], d["judg"])]
+        out[a] = float(np.mean(ok))
+    return out
+
+
+def majority_judg(judg, labels, K):
+    out = []
+    for k in range(K):
+        mem = [j for j, l in zip(judg, labels) if l == k]
+        out.append({a: max(set(m[a] for m in mem), key=[m[a] for m in mem].count) if mem else "" for a in ASPECTS})
+    return out
+
+
+def build(tr, K, tau, args, log=print):
+    ts = TX.TextSpace(max_features=args.max_features, k=args.pca_dim, seed=args.seed).fit(tr["texts"])
+    z = ts.project(ts.raw(tr["texts"]))
+    protos, _, descr, labels = TX.prototypes(z, tr["mos01"], tr["texts"], K, seed=args.seed)
+    scores = np.array([tr["mos"][labels == i].mean() if np.any(labels == i) else tr["mos"].mean()
+                       for i in range(K)], np.float32)
+    head = fit(tr, ts, protos, scores, tau, args, log)
+    rows = composition(tr["judg"], labels, K)
+    return dict(ts=ts, protos=protos, scores=scores, descr=descr, labels=labels, head=head, rows=rows,
+                maj=majority_judg(tr["judg"], labels, K))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", default="/work/cache/v5-head")
+    ap.add_argument("--ckpt", default="/work/cache/v5-run/ckpt-step1165.pt")
+    ap.add_argument("--K", type=int, action="append")
+    ap.add_argument("--tau", type=float, action="append")
+    ap.add_argument("--pca-dim", type=int, default=24)
+    ap.add_argument("--max-features", type=int, default=256)
+    ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--lam", type=float, default=1.0)
+    ap.add_argument("--rho", type=float, default=1.0)
+    ap.add_argument("--ridge", type=float, default=100.0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--synthetic", action="store_true", help="train on the synthetic leg's photos too (v5_synthetic.py)")
+    ap.add_argument("--save", action="store_true", help="keep the (single) setting in OUT/head.pkl")
+    args = ap.parse_args()
+    torch.manual_seed(args.seed)
+    st = torch.load(args.ckpt)["model"]
+    tr, va = load(args.out, "train"), load(args.out, "val")
+    if args.synthetic:
+        sy = load(args.out, "synthetic")
+        print(f"synthetic leg: {len(sy['names'])} distorted training photos")
+        tr = {k: (np.concatenate([tr[k], sy[k]]) if isinstance(tr[k], np.ndarray) else tr[k] + sy[k]) for k in tr}
+    for d in (tr, va):
+        d["xm"], d["xs"] = st["feat_mean"].numpy(), st["feat_std"].numpy()
+    print(f"tower alone (reg): val SRCC {spearmanr(va['pred'], va['mos'])[0]:.4f} "
+          f"PLCC {pearsonr(va['pred'], va['mos'])[0]:.4f}")
+    print(f"{len(set(tr['texts']))} distinct training texts")
+    results = []
+    for K in args.K or [32, 64, 128]:
+        for tau in args.tau or [0.03, 0.05, 0.07, 0.1]:
+            print(f"K={K} tau={tau}", flush=True)
+            b = build(tr, K, tau, args)
+            ev = evaluate(b["head"], va, b["rows"], tr["xm"], tr["xs"])
+            agree = aspect_agreement(ev, va, b["maj"])
+            row = dict(K=K, tau=tau, val_srcc=round(ev["srcc"], 4), val_plcc=round(ev["plcc"], 4),
+                       top3_median=round(ev["top3_median"], 3), top1_median=round(ev["top1_median"], 3),
+                       agree={a: round(v, 3) for a, v in agree.items()})
+            print("  " + json.dumps(row), flush=True)
+            results.append(row)
+            with open(os.path.join(args.out, "grid.jsonl"), "a") as fh:
+                fh.write(json.dumps(dict(row, args={k: v for k, v in vars(args).items() if k not in ("K", "tau")})) + "\n")
+            if args.save:
+                b["head"] = {k: v.detach().numpy() for k, v in b["head"].state_dict().items()}
+                b.update(K=K, tau=tau, val=row, xm=tr["xm"], xs=tr["xs"], train_mos=tr["mos"])
+                b["train_scores"] = evaluate_scores(b, tr)
+                import export as EX
+                b["score_map"] = EX.fit_score_map(b["train_scores"].astype(np.float64), tr["mos"])
+                vs = evaluate_scores(b, va)
+                import ralifmt
+                vm = ralifmt.apply_score_map(b["score_map"], vs.astype(np.float64))
+                print(f"score map {b['score_map']}: val PLCC {pearsonr(vs, va['mos'])[0]:.4f} -> "
+                      f"{pearsonr(vm, va['mos'])[0]:.4f}, range {vm.min():.2f}..{vm.max():.2f}")
+                with open(os.path.join(args.out, "head.pkl"), "wb") as fh:
+                    pickle.dump(b, fh)
+    ok = [r for r in results if r["top3_median"] >= 0.5]
+    if ok:
+        best = max(ok, key=lambda r: r["val_srcc"])
+        print(f"chosen: K={best['K']} tau={best['tau']} (val SRCC {best['val_srcc']}, median top-3 {best['top3_median']})")
+
+
+def evaluate_scores(b, tr):
+    h = Head(b["head"]["W"], b["head"]["b"], b["ts"], b["protos"], b["scores"], b["tau"])
+    with torch.no_grad():
+        return h(torch.tensor((tr["x"] - tr["xm"]) / tr["xs"]))[4].numpy()
+
+
+if __name__ == "__main__":
+    main()
