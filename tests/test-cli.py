@@ -188,7 +188,7 @@ def test_csv_and_shards(images):
     rc, out, _ = run("score", "--csv", "--top", "2", "--model", model, *images)
     rows = list(csv.reader(io.StringIO(out)))
     check(rc == 0 and rows[0][:4] == ["path", "score", "descriptor_1", "similarity_1"] and
-          rows[0][-2:] == ["error", "path_bytes"],
+          rows[0][-3:] == ["error", "path_bytes", "summary"],
           f"csv header {rows[0] if rows else None}")
     check(len(rows) == len(images) + 1 and all(len(r) == len(rows[0]) for r in rows), "csv: one row per image, same width")
     check(all(0 <= float(r[1]) <= 1 for r in rows[1:]), "csv: scores parse as numbers in [0,1]")
@@ -530,13 +530,167 @@ def test_non_utf8_names():
         except UnicodeDecodeError as e:
             rows = [[]]
             check(False, f"score --csv is UTF-8 ({e})")
-        check(rows[0][-2:] == ["error", "path_bytes"] and all(len(r) == len(rows[0]) for r in rows),
-              f"csv: error and path_bytes are the last columns of every row ({rows[0]})")
-        by = {base64.b64decode(r[-1]) if r[-1] else os.fsencode(r[0]): r for r in rows[1:]}
-        check(set(by) == {good, bad, plain} and by[good][1] != "" and "cass\ufffd.png" in by[bad][-2],
+        check(rows[0][-3:] == ["error", "path_bytes", "summary"] and all(len(r) == len(rows[0]) for r in rows),
+              f"csv: error, path_bytes and summary are the last columns of every row ({rows[0]})")
+        by = {base64.b64decode(r[-2]) if r[-2] else os.fsencode(r[0]): r for r in rows[1:]}
+        check(set(by) == {good, bad, plain} and by[good][1] != "" and "cass\ufffd.png" in by[bad][-3],
               f"csv: path_bytes gives back the exact names, the photo has a score, the bad file its error")
     finally:
         shutil.rmtree(tmp)
+
+
+# ---- why: the descriptors' consensus and the tiles (engine/head/explain.h) ----
+
+def consensus_reference(texts, scores, weights):
+    """The rule of engine/head/consensus.c, written again: sentences split at
+    . ! ? ; (followed by white space or the end) and line breaks, compared
+    case-folded with white space collapsed; support = the weight of the
+    prototypes that say it; a strict majority leads, defects (effect < 0)
+    first, worst first, then by support; the summary joins up to 3."""
+    import re
+    acc, order = {}, 0
+    for i, t in enumerate(texts):
+        seen = set()
+        for part in re.split(r"[.!?;](?=\s|$)|[\r\n]", t or ""):
+            part = part.strip().rstrip(".!?;").strip()
+            if not part:
+                continue
+            key = " ".join(part.split()).casefold()
+            if key not in acc:
+                acc[key] = {"text": part, "support": 0.0, "scores": [], "order": order}
+                order += 1
+            if key not in seen:
+                seen.add(key)
+                acc[key]["support"] += weights[i]
+                acc[key]["scores"].append(scores[i])
+    mean_all = sum(scores) / len(scores)
+    out = []
+    for a in acc.values():
+        if len(a["scores"]) == len(texts) and len(texts) > 1:
+            continue
+        a["effect"] = sum(a["scores"]) / len(a["scores"]) - mean_all
+        a["majority"] = a["support"] > 0.5
+        out.append(a)
+    out.sort(key=lambda a: (not a["majority"], not (a["majority"] and a["effect"] < 0),
+                            a["effect"] if a["majority"] and a["effect"] < 0 else -a["support"], a["order"]))
+    maj = [a for a in out if a["majority"]][:3]
+    return " ".join(a["text"][0].upper() + a["text"][1:] + "." for a in maj), out
+
+
+def test_summary():
+    """"summary" in --json and --csv: the consensus over all K prototypes'
+    softmax weights, as the rule computes it from PyTorch's weights; a
+    model without texts says so."""
+    model = os.path.join(FIX, "tiny-sentences.rali")
+    samples = sorted(os.path.join(ROOT, "data", "samples", f) for f in os.listdir(os.path.join(ROOT, "data", "samples"))
+                     if f.endswith(".jpg"))[:4]
+    rc, out, err = run("score", "--json", "--backend", "cpu", "--model", model, *samples)
+    rows = jsonl(out)
+    w, cfg = ralifmt.load_rali(model)
+    tw = {k: torch.from_numpy(v) for k, v in w.items()}
+    bad, shown = [], []
+    for r in rows:
+        with torch.no_grad():
+            f = ralifmt.vision_forward(tw, cfg, torch.from_numpy(ralifmt.preprocess_for_model(r["path"], cfg))).mean(0)
+            _, sims = ralifmt.rali_head(tw, cfg, f[None])
+            p = torch.softmax(sims[0].double() / cfg["temperature"], dim=-1).tolist()
+        want, _ = consensus_reference(cfg["descriptors"], w["rali.prototype_scores"].tolist(), p)
+        shown.append(r.get("summary"))
+        if r.get("summary") != want:
+            bad.append((os.path.basename(r["path"]), r.get("summary"), want))
+    check(rc == 0 and len(rows) == len(samples) and not bad and all(shown),
+          f"--json summary is the consensus of all K prototypes ({shown[:2]}; {bad[:2]})")
+    keys = list(rows[0].keys()) if rows else []
+    check(keys[:3] == ["path", "score", "descriptors"] and keys[-1] == "summary",
+          f"summary comes after the old members ({keys})")
+    rc, out, _ = run("score", "--csv", "--top", "2", "--backend", "cpu", "--model", model, *samples)
+    table = list(csv.DictReader(io.StringIO(out)))
+    check(rc == 0 and [t["summary"] for t in table] == shown, "--csv: the same summary in its last column")
+    tmp = tempfile.mkdtemp()
+    try:
+        cfg2 = dict(cfg)
+        del cfg2["descriptors"]
+        cfg2["descriptor_provenance"] = "none"
+        bare = os.path.join(tmp, "no-texts.rali")
+        ralifmt.save_rali(bare, w, cfg2)
+        rc, out, _ = run("score", "--json", "--model", bare, samples[0])
+        r = jsonl(out)[0] if rc == 0 else {}
+        top = max(r.get("descriptors", []), key=lambda d: d["weight"], default={"index": -1})
+        check(r.get("summary", "").startswith(f"This model has no descriptor texts; prototype #{top['index']} "),
+              f"no descriptor texts: the summary says so and names the strongest prototype ({r.get('summary')!r})")
+    finally:
+        shutil.rmtree(tmp)
+
+
+def tile_reference(path, cfg, tw, cols, rows):
+    """engine/head/tiles.c written again: cells partition the photo, each is
+    scored on a square of side max(cell w, h) around its centre, a window of
+    one PIL bicubic resize by S / T; returns [(x, y, w, h, score, top)]."""
+    import math
+    from PIL import Image, ImageOps
+    img = ImageOps.exif_transpose(Image.open(path)).convert("RGB")
+    W, H = img.size
+    S = cfg["image_size"]
+    out, views = [], []
+    for r in range(rows):
+        for c in range(cols):
+            cx, cw = c * W // cols, (c + 1) * W // cols - c * W // cols
+            cy, ch = r * H // rows, (r + 1) * H // rows - r * H // rows
+            T = min(max(cw, ch), min(W, H))
+            x = min(max(cx + cw // 2 - T // 2, 0), W - T)
+            y = min(max(cy + ch // 2 - T // 2, 0), H - T)
+            s = S / T
+            nw, nh = max(int(math.floor(W * s + 0.5)), S), max(int(math.floor(H * s + 0.5)), S)
+            wx = min(max(int(math.floor(x * s + 0.5)), 0), nw - S)
+            wy = min(max(int(math.floor(y * s + 0.5)), 0), nh - S)
+            a = np.asarray(img.resize((nw, nh), Image.BICUBIC).crop((wx, wy, wx + S, wy + S)), np.float32) / 255.0
+            a = (a - np.array(cfg["image_mean"], np.float32)) / np.array(cfg["image_std"], np.float32)
+            views.append(a.transpose(2, 0, 1))
+            out.append([x, y, T, T])
+    with torch.no_grad():
+        f = ralifmt.vision_forward(tw, cfg, torch.from_numpy(np.stack(views).copy()))
+        score, sims = ralifmt.rali_head(tw, cfg, f)
+    return [o + [float(score[i]), int(sims[i].argmax())] for i, o in enumerate(out)]
+
+
+def test_tiles():
+    """--tiles N: an N x N grid of tiles per photo in --json, each {x, y, w,
+    h, score, descriptor, weight, index}, scored as PyTorch scores the same
+    squares; --tiles auto takes rali-studio's grid; bad values refused."""
+    model = os.path.join(FIX, "tiny-sentences.rali")
+    w, cfg = ralifmt.load_rali(model)
+    tw = {k: torch.from_numpy(v) for k, v in w.items()}
+    photo = os.path.join(ROOT, "data", "samples", "castle.jpg")
+    odd = os.path.join(FIX, "images", "orient-6.jpg")
+    for n in (2, 3):
+        rc, out, err = run("score", "--json", "--tiles", str(n), "--backend", "cpu", "--model", model, photo, odd)
+        rows = jsonl(out)
+        check(rc == 0 and len(rows) == 2 and all(len(r.get("tiles", [])) == n * n for r in rows),
+              f"--tiles {n}: {n * n} tiles per photo ({err.strip()[:200]})")
+        worst, same_top, keys = 0.0, True, set()
+        for r in rows:
+            ref = tile_reference(r["path"], cfg, tw, n, n)
+            for t, ref_t in zip(r["tiles"], ref):
+                keys |= {tuple(t.keys())}
+                same_top &= [t["x"], t["y"], t["w"], t["h"]] == ref_t[:4] and t["index"] == ref_t[5]
+                same_top &= t["descriptor"] == cfg["descriptors"][t["index"]] and 0 < t["weight"] <= 1
+                worst = max(worst, abs(t["score"] - ref_t[4]))
+        check(same_top and worst < 1e-4 and keys == {("x", "y", "w", "h", "score", "descriptor", "weight", "index")},
+              f"--tiles {n}: squares, scores (max|diff| {worst:.2g}) and top descriptors as PyTorch has them "
+              f"(orient-6.jpg: in the rotated photo's pixels)")
+    rc, out, _ = run("score", "--json", "--tiles", "auto", "--backend", "cpu", "--model", model, photo)
+    t = jsonl(out)[0]["tiles"] if rc == 0 else []
+    ref = tile_reference(photo, cfg, tw, 6, 6)
+    check(rc == 0 and [[x["x"], x["y"], x["w"], x["h"]] for x in t] == [r[:4] for r in ref],
+          f"--tiles auto: the app's grid, 6 x 6 for a 32 px model ({len(t)} tiles)")
+    rc, out, _ = run("score", "--json", "--model", model, photo)
+    check(rc == 0 and "tiles" not in jsonl(out)[0], "no --tiles, no tiles")
+    for bad in ("1", "9", "x", "3x3", ""):
+        rc, out, err = run("score", "--json", "--tiles", bad, "--model", model, photo)
+        check(rc == 1 and "--tiles" in err and not out, f"--tiles {bad!r} refused with exit 1")
+    for args in (("score", "--csv"), ("embed", "--json")):
+        rc, out, err = run(*args, "--tiles", "3", "--model", model, photo)
+        check(rc == 1 and "--tiles" in err and not out, f"{' '.join(args)} --tiles refused with exit 1")
 
 
 def main():
@@ -555,6 +709,8 @@ def main():
     test_max_megapixels()
     test_extreme_aspect()
     test_non_utf8_names()
+    test_summary()
+    test_tiles()
     test_vulkan_matches_cpu()
     print(f"{len(failures)} failures")
     sys.exit(1 if failures else 0)

@@ -1,13 +1,14 @@
 /* `rali`: command-line front end over librali.
  *
  *   rali embed [--model FILE] [--json] [--backend B] [--batch N] [--shard I/N] [--max-megapixels N] PATH...
- *   rali score [--model FILE] [--top K] [--max-overlap COS] [--json|--csv] [--backend B] [--shard I/N] [--max-megapixels N] PATH...
+ *   rali score [--model FILE] [--top K] [--max-overlap COS] [--json|--csv] [--tiles N|auto] [--backend B] [--shard I/N] [--max-megapixels N] PATH...
  *   rali info  [--model FILE | FILE...] [--backend B]
  *   rali bench [--model FILE] [--backend B] [--batch N] [--iterations N]
  *
  * Exit codes: 0 all good, 2 some files failed (the rest still processed),
  * 1 usage or model errors. */
 #include "rali.h"
+#include "head/explain.h"
 
 #include <errno.h>
 #include <json-glib/json-glib.h>
@@ -30,6 +31,7 @@ typedef struct {
   int batch, top, iterations;
   double max_megapixels;
   char *max_overlap; /* as given, or NULL */
+  char *tiles;       /* as given, or NULL */
 } Options;
 
 typedef struct {
@@ -37,6 +39,8 @@ typedef struct {
   OutputFormat format;
   int top;
   double max_overlap; /* rali_head_score_distinct's max_cosine */
+  RaliEngine *engine;
+  int tiles;        /* --tiles: 0 none, -1 auto, else N x N */
   gboolean embed;   /* embed or score */
   gsize done, total, failures;
   gint64 t_start;
@@ -154,7 +158,7 @@ print_error_line (Run *r, const char *path, const char *message)
         g_string_append (line, ",,,,");
       rali_csv_append_field (line, message);
       csv_path_bytes_field (line, path);
-      g_string_append_c (line, '\n');
+      g_string_append (line, ",\n"); /* no summary */
     }
   else
     {
@@ -188,8 +192,32 @@ print_embedding (Run *r, const char *path, const float *e, int D)
   emit_line (r, line);
 }
 
+/* , "tiles": [{"x", "y", "w", "h", "score", "descriptor", "weight", "index"}, ...]
+ * (the squares scored, in the photo's pixels: explain.h) */
 static void
-print_score (Run *r, const char *path, float score, const RaliDescriptor *top, int n)
+append_tiles_json (Run *r, GString *line, const RaliTile *tiles, int n)
+{
+  g_string_append (line, ", \"tiles\": [");
+  for (int i = 0; i < n; i++)
+    {
+      const RaliTile *t = &tiles[i];
+      g_autofree char *text = rali_descriptor_text (r->model, t->top_index);
+      g_autofree char *q = json_quote (text);
+      g_string_append_printf (line, "%s{\"x\": %d, \"y\": %d, \"w\": %d, \"h\": %d, \"score\": ", i ? ", " : "",
+                              t->x, t->y, t->w, t->h);
+      append_num (line, t->score);
+      g_string_append_printf (line, ", \"descriptor\": %s, \"weight\": ", q);
+      append_num (line, t->top_weight);
+      g_string_append_printf (line, ", \"index\": %d}", t->top_index);
+    }
+  g_string_append_c (line, ']');
+}
+
+/* summary: rali_head_summary; tiles (n_tiles of them) or NULL, with
+ * tiles_error when they could not be scored */
+static void
+print_score (Run *r, const char *path, float score, const RaliDescriptor *top, int n, const char *summary,
+             const RaliTile *tiles, int n_tiles, const char *tiles_error)
 {
   g_autoptr (GString) line = g_string_new (NULL);
   if (r->format == OUT_JSON)
@@ -211,7 +239,16 @@ print_score (Run *r, const char *path, float score, const RaliDescriptor *top, i
           append_num (line, top[i].weight);
           g_string_append_printf (line, ", \"index\": %d}", top[i].index);
         }
-      g_string_append (line, "]}\n");
+      g_autofree char *sq = json_quote (summary);
+      g_string_append_printf (line, "], \"summary\": %s", sq);
+      if (tiles)
+        append_tiles_json (r, line, tiles, n_tiles);
+      if (tiles_error)
+        {
+          g_autofree char *eq = json_quote (tiles_error);
+          g_string_append_printf (line, ", \"tiles_error\": %s", eq);
+        }
+      g_string_append (line, "}\n");
     }
   else if (r->format == OUT_CSV)
     {
@@ -237,16 +274,26 @@ print_score (Run *r, const char *path, float score, const RaliDescriptor *top, i
         }
       g_string_append_c (line, ',');
       csv_path_bytes_field (line, path);
+      g_string_append_c (line, ',');
+      rali_csv_append_field (line, summary);
       g_string_append_c (line, '\n');
     }
   else
     {
-      g_string_append_printf (line, "%.3f\t%s\n", score, path);
+      g_string_append_printf (line, "%.3f\t%s\n\tsummary: %s\n", score, path, summary);
       for (int i = 0; i < n; i++)
         {
           g_autofree char *text = rali_descriptor_text (r->model, top[i].index);
           g_string_append_printf (line, "\t%.3f  %s\n", top[i].similarity, text);
         }
+      for (int i = 0; tiles && i < n_tiles; i++)
+        {
+          g_autofree char *text = rali_descriptor_text (r->model, tiles[i].top_index);
+          g_string_append_printf (line, "\ttile %d,%d %dx%d: %.3f  %s\n", tiles[i].x, tiles[i].y, tiles[i].w,
+                                  tiles[i].h, tiles[i].score, text);
+        }
+      if (tiles_error)
+        g_string_append_printf (line, "\ttiles: %s\n", tiles_error);
     }
   emit_line (r, line);
 }
@@ -273,16 +320,30 @@ on_result (const char *path, const float *features, const float *embedding, cons
       return;
     }
   g_autofree RaliDescriptor *top = g_new0 (RaliDescriptor, MAX (r->top, 1));
+  g_autofree float *sims = g_new (float, MAX (c->n_prototypes, 1));
+  g_autofree float *weights = g_new (float, MAX (c->n_prototypes, 1));
   float score;
   int n = 0;
   g_autoptr (GError) herr = NULL;
-  if (!rali_head_score_distinct (r->model, features, r->top, r->max_overlap, &score, top, &n, NULL, &herr))
+  if (!rali_head_score_distinct (r->model, features, r->top, r->max_overlap, &score, top, &n, sims, &herr))
     {
       r->failures++;
       print_error_line (r, path, herr->message);
       return;
     }
-  print_score (r, path, score, top, n);
+  /* the consensus is over all K prototypes' weights, not the listed ones */
+  rali_head_weights (r->model, sims, weights);
+  g_autofree char *summary = rali_head_summary (r->model, weights);
+  /* --tiles: the photo again, at full size, on this thread (between two
+   * batches: the engine is idle) */
+  int cols = r->tiles, rows = r->tiles, w, h;
+  g_autoptr (GError) terr = NULL;
+  g_autofree RaliTile *tiles = r->tiles ? rali_engine_score_tiles_file (r->engine, path, &cols, &rows, &w, &h,
+                                                                         NULL, &terr)
+                                        : NULL;
+  if (terr)
+    r->failures++;
+  print_score (r, path, score, top, n, summary, tiles, tiles ? cols * rows : 0, terr ? terr->message : NULL);
 }
 
 static void
@@ -412,6 +473,27 @@ cmd_run (Options *opt, gboolean embed, char **paths, int n_paths)
           return EXIT_USAGE;
         }
     }
+  int tiles = 0;
+  if (opt->tiles)
+    {
+      char *end = NULL;
+      gint64 t = g_ascii_strtoll (opt->tiles, &end, 10);
+      if (embed || opt->csv)
+        {
+          fprintf (stderr, "rali %s: --tiles adds a tile map to score's --json (or text) output\n", cmd);
+          return EXIT_USAGE;
+        }
+      if (g_str_equal (opt->tiles, "auto"))
+        tiles = -1;
+      else if (end != opt->tiles && !*end && t >= RALI_TILES_MIN && t <= RALI_TILES_MAX)
+        tiles = (int) t;
+      else
+        {
+          fprintf (stderr, "rali score: --tiles wants N from %d to %d (an N x N grid) or auto, not '%s'\n",
+                   RALI_TILES_MIN, RALI_TILES_MAX, opt->tiles);
+          return EXIT_USAGE;
+        }
+    }
   guint shard_i = 0, shard_n = 1;
   if (opt->shard && !parse_shard (opt->shard, &shard_i, &shard_n))
     {
@@ -432,7 +514,8 @@ cmd_run (Options *opt, gboolean embed, char **paths, int n_paths)
     return EXIT_USAGE;
   rali_engine_set_max_pixels (engine, max_pixels);
 
-  Run r = { .model = model, .embed = embed, .top = opt->top, .max_overlap = max_overlap,
+  Run r = { .model = model, .engine = engine, .tiles = tiles, .embed = embed, .top = opt->top,
+            .max_overlap = max_overlap,
             .format = opt->json ? OUT_JSON : opt->csv ? OUT_CSV : OUT_TEXT,
             .progress = isatty (2) };
   g_autoptr (GPtrArray) files = rali_collect_images (paths, n_paths, on_collect_error, &r);
@@ -452,7 +535,7 @@ cmd_run (Options *opt, gboolean embed, char **paths, int n_paths)
       g_autoptr (GString) h = g_string_new ("path,score");
       for (int i = 1; i <= r.top; i++)
         g_string_append_printf (h, ",descriptor_%d,similarity_%d,prototype_score_%d,weight_%d", i, i, i, i);
-      g_string_append (h, ",error,path_bytes\n");
+      g_string_append (h, ",error,path_bytes,summary\n");
       fputs (h->str, stdout);
     }
   r.total = files->len;
@@ -639,6 +722,9 @@ main (int argc, char **argv)
     { "max-overlap", 0, 0, G_OPTION_ARG_STRING, &opt.max_overlap,
       "score: leave out a descriptor whose prototype has cosine >= COS to one already listed, so the list is not "
       "near-copies of one sentence (default 0.6; 1 lists the plain nearest prototypes)", "COS" },
+    { "tiles", 0, 0, G_OPTION_ARG_STRING, &opt.tiles,
+      "score: also score an N x N grid of tiles of each photo (N from 2 to 8; auto: the grid rali-studio's "
+      "quality map uses) and list them in --json as \"tiles\"", "N" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &opt.batch, "Images per forward pass (default 8)", "N" },
     { "shard", 0, 0, G_OPTION_ARG_STRING, &opt.shard, "Take share I of N of the sorted file list (0 <= I < N)", "I/N" },
     { "iterations", 0, 0, G_OPTION_ARG_INT, &opt.iterations, "bench: timed forward passes (default 5)", "N" },
@@ -689,5 +775,6 @@ main (int argc, char **argv)
   g_free (opt.backend);
   g_free (opt.shard);
   g_free (opt.max_overlap);
+  g_free (opt.tiles);
   return rc;
 }

@@ -19,7 +19,7 @@ _rali()
 
     local commands='score embed info bench'
     local options='-h --help -m --model -b --backend --json --csv -k --top --max-overlap
-        --batch --shard --iterations --profile --max-megapixels'
+        --tiles --batch --shard --iterations --profile --max-megapixels'
 
     if [[ $cword -eq 1 ]]; then
         COMPREPLY=($(compgen -W "$commands --help -h" -- "$cur"))
@@ -35,6 +35,10 @@ _rali()
             ;;
         -b | --backend)
             COMPREPLY=($(compgen -W 'auto cpu vulkan' -- "$cur"))
+            return
+            ;;
+        --tiles)
+            COMPREPLY=($(compgen -W 'auto 2 3 4 5 6 7 8' -- "$cur"))
             return
             ;;
         -k | --top | --max-overlap | --batch | --shard | --iterations | --max-megapixels)
