@@ -2,6 +2,7 @@
  * or a MobileNetV2 when the config says "tower"). */
 #include "nn/backend.h"
 #include "nn/model-private.h"
+#include "stages.h"
 
 #include <math.h>
 #include <string.h>
@@ -167,24 +168,75 @@ rali_engine_forward_ex (RaliEngine *e, const float *pixels, int B, float *featur
 }
 
 gboolean
-rali_engine_preprocess_file (RaliEngine *e, const char *path, float *pixels, GError **error)
+rali_engine_decode_file (RaliEngine *e, const char *path, RaliImage *img, GError **error)
 {
   const RaliConfig *c = &e->model->config;
-  RaliImage img = { 0 };
-  if (!rali_image_load (&img, path, c->crops > 0 ? c->crop_short_side : c->image_size, e->max_pixels, error))
-    return FALSE;
-  gboolean ok;
+  return rali_image_load (img, path, c->crops > 0 ? c->crop_short_side : c->image_size, e->max_pixels, error);
+}
+
+gboolean
+rali_engine_decode_data (RaliEngine *e, const guint8 *data, gsize size, const char *name, RaliImage *img,
+                         GError **error)
+{
+  const RaliConfig *c = &e->model->config;
+  return rali_image_load_from_data (img, data, size, name, c->crops > 0 ? c->crop_short_side : c->image_size,
+                                    e->max_pixels, error);
+}
+
+gboolean
+rali_engine_preprocess_image (RaliEngine *e, const RaliImage *img, float *pixels, GError **error)
+{
+  const RaliConfig *c = &e->model->config;
   if (c->crops > 0)
-    ok = rali_preprocess_crops (pixels, &img, c->image_size, c->crop_short_side, c->crops, c->crop_select_grid,
-                                c->crop_select_scale,
-                                c->image_mean, c->image_std, error);
-  else
-    ok = rali_preprocess_clip (pixels, &img, c->image_size, c->image_mean, c->image_std, error);
+    return rali_preprocess_crops (pixels, img, c->image_size, c->crop_short_side, c->crops, c->crop_select_grid,
+                                  c->crop_select_scale, c->image_mean, c->image_std, error);
+  return rali_preprocess_clip (pixels, img, c->image_size, c->image_mean, c->image_std, error);
+}
+
+gboolean
+rali_engine_preprocess_file (RaliEngine *e, const char *path, float *pixels, GError **error)
+{
+  RaliImage img = { 0 };
+  if (!rali_engine_decode_file (e, path, &img, error))
+    return FALSE;
+  gboolean ok = rali_engine_preprocess_image (e, &img, pixels, error);
   g_autofree char *name = ok ? NULL : g_filename_display_name (path);
   if (!ok && error && *error && !g_str_has_prefix ((*error)->message, name))
     g_prefix_error (error, "%s: ", name);
   rali_image_clear (&img);
   return ok;
+}
+
+GArray *
+rali_model_gemm_shapes (const RaliModel *m, int B)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (RaliGemmShape));
+  if (m->config.tower == RALI_TOWER_MOBILENET_V2)
+    rali_cnn_gemm_shapes (&m->config, B, out);
+  else
+    rali_vit_gemm_shapes (&m->config, B, out);
+  return out;
+}
+
+double
+rali_model_forward_flops (const RaliModel *m, int B)
+{
+  g_autoptr (GArray) shapes = rali_model_gemm_shapes (m, B);
+  double flops = 0;
+  for (guint i = 0; i < shapes->len; i++)
+    {
+      const RaliGemmShape *g = &g_array_index (shapes, RaliGemmShape, i);
+      flops += 2.0 * g->M * g->N * (double) g->K * g->count;
+    }
+  const RaliConfig *c = &m->config;
+  if (c->tower == RALI_TOWER_MOBILENET_V2)
+    {
+      g_autofree RaliCnnBlock *blocks = g_new (RaliCnnBlock, c->cnn_blocks);
+      rali_cnn_blocks (c, blocks);
+      for (int i = 0; i < c->cnn_blocks; i++)
+        flops += 2.0 * 9 * B * blocks[i].side_out * blocks[i].side_out * (double) blocks[i].cexp;
+    }
+  return flops;
 }
 
 int

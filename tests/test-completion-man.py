@@ -9,7 +9,7 @@ programs:
   - data/completions/rali.bash, sourced in `bash -c` and driven through
     COMP_WORDS/COMP_CWORD as bash would: commands, each command's options
     (exactly those its --help lists), the backend values, *.rali files for
-    --model, paths for the rest, nothing for bench;
+    --model, paths for the rest (bench's photos too);
   - data/completions/_rali passes `zsh -n` (where zsh is installed) and names
     every long option.
 
@@ -144,7 +144,8 @@ try:
     expect(["rali", "score", "--json", ""], {"model.rali", "photo.jpg", "folder"})
     expect(["rali", "embed", "ph"], {"photo.jpg"})
     expect(["rali", "info", ""], {"model.rali", "folder"})
-    expect(["rali", "bench", ""], set())
+    expect(["rali", "bench", ""], {"model.rali", "photo.jpg", "folder"})
+    expect(["rali", "bench", "--threads", ""], set())
     expect(["rali", "score", "--top", ""], set())
     for cmd in commands:
         shorts, longs = options[cmd]

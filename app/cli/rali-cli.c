@@ -3,12 +3,14 @@
  *   rali embed [--model FILE] [--json] [--backend B] [--batch N] [--shard I/N] [--max-megapixels N] PATH...
  *   rali score [--model FILE] [--top K] [--max-overlap COS] [--json|--csv] [--tiles N|auto] [--backend B] [--shard I/N] [--max-megapixels N] PATH...
  *   rali info  [--model FILE | FILE...] [--backend B]
- *   rali bench [--model FILE] [--backend B] [--batch N] [--iterations N]
+ *   rali bench [--model FILE] [--backend B] [--batch N] [--iterations N] [--threads T] [--json] [--photo-size WxH] [PATH...]
  *
  * Exit codes: 0 all good, 2 some files failed (the rest still processed),
  * 1 usage or model errors. */
 #include "rali.h"
+#include "rali-bench.h"
 #include "head/explain.h"
+#include "stages.h"
 
 #include <errno.h>
 #include <json-glib/json-glib.h>
@@ -28,8 +30,9 @@ typedef struct {
   char *shard;
   gboolean json, csv, profile;
   gboolean backend_given;
-  int batch, top, iterations;
+  int batch, top, iterations, threads;
   double max_megapixels;
+  char *photo_size;  /* bench: WxH of generated photos, or NULL */
   char *max_overlap; /* as given, or NULL */
   char *tiles;       /* as given, or NULL */
 } Options;
@@ -195,12 +198,12 @@ print_embedding (Run *r, const char *path, const float *e, int D)
 /* , "tiles": [{"x", "y", "w", "h", "score", "descriptor", "weight", "index"}, ...]
  * (the squares scored, in the photo's pixels: explain.h) */
 static void
-append_tiles_json (Run *r, GString *line, const RaliTile *tiles, int n)
+append_tiles_json (Run *r, GString *line, const RaliTileScore *tiles, int n)
 {
   g_string_append (line, ", \"tiles\": [");
   for (int i = 0; i < n; i++)
     {
-      const RaliTile *t = &tiles[i];
+      const RaliTileScore *t = &tiles[i];
       g_autofree char *text = rali_descriptor_text (r->model, t->top_index);
       g_autofree char *q = json_quote (text);
       g_string_append_printf (line, "%s{\"x\": %d, \"y\": %d, \"w\": %d, \"h\": %d, \"score\": ", i ? ", " : "",
@@ -217,7 +220,7 @@ append_tiles_json (Run *r, GString *line, const RaliTile *tiles, int n)
  * tiles_error when they could not be scored */
 static void
 print_score (Run *r, const char *path, float score, const RaliDescriptor *top, int n, const char *summary,
-             const RaliTile *tiles, int n_tiles, const char *tiles_error)
+             const RaliTileScore *tiles, int n_tiles, const char *tiles_error)
 {
   g_autoptr (GString) line = g_string_new (NULL);
   if (r->format == OUT_JSON)
@@ -338,7 +341,7 @@ on_result (const char *path, const float *features, const float *embedding, cons
    * batches: the engine is idle) */
   int cols = r->tiles, rows = r->tiles, w, h;
   g_autoptr (GError) terr = NULL;
-  g_autofree RaliTile *tiles = r->tiles ? rali_engine_score_tiles_file (r->engine, path, &cols, &rows, &w, &h,
+  g_autofree RaliTileScore *tiles = r->tiles ? rali_engine_score_tiles_file (r->engine, path, &cols, &rows, &w, &h,
                                                                          NULL, &terr)
                                         : NULL;
   if (terr)
@@ -648,42 +651,35 @@ cmd_info_files (Options *opt, char **paths, int n_paths)
   return rc;
 }
 
-/* Forward passes on fixed pseudo-random pixels; a benchmark, not a test. */
+/* Each step of scoring timed over repeated runs (rali-bench.c); a
+ * benchmark, not a test. */
 static int
-cmd_bench (Options *opt)
+cmd_bench (Options *opt, char **paths, int n_paths)
 {
-  g_autoptr (GError) error = NULL;
+  if (opt->csv)
+    {
+      fprintf (stderr, "rali bench: --csv is for scores; use --json\n");
+      return EXIT_USAGE;
+    }
+  if (opt->batch < 1 || opt->batch > 256 || opt->iterations < 1 || opt->iterations > 100000)
+    {
+      fprintf (stderr, "rali bench: --batch must be from 1 to 256 and --iterations from 1 to 100000\n");
+      return EXIT_USAGE;
+    }
+  for (int i = 0; i < n_paths; i++)
+    if (g_str_has_suffix (paths[i], ".rali"))
+      {
+        /* a model file given without --model would otherwise fail as an image */
+        fprintf (stderr, "rali bench: '%s' is a model file; give the model with --model FILE\n", paths[i]);
+        return EXIT_USAGE;
+      }
   RaliModel *model;
   RaliEngine *engine;
   if (!open_model_and_engine (opt, TRUE, FALSE, &model, &engine))
     return EXIT_USAGE;
-  printf ("backend: %s\n", rali_engine_backend_description (engine));
-  fflush (stdout);
-  const RaliConfig *c = rali_model_config (model);
-  int B = CLAMP (opt->batch, 1, 256), iters = CLAMP (opt->iterations, 1, 100000);
-  gsize px = (gsize) 3 * c->image_size * c->image_size;
-  g_autofree float *pixels = g_new (float, px * B);
-  g_autofree float *features = g_new (float, (gsize) c->projection_dim * B);
-  GRand *rand = g_rand_new_with_seed (42);
-  for (gsize i = 0; i < px * B; i++)
-    pixels[i] = (float) g_rand_double_range (rand, -2, 2);
-  g_rand_free (rand);
-  int rc = EXIT_OK;
-  /* one warm-up pass: first-touch of weights, pipeline creation */
-  if (!rali_engine_forward (engine, pixels, B, features, &error))
-    goto fail;
-  gint64 t0 = g_get_monotonic_time ();
-  for (int i = 0; i < iters; i++)
-    if (!rali_engine_forward (engine, pixels, B, features, &error))
-      goto fail;
-  double secs = (g_get_monotonic_time () - t0) / 1e6;
-  printf ("backend %s, batch %d, %d iterations: %.2f ms/forward, %.2f img/s\n",
-          rali_engine_backend_name (engine), B, iters, 1e3 * secs / iters, B * iters / secs);
-  goto out;
-fail:
-  fprintf (stderr, "rali: %s\n", error->message);
-  rc = EXIT_USAGE;
-out:
+  RaliBenchOptions bo = { .batch = opt->batch, .iterations = opt->iterations, .json = opt->json,
+                          .photo_size = opt->photo_size };
+  int rc = rali_cli_bench (model, engine, &bo, paths, n_paths);
   rali_engine_free (engine);
   rali_model_free (model);
   return rc;
@@ -698,7 +694,7 @@ usage (FILE *f)
            "  score   quality score and top descriptors of each image\n"
            "  embed   the unit CLIP embedding of each image\n"
            "  info    describe a model file\n"
-           "  bench   time forward passes\n\n"
+           "  bench   time each step of scoring (decode, preprocess, forward, head)\n\n"
            "Run 'rali COMMAND --help' for the options of a command.\n");
 }
 
@@ -727,7 +723,11 @@ main (int argc, char **argv)
       "quality map uses) and list them in --json as \"tiles\"", "N" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &opt.batch, "Images per forward pass (default 8)", "N" },
     { "shard", 0, 0, G_OPTION_ARG_STRING, &opt.shard, "Take share I of N of the sorted file list (0 <= I < N)", "I/N" },
-    { "iterations", 0, 0, G_OPTION_ARG_INT, &opt.iterations, "bench: timed forward passes (default 5)", "N" },
+    { "iterations", 0, 0, G_OPTION_ARG_INT, &opt.iterations, "bench: timed runs of one batch (default 5)", "N" },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &opt.threads,
+      "CPU backend threads (default: $OPENBLAS_NUM_THREADS, else the processors)", "T" },
+    { "photo-size", 0, 0, G_OPTION_ARG_STRING, &opt.photo_size,
+      "bench: size of the JPEGs it makes when no PATH is given (default 6000x4000)", "WxH" },
     { "profile", 0, 0, G_OPTION_ARG_NONE, &opt.profile, "Vulkan: per-op GPU times (timestamp queries) to stderr at exit", NULL },
     { "max-megapixels", 0, 0, G_OPTION_ARG_DOUBLE, &opt.max_megapixels,
       "embed, score: refuse images larger than this, before decoding (default 200)", "N" },
@@ -750,21 +750,21 @@ main (int argc, char **argv)
     opt.backend = g_strdup ("auto");
   if (opt.profile)
     g_setenv ("RALI_VULKAN_PROFILE", "1", TRUE); /* read by the Vulkan backend at creation */
+  if (opt.threads < 0 || opt.threads > 64)
+    {
+      fprintf (stderr, "rali %s: --threads must be from 1 to 64\n", cmd);
+      return EXIT_USAGE;
+    }
+  if (opt.threads > 0)
+    rali_set_cpu_threads (opt.threads);
 
   int rc;
   if (strcmp (cmd, "embed") == 0 || strcmp (cmd, "score") == 0)
     rc = cmd_run (&opt, strcmp (cmd, "embed") == 0, sub_argv + 1, sub_argc - 1);
   else if (strcmp (cmd, "info") == 0)
     rc = cmd_info_files (&opt, sub_argv + 1, sub_argc - 1);
-  else if (strcmp (cmd, "bench") == 0 && sub_argc > 1)
-    {
-      /* bench runs on synthetic pixels: a stray PATH (or a model file given
-       * without --model) would otherwise be ignored without a word */
-      fprintf (stderr, "rali bench: takes no PATH ('%s'); give the model with --model FILE\n", sub_argv[1]);
-      rc = EXIT_USAGE;
-    }
   else if (strcmp (cmd, "bench") == 0)
-    rc = cmd_bench (&opt);
+    rc = cmd_bench (&opt, sub_argv + 1, sub_argc - 1);
   else
     {
       fprintf (stderr, "rali: unknown command '%s'\n", cmd);
@@ -776,5 +776,6 @@ main (int argc, char **argv)
   g_free (opt.shard);
   g_free (opt.max_overlap);
   g_free (opt.tiles);
+  g_free (opt.photo_size);
   return rc;
 }

@@ -19,7 +19,7 @@ _rali()
 
     local commands='score embed info bench'
     local options='-h --help -m --model -b --backend --json --csv -k --top --max-overlap
-        --tiles --batch --shard --iterations --profile --max-megapixels'
+        --tiles --batch --shard --iterations --threads --photo-size --profile --max-megapixels'
 
     if [[ $cword -eq 1 ]]; then
         COMPREPLY=($(compgen -W "$commands --help -h" -- "$cur"))
@@ -41,8 +41,8 @@ _rali()
             COMPREPLY=($(compgen -W 'auto 2 3 4 5 6 7 8' -- "$cur"))
             return
             ;;
-        -k | --top | --max-overlap | --batch | --shard | --iterations | --max-megapixels)
-            return # a number, or I/N
+        -k | --top | --max-overlap | --batch | --shard | --iterations | --threads | --photo-size | --max-megapixels)
+            return # a number, I/N or WxH
             ;;
     esac
 
@@ -52,10 +52,9 @@ _rali()
     fi
     compopt -o filenames 2>/dev/null
     case $cmd in
-        bench) ;; # takes no PATH
         info) # model files
             COMPREPLY=($(compgen -f -X '!*.rali' -- "$cur") $(compgen -d -- "$cur")) ;;
-        *) # images and folders
+        *) # images and folders (bench: without any, it makes its own)
             COMPREPLY=($(compgen -f -- "$cur")) ;;
     esac
 } &&

@@ -2,6 +2,7 @@
  * for the rest (the depthwise convolution split over threads).  This is
  * also the oracle the Vulkan backend is tested against. */
 #include "backend.h"
+#include "stages.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -528,6 +529,24 @@ describe (void)
   return g_string_free (s, FALSE);
 }
 
+static int cpu_threads_wanted; /* rali_set_cpu_threads; 0: OpenBLAS's count */
+
+void
+rali_set_cpu_threads (int n)
+{
+  n = CLAMP (n, 0, MAX_THREADS);
+  g_atomic_int_set (&cpu_threads_wanted, n);
+  if (n > 0)
+    openblas_set_num_threads (n);
+}
+
+int
+rali_get_cpu_threads (void)
+{
+  int n = g_atomic_int_get (&cpu_threads_wanted);
+  return CLAMP (n > 0 ? n : openblas_get_num_threads (), 1, MAX_THREADS);
+}
+
 RaliBackend *
 rali_backend_cpu_new (GError **error)
 {
@@ -535,7 +554,7 @@ rali_backend_cpu_new (GError **error)
   CpuBackend *cpu = g_new0 (CpuBackend, 1);
   cpu->parent.ops = &cpu_ops;
   cpu->description = describe ();
-  cpu->threads = CLAMP (openblas_get_num_threads (), 1, MAX_THREADS);
+  cpu->threads = rali_get_cpu_threads ();
   /* not exclusive: helper threads are GLib's shared ones, made on demand */
   if (cpu->threads > 1)
     cpu->pool = g_thread_pool_new (range_task_run, NULL, cpu->threads - 1, FALSE, NULL);

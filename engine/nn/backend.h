@@ -175,6 +175,12 @@ gboolean rali_tower_project (RaliBackend *be, RaliBuf *features_buf, RaliBuf *em
                              RaliBuf *proj_w, int B, int D, int P, float *features, float *embeddings,
                              RaliVitTraceFunc trace, gpointer trace_data, GError **error);
 
+/* The matrix products of a forward of B images, as vit.c issues them,
+ * appended to out (RaliGemmShape of stages.h) */
+void rali_vit_gemm_shapes (const RaliConfig *c, int B, GArray *out);
+/* count more products of op [M,K]·[K,N] in out, merged with an equal earlier entry */
+void rali_gemm_shape_add (GArray *out, const char *op, int M, int N, int K, int count);
+
 /* ---- MobileNetV2 on top of a backend (cnn.c) ---- */
 
 typedef struct _RaliCnn RaliCnn;
@@ -188,3 +194,5 @@ void     rali_cnn_free       (RaliCnn *cnn);
 /* As rali_vit_forward_ex: features [B,D]; embeddings (optional) [B,D] the unit rows */
 gboolean rali_cnn_forward_ex (RaliCnn *cnn, const float *pixels, int B, float *features, float *embeddings,
                               RaliVitTraceFunc trace, gpointer trace_data, GError **error);
+/* As rali_vit_gemm_shapes, for cnn.c's forward */
+void     rali_cnn_gemm_shapes (const RaliConfig *c, int B, GArray *out);

@@ -254,6 +254,25 @@ rali_cnn_forward_ex (RaliCnn *cnn, const float *pixels, int B, float *features, 
                              features, embeddings, trace, trace_data, error);
 }
 
+/* the products of rali_cnn_forward_ex, in its order */
+void
+rali_cnn_gemm_shapes (const RaliConfig *c, int B, GArray *out)
+{
+  g_autofree RaliCnnBlock *blocks = g_new (RaliCnnBlock, c->cnn_blocks);
+  int S0 = rali_cnn_blocks (c, blocks);
+  rali_gemm_shape_add (out, "stem", B * S0 * S0, c->cnn_stem, 27, 1);
+  for (int i = 0; i < c->cnn_blocks; i++)
+    {
+      const RaliCnnBlock *b = &blocks[i];
+      if (b->t != 1)
+        rali_gemm_shape_add (out, "expand", B * b->side_in * b->side_in, b->cexp, b->cin, 1);
+      rali_gemm_shape_add (out, "project", B * b->side_out * b->side_out, b->cout, b->cexp, 1);
+    }
+  const RaliCnnBlock *last = &blocks[c->cnn_blocks - 1];
+  rali_gemm_shape_add (out, "final", B * last->side_out * last->side_out, c->cnn_final, last->cout, 1);
+  rali_gemm_shape_add (out, "projection", B, c->projection_dim, c->cnn_pooled, 1);
+}
+
 void
 rali_cnn_free (RaliCnn *cnn)
 {

@@ -10,6 +10,7 @@
  * No op is implemented here: a backend runs them. */
 #include "backend.h"
 #include "model-private.h"
+#include "stages.h"
 
 #include <string.h>
 
@@ -299,6 +300,50 @@ rali_tower_project (RaliBackend *be, RaliBuf *features_buf, RaliBuf *embeddings_
   if (trace)
     trace ("features", features, (gsize) B * D, trace_data);
   return TRUE;
+}
+
+void
+rali_gemm_shape_add (GArray *out, const char *op, int M, int N, int K, int count)
+{
+  for (guint i = 0; i < out->len; i++)
+    {
+      RaliGemmShape *g = &g_array_index (out, RaliGemmShape, i);
+      if (g_str_equal (g->op, op) && g->M == M && g->N == N && g->K == K)
+        {
+          g->count += count;
+          return;
+        }
+    }
+  RaliGemmShape g = { op, M, N, K, count };
+  g_array_append_val (out, g);
+}
+
+/* the products of rali_vit_forward_ex, in its order */
+void
+rali_vit_gemm_shapes (const RaliConfig *c, int B, GArray *out)
+{
+  int C = c->width, P = c->patch_size, S = c->image_size, F = c->mlp_size, D = c->projection_dim;
+  int G = S / P, T = G * G + 1, H = c->heads, Dh = C / H, R = B * T;
+  if (c->stem_layers == 0)
+    rali_gemm_shape_add (out, "patch", B * G * G, C, 3 * P * P, 1);
+  else
+    {
+      int side = S, cin = 3;
+      for (int i = 0; i < c->stem_layers; i++)
+        {
+          side = (side - 1) / 2 + 1;
+          rali_gemm_shape_add (out, "stem", B * side * side, c->stem_channels[i], cin * 9, 1);
+          cin = c->stem_channels[i];
+        }
+      rali_gemm_shape_add (out, "patch", B * G * G, C, cin, 1);
+    }
+  rali_gemm_shape_add (out, "qkv", R, C, C, 3 * c->layers);
+  rali_gemm_shape_add (out, "attention q.kT", T, T, Dh, B * H * c->layers);
+  rali_gemm_shape_add (out, "attention a.v", T, Dh, T, B * H * c->layers);
+  rali_gemm_shape_add (out, "out", R, C, C, c->layers);
+  rali_gemm_shape_add (out, "fc1", R, F, C, c->layers);
+  rali_gemm_shape_add (out, "fc2", R, C, F, c->layers);
+  rali_gemm_shape_add (out, "projection", B, D, C, 1);
 }
 
 void
