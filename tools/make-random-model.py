@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Writes a .rali file with random weights of a given shape, for benchmarks
-(never for scoring: its numbers mean nothing).
+(never for scoring: its numbers mean nothing): CLIP-shaped ViTs, or the
+default model's MobileNetV2 tower at 512 px (tools/train/v5_export.py's
+shape).  No head: `rali bench` and `rali embed` run it, `rali score` does not.
 
     /usr/bin/python3 tools/make-random-model.py --preset vit-b16 -o /tmp/vit-b16.rali
 """
@@ -17,6 +19,11 @@ PRESETS = {
                         projection_dim=768),
     "small": dict(image_size=224, patch_size=16, width=256, layers=6, heads=8, mlp_size=1024,
                   projection_dim=256),
+    "mobilenet-v2-512": dict(image_size=512, projection_dim=256,
+                             tower=dict(type="mobilenet_v2", stem=32,
+                                        blocks=[[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2],
+                                                [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]],
+                                        final=1280, pool_taps=[12, 16])),
 }
 
 
@@ -26,12 +33,15 @@ def main():
     ap.add_argument("--dtype", choices=("f32", "f16"), default="f32")
     ap.add_argument("-o", "--output", required=True)
     args = ap.parse_args()
-    cfg = dict(PRESETS[args.preset], name=f"random {args.preset}", source="random weights (benchmark only)",
-               activation="quick_gelu", layer_norm_eps=1e-5,
-               image_mean=[0.48145466, 0.4578275, 0.40821073], image_std=[0.26862954, 0.26130258, 0.27577711])
+    cfg = dict(PRESETS[args.preset], name=f"random {args.preset}", source="random weights (benchmark only)")
+    if "tower" in cfg:  # TensorFlow's [-1, 1] inputs
+        cfg.update(image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5])
+    else:
+        cfg.update(activation="quick_gelu", layer_norm_eps=1e-5,
+                   image_mean=[0.48145466, 0.4578275, 0.40821073], image_std=[0.26862954, 0.26130258, 0.27577711])
     rng = np.random.default_rng(0)
     t = {}
-    for name, shape in ralifmt.vision_tensor_names(cfg).items():
+    for name, shape in ralifmt.tower_tensor_names(cfg).items():
         fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
         t[name] = (rng.standard_normal(shape, dtype=np.float32) / np.sqrt(fan_in)).astype(np.float32)
         if name.endswith("norm1.weight") or name.endswith("norm2.weight") or "layrnorm.weight" in name \
