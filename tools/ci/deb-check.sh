@@ -78,6 +78,20 @@ lintian --fail-on error,warning --info --tag-display-limit 0 "$W"/*.changes ||
   fail "lintian: errors or warnings without an override (above)"
 lintian --show-overrides --tag-display-limit 0 "$W"/*.changes 2>/dev/null | grep '^O: ' || true
 
+# a front end that calls librali's RALI_PRIVATE functions (no API, may
+# change in any release: engine/librali.map) must depend on exactly the
+# librali0 it was built with
+for d in "$W"/rali_*.deb "$W"/rali-studio_*.deb; do
+  x=$(mktemp -d) && dpkg-deb -x "$d" "$x"
+  n=$(readelf --dyn-syms -W "$x"/usr/bin/* | grep -c '@RALI_PRIVATE' || true)
+  rm -rf "$x"
+  if [ "$n" -gt 0 ]; then
+    dpkg-deb -f "$d" Depends | grep -qF "librali0 (= $version)" ||
+      fail "$(basename "$d") calls $n RALI_PRIVATE functions but does not depend on librali0 (= $version)"
+    say "$(basename "$d"): $n RALI_PRIVATE functions, depends on librali0 (= $version)"
+  fi
+done
+
 step "apt-get install ./*.deb"
 (cd "$W" && as_root apt-get install -y -q ./*.deb) > "$W/install.log" 2>&1 || {
   tail -n 40 "$W/install.log"; fail "apt-get install (log: $W/install.log)"; }
