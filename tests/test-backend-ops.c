@@ -7,6 +7,11 @@
  * with rtol 1e-3 (fp32) or 1e-2 (fp16 weights).
  *
  *   test-backend-ops [--fp16]          exits 77 (skipped) without a Vulkan device
+ *   test-backend-ops --cpu-kernels     the same ops on the CPU backend's AVX-512 kernels
+ *                                      (nn/cpu-kernels.h) against its OpenBLAS path, with
+ *                                      tighter tolerances, and the fused matmul (weights
+ *                                      packed at load; bias, activation, residual in the
+ *                                      epilogue); exits 77 without AVX-512
  *   test-backend-ops --fallback MODEL  run with Vulkan made unavailable: the backend
  *                                      says so, auto runs on the CPU, libvulkan is not
  *                                      even mapped into the process
@@ -22,10 +27,10 @@
 #include <string.h>
 
 typedef struct {
-  RaliBackend *cpu, *vk;
+  RaliBackend *cpu, *vk; /* the oracle and the backend tested (--cpu-kernels: the CPU's kernels) */
   GRand *rng;
   double rtol, atol_rel;
-  gboolean fp16;
+  gboolean fp16, kernels;
   int failures, checks;
 } Ctx;
 
@@ -467,6 +472,46 @@ test_relu6 (Ctx *t, gsize n)
 
 /* A block-like sequence run twice with new inputs: the second run reuses
  * the recorded command buffer and must still see the new data. */
+/* --cpu-kernels: out = act(in · wᵀ + bias) + residual in one op, w packed
+ * at load (weight_matrix), against matmul, activation and add */
+static void
+test_matmul_fused (Ctx *t, int M, int N, int K, gboolean bias, int act, int residual)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree float *wh = rand_array (t, (gsize) N * K, -1, 1);
+  Pair in = pair_rand (t, (gsize) M * K, -1, 1, FALSE, NULL);
+  Pair b = bias ? pair_rand (t, N, -1, 1, TRUE, NULL) : (Pair) { 0 };
+  g_autofree float *rh = NULL;
+  Pair r = residual ? pair_rand (t, (gsize) M * N, -1, 1, FALSE, &rh) : (Pair) { 0 };
+  /* residual 2: in place, out is the residual */
+  Pair out = residual == 2 ? r : pair_out (t, (gsize) M * N);
+  Pair tmp = pair_out (t, (gsize) M * N);
+  RaliBuf *wc = t->cpu->ops->weight (t->cpu, wh, (gsize) N * K, &error);
+  RaliBuf *wk = t->vk->ops->weight_matrix (t->vk, wh, N, K, &error);
+  expect (t, wc && wk, "weight_matrix", error);
+  const RaliBackendOps *o = t->cpu->ops;
+  RaliBuf *dst = residual ? CB (tmp) : CB (out);
+  o->matmul (t->cpu, dst, CB (in), wc, bias ? CB (b) : NULL, M, N, K);
+  if (act != RALI_ACT_NONE)
+    o->activation (t->cpu, dst, (gsize) M * N, act);
+  if (residual)
+    {
+      if (residual == 1)
+        expect (t, o->upload (t->cpu, CB (out), rh, (gsize) M * N, &error), "upload", error);
+      o->add (t->cpu, CB (out), dst, (gsize) M * N);
+    }
+  t->vk->ops->matmul_fused (t->vk, VB (out), VB (in), wk, bias ? VB (b) : NULL, residual ? VB (r) : NULL, M, N, K,
+                            act);
+  g_autofree char *what = g_strdup_printf ("matmul_fused %dx%dx%d%s act %d%s", M, N, K, bias ? " +b" : "", act,
+                                           residual == 2 ? " += out" : residual ? " + r" : "");
+  check (t, what, &out);
+  t->cpu->ops->release (t->cpu, wc);
+  t->vk->ops->release (t->vk, wk);
+  pair_free (t, &in), pair_free (t, &b), pair_free (t, &tmp), pair_free (t, &out);
+  if (residual == 1)
+    pair_free (t, &r);
+}
+
 static void
 test_replay (Ctx *t)
 {
@@ -621,19 +666,38 @@ main (int argc, char **argv)
   if (argc > 2 && strcmp (argv[1], "--fallback") == 0)
     return fallback (argv[2]);
   gboolean fp16 = argc > 1 && strcmp (argv[1], "--fp16") == 0;
+  gboolean kernels = argc > 1 && strcmp (argv[1], "--cpu-kernels") == 0;
 
   g_autoptr (GError) error = NULL;
   RaliVulkanOptions opt = { .fp16 = fp16 ? RALI_VULKAN_FP16_ON : RALI_VULKAN_FP16_OFF };
-  Ctx t = { .rng = g_rand_new_with_seed (20240611), .fp16 = fp16 };
-  t.vk = rali_backend_vulkan_new_full (&opt, &error);
+  Ctx t = { .rng = g_rand_new_with_seed (20240611), .fp16 = fp16, .kernels = kernels };
+  if (kernels)
+    {
+      /* the AVX-512 kernels against the OpenBLAS path: fp32 both, only the
+       * order of the sums (and the vector exp/erf) differ */
+      t.vk = rali_backend_cpu_new_path (TRUE, &error);
+      if (!t.vk)
+        {
+          printf ("SKIP %s\n", error->message);
+          g_rand_free (t.rng);
+          return 77;
+        }
+      printf ("# %s\n", rali_backend_cpu_describe (t.vk));
+      t.cpu = rali_backend_cpu_new_path (FALSE, &error);
+      t.rtol = 1e-4;
+      t.atol_rel = 1e-5;
+    }
+  else
+    t.vk = rali_backend_vulkan_new_full (&opt, &error);
   if (!t.vk)
     {
       printf ("SKIP no Vulkan device: %s\n", error->message);
       g_rand_free (t.rng);
       return g_error_matches (error, RALI_ERROR, RALI_ERROR_UNSUPPORTED) ? 77 : 1;
     }
-  const char *desc = rali_backend_vulkan_describe (t.vk);
-  printf ("# %s\n# limits: %s\n", desc, g_getenv ("RALI_VULKAN_TEST_LIMITS") ? g_getenv ("RALI_VULKAN_TEST_LIMITS")
+  const char *desc = kernels ? "" : rali_backend_vulkan_describe (t.vk);
+  if (!kernels)
+    printf ("# %s\n# limits: %s\n", desc, g_getenv ("RALI_VULKAN_TEST_LIMITS") ? g_getenv ("RALI_VULKAN_TEST_LIMITS")
                                                                            : "the device's");
   if (fp16 && !strstr (desc, "fp16 weights"))
     {
@@ -642,9 +706,12 @@ main (int argc, char **argv)
       g_rand_free (t.rng);
       return 77;
     }
-  t.cpu = rali_backend_cpu_new (&error);
-  t.rtol = fp16 ? 1e-2 : 1e-3;
-  t.atol_rel = fp16 ? 5e-3 : 1e-4;
+  if (!kernels)
+    {
+      t.cpu = rali_backend_cpu_new (&error);
+      t.rtol = fp16 ? 1e-2 : 1e-3;
+      t.atol_rel = fp16 ? 5e-3 : 1e-4;
+    }
 
   /* GEMM: edges of every tile, bias or not, fp16 (weight) or fp32 (alloc) w */
   static const int mnk[][3] = {
@@ -708,13 +775,27 @@ main (int argc, char **argv)
     test_l2norm (&t, 3 + g_rand_int_range (t.rng, 0, 40), 1 + 2 * g_rand_int_range (t.rng, 0, 300), i % 2);
   test_replay (&t);
   test_weight_roundtrip (&t);
-  test_weight_f32 (&t);
-  test_errors (&t);
+  if (kernels)
+    {
+      /* every edge of the 12 x 32 tiles, one or two threads' worth of rows
+       * and panels, each epilogue */
+      static const int fmnk[][3] = { { 197, 75, 33 }, { 1, 1, 1 }, { 12, 32, 5 }, { 13, 33, 64 }, { 25, 100, 768 },
+                                     { 3000, 24, 16 }, { 197, 768, 64 }, { 5, 3, 1000 } };
+      int acts[] = { RALI_ACT_NONE, RALI_ACT_GELU, RALI_ACT_QUICK_GELU, RALI_ACT_RELU, RALI_ACT_RELU6 };
+      for (gsize i = 0; i < G_N_ELEMENTS (fmnk); i++)
+        for (gsize a = 0; a < G_N_ELEMENTS (acts); a++)
+          test_matmul_fused (&t, fmnk[i][0], fmnk[i][1], fmnk[i][2], (i + a) % 3 != 0, acts[a], (int) ((i + a) % 3));
+    }
+  else
+    {
+      test_weight_f32 (&t);
+      test_errors (&t);
+    }
 
   t.cpu->ops->free (t.cpu);
   t.vk->ops->free (t.vk);
   g_rand_free (t.rng);
-  guint verr = rali_backend_vulkan_validation_errors ();
+  guint verr = kernels ? 0 : rali_backend_vulkan_validation_errors ();
   if (verr)
     {
       printf ("FAIL %u Vulkan validation errors\n", verr);

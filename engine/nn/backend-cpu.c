@@ -1,31 +1,75 @@
-/* CPU backend: OpenBLAS sgemm for every matrix product, plain fused C loops
- * for the rest (the depthwise convolution split over threads).  This is
- * also the oracle the Vulkan backend is tested against. */
+/* CPU backend.  Two paths, chosen once per backend:
+ *
+ *   - AVX-512 processors (cpu-kernels.h): the backend's own threads are the
+ *     only ones the forward uses.  Matrix products run the packed GEMM of
+ *     cpu-avx512.c on weights packed once at load (weight_matrix), with the
+ *     bias, activation and residual add in the GEMM's epilogue
+ *     (matmul_fused); the attention runs head by head in cache; every
+ *     other loop (layer norm, activations, adds, im2col, the depthwise
+ *     convolution) is split over the same threads.  OpenBLAS is not called
+ *     (its threads stay asleep): no two thread pools fight for the cores.
+ *   - elsewhere (or RALI_CPU_KERNELS=openblas): OpenBLAS sgemm for every
+ *     matrix product on its own threads, plain C loops for the rest (the
+ *     depthwise convolution split over the backend's threads).
+ *
+ * This is also the oracle the Vulkan backend is tested against. */
 #include "backend.h"
+#include "cpu-kernels.h"
 #include "stages.h"
 
 #include <cblas.h>
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 struct _RaliBuf {
   float *data;
   gsize n;
   gboolean owned; /* weights borrow the model's memory */
+  float *packed;  /* weight_matrix: W[pN,pK] packed for the GEMM (cpu-kernels.h), or NULL */
+  int pN, pK;
 };
 
 #define D(buf) ((buf)->data)
 
+#define MAX_THREADS 64
+
 typedef struct {
   RaliBackend parent;
   char *description;
-  int threads;          /* as many as OpenBLAS uses */
+  int threads;          /* rali_get_cpu_threads () at creation */
   GThreadPool *pool;    /* threads − 1 helpers; NULL with one thread */
+  gboolean fast;        /* the AVX-512 kernels (cpu-kernels.h) */
+  float *scratch[MAX_THREADS]; /* per part of a parallel_for: packed A, attention scores */
+  gsize scratch_n[MAX_THREADS];
 } CpuBackend;
+
+/* part's scratch of at least n floats, 64-byte aligned (kept between calls) */
+static float *
+scratch_for (CpuBackend *cpu, int part, gsize n)
+{
+  if (cpu->scratch_n[part] < n)
+    {
+      free (cpu->scratch[part]);
+      cpu->scratch_n[part] = MAX (n, cpu->scratch_n[part] * 5 / 4);
+      void *p = NULL;
+      if (posix_memalign (&p, 64, cpu->scratch_n[part] * sizeof (float)) != 0)
+        g_error ("cpu: out of memory for %zu floats of scratch", cpu->scratch_n[part]);
+      cpu->scratch[part] = p;
+    }
+  return cpu->scratch[part];
+}
 
 /* ---- parallel_for: [0, n) split into contiguous ranges, one per thread ---- */
 
-typedef void (*RangeFunc) (gpointer data, gsize begin, gsize end);
+/* part: which of the ranges (0 on the calling thread), for per-part scratch */
+typedef void (*RangeFunc) (gpointer data, gsize begin, gsize end, int part);
 
 typedef struct {
   GMutex lock;
@@ -37,22 +81,47 @@ typedef struct {
   RangeFunc fn;
   gpointer data;
   gsize begin, end;
+  int part;
+  int nice;        /* the caller's */
   Latch *latch;
 } RangeTask;
+
+/* this thread's nice value (Linux: per thread) */
+static int
+thread_nice (void)
+{
+#ifdef __linux__
+  errno = 0;
+  int n = getpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid));
+  return errno ? 0 : n;
+#else
+  return 0;
+#endif
+}
 
 static void
 range_task_run (gpointer task, gpointer user_data)
 {
   (void) user_data;
   RangeTask *t = task;
-  t->fn (t->data, t->begin, t->end);
+#ifdef __linux__
+  /* a helper runs at no higher priority than the thread it helps (the app
+   * scores at nice 5, so that the UI keeps its core): GLib's shared threads
+   * are not made by the caller, so they do not inherit its nice value.
+   * Only ever raised (lowering needs privileges). */
+  static __thread int adopted = 0;
+  if (t->nice > adopted)
+    {
+      setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), t->nice);
+      adopted = thread_nice ();
+    }
+#endif
+  t->fn (t->data, t->begin, t->end, t->part);
   g_mutex_lock (&t->latch->lock);
   if (--t->latch->left == 0)
     g_cond_signal (&t->latch->done);
   g_mutex_unlock (&t->latch->lock);
 }
-
-#define MAX_THREADS 64
 
 /* fn over [0, n) on up to cpu->threads threads (the caller's included), no
  * range shorter than grain; returns when every range is done */
@@ -62,18 +131,19 @@ parallel_for (CpuBackend *cpu, gsize n, gsize grain, RangeFunc fn, gpointer data
   gsize parts = MIN ((gsize) cpu->threads, n / MAX (grain, 1));
   if (parts <= 1 || !cpu->pool)
     {
-      fn (data, 0, n);
+      fn (data, 0, n, 0);
       return;
     }
   RangeTask tasks[MAX_THREADS];
   Latch latch = { .left = (int) parts - 1 };
+  int nice = thread_nice ();
   g_mutex_init (&latch.lock);
   g_cond_init (&latch.done);
   for (gsize i = 0; i < parts; i++)
-    tasks[i] = (RangeTask) { fn, data, n * i / parts, n * (i + 1) / parts, &latch };
+    tasks[i] = (RangeTask) { fn, data, n * i / parts, n * (i + 1) / parts, (int) i, nice, &latch };
   for (gsize i = 1; i < parts; i++)
     g_thread_pool_push (cpu->pool, &tasks[i], NULL);
-  fn (data, tasks[0].begin, tasks[0].end);
+  fn (data, tasks[0].begin, tasks[0].end, 0);
   g_mutex_lock (&latch.lock);
   while (latch.left > 0)
     g_cond_wait (&latch.done, &latch.lock);
@@ -115,6 +185,7 @@ cpu_release (RaliBackend *be, RaliBuf *b)
   (void) be;
   if (b->owned)
     g_free (b->data);
+  free (b->packed);
   g_free (b);
 }
 
@@ -371,20 +442,14 @@ cpu_l2norm (RaliBackend *be, RaliBuf *out, RaliBuf *in, int R, int D)
     }
 }
 
-typedef struct {
-  const float *in, *wt, *bias; /* wt [9][C]: the weight transposed, so that the channel loop is contiguous */
-  float *out;
-  int H, W, C, Ho, Wo, stride, py, px;
-  gboolean relu6;
-} DwArgs;
-
 /* output rows [begin, end) of the B·Ho rows: per output pixel, the taps
  * inside the input (zero padding contributes nothing), then all C channels
  * four at a time, accumulated in registers */
 static void
-dwconv_rows (gpointer data, gsize begin, gsize end)
+dwconv_rows (gpointer data, gsize begin, gsize end, int part)
 {
-  const DwArgs *a = data;
+  (void) part;
+  const RaliDwConv *a = data;
   const int C = a->C;
   for (gsize r = begin; r < end; r++)
     {
@@ -423,11 +488,18 @@ dwconv_rows (gpointer data, gsize begin, gsize end)
 }
 
 static void
+dwconv_rows_fast (gpointer data, gsize begin, gsize end, int part)
+{
+  (void) part;
+  rali_dwconv_rows (data, begin, end);
+}
+
+static void
 cpu_dwconv3x3 (RaliBackend *be, RaliBuf *out, RaliBuf *in, RaliBuf *w, RaliBuf *bias,
                int B, int H, int W, int C, int stride, gboolean relu6)
 {
   CpuBackend *cpu = (CpuBackend *) be;
-  DwArgs a = { .in = D (in), .bias = bias ? D (bias) : NULL, .out = D (out), .H = H, .W = W, .C = C,
+  RaliDwConv a = { .in = D (in), .bias = bias ? D (bias) : NULL, .out = D (out), .H = H, .W = W, .C = C,
                .stride = stride, .relu6 = relu6 };
   a.Ho = rali_conv_axis (H, 3, stride, RALI_PAD_SAME, &a.py);
   a.Wo = rali_conv_axis (W, 3, stride, RALI_PAD_SAME, &a.px);
@@ -438,7 +510,7 @@ cpu_dwconv3x3 (RaliBackend *be, RaliBuf *out, RaliBuf *in, RaliBuf *w, RaliBuf *
   a.wt = wt;
   /* a few thousand multiply-adds per range at least */
   gsize rows = (gsize) B * a.Ho, per_row = (gsize) a.Wo * C * 9;
-  parallel_for (cpu, rows, MAX (1, 16384 / MAX (per_row, 1)), dwconv_rows, &a);
+  parallel_for (cpu, rows, MAX (1, 16384 / MAX (per_row, 1)), cpu->fast ? dwconv_rows_fast : dwconv_rows, &a);
 }
 
 static void
@@ -461,6 +533,261 @@ cpu_avgpool (RaliBackend *be, RaliBuf *out, RaliBuf *in, int B, int N, int C, in
     }
 }
 
+
+/* ---- the AVX-512 path (cpu->fast; cpu-kernels.h) ---- */
+
+static float *
+aligned_floats (gsize n)
+{
+  void *p = NULL;
+  return posix_memalign (&p, 64, MAX (n, 1) * sizeof (float)) == 0 ? p : NULL;
+}
+
+typedef struct {
+  float *dst;
+  const float *w;
+  int N, K;
+} PackArgs;
+
+static void
+pack_panels (gpointer data, gsize begin, gsize end, int part)
+{
+  (void) part;
+  PackArgs *a = data;
+  rali_pack_b_nk (a->dst, a->w, a->N, a->K, a->K, (int) begin, (int) end);
+}
+
+/* W[N,K] packed into dst (rali_packed_b_size floats), on the backend's threads */
+static void
+pack_weight (CpuBackend *cpu, float *dst, const float *w, int N, int K)
+{
+  PackArgs a = { dst, w, N, K };
+  parallel_for (cpu, (N + RALI_NR - 1) / RALI_NR, 1, pack_panels, &a);
+}
+
+static RaliBuf *
+cpu_weight_matrix (RaliBackend *be, const float *host, int N, int K, GError **error)
+{
+  CpuBackend *cpu = (CpuBackend *) be;
+  RaliBuf *b = cpu_weight (be, host, (gsize) N * K, error);
+  if (!(b->packed = aligned_floats (rali_packed_b_size (N, K))))
+    {
+      g_free (b);
+      g_set_error (error, RALI_ERROR, RALI_ERROR_BACKEND, "cpu: out of memory for a %d x %d weight", N, K);
+      return NULL;
+    }
+  b->pN = N;
+  b->pK = K;
+  pack_weight (cpu, b->packed, host, N, K);
+  return b;
+}
+
+typedef struct {
+  CpuBackend *cpu;
+  float *out;
+  const float *in, *bp;
+  RaliEpilogue e;
+  int M, N, K, R, P, RB, nRB;
+  gboolean by_panels; /* parts take panels (all rows), else row blocks (all panels) */
+} GemmArgs;
+
+/* one part of a GEMM: panels or row blocks [begin, end); the rows of each
+ * row block packed once into this part's scratch */
+static void
+gemm_part (gpointer data, gsize begin, gsize end, int part)
+{
+  const GemmArgs *g = data;
+  float *ap = scratch_for (g->cpu, part, (gsize) g->RB * RALI_MR * g->K);
+  int b0 = g->by_panels ? 0 : (int) begin, b1 = g->by_panels ? g->nRB : (int) end;
+  int p0 = g->by_panels ? (int) begin : 0, p1 = g->by_panels ? (int) end : g->P;
+  for (int rb = b0; rb < b1; rb++)
+    {
+      int r0 = rb * g->RB, nr = MIN (g->R, r0 + g->RB) - r0, m0 = r0 * RALI_MR;
+      RaliEpilogue e = g->e;
+      if (e.residual)
+        e.residual += (gsize) m0 * e.ldr;
+      /* short rows (K < 512: the MobileNetV2's 1x1 convolutions, whose
+       * packing cost a tenth of the forward) are read in place, whole
+       * micro-panels of them; the rest packed */
+      int full = g->K < 512 ? MIN (nr, (g->M - m0) / RALI_MR) : 0;
+      if (full > 0)
+        rali_gemm_rows (g->out + (gsize) m0 * g->N, g->N, g->in + (gsize) m0 * g->K, g->K, g->bp, g->M - m0, g->N,
+                        g->K, 0, full, p0, p1, &e);
+      if (full < nr)
+        {
+          rali_pack_a (ap, g->in + (gsize) m0 * g->K, g->M - m0, g->K, g->K, 1.0f, full, nr);
+          rali_gemm_packed (g->out + (gsize) m0 * g->N, g->N, ap, g->bp, g->M - m0, g->N, g->K, full, nr, p0, p1, &e);
+        }
+    }
+}
+
+/* out[M,N] = act(in · wᵀ + bias) + residual (backend.h matmul_fused) */
+static void
+cpu_matmul_fused (RaliBackend *be, RaliBuf *out, RaliBuf *in, RaliBuf *w, RaliBuf *bias, RaliBuf *residual,
+                  int M, int N, int K, int act)
+{
+  CpuBackend *cpu = (CpuBackend *) be;
+  /* a weight uploaded without its shape (a test's, or an activation): packed now */
+  float *tmp = NULL;
+  const float *bp = w->packed;
+  if (!bp || w->pN != N || w->pK != K)
+    {
+      bp = tmp = aligned_floats (rali_packed_b_size (N, K));
+      g_assert (tmp);
+      pack_weight (cpu, tmp, D (w), N, K);
+    }
+  GemmArgs g = { .cpu = cpu, .out = D (out), .in = D (in), .bp = bp, .M = M, .N = N, .K = K,
+                 .e = { .bias = bias ? D (bias) : NULL, .residual = residual ? D (residual) : NULL, .ldr = N,
+                        .act = act } };
+  g.R = (M + RALI_MR - 1) / RALI_MR;
+  g.P = (N + RALI_NR - 1) / RALI_NR;
+  /* a row block's packed rows stay in L2 (192 KB) while the panels pass */
+  g.RB = CLAMP (49152 / (RALI_MR * MAX (K, 1)), 1, 64);
+  g.nRB = (g.R + g.RB - 1) / g.RB;
+  /* split the panels when there are enough for every thread, else the rows */
+  g.by_panels = g.P >= 4 * cpu->threads || g.nRB < cpu->threads;
+  gsize n = g.by_panels ? (gsize) g.P : (gsize) g.nRB;
+  /* below ~1 MFLOP one thread is faster than waking another */
+  gsize grain = (double) M * N * K < 5e5 ? n : 1;
+  parallel_for (cpu, n, grain, gemm_part, &g);
+  free (tmp);
+}
+
+static void
+cpu_matmul_fast (RaliBackend *be, RaliBuf *out, RaliBuf *in, RaliBuf *w, RaliBuf *bias, int M, int N, int K)
+{
+  cpu_matmul_fused (be, out, in, w, bias, NULL, M, N, K, RALI_ACT_NONE);
+}
+
+typedef struct {
+  CpuBackend *cpu;
+  float *out;
+  const float *q, *k, *v;
+  int T, H, Dh;
+} AttnArgs;
+
+/* heads [begin, end) of the B·H */
+static void
+attention_heads (gpointer data, gsize begin, gsize end, int part)
+{
+  const AttnArgs *a = data;
+  int C = a->H * a->Dh;
+  float *scratch = scratch_for (a->cpu, part, rali_attention_scratch_size (a->T, a->Dh));
+  for (gsize u = begin; u < end; u++)
+    {
+      gsize b = u / a->H, h = u % a->H, off = b * a->T * C + h * a->Dh;
+      rali_attention_head (a->out + off, C, a->q + off, a->k + off, a->v + off, C, a->T, a->Dh,
+                           1.0f / sqrtf ((float) a->Dh), scratch);
+    }
+}
+
+static void
+cpu_attention_fast (RaliBackend *be, RaliBuf *out, RaliBuf *q, RaliBuf *k, RaliBuf *v, int B, int T, int H, int Dh)
+{
+  CpuBackend *cpu = (CpuBackend *) be;
+  AttnArgs a = { cpu, D (out), D (q), D (k), D (v), T, H, Dh };
+  parallel_for (cpu, (gsize) B * H, 1, attention_heads, &a);
+}
+
+typedef struct {
+  float *out, *x;
+  const float *in, *w, *b, *y;
+  int C, act;
+  float eps;
+} LoopArgs;
+
+static void
+layernorm_part (gpointer data, gsize begin, gsize end, int part)
+{
+  (void) part;
+  const LoopArgs *a = data;
+  rali_layernorm_rows (a->out, a->in, a->w, a->b, a->C, a->eps, begin, end);
+}
+
+static void
+cpu_layernorm_fast (RaliBackend *be, RaliBuf *out, RaliBuf *in, RaliBuf *w, RaliBuf *b, int R, int C, float eps)
+{
+  LoopArgs a = { .out = D (out), .in = D (in), .w = D (w), .b = D (b), .C = C, .eps = eps };
+  parallel_for ((CpuBackend *) be, R, MAX (1, 32768 / MAX (C, 1)), layernorm_part, &a);
+}
+
+static void
+activation_part (gpointer data, gsize begin, gsize end, int part)
+{
+  (void) part;
+  const LoopArgs *a = data;
+  rali_activation_range (a->x, begin, end, a->act);
+}
+
+static void
+cpu_activation_fast (RaliBackend *be, RaliBuf *x, gsize n, RaliActivation act)
+{
+  LoopArgs a = { .x = D (x), .act = act };
+  parallel_for ((CpuBackend *) be, n, 32768, activation_part, &a);
+}
+
+static void
+add_part (gpointer data, gsize begin, gsize end, int part)
+{
+  (void) part;
+  const LoopArgs *a = data;
+  rali_add_range (a->x, a->y, begin, end);
+}
+
+static void
+cpu_add_fast (RaliBackend *be, RaliBuf *x, RaliBuf *y, gsize n)
+{
+  LoopArgs a = { .x = D (x), .y = D (y) };
+  parallel_for ((CpuBackend *) be, n, 65536, add_part, &a);
+}
+
+typedef struct {
+  float *out;
+  const float *in;
+  int B, Cin, H, W, k, stride, pad;
+  gboolean nhwc;
+} Im2colArgs;
+
+/* output rows [begin, end) of the B·Ho rows of conv_im2col */
+static void
+conv_im2col_part (gpointer data, gsize begin, gsize end, int part)
+{
+  (void) part;
+  const Im2colArgs *a = data;
+  int py, px, k = a->k, Cin = a->Cin, H = a->H, W = a->W;
+  int Ho = rali_conv_axis (H, k, a->stride, a->pad, &py), Wo = rali_conv_axis (W, k, a->stride, a->pad, &px);
+  gsize K = (gsize) Cin * k * k;
+  for (gsize r = begin; r < end; r++)
+    {
+      int b = (int) (r / Ho), oy = (int) (r % Ho);
+      for (int ox = 0; ox < Wo; ox++)
+        {
+          float *row = a->out + (r * Wo + ox) * K;
+          for (int c = 0; c < Cin; c++)
+            for (int ky = 0; ky < k; ky++)
+              for (int kx = 0; kx < k; kx++)
+                {
+                  int y = oy * a->stride - py + ky, xx = ox * a->stride - px + kx;
+                  float v = 0.0f;
+                  if (y >= 0 && y < H && xx >= 0 && xx < W)
+                    v = a->nhwc ? a->in[(((gsize) b * H + y) * W + xx) * Cin + c]
+                                : a->in[(((gsize) b * Cin + c) * H + y) * W + xx];
+                  row[(c * k + ky) * k + kx] = v;
+                }
+        }
+    }
+}
+
+static void
+cpu_conv_im2col_fast (RaliBackend *be, RaliBuf *out, RaliBuf *in, int B, int Cin, int H, int W,
+                      int k, int stride, int pad, gboolean nhwc)
+{
+  Im2colArgs a = { D (out), D (in), B, Cin, H, W, k, stride, pad, nhwc };
+  int py;
+  int Ho = rali_conv_axis (H, k, stride, pad, &py);
+  parallel_for ((CpuBackend *) be, (gsize) B * Ho, 8, conv_im2col_part, &a);
+}
+
 static gboolean
 cpu_sync (RaliBackend *be, GError **error)
 {
@@ -474,11 +801,13 @@ cpu_free (RaliBackend *be)
   CpuBackend *cpu = (CpuBackend *) be;
   if (cpu->pool)
     g_thread_pool_free (cpu->pool, FALSE, TRUE);
+  for (int i = 0; i < MAX_THREADS; i++)
+    free (cpu->scratch[i]);
   g_free (cpu->description);
   g_free (be);
 }
 
-static const RaliBackendOps cpu_ops = {
+static const RaliBackendOps cpu_ops_openblas = {
   .name = "cpu",
   .free = cpu_free,
   .alloc = cpu_alloc,
@@ -501,11 +830,42 @@ static const RaliBackendOps cpu_ops = {
   .avgpool = cpu_avgpool,
 };
 
-/* "OpenBLAS 0.3.21 (Cooperlake kernels), 2 threads, AVX-512" */
+/* the same ops on the AVX-512 kernels, and the two that only they have */
+static const RaliBackendOps cpu_ops_fast = {
+  .name = "cpu",
+  .free = cpu_free,
+  .alloc = cpu_alloc,
+  .weight = cpu_weight,
+  .release = cpu_release,
+  .upload = cpu_upload,
+  .download = cpu_download,
+  .im2col = cpu_im2col,
+  .matmul = cpu_matmul_fast,
+  .embed_tokens = cpu_embed_tokens,
+  .layernorm = cpu_layernorm_fast,
+  .attention = cpu_attention_fast,
+  .activation = cpu_activation_fast,
+  .add = cpu_add_fast,
+  .take_class = cpu_take_class,
+  .sync = cpu_sync,
+  .conv_im2col = cpu_conv_im2col_fast,
+  .l2norm = cpu_l2norm,
+  .dwconv3x3 = cpu_dwconv3x3,
+  .avgpool = cpu_avgpool,
+  .weight_matrix = cpu_weight_matrix,
+  .matmul_fused = cpu_matmul_fused,
+};
+
+/* "AVX-512 kernels (fp32, weights packed at load), 2 threads; OpenBLAS 0.3.21
+ * (Cooperlake kernels) besides", or on the OpenBLAS path "OpenBLAS 0.3.21
+ * (Haswell kernels), 2 threads, AVX2" */
 static char *
-describe (void)
+describe (gboolean fast, int threads)
 {
   GString *s = g_string_new (NULL);
+  if (fast)
+    g_string_append_printf (s, "AVX-512 kernels (fp32, weights packed at load), %d thread%s; ", threads,
+                            threads == 1 ? "" : "s");
   /* openblas_get_config(): "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH ..." */
   g_auto (GStrv) words = g_strsplit (openblas_get_config (), " ", 3);
   if (words[0] && words[1])
@@ -515,7 +875,11 @@ describe (void)
   const char *core = openblas_get_corename ();
   if (core && *core)
     g_string_append_printf (s, " (%s kernels)", core);
-  int threads = openblas_get_num_threads ();
+  if (fast)
+    {
+      g_string_append (s, " besides");
+      return g_string_free (s, FALSE);
+    }
   g_string_append_printf (s, ", %d thread%s", threads, threads == 1 ? "" : "s");
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
   __builtin_cpu_init ();
@@ -547,23 +911,41 @@ rali_get_cpu_threads (void)
   return CLAMP (n > 0 ? n : openblas_get_num_threads (), 1, MAX_THREADS);
 }
 
-RaliBackend *
-rali_backend_cpu_new (GError **error)
+static RaliBackend *
+cpu_new (gboolean fast)
 {
-  (void) error;
   CpuBackend *cpu = g_new0 (CpuBackend, 1);
-  cpu->parent.ops = &cpu_ops;
-  cpu->description = describe ();
+  cpu->fast = fast;
+  cpu->parent.ops = cpu->fast ? &cpu_ops_fast : &cpu_ops_openblas;
   cpu->threads = rali_get_cpu_threads ();
+  cpu->description = describe (cpu->fast, cpu->threads);
   /* not exclusive: helper threads are GLib's shared ones, made on demand */
   if (cpu->threads > 1)
     cpu->pool = g_thread_pool_new (range_task_run, NULL, cpu->threads - 1, FALSE, NULL);
   return &cpu->parent;
 }
 
+RaliBackend *
+rali_backend_cpu_new (GError **error)
+{
+  (void) error;
+  return cpu_new (rali_cpu_kernels_usable ());
+}
+
+RaliBackend *
+rali_backend_cpu_new_path (gboolean kernels, GError **error)
+{
+  if (kernels && !rali_cpu_has_avx512 ())
+    {
+      g_set_error (error, RALI_ERROR, RALI_ERROR_UNSUPPORTED, "this processor (or build) has no AVX-512 kernels");
+      return NULL;
+    }
+  return cpu_new (kernels);
+}
+
 const char *
 rali_backend_cpu_describe (RaliBackend *be)
 {
-  g_return_val_if_fail (be && be->ops == &cpu_ops, NULL);
+  g_return_val_if_fail (be && (be->ops == &cpu_ops_fast || be->ops == &cpu_ops_openblas), NULL);
   return ((CpuBackend *) be)->description;
 }

@@ -83,7 +83,21 @@ typedef struct {
    * norm folded in, fp16 rounding of them moves its features by several
    * percent). */
   RaliBuf  *(*weight_f32)  (RaliBackend *be, const float *host, gsize n, GError **error);
+
+  /* Optional (NULL: ->weight).  The weight W[N,K] of a matrix product
+   * (matmul's w), so that the backend can lay it out for its GEMM once, at
+   * load (the CPU backend's AVX-512 path packs it in panels). */
+  RaliBuf  *(*weight_matrix) (RaliBackend *be, const float *host, int N, int K, GError **error);
+  /* Optional (NULL: matmul, then activation and add).  out[M,N] =
+   * act(in[M,K] · w[N,K]ᵀ + bias[N]) + residual[M,N], in one pass over out:
+   * bias and residual may be NULL, residual may be out itself; act is a
+   * RaliActivation or RALI_ACT_NONE (-1). */
+  void (*matmul_fused) (RaliBackend *be, RaliBuf *out, RaliBuf *in, RaliBuf *w, RaliBuf *bias, RaliBuf *residual,
+                        int M, int N, int K, int act);
 } RaliBackendOps;
+
+/* matmul_fused's act for none */
+#define RALI_ACT_NONE (-1)
 
 /* conv_im2col's pad for TensorFlow SAME padding */
 #define RALI_PAD_SAME (-1)
@@ -112,7 +126,14 @@ struct _RaliBackend {
 };
 
 RaliBackend *rali_backend_cpu_new (GError **error);
-/* "OpenBLAS 0.3.21 (Haswell kernels), 2 threads, AVX2" */
+/* The CPU backend on a given path, whatever $RALI_CPU_KERNELS says: kernels
+ * TRUE for the AVX-512 kernels (cpu-kernels.h; NULL with
+ * RALI_ERROR_UNSUPPORTED where the processor lacks them), FALSE for
+ * OpenBLAS.  For tests comparing the two. */
+RaliBackend *rali_backend_cpu_new_path (gboolean kernels, GError **error);
+/* "AVX-512 kernels (fp32, weights packed at load), 2 threads; OpenBLAS 0.3.21
+ * (Cooperlake kernels) besides", or "OpenBLAS 0.3.21 (Haswell kernels), 2
+ * threads, AVX2" */
 const char  *rali_backend_cpu_describe (RaliBackend *be);
 /* NULL with an error when no usable Vulkan device exists */
 RaliBackend *rali_backend_vulkan_new (GError **error);

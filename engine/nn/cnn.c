@@ -83,32 +83,34 @@ rali_cnn_new (const RaliModel *model, RaliBackend *be, GError **error)
    * biases in fp32 (backend.h, weight_f32) */
   RaliBuf *(*exact) (RaliBackend *, const float *, gsize, GError **) = be->ops->weight_f32 ? be->ops->weight_f32
                                                                                            : be->ops->weight;
-#define UP(dst, src, n) if (!((dst) = be->ops->weight (be, (src), (n), error))) goto err
 #define UP32(dst, src, n) if (!((dst) = exact (be, (src), (n), error))) goto err
-  gsize C0 = c->cnn_stem;
-  UP (cnn->stem_w, w->cnn_stem_w, C0 * 3 * 9);
+  /* a matrix product's W[N,K]: laid out for the backend's GEMM where it can */
+#define UPM(dst, src, N, K) if (!((dst) = be->ops->weight_matrix ? be->ops->weight_matrix (be, (src), (N), (K), error) \
+                                                              : be->ops->weight (be, (src), (gsize) (N) * (K), error))) goto err
+  int C0 = c->cnn_stem;
+  UPM (cnn->stem_w, w->cnn_stem_w, C0, 3 * 9);
   UP32 (cnn->stem_b, w->cnn_stem_b, C0);
   for (int i = 0; i < c->cnn_blocks; i++)
     {
       const RaliCnnBlock *b = &cnn->blocks[i];
       const RaliCnnBlockWeights *bw = &w->cnn_blocks[i];
       BlockBufs *bb = &cnn->bw[i];
-      gsize Cin = b->cin, Ce = b->cexp, Cout = b->cout;
+      int Cin = b->cin, Ce = b->cexp, Cout = b->cout;
       if (b->t != 1)
         {
-          UP (bb->expand_w, bw->expand_w, Ce * Cin);
+          UPM (bb->expand_w, bw->expand_w, Ce, Cin);
           UP32 (bb->expand_b, bw->expand_b, Ce);
         }
       UP32 (bb->dw_w, bw->dw_w, Ce * 9);
       UP32 (bb->dw_b, bw->dw_b, Ce);
-      UP (bb->project_w, bw->project_w, Cout * Ce);
+      UPM (bb->project_w, bw->project_w, Cout, Ce);
       UP32 (bb->project_b, bw->project_b, Cout);
     }
-  gsize Clast = cnn->blocks[c->cnn_blocks - 1].cout, Cf = c->cnn_final;
-  UP (cnn->final_w, w->cnn_final_w, Cf * Clast);
+  int Clast = cnn->blocks[c->cnn_blocks - 1].cout, Cf = c->cnn_final;
+  UPM (cnn->final_w, w->cnn_final_w, Cf, Clast);
   UP32 (cnn->final_b, w->cnn_final_b, Cf);
-  UP (cnn->proj_w, w->proj_w, (gsize) c->projection_dim * c->cnn_pooled);
-#undef UP
+  UPM (cnn->proj_w, w->proj_w, c->projection_dim, c->cnn_pooled);
+#undef UPM
 #undef UP32
   return cnn;
 err:
@@ -169,6 +171,25 @@ err:
   return FALSE;
 }
 
+/* out = act(in · wᵀ + bias) + residual (residual: NULL, or a buffer other
+ * than out): fused where the backend can, else matmul, activation, add */
+static void
+linear (RaliBackend *be, RaliBuf *out, RaliBuf *in, RaliBuf *w, RaliBuf *bias, RaliBuf *residual,
+        int M, int N, int K, int act)
+{
+  const RaliBackendOps *o = be->ops;
+  if (o->matmul_fused)
+    {
+      o->matmul_fused (be, out, in, w, bias, residual, M, N, K, act);
+      return;
+    }
+  o->matmul (be, out, in, w, bias, M, N, K);
+  if (act != RALI_ACT_NONE)
+    o->activation (be, out, (gsize) M * N, act);
+  if (residual)
+    o->add (be, out, residual, (gsize) M * N);
+}
+
 static gboolean
 trace_buf (RaliCnn *cnn, RaliVitTraceFunc trace, gpointer data, const char *stage,
            RaliBuf *buf, gsize n, GError **error)
@@ -206,8 +227,7 @@ rali_cnn_forward_ex (RaliCnn *cnn, const float *pixels, int B, float *features, 
 
   /* stem: 3x3/2 conv as im2col + GEMM into NHWC, then ReLU6 */
   o->conv_im2col (be, s->cols, s->pixels, B, 3, S, S, 3, 2, RALI_PAD_SAME, FALSE);
-  o->matmul (be, s->x[0], s->cols, cnn->stem_w, cnn->stem_b, B * S0 * S0, c->cnn_stem, 27);
-  o->activation (be, s->x[0], (gsize) B * S0 * S0 * c->cnn_stem, RALI_ACT_RELU6);
+  linear (be, s->x[0], s->cols, cnn->stem_w, cnn->stem_b, NULL, B * S0 * S0, c->cnn_stem, 27, RALI_ACT_RELU6);
   if (!trace_buf (cnn, trace, trace_data, "stem", s->x[0], (gsize) B * S0 * S0 * c->cnn_stem, error))
     return FALSE;
 
@@ -220,14 +240,12 @@ rali_cnn_forward_ex (RaliCnn *cnn, const float *pixels, int B, float *features, 
       RaliBuf *x = s->x[cur], *y = s->x[1 - cur], *h = x;
       if (b->t != 1)
         {
-          o->matmul (be, s->exp, x, w->expand_w, w->expand_b, Rin, b->cexp, b->cin);
-          o->activation (be, s->exp, (gsize) Rin * b->cexp, RALI_ACT_RELU6);
+          linear (be, s->exp, x, w->expand_w, w->expand_b, NULL, Rin, b->cexp, b->cin, RALI_ACT_RELU6);
           h = s->exp;
         }
       o->dwconv3x3 (be, s->dw, h, w->dw_w, w->dw_b, B, b->side_in, b->side_in, b->cexp, b->stride, TRUE);
-      o->matmul (be, y, s->dw, w->project_w, w->project_b, Rout, b->cout, b->cexp);
-      if (b->residual)
-        o->add (be, y, x, (gsize) Rout * b->cout);
+      linear (be, y, s->dw, w->project_w, w->project_b, b->residual ? x : NULL, Rout, b->cout, b->cexp,
+              RALI_ACT_NONE);
       cur = 1 - cur;
       for (int j = 0; j < c->cnn_taps; j++)
         if (c->cnn_tap[j] == i)
@@ -242,8 +260,7 @@ rali_cnn_forward_ex (RaliCnn *cnn, const float *pixels, int B, float *features, 
 
   const RaliCnnBlock *last = &cnn->blocks[c->cnn_blocks - 1];
   int N = last->side_out * last->side_out, Cf = c->cnn_final;
-  o->matmul (be, s->x[1 - cur], s->x[cur], cnn->final_w, cnn->final_b, B * N, Cf, last->cout);
-  o->activation (be, s->x[1 - cur], (gsize) B * N * Cf, RALI_ACT_RELU6);
+  linear (be, s->x[1 - cur], s->x[cur], cnn->final_w, cnn->final_b, NULL, B * N, Cf, last->cout, RALI_ACT_RELU6);
   if (!trace_buf (cnn, trace, trace_data, "final", s->x[1 - cur], (gsize) B * N * Cf, error))
     return FALSE;
   o->avgpool (be, s->pooled, s->x[1 - cur], B, N, Cf, P, 0);

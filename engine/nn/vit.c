@@ -42,6 +42,36 @@ upload_weight (RaliVit *vit, RaliBuf **dst, const float *src, gsize n, GError **
   return *dst != NULL;
 }
 
+/* W[N,K] of a matrix product: laid out for the backend's GEMM where it can */
+static gboolean
+upload_matrix (RaliVit *vit, RaliBuf **dst, const float *src, gsize N, gsize K, GError **error)
+{
+  RaliBackend *be = vit->be;
+  *dst = be->ops->weight_matrix ? be->ops->weight_matrix (be, src, (int) N, (int) K, error)
+                                : be->ops->weight (be, src, N * K, error);
+  return *dst != NULL;
+}
+
+/* out = act(in · wᵀ + bias) + residual: fused where the backend can, else
+ * matmul, activation, add (residual is out itself here, or NULL) */
+static void
+linear (RaliBackend *be, RaliBuf *out, RaliBuf *in, RaliBuf *w, RaliBuf *bias, RaliBuf *residual, RaliBuf *tmp,
+        int M, int N, int K, int act)
+{
+  const RaliBackendOps *o = be->ops;
+  if (o->matmul_fused)
+    {
+      o->matmul_fused (be, out, in, w, bias, residual, M, N, K, act);
+      return;
+    }
+  RaliBuf *dst = residual ? tmp : out;
+  o->matmul (be, dst, in, w, bias, M, N, K);
+  if (act != RALI_ACT_NONE)
+    o->activation (be, dst, (gsize) M * N, act);
+  if (residual)
+    o->add (be, out, dst, (gsize) M * N);
+}
+
 RaliVit *
 rali_vit_new (const RaliModel *model, RaliBackend *be, GError **error)
 {
@@ -55,21 +85,22 @@ rali_vit_new (const RaliModel *model, RaliBackend *be, GError **error)
   vit->layers = g_new0 (LayerBufs, c->layers);
 
 #define UP(dst, src, n) if (!upload_weight (vit, &(dst), (src), (n), error)) goto err
+#define UPM(dst, src, N, K) if (!upload_matrix (vit, &(dst), (src), (N), (K), error)) goto err
   gsize cin = 3;
   for (int i = 0; i < c->stem_layers; i++)
     {
       gsize cout = c->stem_channels[i];
-      UP (vit->stem_w[i], w->stem_w[i], cout * cin * 9);
+      UPM (vit->stem_w[i], w->stem_w[i], cout, cin * 9);
       UP (vit->stem_b[i], w->stem_b[i], cout);
       cin = cout;
     }
   if (c->stem_layers > 0)
     {
-      UP (vit->patch_w, w->patch_w, C * cin);
+      UPM (vit->patch_w, w->patch_w, C, cin);
       UP (vit->patch_b, w->patch_b, C);
     }
   else
-    UP (vit->patch_w, w->patch_w, C * 3 * P * P);
+    UPM (vit->patch_w, w->patch_w, C, 3 * P * P);
   UP (vit->class_emb, w->class_emb, C);
   UP (vit->pos_emb, w->pos_emb, T * C);
   UP (vit->pre_ln_w, w->pre_ln_w, C);
@@ -79,18 +110,19 @@ rali_vit_new (const RaliModel *model, RaliBackend *be, GError **error)
       const RaliLayerWeights *lw = &w->layers[l];
       LayerBufs *lb = &vit->layers[l];
       UP (lb->ln1_w, lw->ln1_w, C);   UP (lb->ln1_b, lw->ln1_b, C);
-      UP (lb->q_w, lw->q_w, C * C);   UP (lb->q_b, lw->q_b, C);
-      UP (lb->k_w, lw->k_w, C * C);   UP (lb->k_b, lw->k_b, C);
-      UP (lb->v_w, lw->v_w, C * C);   UP (lb->v_b, lw->v_b, C);
-      UP (lb->o_w, lw->o_w, C * C);   UP (lb->o_b, lw->o_b, C);
+      UPM (lb->q_w, lw->q_w, C, C);   UP (lb->q_b, lw->q_b, C);
+      UPM (lb->k_w, lw->k_w, C, C);   UP (lb->k_b, lw->k_b, C);
+      UPM (lb->v_w, lw->v_w, C, C);   UP (lb->v_b, lw->v_b, C);
+      UPM (lb->o_w, lw->o_w, C, C);   UP (lb->o_b, lw->o_b, C);
       UP (lb->ln2_w, lw->ln2_w, C);   UP (lb->ln2_b, lw->ln2_b, C);
-      UP (lb->fc1_w, lw->fc1_w, F * C); UP (lb->fc1_b, lw->fc1_b, F);
-      UP (lb->fc2_w, lw->fc2_w, C * F); UP (lb->fc2_b, lw->fc2_b, C);
+      UPM (lb->fc1_w, lw->fc1_w, F, C); UP (lb->fc1_b, lw->fc1_b, F);
+      UPM (lb->fc2_w, lw->fc2_w, C, F); UP (lb->fc2_b, lw->fc2_b, C);
     }
   UP (vit->post_ln_w, w->post_ln_w, C);
   UP (vit->post_ln_b, w->post_ln_b, C);
-  UP (vit->proj_w, w->proj_w, D * C);
+  UPM (vit->proj_w, w->proj_w, D, C);
 #undef UP
+#undef UPM
   return vit;
 err:
   rali_vit_free (vit);
@@ -222,9 +254,8 @@ rali_vit_forward_ex (RaliVit *vit, const float *pixels, int B, float *features, 
         {
           int out_side = (side - 1) / 2 + 1, cout = c->stem_channels[i];
           o->conv_im2col (be, s->cols, in, B, cin, side, side, 3, 2, 1, i > 0);
-          o->matmul (be, s->stem[i], s->cols, vit->stem_w[i], vit->stem_b[i],
-                     B * out_side * out_side, cout, cin * 9);
-          o->activation (be, s->stem[i], (gsize) B * out_side * out_side * cout, RALI_ACT_RELU);
+          linear (be, s->stem[i], s->cols, vit->stem_w[i], vit->stem_b[i], NULL, NULL,
+                  B * out_side * out_side, cout, cin * 9, RALI_ACT_RELU);
           in = s->stem[i];
           side = out_side;
           cin = cout;
@@ -246,14 +277,11 @@ rali_vit_forward_ex (RaliVit *vit, const float *pixels, int B, float *features, 
       o->matmul (be, s->k, s->h, w->k_w, w->k_b, R, C, C);
       o->matmul (be, s->v, s->h, w->v_w, w->v_b, R, C, C);
       o->attention (be, s->attn, s->q, s->k, s->v, B, T, H, Dh);
-      o->matmul (be, s->h, s->attn, w->o_w, w->o_b, R, C, C);
-      o->add (be, s->x, s->h, (gsize) R * C);
+      linear (be, s->x, s->attn, w->o_w, w->o_b, s->x, s->h, R, C, C, RALI_ACT_NONE);
 
       o->layernorm (be, s->h, s->x, w->ln2_w, w->ln2_b, R, C, eps);
-      o->matmul (be, s->mlp, s->h, w->fc1_w, w->fc1_b, R, F, C);
-      o->activation (be, s->mlp, (gsize) R * F, c->activation);
-      o->matmul (be, s->h, s->mlp, w->fc2_w, w->fc2_b, R, C, F);
-      o->add (be, s->x, s->h, (gsize) R * C);
+      linear (be, s->mlp, s->h, w->fc1_w, w->fc1_b, NULL, NULL, R, F, C, c->activation);
+      linear (be, s->x, s->mlp, w->fc2_w, w->fc2_b, s->x, s->h, R, C, F, RALI_ACT_NONE);
       if (trace)
         {
           g_autofree char *stage = g_strdup_printf ("layer.%d", l);

@@ -1,0 +1,461 @@
+/* The CPU backend's AVX-512 kernels (cpu-kernels.h): compiled for AVX-512
+ * whatever the build's -march, and called only after
+ * rali_cpu_kernels_usable() says the processor has it. */
+#include "cpu-kernels.h"
+
+#include <math.h>
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+
+#if defined(__clang__)
+#pragma clang attribute push (__attribute__ ((target ("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma"))), \
+                              apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target ("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")
+#endif
+
+#include <immintrin.h>
+
+/* ---- vector math ---- */
+
+/* the first n (0..16) lanes */
+static inline __mmask16
+lanes (int n)
+{
+  return n >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << n) - 1);
+}
+
+/* e^x, Cephes' expf polynomial after x = n·ln2 + r (about 1 ulp); 0 below -87.3 */
+static inline __m512
+exp16 (__m512 x)
+{
+  const __m512 hi = _mm512_set1_ps (88.3762626647949f), lo = _mm512_set1_ps (-87.3365447505531f);
+  x = _mm512_min_ps (_mm512_max_ps (x, lo), hi);
+  __m512 n = _mm512_roundscale_ps (_mm512_mul_ps (x, _mm512_set1_ps (1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps (n, _mm512_set1_ps (0.693359375f), x);
+  r = _mm512_fnmadd_ps (n, _mm512_set1_ps (-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps (1.9875691500e-4f);
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (1.3981999507e-3f));
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (8.3334519073e-3f));
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (4.1665795894e-2f));
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (1.6666665459e-1f));
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (5.0000001201e-1f));
+  p = _mm512_fmadd_ps (p, _mm512_mul_ps (r, r), _mm512_add_ps (r, _mm512_set1_ps (1.0f)));
+  return _mm512_scalef_ps (p, n);
+}
+
+/* erf(x), Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), as PyTorch's
+ * vectorised erf computes it */
+static inline __m512
+erf16 (__m512 x)
+{
+  const __m512 one = _mm512_set1_ps (1.0f);
+  __m512 ax = _mm512_abs_ps (x);
+  __m512 t = _mm512_div_ps (one, _mm512_fmadd_ps (_mm512_set1_ps (0.3275911f), ax, one));
+  __m512 p = _mm512_set1_ps (1.061405429f);
+  p = _mm512_fmadd_ps (p, t, _mm512_set1_ps (-1.453152027f));
+  p = _mm512_fmadd_ps (p, t, _mm512_set1_ps (1.421413741f));
+  p = _mm512_fmadd_ps (p, t, _mm512_set1_ps (-0.284496736f));
+  p = _mm512_fmadd_ps (p, t, _mm512_set1_ps (0.254829592f));
+  p = _mm512_mul_ps (p, t);
+  __m512 e = exp16 (_mm512_sub_ps (_mm512_setzero_ps (), _mm512_mul_ps (ax, ax)));
+  __m512 y = _mm512_fnmadd_ps (p, e, one);
+  /* the sign of x */
+  return _mm512_castsi512_ps (_mm512_or_si512 (_mm512_castps_si512 (y),
+                                               _mm512_and_si512 (_mm512_castps_si512 (x),
+                                                                 _mm512_set1_epi32 ((int) 0x80000000u))));
+}
+
+static inline __m512
+act16 (__m512 v, int act)
+{
+  switch (act)
+    {
+    case RALI_ACT_QUICK_GELU: /* x · sigmoid(1.702 x) */
+      return _mm512_div_ps (v, _mm512_add_ps (_mm512_set1_ps (1.0f),
+                                              exp16 (_mm512_mul_ps (v, _mm512_set1_ps (-1.702f)))));
+    case RALI_ACT_GELU: /* x/2 · (1 + erf(x/√2)) */
+      return _mm512_mul_ps (_mm512_mul_ps (v, _mm512_set1_ps (0.5f)),
+                            _mm512_add_ps (_mm512_set1_ps (1.0f),
+                                           erf16 (_mm512_mul_ps (v, _mm512_set1_ps ((float) M_SQRT1_2)))));
+    case RALI_ACT_RELU:
+      return _mm512_max_ps (v, _mm512_setzero_ps ());
+    case RALI_ACT_RELU6: /* NaN becomes 0, as the scalar path's */
+      return _mm512_min_ps (_mm512_max_ps (v, _mm512_setzero_ps ()), _mm512_set1_ps (6.0f));
+    default:
+      return v;
+    }
+}
+
+/* ---- packing ---- */
+
+void
+rali_pack_b_nk (float *dst, const float *w, int N, int K, int lds, int p0, int p1)
+{
+  for (int j = p0; j < p1; j++)
+    {
+      float *panel = dst + (gsize) j * K * RALI_NR;
+      int nv = MIN (RALI_NR, N - j * RALI_NR);
+      for (int n = 0; n < nv; n++)
+        {
+          const float *src = w + (gsize) (j * RALI_NR + n) * lds;
+          for (int k = 0; k < K; k++)
+            panel[(gsize) k * RALI_NR + n] = src[k];
+        }
+      for (int n = nv; n < RALI_NR; n++)
+        for (int k = 0; k < K; k++)
+          panel[(gsize) k * RALI_NR + n] = 0.0f;
+    }
+}
+
+void
+rali_pack_b_kn (float *dst, const float *b, int N, int K, int lds)
+{
+  int P = (N + RALI_NR - 1) / RALI_NR;
+  for (int j = 0; j < P; j++)
+    {
+      int nv = MIN (RALI_NR, N - j * RALI_NR);
+      __mmask16 m0 = lanes (nv), m1 = lanes (nv - 16 > 0 ? nv - 16 : 0);
+      float *panel = dst + (gsize) j * K * RALI_NR;
+      for (int k = 0; k < K; k++)
+        {
+          const float *src = b + (gsize) k * lds + j * RALI_NR;
+          _mm512_storeu_ps (panel + (gsize) k * RALI_NR, _mm512_maskz_loadu_ps (m0, src));
+          _mm512_storeu_ps (panel + (gsize) k * RALI_NR + 16, _mm512_maskz_loadu_ps (m1, src + 16));
+        }
+    }
+}
+
+void
+rali_pack_a (float *dst, const float *a, int M, int K, int lda, float scale, int r0, int r1)
+{
+  enum { KB = 64 }; /* a micro-panel's KB columns stay in L1 while its rows are read */
+  for (int r = r0; r < r1; r++)
+    {
+      float *panel = dst + (gsize) r * K * RALI_MR;
+      int mv = MIN (RALI_MR, M - r * RALI_MR);
+      for (int k0 = 0; k0 < K; k0 += KB)
+        {
+          int k1 = MIN (K, k0 + KB);
+          for (int i = 0; i < mv; i++)
+            {
+              const float *src = a + (gsize) (r * RALI_MR + i) * lda;
+              for (int k = k0; k < k1; k++)
+                panel[(gsize) k * RALI_MR + i] = scale * src[k];
+            }
+          for (int i = mv; i < RALI_MR; i++)
+            for (int k = k0; k < k1; k++)
+              panel[(gsize) k * RALI_MR + i] = 0.0f;
+        }
+    }
+}
+
+/* ---- the GEMM ---- */
+
+/* the epilogue of a tile: acc + bias, activation, + residual, stored */
+static inline void
+tile_store (__m512 acc[RALI_MR][2], float *c, int ldc, int m0, int mv, int n0, int nv, const RaliEpilogue *e)
+{
+  __mmask16 m[2] = { lanes (nv), lanes (nv > 16 ? nv - 16 : 0) };
+  __m512 bias[2] = { _mm512_setzero_ps (), _mm512_setzero_ps () };
+  int act = e ? e->act : RALI_ACT_NONE;
+  if (e && e->bias)
+    for (int h = 0; h < 2; h++)
+      bias[h] = _mm512_maskz_loadu_ps (m[h], e->bias + n0 + 16 * h);
+  for (int i = 0; i < mv; i++)
+    for (int h = 0; h < 2; h++)
+      {
+        if (!m[h])
+          continue;
+        __m512 v = act16 (_mm512_add_ps (acc[i][h], bias[h]), act);
+        if (e && e->residual)
+          v = _mm512_add_ps (v, _mm512_maskz_loadu_ps (m[h], e->residual + (gsize) (m0 + i) * e->ldr + n0 + 16 * h));
+        _mm512_mask_storeu_ps (c + (gsize) (m0 + i) * ldc + n0 + 16 * h, m[h], v);
+      }
+}
+
+/* one RALI_MR x RALI_NR tile: rows m0.. (mv valid), columns n0.. (nv
+ * valid), from a packed micro-panel ap */
+static void
+tile (float *c, int ldc, const float *ap, const float *bp, int K, int m0, int mv, int n0, int nv,
+      const RaliEpilogue *e)
+{
+  __m512 acc[RALI_MR][2];
+#pragma GCC unroll 12
+  for (int i = 0; i < RALI_MR; i++)
+    acc[i][0] = acc[i][1] = _mm512_setzero_ps ();
+#pragma GCC unroll 2
+  for (int k = 0; k < K; k++)
+    {
+      __m512 b0 = _mm512_loadu_ps (bp), b1 = _mm512_loadu_ps (bp + 16);
+#pragma GCC unroll 12
+      for (int i = 0; i < RALI_MR; i++)
+        {
+          __m512 a = _mm512_set1_ps (ap[i]);
+          acc[i][0] = _mm512_fmadd_ps (a, b0, acc[i][0]);
+          acc[i][1] = _mm512_fmadd_ps (a, b1, acc[i][1]);
+        }
+      ap += RALI_MR;
+      bp += RALI_NR;
+    }
+  tile_store (acc, c, ldc, m0, mv, n0, nv, e);
+}
+
+/* the same from RALI_MR full rows of A in place (row stride lda), no packing */
+static void
+tile_rows (float *c, int ldc, const float *a, int lda, const float *bp, int K, int m0, int n0, int nv,
+           const RaliEpilogue *e)
+{
+  __m512 acc[RALI_MR][2];
+#pragma GCC unroll 12
+  for (int i = 0; i < RALI_MR; i++)
+    acc[i][0] = acc[i][1] = _mm512_setzero_ps ();
+  for (int k = 0; k < K; k++)
+    {
+      __m512 b0 = _mm512_loadu_ps (bp), b1 = _mm512_loadu_ps (bp + 16);
+#pragma GCC unroll 12
+      for (int i = 0; i < RALI_MR; i++)
+        {
+          __m512 av = _mm512_set1_ps (a[(gsize) i * lda + k]);
+          acc[i][0] = _mm512_fmadd_ps (av, b0, acc[i][0]);
+          acc[i][1] = _mm512_fmadd_ps (av, b1, acc[i][1]);
+        }
+      bp += RALI_NR;
+    }
+  tile_store (acc, c, ldc, m0, RALI_MR, n0, nv, e);
+}
+
+void
+rali_gemm_rows (float *c, int ldc, const float *a, int lda, const float *bp, int M, int N, int K,
+                int r0, int r1, int p0, int p1, const RaliEpilogue *e)
+{
+  for (int j = p0; j < p1; j++)
+    for (int r = r0; r < r1; r++)
+      tile_rows (c, ldc, a + (gsize) r * RALI_MR * lda, lda, bp + (gsize) j * K * RALI_NR, K, r * RALI_MR,
+                 j * RALI_NR, MIN (RALI_NR, N - j * RALI_NR), e);
+  (void) M;
+}
+
+void
+rali_gemm_packed (float *c, int ldc, const float *ap, const float *bp, int M, int N, int K,
+                  int r0, int r1, int p0, int p1, const RaliEpilogue *e)
+{
+  for (int j = p0; j < p1; j++)
+    for (int r = r0; r < r1; r++)
+      tile (c, ldc, ap + (gsize) r * K * RALI_MR, bp + (gsize) j * K * RALI_NR, K, r * RALI_MR,
+            MIN (RALI_MR, M - r * RALI_MR), j * RALI_NR, MIN (RALI_NR, N - j * RALI_NR), e);
+}
+
+/* ---- attention ---- */
+
+static int
+round16 (int n)
+{
+  return (n + 15) & ~15;
+}
+
+gsize
+rali_attention_scratch_size (int T, int Dh)
+{
+  return rali_packed_a_size (T, MAX (T, Dh)) + MAX (rali_packed_b_size (T, Dh), rali_packed_b_size (Dh, T)) +
+         (gsize) T * round16 (T) + 64;
+}
+
+/* row[0..n) = softmax(row), max-subtracted */
+static void
+softmax_row (float *row, int n)
+{
+  __m512 mx = _mm512_set1_ps (-INFINITY);
+  for (int j = 0; j < n; j += 16)
+    mx = _mm512_max_ps (mx, _mm512_mask_loadu_ps (_mm512_set1_ps (-INFINITY), lanes (n - j), row + j));
+  __m512 m = _mm512_set1_ps (_mm512_reduce_max_ps (mx));
+  __m512 sum = _mm512_setzero_ps ();
+  for (int j = 0; j < n; j += 16)
+    {
+      __mmask16 k = lanes (n - j);
+      __m512 v = exp16 (_mm512_sub_ps (_mm512_maskz_loadu_ps (k, row + j), m));
+      v = _mm512_maskz_mov_ps (k, v);
+      sum = _mm512_add_ps (sum, v);
+      _mm512_mask_storeu_ps (row + j, k, v);
+    }
+  __m512 inv = _mm512_set1_ps (1.0f / _mm512_reduce_add_ps (sum));
+  for (int j = 0; j < n; j += 16)
+    {
+      __mmask16 k = lanes (n - j);
+      _mm512_mask_storeu_ps (row + j, k, _mm512_mul_ps (_mm512_maskz_loadu_ps (k, row + j), inv));
+    }
+}
+
+void
+rali_attention_head (float *out, int ldo, const float *q, const float *k, const float *v, int ld, int T, int Dh,
+                     float scale, float *scratch)
+{
+  /* 64-byte aligned pieces of scratch */
+  float *base = (float *) (((guintptr) scratch + 63) & ~(guintptr) 63);
+  float *ap = base, *bp = ap + rali_packed_a_size (T, MAX (T, Dh));
+  float *s = bp + MAX (rali_packed_b_size (T, Dh), rali_packed_b_size (Dh, T));
+  int ldS = round16 (T), R = (T + RALI_MR - 1) / RALI_MR;
+  /* s[T,T] = (q · scale) kᵀ */
+  rali_pack_a (ap, q, T, Dh, ld, scale, 0, R);
+  rali_pack_b_nk (bp, k, T, Dh, ld, 0, (T + RALI_NR - 1) / RALI_NR);
+  rali_gemm_packed (s, ldS, ap, bp, T, T, Dh, 0, R, 0, (T + RALI_NR - 1) / RALI_NR, NULL);
+  for (int i = 0; i < T; i++)
+    softmax_row (s + (gsize) i * ldS, T);
+  /* out[T,Dh] = s v */
+  rali_pack_a (ap, s, T, T, ldS, 1.0f, 0, R);
+  rali_pack_b_kn (bp, v, Dh, T, ld);
+  rali_gemm_packed (out, ldo, ap, bp, T, Dh, T, 0, R, 0, (Dh + RALI_NR - 1) / RALI_NR, NULL);
+}
+
+/* ---- the depthwise convolution ---- */
+
+void
+rali_dwconv_rows (const RaliDwConv *a, gsize r0, gsize r1)
+{
+  const int C = a->C;
+  for (gsize r = r0; r < r1; r++)
+    {
+      int b = (int) (r / a->Ho), oy = (int) (r % a->Ho);
+      for (int ox = 0; ox < a->Wo; ox++)
+        {
+          /* the taps inside the input (zero padding contributes nothing) */
+          const float *src[9], *wk[9];
+          int nt = 0;
+          for (int ky = 0; ky < 3; ky++)
+            for (int kx = 0; kx < 3; kx++)
+              {
+                int y = oy * a->stride - a->py + ky, x = ox * a->stride - a->px + kx;
+                if (y < 0 || y >= a->H || x < 0 || x >= a->W)
+                  continue;
+                src[nt] = a->in + (((gsize) b * a->H + y) * a->W + x) * C;
+                wk[nt++] = a->wt + (gsize) (ky * 3 + kx) * C;
+              }
+          float *o = a->out + (r * a->Wo + ox) * C;
+          for (int c = 0; c < C; c += 16)
+            {
+              __mmask16 k = lanes (C - c);
+              __m512 acc = a->bias ? _mm512_maskz_loadu_ps (k, a->bias + c) : _mm512_setzero_ps ();
+              for (int t = 0; t < nt; t++)
+                acc = _mm512_fmadd_ps (_mm512_maskz_loadu_ps (k, wk[t] + c), _mm512_maskz_loadu_ps (k, src[t] + c), acc);
+              _mm512_mask_storeu_ps (o + c, k, a->relu6 ? act16 (acc, RALI_ACT_RELU6) : acc);
+            }
+        }
+    }
+}
+
+/* ---- row and element loops ---- */
+
+void
+rali_layernorm_rows (float *out, const float *in, const float *w, const float *b, int C, float eps,
+                     gsize r0, gsize r1)
+{
+  for (gsize r = r0; r < r1; r++)
+    {
+      const float *x = in + r * C;
+      float *o = out + r * C;
+      /* the mean in double (rows far from zero: a float sum would lose the
+       * deviations' digits), then split into two floats so that x − mean is
+       * exact to float precision */
+      __m512d s0 = _mm512_setzero_pd (), s1 = _mm512_setzero_pd ();
+      for (int i = 0; i < C; i += 16)
+        {
+          __m512 v = _mm512_maskz_loadu_ps (lanes (C - i), x + i);
+          s0 = _mm512_add_pd (s0, _mm512_cvtps_pd (_mm512_castps512_ps256 (v)));
+          s1 = _mm512_add_pd (s1, _mm512_cvtps_pd (_mm512_extractf32x8_ps (v, 1)));
+        }
+      double mean = _mm512_reduce_add_pd (_mm512_add_pd (s0, s1)) / C;
+      float mhi = (float) mean, mlo = (float) (mean - mhi);
+      __m512 mv = _mm512_set1_ps (mhi), ml = _mm512_set1_ps (mlo), q = _mm512_setzero_ps ();
+      for (int i = 0; i < C; i += 16)
+        {
+          __mmask16 k = lanes (C - i);
+          __m512 d = _mm512_maskz_sub_ps (k, _mm512_sub_ps (_mm512_maskz_loadu_ps (k, x + i), mv), ml);
+          q = _mm512_fmadd_ps (d, d, q);
+        }
+      float var = _mm512_reduce_add_ps (q) / C;
+      __m512 rstd = _mm512_set1_ps ((float) (1.0 / sqrt ((double) var + eps)));
+      for (int i = 0; i < C; i += 16)
+        {
+          __mmask16 k = lanes (C - i);
+          __m512 d = _mm512_mul_ps (_mm512_sub_ps (_mm512_sub_ps (_mm512_maskz_loadu_ps (k, x + i), mv), ml), rstd);
+          __m512 y = _mm512_fmadd_ps (d, _mm512_maskz_loadu_ps (k, w + i), _mm512_maskz_loadu_ps (k, b + i));
+          _mm512_mask_storeu_ps (o + i, k, y);
+        }
+    }
+}
+
+void
+rali_activation_range (float *x, gsize i0, gsize i1, int act)
+{
+  for (gsize i = i0; i < i1; i += 16)
+    {
+      __mmask16 k = lanes ((int) MIN (i1 - i, 16));
+      _mm512_mask_storeu_ps (x + i, k, act16 (_mm512_maskz_loadu_ps (k, x + i), act));
+    }
+}
+
+void
+rali_add_range (float *x, const float *y, gsize i0, gsize i1)
+{
+  for (gsize i = i0; i < i1; i += 16)
+    {
+      __mmask16 k = lanes ((int) MIN (i1 - i, 16));
+      _mm512_mask_storeu_ps (x + i, k, _mm512_add_ps (_mm512_maskz_loadu_ps (k, x + i), _mm512_maskz_loadu_ps (k, y + i)));
+    }
+}
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+gboolean
+rali_cpu_has_avx512 (void)
+{
+  __builtin_cpu_init ();
+  return __builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512dq") &&
+         __builtin_cpu_supports ("avx512bw") && __builtin_cpu_supports ("avx512vl") &&
+         __builtin_cpu_supports ("fma");
+}
+
+gboolean
+rali_cpu_kernels_usable (void)
+{
+  return rali_cpu_has_avx512 () && g_strcmp0 (g_getenv ("RALI_CPU_KERNELS"), "openblas") != 0;
+}
+
+#else /* not x86-64: the OpenBLAS path only */
+
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+
+gboolean
+rali_cpu_has_avx512 (void)
+{
+  return FALSE;
+}
+
+gboolean
+rali_cpu_kernels_usable (void)
+{
+  return FALSE;
+}
+
+void rali_pack_b_nk (float *dst, const float *w, int N, int K, int lds, int p0, int p1) { g_assert_not_reached (); }
+void rali_pack_b_kn (float *dst, const float *b, int N, int K, int lds) { g_assert_not_reached (); }
+void rali_pack_a (float *dst, const float *a, int M, int K, int lda, float scale, int r0, int r1) { g_assert_not_reached (); }
+void rali_gemm_packed (float *c, int ldc, const float *ap, const float *bp, int M, int N, int K,
+                       int r0, int r1, int p0, int p1, const RaliEpilogue *e) { g_assert_not_reached (); }
+gsize rali_attention_scratch_size (int T, int Dh) { return 0; }
+void rali_attention_head (float *out, int ldo, const float *q, const float *k, const float *v, int ld,
+                          int T, int Dh, float scale, float *scratch) { g_assert_not_reached (); }
+void rali_layernorm_rows (float *out, const float *in, const float *w, const float *b, int C, float eps,
+                          gsize r0, gsize r1) { g_assert_not_reached (); }
+void rali_dwconv_rows (const RaliDwConv *a, gsize r0, gsize r1) { g_assert_not_reached (); }
+void rali_activation_range (float *x, gsize i0, gsize i1, int act) { g_assert_not_reached (); }
+void rali_add_range (float *x, const float *y, gsize i0, gsize i1) { g_assert_not_reached (); }
+
+#endif

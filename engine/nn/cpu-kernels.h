@@ -1,0 +1,97 @@
+/* The CPU backend's own AVX-512 kernels (cpu-avx512.c), used instead of
+ * OpenBLAS where the processor has AVX-512 (F, DQ, BW, VL): a packed GEMM
+ * with the bias, the activation and a residual add in its epilogue, the
+ * attention of one head in cache, and the row and element loops.  Every
+ * function here runs on the calling thread; backend-cpu.c splits the work
+ * over its threads (the only threads the forward uses: OpenBLAS is not
+ * called on this path).
+ *
+ * Layouts.  A weight W[N,K] (PyTorch's [out, in]) is packed once, at load,
+ * into panels of RALI_NR columns: panel j holds W[j·NR + n, k] at
+ * [(j·K + k)·NR + n], zero past N.  The left operand A[M,K] is packed per
+ * call into micro-panels of RALI_MR rows, [(r·K + k)·MR + i], zero past M.
+ * Then C[M,N] = A · Wᵀ is RALI_MR x RALI_NR tiles, each a register block
+ * accumulated over all of K (no K blocking: a tile's sums never leave the
+ * registers before the epilogue, so the result does not depend on how the
+ * work is split).  fp32 throughout. */
+#pragma once
+
+#include "backend.h"
+
+#define RALI_MR 12
+#define RALI_NR 32
+
+/* TRUE when this processor (and this build) can run the kernels */
+gboolean rali_cpu_has_avx512 (void);
+/* rali_cpu_has_avx512, unless $RALI_CPU_KERNELS is "openblas" (the OpenBLAS
+ * path, for comparing) */
+gboolean rali_cpu_kernels_usable (void);
+
+/* floats of a packed W[N,K] */
+static inline gsize
+rali_packed_b_size (int N, int K)
+{
+  return (gsize) ((N + RALI_NR - 1) / RALI_NR) * RALI_NR * K;
+}
+
+/* floats of a packed A[M,K] */
+static inline gsize
+rali_packed_a_size (int M, int K)
+{
+  return (gsize) ((M + RALI_MR - 1) / RALI_MR) * RALI_MR * K;
+}
+
+/* dst = W[N,K] (row stride lds) packed in panels; panels [p0, p1) only */
+void rali_pack_b_nk (float *dst, const float *w, int N, int K, int lds, int p0, int p1);
+/* dst = the panels of Bᵀ for a B[K,N] stored row-major (row stride lds):
+ * C = A · B, as for the attention's weights · V */
+void rali_pack_b_kn (float *dst, const float *b, int N, int K, int lds);
+/* dst = scale · A[M,K] (row stride lda) packed in micro-panels; micro-panels [r0, r1) only */
+void rali_pack_a (float *dst, const float *a, int M, int K, int lda, float scale, int r0, int r1);
+
+/* What a tile's epilogue does to the sums s = A·Wᵀ at (m, n):
+ *   C[m, n] = act(s + bias[n]) + residual[m·ldr + n]
+ * bias and residual optional (NULL); residual may be C itself. */
+typedef struct {
+  const float *bias;
+  const float *residual;
+  int ldr;
+  int act;          /* RaliActivation or RALI_ACT_NONE */
+} RaliEpilogue;
+
+/* C[M,N] (row stride ldc), the tiles of micro-panels [r0, r1) x panels
+ * [p0, p1), from packed A and packed W */
+void rali_gemm_packed (float *c, int ldc, const float *ap, const float *bp, int M, int N, int K,
+                       int r0, int r1, int p0, int p1, const RaliEpilogue *e);
+
+/* As rali_gemm_packed with A[M,K] read in place (row stride lda), not
+ * packed: micro-panels [r0, r1) must be full (r1·RALI_MR ≤ M) */
+void rali_gemm_rows (float *c, int ldc, const float *a, int lda, const float *bp, int M, int N, int K,
+                     int r0, int r1, int p0, int p1, const RaliEpilogue *e);
+
+/* One head of attention, in place of the backend's per-head sgemm:
+ * out[T, Dh] (row stride ldo) = softmax(q kᵀ · scale) v, q k v [T, Dh]
+ * with row stride ld.  scratch: rali_attention_scratch_size floats. */
+gsize rali_attention_scratch_size (int T, int Dh);
+void  rali_attention_head (float *out, int ldo, const float *q, const float *k, const float *v, int ld,
+                           int T, int Dh, float scale, float *scratch);
+
+/* A 3x3 depthwise convolution (backend.h dwconv3x3), its weight transposed
+ * to wt[9][C] so that the channel loop is contiguous */
+typedef struct {
+  const float *in, *wt, *bias;
+  float *out;
+  int H, W, C, Ho, Wo, stride, py, px;
+  gboolean relu6;
+} RaliDwConv;
+
+/* output rows [r0, r1) of the B·Ho rows */
+void rali_dwconv_rows (const RaliDwConv *a, gsize r0, gsize r1);
+
+/* rows [r0, r1) of out[R,C] = (in − mean) / sqrt(var + eps) · w + b (two-pass variance; may alias) */
+void rali_layernorm_rows (float *out, const float *in, const float *w, const float *b, int C, float eps,
+                          gsize r0, gsize r1);
+/* x[i] = act(x[i]) for i in [i0, i1) */
+void rali_activation_range (float *x, gsize i0, gsize i1, int act);
+/* x[i] += y[i] for i in [i0, i1) */
+void rali_add_range (float *x, const float *y, gsize i0, gsize i1);
