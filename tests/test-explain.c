@@ -204,7 +204,7 @@ test_layout (void)
       int W = sizes[k][0], H = sizes[k][1], cols, rows;
       rali_tile_grid_auto (W, H, 224, &cols, &rows);
       gboolean in_range = cols >= 3 && cols <= 6 && rows >= 3 && rows <= 6 && ((W >= H) == (cols >= rows));
-      g_autofree RaliTile *t = g_new (RaliTile, cols * rows);
+      g_autofree RaliTileScore *t = g_new (RaliTileScore, cols * rows);
       gboolean ok = rali_tile_layout (W, H, cols, rows, t, NULL);
       gint64 area = 0;
       gboolean inside = TRUE, square = TRUE;
@@ -220,7 +220,7 @@ test_layout (void)
       check (ok && in_range && area == (gint64) W * H && edges && inside && square,
              "%d x %d: auto grid %d x %d, cells partition it, squares inside it", W, H, cols, rows);
     }
-  RaliTile t[4];
+  RaliTileScore t[4];
   check (!rali_tile_layout (0, 10, 2, 2, t, NULL) && !rali_tile_layout (1, 1, 2, 2, t, NULL),
          "an empty or too small photo is refused");
 }
@@ -244,7 +244,7 @@ test_tiles (const char *fixtures)
   for (int i = 0; i < img.width * img.height * 3; i++)
     img.rgb[i] = (guint8) g_rand_int_range (r, 0, 256);
   g_rand_free (r);
-  RaliTile tiles[4];
+  RaliTileScore tiles[4];
   gboolean ok = rali_engine_score_tiles (e, &img, 2, 2, 3, NULL, tiles, &error);
   check (ok, "2 x 2 tiles scored in batches of 3 (%s)", error ? error->message : "");
   double worst = 0;
@@ -277,7 +277,7 @@ test_tiles (const char *fixtures)
   g_autofree char *photo = g_build_filename (fixtures, "..", "..", "data", "samples", "castle.jpg", NULL);
   int cols = 0, rows = 0, W, H;
   g_clear_error (&error);
-  g_autofree RaliTile *auto_tiles = rali_engine_score_tiles_file (e, photo, &cols, &rows, &W, &H, NULL, &error);
+  g_autofree RaliTileScore *auto_tiles = rali_engine_score_tiles_file (e, photo, &cols, &rows, &W, &H, NULL, &error);
   /* the fixture's input is 32 px: 681 / 32 cells on the short side, at most 6 */
   check (auto_tiles && W == 1024 && H == 681 && cols == 6 && rows == 6,
          "castle.jpg at full size (%d x %d): the automatic grid %d x %d (%s)", W, H, cols, rows,

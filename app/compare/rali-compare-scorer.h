@@ -1,5 +1,8 @@
-/* Scores one photo for the compare view, off the main thread, with every
- * prototype's similarity (rali_head_score's sims), not only the top ones.
+/* Scores one photo for the compare and detail views, off the main thread,
+ * with every prototype's similarity (rali_head_score's sims) and weight, not
+ * only the top ones, and the descriptors' consensus over all of them
+ * ("Why this score", head/explain.h); and scores a photo's tiles for the
+ * detail view's quality map.
  *
  * The catalog stores the unit embedding e = f/|f| and, since schema 3, |f|:
  * the head standardises f with the PCA mean before it normalises, so it
@@ -12,6 +15,7 @@
 
 #include <gio/gio.h>
 
+#include "head/explain.h"
 #include "library/catalog.h"
 #include "rali.h"
 
@@ -28,6 +32,13 @@ typedef struct {
   int overlap_dim;      /* the model's rali_model_overlap_rows [K, overlap_dim], */
   float *overlap_rows;  /* so that the view lists distinct descriptors */
   gboolean from_catalog; /* f came from the catalog, the model did not run */
+  float *weights;       /* [K] softmax(s/τ): each prototype's share of the score */
+  double temperature;   /* τ */
+  gboolean has_texts;   /* the model ships descriptor texts */
+  RaliSentence *sentences; /* the consensus ranking (rali_head_consensus): */
+  int n_sentences;      /* how many, */
+  int n_majority;       /* the first n_majority have a majority */
+  char *summary;        /* rali_sentences_join of those (NULL when none has) */
 } RaliCompareResult;
 
 void rali_compare_result_free (RaliCompareResult *r);
@@ -42,6 +53,28 @@ RaliCompareResult *rali_compare_score_finish (GAsyncResult *result, GError **err
 /* The same, on the calling thread (the worker's body; also for tests). */
 RaliCompareResult *rali_compare_score (const char *path, const char *model_path, RaliBackendKind backend,
                                        RaliCatalog *catalog, GError **error);
+
+/* A photo's quality map (head/explain.h): its tiles scored on the same
+ * kept model and engine, one request at a time with the others. */
+typedef struct {
+  char *path;
+  int cols, rows;       /* the grid (rali_tile_grid_auto unless asked) */
+  int width, height;    /* the photo's size, decoded at full size */
+  RaliTileScore *tiles;      /* [cols * rows], row-major */
+  char **texts;         /* [cols * rows] each tile's top descriptor, NULL-terminated */
+  double score_min, score_max;
+  gboolean on_main_thread; /* where it ran (a test checks it never is) */
+  double seconds;       /* how long the scoring took */
+} RaliTileResult;
+
+void rali_tile_result_free (RaliTileResult *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RaliTileResult, rali_tile_result_free)
+
+/* cols or rows <= 0: rali_tile_grid_auto.  Cancelling stops between batches. */
+void            rali_compare_tiles_async  (const char *path, const char *model_path, RaliBackendKind backend,
+                                           int cols, int rows, GCancellable *cancellable,
+                                           GAsyncReadyCallback callback, gpointer user_data);
+RaliTileResult *rali_compare_tiles_finish (GAsyncResult *result, GError **error);
 
 /* Waits for a request in flight, frees the model and makes later requests
  * fail: call before the catalog closes. */

@@ -4,6 +4,7 @@
 #include "rali-compare-view.h"
 
 #include "detail/rali-image-view.h"
+#include "detail/rali-why-panel.h"
 #include "gallery/rali-tile.h"
 
 #include <glib/gi18n.h>
@@ -15,7 +16,7 @@
 typedef struct {
   GtkWidget *frame;
   RaliImageView *view;
-  GtkLabel *placeholder, *name, *decision, *score;
+  GtkLabel *placeholder, *name, *decision, *score, *summary;
   GtkSpinner *spinner;
   GtkDropTarget *drop;
   RaliGalleryItem *item;
@@ -149,8 +150,11 @@ update_slot (RaliCompareView *self, Slot *s)
     gtk_widget_remove_css_class (GTK_WIDGET (s->score), s->score_class);
   s->score_class = NULL;
   gtk_widget_set_visible (GTK_WIDGET (s->score), s->result != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (s->summary), s->result != NULL);
   if (s->result)
     {
+      g_autofree char *why = rali_why_summary_text (s->result);
+      gtk_label_set_text (s->summary, why);
       char text[32];
       g_snprintf (text, sizeof text, "%.3f", s->result->score);
       gtk_label_set_text (s->score, text);
@@ -645,6 +649,8 @@ rali_compare_view_class_init (RaliCompareViewClass *klass)
   SLOT_CHILD (score, 1);
   SLOT_CHILD (spinner, 0);
   SLOT_CHILD (spinner, 1);
+  SLOT_CHILD (summary, 0);
+  SLOT_CHILD (summary, 1);
 #undef SLOT_CHILD
   gtk_widget_class_bind_template_child (widget_class, RaliCompareView, difference_label);
   gtk_widget_class_bind_template_child (widget_class, RaliCompareView, table_heading);

@@ -1,5 +1,6 @@
 /* RaliCompareView: two photos side by side, zoomed and panned together,
- * each with its score, the difference, and the descriptors that separate
+ * each with its score and why (the descriptors' consensus, the sentence the
+ * detail view shows: rali-why-panel.h), the difference, and the descriptors that separate
  * them most (all prototypes ranked by the difference of the two photos'
  * similarities, rali-compare-scorer.h).
  *

@@ -47,14 +47,21 @@ n_rows (RaliDescriptorBars *self)
   return self->descriptors ? MIN ((int) self->descriptors->len, self->top_k) : 0;
 }
 
+char *
+rali_descriptor_share_caption (double weight)
+{
+  if (weight < 0.005)
+    /* xgettext:no-c-format */
+    return g_strdup (_("carries less than 1 % of this score"));
+  /* TRANSLATORS: a reason's share of the photo's score, e.g. "carries 62 % of this score" */
+  return g_strdup_printf (_("carries %.0f %% of this score"), weight * 100.0);
+}
+
 static char *
 caption (RaliDescriptorBars *self, RaliItemDescriptor *d)
 {
   (void) self;
-  /* TRANSLATORS: similarity of the image to a prototype, the prototype's
-   * own quality score, and its share of this image's score */
-  return g_strdup_printf (_("similarity %.2f · prototype score %.2f · %.0f%% of this score"),
-                          d->similarity, d->score, d->weight * 100.0);
+  return rali_descriptor_share_caption (d->weight);
 }
 
 /* Lays the rows out for width; draws them when cr is non-NULL.  Returns the
@@ -86,6 +93,7 @@ layout_rows (RaliDescriptorBars *self, int width, cairo_t *cr)
     {
       RaliItemDescriptor *d = self->descriptors->pdata[i];
       g_autofree char *numbered = g_strdup_printf ("%d. %s", i + 1, d->text);
+      /* the text, a bar of its share of the score, the share in words */
       g_autoptr (PangoLayout) text = make_layout (widget, numbered, width, 1.0, FALSE);
       int tw, th;
       pango_layout_get_pixel_size (text, &tw, &th);
@@ -98,7 +106,7 @@ layout_rows (RaliDescriptorBars *self, int width, cairo_t *cr)
           gdk_cairo_set_source_rgba (cr, &fg);
           cairo_move_to (cr, 0, y);
           pango_cairo_show_layout (cr, text);
-          /* track, then the similarity (cosine, -1..1; negative shows empty) */
+          /* track, then the share: the whole width is the whole score */
           double by = y + th + LINE_GAP;
           GdkRGBA track = fg;
           track.alpha = 0.12f;
@@ -109,7 +117,7 @@ layout_rows (RaliDescriptorBars *self, int width, cairo_t *cr)
           GdkRGBA col;
           rali_score_color (range > 0 ? (d->score - self->score_min) / range : 0.5, &col);
           gdk_cairo_set_source_rgba (cr, &col);
-          cairo_rectangle (cr, 0, by, width * CLAMP (d->similarity, 0.0f, 1.0f), BAR_HEIGHT);
+          cairo_rectangle (cr, 0, by, MAX (width * CLAMP (d->weight, 0.0f, 1.0f), 2), BAR_HEIGHT);
           cairo_fill (cr);
           gdk_cairo_set_source_rgba (cr, &fg);
           cairo_move_to (cr, 0, by + BAR_HEIGHT + LINE_GAP);
@@ -204,9 +212,34 @@ rali_descriptor_bars_set (RaliDescriptorBars *self, GPtrArray *descriptors, int 
   for (int i = 0; i < n_rows (self); i++)
     {
       RaliItemDescriptor *d = self->descriptors->pdata[i];
-      g_string_append_printf (a11y, "%d. %s (%.2f). ", i + 1, d->text, d->similarity);
+      g_autofree char *cap = caption (self, d);
+      g_string_append_printf (a11y, "%d. %s: %s. ", i + 1, d->text, cap);
     }
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   a11y->len ? a11y->str : _("No descriptors"), -1);
   gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+int
+rali_descriptor_bars_get_n_rows (RaliDescriptorBars *self)
+{
+  return n_rows (self);
+}
+
+const char *
+rali_descriptor_bars_get_text (RaliDescriptorBars *self, int i)
+{
+  return i >= 0 && i < n_rows (self) ? ((RaliItemDescriptor *) self->descriptors->pdata[i])->text : NULL;
+}
+
+char *
+rali_descriptor_bars_dup_caption (RaliDescriptorBars *self, int i)
+{
+  return i >= 0 && i < n_rows (self) ? caption (self, self->descriptors->pdata[i]) : NULL;
+}
+
+double
+rali_descriptor_bars_get_weight (RaliDescriptorBars *self, int i)
+{
+  return i >= 0 && i < n_rows (self) ? ((RaliItemDescriptor *) self->descriptors->pdata[i])->weight : 0;
 }

@@ -1,5 +1,7 @@
-/* RaliDescriptorBars: the nearest prototypes of one image, each with its
- * descriptor text and a similarity bar, drawn with Cairo. */
+/* RaliDescriptorBars: the evidence for one image's score: its nearest
+ * distinct prototypes, each with its descriptor text, a bar of its share of
+ * the score (its softmax weight) and that share in words ("carries 62 % of
+ * this score"), drawn with Cairo. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -14,5 +16,12 @@ GtkWidget *rali_descriptor_bars_new (void);
  * score_min/max: the model's scale, for the colour of each prototype. */
 void       rali_descriptor_bars_set (RaliDescriptorBars *self, GPtrArray *descriptors, int top_k,
                                      double score_min, double score_max);
+/* what a row says of a share of the score (weight 0..1); g_free */
+char      *rali_descriptor_share_caption (double weight);
+/* rows shown, and row i's text and caption as drawn (for tests) */
+int         rali_descriptor_bars_get_n_rows  (RaliDescriptorBars *self);
+const char *rali_descriptor_bars_get_text    (RaliDescriptorBars *self, int i);
+char       *rali_descriptor_bars_dup_caption (RaliDescriptorBars *self, int i);
+double      rali_descriptor_bars_get_weight  (RaliDescriptorBars *self, int i);
 
 G_END_DECLS

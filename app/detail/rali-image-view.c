@@ -20,7 +20,7 @@ struct _RaliImageView {
 enum { PROP_0, PROP_TEXTURE, PROP_ZOOM, PROP_FIT, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
-enum { SIGNAL_VIEW_CHANGED, N_SIGNALS };
+enum { SIGNAL_VIEW_CHANGED, SIGNAL_LAID_OUT, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (RaliImageView, rali_image_view, GTK_TYPE_WIDGET)
@@ -155,19 +155,31 @@ rali_image_view_zoom_fit (RaliImageView *self)
   notify_zoom (self);
 }
 
-static void
-rali_image_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+gboolean
+rali_image_view_get_image_rect (RaliImageView *self, graphene_rect_t *rect)
 {
-  RaliImageView *self = RALI_IMAGE_VIEW (widget);
   if (!self->texture)
-    return;
+    return FALSE;
+  GtkWidget *widget = GTK_WIDGET (self);
   double W = gtk_widget_get_width (widget), H = gtk_widget_get_height (widget);
   double s = rali_image_view_get_zoom (self);
   double iw = gdk_texture_get_width (self->texture) * s, ih = gdk_texture_get_height (self->texture) * s;
   /* whole pixels at 100% keep the image sharp */
   double x = floor ((W - iw) / 2 + self->dx), y = floor ((H - ih) / 2 + self->dy);
+  graphene_rect_init (rect, (float) x, (float) y, (float) iw, (float) ih);
+  return TRUE;
+}
+
+static void
+rali_image_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+{
+  RaliImageView *self = RALI_IMAGE_VIEW (widget);
+  graphene_rect_t r;
+  if (!rali_image_view_get_image_rect (self, &r))
+    return;
+  double W = gtk_widget_get_width (widget), H = gtk_widget_get_height (widget);
   gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, 0, W, H));
-  gtk_snapshot_append_texture (snapshot, self->texture, &GRAPHENE_RECT_INIT (x, y, iw, ih));
+  gtk_snapshot_append_texture (snapshot, self->texture, &r);
   gtk_snapshot_pop (snapshot);
 }
 
@@ -179,6 +191,7 @@ rali_image_view_size_allocate (GtkWidget *widget, int width, int height, int bas
   (void) height;
   (void) baseline;
   clamp_pan (self);
+  g_signal_emit (self, signals[SIGNAL_LAID_OUT], 0);
   /* fitted, the scale follows the size */
   if (self->fit && self->texture && fit_scale (self) != self->last_fit)
     {
@@ -294,6 +307,9 @@ rali_image_view_class_init (RaliImageViewClass *klass)
   /* the user zoomed or panned (not emitted by set_view): compare view sync */
   signals[SIGNAL_VIEW_CHANGED] = g_signal_new ("view-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                                NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* a new size (the image may have moved): overlays drawn over it follow */
+  signals[SIGNAL_LAID_OUT] = g_signal_new ("laid-out", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                           NULL, NULL, NULL, G_TYPE_NONE, 0);
   gtk_widget_class_set_css_name (widget_class, "raliimageview");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }

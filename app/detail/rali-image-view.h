@@ -12,6 +12,10 @@ G_DECLARE_FINAL_TYPE (RaliImageView, rali_image_view, RALI, IMAGE_VIEW, GtkWidge
 GtkWidget  *rali_image_view_new (void);
 void        rali_image_view_set_texture (RaliImageView *self, GdkTexture *texture);
 GdkTexture *rali_image_view_get_texture (RaliImageView *self);
+/* where the image is drawn, in the view's coordinates; FALSE without one.
+ * Overlays follow it on notify::zoom, notify::texture, "view-changed" and
+ * "laid-out" (every size allocation). */
+gboolean    rali_image_view_get_image_rect (RaliImageView *self, graphene_rect_t *rect);
 /* the scale drawn now (fit or zoomed) */
 double      rali_image_view_get_zoom    (RaliImageView *self);
 /* has a size: before, the fit zoom is not known yet */

@@ -100,7 +100,7 @@ typedef struct {
   float score;                 /* the head's score of that square, in the model's units */
   int top_index;               /* the prototype of largest weight */
   float top_weight;            /* its softmax weight */
-} RaliTile;
+} RaliTileScore;
 
 /* The grid for a W x H photo and a model of input size S, as rali-studio's
  * quality map uses it: the short side gets clamp(short / S, 3, 6) cells
@@ -111,17 +111,17 @@ void rali_tile_grid_auto (int W, int H, int S, int *cols, int *rows);
 /* Fills the geometry of tiles [cols * rows] (row-major) for a W x H photo;
  * FALSE (error set) for an empty photo or a grid outside
  * 1..RALI_TILES_MAX^2 cells per side. */
-gboolean rali_tile_layout (int W, int H, int cols, int rows, RaliTile *tiles, GError **error);
+gboolean rali_tile_layout (int W, int H, int cols, int rows, RaliTileScore *tiles, GError **error);
 
 /* Scores the cols x rows tiles of img (rali_tile_layout), in batches of up
  * to batch views (<= 0: 8), checking cancellable between batches. */
 gboolean rali_engine_score_tiles (RaliEngine *engine, const RaliImage *img, int cols, int rows, int batch,
-                                  GCancellable *cancellable, RaliTile *tiles, GError **error);
+                                  GCancellable *cancellable, RaliTileScore *tiles, GError **error);
 
 /* rali_engine_score_tiles on a file decoded at full size (within the
  * engine's max_pixels); cols or rows <= 0 take rali_tile_grid_auto.
  * Returns the tiles (g_free) and sets *cols, *rows and the photo's size. */
-RaliTile *rali_engine_score_tiles_file (RaliEngine *engine, const char *path, int *cols, int *rows,
+RaliTileScore *rali_engine_score_tiles_file (RaliEngine *engine, const char *path, int *cols, int *rows,
                                         int *width, int *height, GCancellable *cancellable, GError **error);
 
 G_END_DECLS

@@ -28,7 +28,7 @@ cell_span (int i, int n, int W, int *x0, int *len)
 }
 
 gboolean
-rali_tile_layout (int W, int H, int cols, int rows, RaliTile *tiles, GError **error)
+rali_tile_layout (int W, int H, int cols, int rows, RaliTileScore *tiles, GError **error)
 {
   if (W <= 0 || H <= 0 || cols < 1 || rows < 1 || cols > RALI_TILES_MAX * RALI_TILES_MAX
       || rows > RALI_TILES_MAX * RALI_TILES_MAX || cols > W || rows > H)
@@ -40,7 +40,7 @@ rali_tile_layout (int W, int H, int cols, int rows, RaliTile *tiles, GError **er
   for (int r = 0; r < rows; r++)
     for (int c = 0; c < cols; c++)
       {
-        RaliTile *t = &tiles[r * cols + c];
+        RaliTileScore *t = &tiles[r * cols + c];
         memset (t, 0, sizeof *t);
         t->col = c;
         t->row = r;
@@ -77,7 +77,7 @@ resized_window (int W, int H, int T, int S, int x, int y, int *nw, int *nh, int 
 
 gboolean
 rali_engine_score_tiles (RaliEngine *e, const RaliImage *img, int cols, int rows, int batch,
-                         GCancellable *cancellable, RaliTile *tiles, GError **error)
+                         GCancellable *cancellable, RaliTileScore *tiles, GError **error)
 {
   RaliModel *m = rali_engine_model (e);
   const RaliConfig *c = &m->config;
@@ -108,7 +108,7 @@ rali_engine_score_tiles (RaliEngine *e, const RaliImage *img, int cols, int rows
       int b = MIN (B, n - first);
       for (int k = 0; k < b; k++)
         {
-          RaliTile *t = &tiles[first + k];
+          RaliTileScore *t = &tiles[first + k];
           int nw, nh, wx, wy;
           if (!resized_window (img->width, img->height, t->w, S, t->x, t->y, &nw, &nh, &wx, &wy, error))
             return FALSE;
@@ -122,7 +122,7 @@ rali_engine_score_tiles (RaliEngine *e, const RaliImage *img, int cols, int rows
         return FALSE;
       for (int k = 0; k < b; k++)
         {
-          RaliTile *t = &tiles[first + k];
+          RaliTileScore *t = &tiles[first + k];
           RaliDescriptor top;
           if (!rali_head_score (m, features + (gsize) k * D, 1, &t->score, &top, sims, error))
             return FALSE;
@@ -134,7 +134,7 @@ rali_engine_score_tiles (RaliEngine *e, const RaliImage *img, int cols, int rows
   return TRUE;
 }
 
-RaliTile *
+RaliTileScore *
 rali_engine_score_tiles_file (RaliEngine *e, const char *path, int *cols, int *rows, int *width, int *height,
                               GCancellable *cancellable, GError **error)
 {
@@ -148,7 +148,7 @@ rali_engine_score_tiles_file (RaliEngine *e, const char *path, int *cols, int *r
     }
   if (*cols <= 0 || *rows <= 0)
     rali_tile_grid_auto (img.width, img.height, rali_model_config (rali_engine_model (e))->image_size, cols, rows);
-  RaliTile *tiles = g_new0 (RaliTile, (gsize) *cols * *rows);
+  RaliTileScore *tiles = g_new0 (RaliTileScore, (gsize) *cols * *rows);
   if (!rali_engine_score_tiles (e, &img, *cols, *rows, 0, cancellable, tiles, error))
     g_clear_pointer (&tiles, g_free);
   *width = img.width;

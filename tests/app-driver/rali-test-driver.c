@@ -6,6 +6,7 @@
 
 #include "detail/rali-detail-view.h"
 #include "gallery/rali-gallery-item.h"
+#include "rali-detail-test.h"
 #include "rali-gallery-test.h"
 #include "rali-latency-probe.h"
 #include "rali-map-test.h"
@@ -142,8 +143,10 @@ add_status (RaliTestDriver *self, JsonBuilder *b, gboolean full)
       member_string (b, "error", rali_compare_view_get_error (cv, slot));
       if (res)
         {
+          g_autofree char *why = rali_why_summary_text (res);
           member_double (b, "score", res->score);
           member_bool (b, "from_catalog", res->from_catalog);
+          member_string (b, "summary", why);
         }
       json_builder_end_object (b);
     }
@@ -486,6 +489,14 @@ run_command (RaliTestDriver *self, const char *line)
           fprintf (stdout, "%s\n", text);
           fflush (stdout);
         }
+    }
+  else if (g_str_equal (cmd, "why"))
+    {
+      /* the detail view's why and where: see rali-detail-test.h */
+      g_autoptr (JsonNode) reply = rali_detail_test_command (self->window, rest);
+      g_autofree char *text = json_to_string (reply, FALSE);
+      fprintf (stdout, "%s\n", text);
+      fflush (stdout);
     }
   else if (g_str_equal (cmd, "search"))
     rali_window_set_search (self->window, rest);

@@ -19,6 +19,8 @@
  *                                3 unflagged, 4–8 one to five stars or more)
  *   map SUBCOMMAND…           -> the embedding map (see rali-map-test.h); "action
  *                                win.map" shows and hides it
+ *   why SUBCOMMAND…           -> the detail view's summary, evidence, Details, quality map,
+ *                                focus peaking and histogram (see rali-detail-test.h)
  *   gallery SUBCOMMAND…       -> the score histogram, rank badges and the auto-cull
  *                                dialog (see rali-gallery-test.h); "action win.auto-cull"
  *                                opens the dialog

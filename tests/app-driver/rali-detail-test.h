@@ -1,0 +1,30 @@
+/* The detail view's "why" and "where" for the test driver
+ * (rali-test-driver.c: "why …"): the summary sentence, the evidence and the
+ * Details expander (RaliWhyPanel), the quality map, focus peaking and the
+ * brightness histogram of the photo shown.  The overlays are switched with
+ * "action detail.quality-map" / "action detail.focus-peaking" (the Q and F
+ * keys' actions).
+ *
+ *   why status            -> {"event":"why", item, loaded, busy: {why, tiles, analysis},
+ *                             summary, evidence: [{text, weight, caption}], details,
+ *                             expanded, legend,
+ *                             map: {shown, cols, rows, width, height, on_main_thread,
+ *                                   seconds, n_weak, error, a11y,
+ *                                   tiles: [{x, y, w, h, cell: [x, y, w, h], score, index, text}]},
+ *                             peaking: {shown, ready, a11y},
+ *                             histogram: {ready, clipped_low, clipped_high, caption, a11y},
+ *                             buttons: {map, peaking}}
+ *   why expand on|off     -> opens or closes the Details expander, then status
+ *   why tooltip FX FY     -> {"event":"why-tooltip", text}: the quality map's tooltip at
+ *                            (FX, FY), fractions of the photo as drawn */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "rali-window.h"
+
+G_BEGIN_DECLS
+
+JsonNode *rali_detail_test_command (RaliWindow *window, const char *args);
+
+G_END_DECLS
