@@ -637,6 +637,7 @@ rali_window_new (RaliApplication *application)
   g_signal_connect_swapped (self->compare_view, "close", G_CALLBACK (close_detail), self);
   g_signal_connect_swapped (self->compare_view, "message", G_CALLBACK (rali_window_toast), self);
   rali_map_view_setup (self->map_view, self->model, self->selection, self->cache, self->scorer);
+  rali_map_view_bind_settings (self->map_view, self->settings);
   g_signal_connect_swapped (self->map_view, "open-photo", G_CALLBACK (rali_window_show_position), self);
   g_signal_connect (self->map_button, "toggled", G_CALLBACK (on_map_toggled), self);
   g_signal_connect (self->stack, "notify::visible-child-name", G_CALLBACK (on_page_changed), self);

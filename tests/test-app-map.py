@@ -15,11 +15,15 @@ map:   opens data/samples, shows the map (win.map, the M key's action), checks
        screenshot-map-lasso.png with --docs).
 bench: frame times of the map with COUNT synthetic points (full redraw and
        hover-only redraw) and the analysis time; prints JSON.
+shot:  the map of --photos (default data/samples) with the default model in
+       a 1600 x 1000 window: fitted (dots), then zoomed into thumbnail mode
+       with a photo's "Similar photos" listed; writes the screenshots to --out.
 Exit 77 (skip) when Xvfb is not installed."""
 
 import argparse
 import csv
 import json
+import math
 import os
 import shutil
 import sqlite3
@@ -141,6 +145,48 @@ def pentagon(cx, cy, r, step=1):
     return [corners[(step * k) % 5] for k in range(5)]
 
 
+def catalog_embeddings(ctx):
+    import numpy as np
+    db = sqlite3.connect(ctx.catalog)
+    emb = {os.path.basename(p): np.frombuffer(e, dtype="<f4") for p, e in db.execute("SELECT path, embedding FROM files")
+           if e is not None}
+    db.close()
+    return emb
+
+
+def check_similar(ctx, app, name, n_files, rows):
+    """The "Similar photos" list of the clicked photo name against a brute
+    force over the catalog's embeddings (cosine), then a row activated."""
+    m = wait_map(app, "the similar photos are listed",
+                 lambda s: s["similar"]["shown"] and not s["similar"]["busy"] and s["similar"]["rows"])
+    sim = m["similar"]
+    k = min(12, n_files - 1)
+    check(sim["query"] == name and len(sim["rows"]) == k,
+          f"a click lists the {k} photos most similar to {name} ({len(sim['rows'])} rows)")
+    check(sim["exact"] and sim["n_photos"] == n_files, f"found by the exact search among {sim['n_photos']} photos")
+    emb = catalog_embeddings(ctx)
+    q = emb[name]
+    ref = sorted(((float(q @ v), n) for n, v in emb.items() if n != name), key=lambda t: -t[0])[:k]
+    got = [(s, n) for n, s in sim["rows"]]
+    check([n for _, n in got] == [n for _, n in ref]
+          and all(abs(a[0] - b[0]) < 1e-5 for a, b in zip(got, ref)),
+          "the list is the brute-force nearest neighbours, in order, with their similarities: "
+          + ", ".join(f"{n} {s:.3f}" for s, n in got[:4]) + " …")
+    check(sim["ringed"] == k and sim["ringed_query"] >= 0, f"the {k} similar photos are ringed on the map")
+    first_row = sim["rows"][0][0]
+    map_cmd(app, "similar-row 0")
+    m = wait_map(app, "the first similar photo's own list",
+                 lambda s: s["similar"]["query"] == first_row and not s["similar"]["busy"] and s["similar"]["rows"])
+    check(m["current"] == [first_row] and name in [n for n, _ in m["similar"]["rows"]],
+          f"activating a row selects {first_row} and lists its similar photos (among them {name})")
+    m = map_cmd(app, "action similar")
+    check(not m["similar"]["shown"] and m["similar"]["ringed"] == 0, "map.similar (N) closes the list")
+    m = map_cmd(app, "action similar")
+    check(m["similar"]["shown"] and m["similar"]["query"] == first_row,
+          "and opens it again for the photo selected in the gallery")
+    map_cmd(app, "similar-close")
+
+
 def scenario_map(ctx, docs):
     samples = os.path.join(ctx.tmp, "samples")
     shutil.copytree(os.path.join(ctx.srcdir, "data", "samples"), samples,
@@ -162,7 +208,23 @@ def scenario_map(ctx, docs):
           "the legend has every cluster and their sizes add up")
     check(all(c["name"] for c in m["legend"]), "each cluster is named by a descriptor: "
           + "; ".join(c["name"][:40] for c in m["legend"]))
-    check(m["prototypes"] >= 1, f"{m['prototypes']} prototype positions overlaid")
+    check(m["prototypes"] >= 1, f"{m['prototypes']} prototype positions computed")
+    check(not m["show_prototypes"], "the prototype markers are off by default")
+    check(m["thumbnails"], "thumbnails are on by default")
+    m = map_cmd(app, "action prototypes")
+    check(m["show_prototypes"], "map.prototypes (P) shows the markers")
+    m = map_cmd(app, "action prototypes")
+    check(not m["show_prototypes"], "and hides them again")
+    # few photos: all drawn as thumbnails, decoded off the main thread
+    m = wait_map(app, "the thumbnails are drawn",
+                 lambda s: s["sprites"] == len(files) and s["sprites_ready"] == len(files))
+    check(True, f"all {m['sprites']} photos drawn as thumbnails (sprite mode)")
+    m = map_cmd(app, "action thumbnails")
+    check(not m["thumbnails"], "map.thumbnails (T) turns the thumbnails off")
+    wait_map(app, "dots only", lambda s: s["sprites"] == 0)
+    check(True, "and the photos are drawn as dots")
+    map_cmd(app, "action thumbnails")
+    wait_map(app, "the thumbnails again", lambda s: s["sprites"] == len(files) and s["sprites_ready"] == len(files))
     ev = m["explained"]
     check(0 < ev[1] <= ev[0] and ev[0] + ev[1] <= 1 + 1e-9, f"PC1, PC2 explain {ev[0]:.3f}, {ev[1]:.3f}")
 
@@ -206,6 +268,7 @@ def scenario_map(ctx, docs):
     check(m["hover_name"] == name, f"hovering a point names its photo ({m['hover_name']})")
     m = map_cmd(app, f"click {first['x']} {first['y']}")
     check(m["current"] == [name], "a click selects the photo in the gallery (ringed on the map)")
+    check_similar(ctx, app, name, len(files), rows)
 
     # rectangle selection filters the gallery; the rest stays on the map
     xs = sorted(float(r["x"]) for r in rows)
@@ -308,6 +371,20 @@ def scenario_map(ctx, docs):
 
     app.send("action win.map")
     app.poll(lambda s: s["page"] == "gallery", "win.map again goes back to the gallery")
+
+    # Escape: clears a selection first, then leaves the map for the gallery
+    app.send("action win.map")
+    app.poll(lambda s: s["page"] == "map", "the map again")
+    m = wait_map(app, "the map is shown", lambda s: s["points"] > 0)
+    map_cmd(app, "select-cluster 0")
+    app.send("map key Escape")
+    check(app.wait("map-key")["handled"], "Escape is handled on the map")
+    m = map_cmd(app, "status")
+    st = app.status()
+    check(m["selected"] == -1 and st["page"] == "map", "Escape with a selection clears it and stays on the map")
+    app.send("map key Escape")
+    check(app.wait("map-key")["handled"], "Escape again is handled")
+    app.poll(lambda s: s["page"] == "gallery", "Escape without a selection goes back to the gallery")
     app.quit()
 
 
@@ -332,9 +409,75 @@ def scenario_bench(ctx, count, frames):
                       "renderer": ctx.env.get("GSK_RENDERER")}, indent=1))
 
 
+def scenario_shot(ctx, photos, out, catalog=None):
+    """The map in thumbnail mode with a "Similar photos" list, in a
+    1600 x 1000 window, with the default model (for docs/; not a meson
+    test): screenshot-map-similar.png, and screenshot-map-dots.png fitted."""
+    ctx.xvfb.close()
+    ctx.xvfb = ta.Xvfb(screen="1920x1200x24")
+    ctx.env["DISPLAY"] = ctx.xvfb.display
+    conf = os.path.join(ctx.env["XDG_CONFIG_HOME"], "glib-2.0", "settings")
+    os.makedirs(conf, exist_ok=True)
+    with open(os.path.join(conf, "keyfile"), "w") as f:
+        f.write("[org/ralistudio/RaliStudio]\nwindow-width=1610\nwindow-height=1010\n")
+    ctx.model = os.path.join(ctx.srcdir, "data", "models", "rali-default.rali")
+    if catalog:  # kept between runs: the photos are scored once
+        ctx.catalog = ctx.env["RALI_CATALOG"] = catalog
+    files = ta.images_under(photos)
+    app, fin = ta.launch_and_finish(ctx, [photos], timeout=1800, extra_env={"GSETTINGS_BACKEND": "keyfile"})
+    check(fin["scored"] >= 3, f"{fin['scored']} of {len(files)} photos scored")
+    app.send("action win.map")
+    m = wait_map(app, "the map is computed", lambda s: s["points"] > 0, timeout=600)
+    time.sleep(4.5)  # the "scored" toast goes away
+    app.send(f"screenshot {out}/screenshot-map-dots.png")
+    check(app.wait("screenshot")["ok"], "the fitted map")
+    csv_path = os.path.join(out, "map.csv")
+    app.send(f"map export csv {csv_path}")
+    check(app.wait("map-export")["ok"], "coordinates exported")
+    with open(csv_path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    # the densest spot: the photo with most others near it
+    xs = [float(r["x"]) for r in rows]
+    ys = [float(r["y"]) for r in rows]
+    span = max(max(xs) - min(xs), max(ys) - min(ys))
+    best = max(rows, key=lambda r: sum((float(r["x"]) - x) ** 2 + (float(r["y"]) - y) ** 2 < (0.15 * span) ** 2
+                                        for x, y in zip(xs, ys)))
+    # zoomed in step by step around it: the dots turn into thumbnails, decoded
+    # off the main thread while the zoom goes on; the latency probe measures
+    # the main loop meanwhile
+    app.send("probe-reset")
+    factor = 1.0
+    while True:
+        m = map_cmd(app, "status")
+        if 0 < m["sprites"] <= 80 or factor > 64:
+            break
+        map_cmd(app, f"zoom 1.25 {best['x']} {best['y']}")
+        factor *= 1.25
+        time.sleep(0.4)  # drawn, and the sprites laid out
+    m = map_cmd(app, f"click {best['x']} {best['y']}")
+    m = wait_map(app, "thumbnails and similar photos",
+                 lambda s: s["sprites"] > 0 and s["sprites_ready"] == s["sprites"]
+                 and s["similar"]["rows"] and not s["similar"]["busy"], timeout=120)
+    time.sleep(1.0)  # the list's thumbnails
+    probe = app.status()["probe"]
+    over = [g for g in probe.get("gaps", []) if g[1] > 50]
+    print(json.dumps({"zoom_steps": round(math.log(factor, 1.25)), "sprites": m["sprites"],
+                      "ticks": probe["ticks"], "max_gap_ms": probe["max_gap_ms"],
+                      "max_main_cpu_in_gap_ms": probe.get("max_main_cpu_in_gap_ms"),
+                      "gaps_over_50ms [start, gap, main CPU]": over}))
+    app.send("map bench 10")
+    b = app.wait("map-bench", 120)
+    print(json.dumps({"frames in thumbnail mode": {k: b.get(k) for k in ("full_ms", "hover_ms", "raster_ms",
+                                                                          "canvas", "load_average")}}))
+    app.send(f"screenshot {out}/screenshot-map-similar.png")
+    check(app.wait("screenshot")["ok"], f"thumbnail mode: {m['sprites']} thumbnails, "
+          f"{len(m['similar']['rows'])} similar photos of {m['similar']['query']}")
+    app.quit()
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("scenario", choices=["map", "bench"])
+    ap.add_argument("scenario", choices=["map", "bench", "shot"])
     ap.add_argument("--app", required=True)
     ap.add_argument("--cli", required=True)
     ap.add_argument("--srcdir", required=True)
@@ -343,6 +486,8 @@ def main():
     ap.add_argument("--docs", default=None, help="write screenshot-map.png here (e.g. docs/)")
     ap.add_argument("--count", type=int, default=100000)
     ap.add_argument("--frames", type=int, default=20)
+    ap.add_argument("--photos", default=None, help="shot: the folder to map (default data/samples)")
+    ap.add_argument("--catalog", default=None, help="shot: a catalog to keep the scores in between runs")
     opts = ap.parse_args()
     if not shutil.which("Xvfb"):
         print("Xvfb not installed (apt install xvfb): skipping")
@@ -353,6 +498,8 @@ def main():
     try:
         if opts.scenario == "map":
             scenario_map(ctx, opts.docs)
+        elif opts.scenario == "shot":
+            scenario_shot(ctx, opts.photos or os.path.join(ctx.srcdir, "data", "samples"), ctx.out, opts.catalog)
         else:
             scenario_bench(ctx, opts.count, opts.frames)
     finally:

@@ -1,58 +1,14 @@
 /* RaliMapCanvas: see rali-map-canvas.h. */
 #include "config.h"
 
-#include "rali-map-canvas.h"
+#include "rali-map-canvas-private.h"
 
-#include "rali-map-raster.h"
 #include "rali-map-selection.h"
 
 #include <math.h>
 #include <string.h>
 
-#define HOVER_RADIUS 9.0  /* px: how near the pointer a point must be */
-#define DRAG_THRESHOLD 4.0
-#define ZOOM_STEP 1.25
-#define ZOOM_MAX 400.0    /* × the fitted scale */
-#define FIT_MARGIN 24
-#define PAN_REFRESH_MS 100 /* while panning, the texture is redrawn this often */
-#define LASSO_STEP 3.0     /* px: a lasso point is kept this far from the last one */
-
-struct _RaliMapCanvas {
-  GtkWidget parent_instance;
-  RaliMapData *data;
-  gboolean color_by_score, size_by_score, show_prototypes;
-  gboolean lasso;   /* Shift+drag draws a lasso, not a rectangle */
-  guint8 *selected; /* [n] or NULL */
-  guint n_selected;
-  GArray *current; /* int: ringed points */
-  int hover, hover_proto;
-
-  RaliMapTransform view; /* logical pixels */
-  double fit_scale;
-  gboolean user_view;    /* zoomed or panned: keep it on resize */
-  int inset[4];          /* top, right, bottom, left */
-  int last_w, last_h;
-
-  /* the cache */
-  gboolean dirty;
-  cairo_surface_t *surface;
-  GdkTexture *texture;
-  RaliMapRaster *raster;
-  gboolean colors_dirty; /* data, colouring, selection or theme changed */
-  gint64 raster_us;
-  RaliMapTransform cache_view; /* the view the texture shows */
-  guint refresh_id;            /* re-rasterise while panning */
-
-  /* pointer */
-  double px, py;
-  gboolean banding, panning, lassoing;
-  GArray *lasso_xy;        /* double x, y pairs, widget: the lasso being drawn */
-  double drag_x, drag_y;   /* start */
-  double band[4];          /* x0 y0 x1 y1, widget */
-  RaliMapTransform view_at_drag;
-};
-
-enum { PROP_0, PROP_COLOR_BY_SCORE, PROP_SIZE_BY_SCORE, PROP_SHOW_PROTOTYPES, PROP_LASSO, N_PROPS };
+enum { PROP_0, PROP_COLOR_BY_SCORE, PROP_SIZE_BY_SCORE, PROP_SHOW_PROTOTYPES, PROP_THUMBNAILS, PROP_LASSO, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 enum { SIGNAL_HOVER_CHANGED, SIGNAL_POINT_ACTIVATED, SIGNAL_SELECTION_CHANGED, N_SIGNALS };
@@ -153,8 +109,11 @@ render_cache (RaliMapCanvas *self, int W, int H, int sf)
   double zoom = self->fit_scale > 0 ? self->view.scale / self->fit_scale : 1;
   rali_map_raster_draw (self->raster, self->surface, &t,
                         rali_map_base_radius (d->n) * sf * CLAMP (sqrt (zoom), 1.0, 2.5));
+  /* few points in view: their photos over the dots */
+  if (rali_map_sprites_layout (self->sprites, d, &style, &self->view, W, H, sf, self->thumbnails))
+    rali_map_sprites_draw (self->sprites, cr, d, &style, &t, sf);
   if (style.show_prototypes)
-    rali_map_draw_prototypes (cr, d, &t, sf, style.dark);
+    rali_map_draw_prototypes (cr, d, &t, sf, style.dark, FALSE);
   cairo_destroy (cr);
   cairo_surface_flush (self->surface);
 
@@ -175,9 +134,12 @@ fit_view (RaliMapCanvas *self, int W, int H)
 {
   if (!self->data)
     return;
-  rali_map_transform_fit (&self->view, self->data, self->inset[3] + FIT_MARGIN, self->inset[0] + FIT_MARGIN,
-                          MAX (W - self->inset[1] - FIT_MARGIN, self->inset[3] + FIT_MARGIN + 50),
-                          MAX (H - self->inset[2] - FIT_MARGIN, self->inset[0] + FIT_MARGIN + 50));
+  /* few enough photos to be thumbnails when fitted: room for half a box */
+  gboolean sprites = self->thumbnails && self->data->items && self->data->n <= RALI_MAP_SPRITES_MAX;
+  double mx = FIT_MARGIN + (sprites ? RALI_MAP_SPRITE_MAX / 2.0 : 0), my = FIT_MARGIN + (sprites ? RALI_MAP_SPRITE_MAX * 0.375 : 0);
+  rali_map_transform_fit (&self->view, self->data, self->inset[3] + mx, self->inset[0] + my,
+                          MAX (W - self->inset[1] - mx, self->inset[3] + mx + 50),
+                          MAX (H - self->inset[2] - my, self->inset[0] + my + 50));
   self->fit_scale = self->view.scale;
   self->user_view = FALSE;
 }
@@ -229,8 +191,48 @@ ring (GtkSnapshot *snapshot, double x, double y, double r, double width, const G
   gtk_snapshot_append_border (snapshot, &rr, w, c);
 }
 
+/* what point i covers on screen: its sprite, or the square around its dot */
 static void
-rali_map_canvas_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+point_box (RaliMapCanvas *self, int i, graphene_rect_t *r)
+{
+  if (rali_map_sprites_rect (self->sprites, self->data, &self->view, i, r))
+    return;
+  RaliMapStyle style;
+  rali_map_canvas_get_style (self, &style);
+  double zoom = self->fit_scale > 0 ? self->view.scale / self->fit_scale : 1;
+  double rad = rali_map_point_radius (self->data, &style, i, rali_map_base_radius (self->data->n) * CLAMP (sqrt (zoom), 1.0, 2.5));
+  graphene_rect_init (r, (float) (rali_map_tx (&self->view, self->data->xy[2 * i]) - rad),
+                      (float) (rali_map_ty (&self->view, self->data->xy[2 * i + 1]) - rad), (float) (2 * rad),
+                      (float) (2 * rad));
+}
+
+/* a ring around point i, gap px outside it (a frame around its sprite) */
+static void
+ring_point (RaliMapCanvas *self, GtkSnapshot *snapshot, int i, double gap, double width, const GdkRGBA *color)
+{
+  if (i < 0 || i >= self->data->n)
+    return;
+  graphene_rect_t r;
+  if (rali_map_sprites_rect (self->sprites, self->data, &self->view, i, &r))
+    {
+      GskRoundedRect rr;
+      graphene_rect_inset (&r, (float) (-gap + 1), (float) (-gap + 1));
+      gsk_rounded_rect_init_from_rect (&rr, &r, 3);
+      float w[4] = { width, width, width, width };
+      GdkRGBA c[4] = { *color, *color, *color, *color };
+      gtk_snapshot_append_border (snapshot, &rr, w, c);
+      return;
+    }
+  RaliMapStyle style;
+  rali_map_canvas_get_style (self, &style);
+  double zoom = self->fit_scale > 0 ? self->view.scale / self->fit_scale : 1;
+  double base = rali_map_base_radius (self->data->n) * CLAMP (sqrt (zoom), 1.0, 2.5);
+  ring (snapshot, rali_map_tx (&self->view, self->data->xy[2 * i]), rali_map_ty (&self->view, self->data->xy[2 * i + 1]),
+        rali_map_point_radius (self->data, &style, i, base) + gap, width, color);
+}
+
+void
+rali_map_canvas_snapshot_frame (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   RaliMapCanvas *self = RALI_MAP_CANVAS (widget);
   int W = gtk_widget_get_width (widget), H = gtk_widget_get_height (widget);
@@ -244,29 +246,42 @@ rali_map_canvas_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   float dx = (float) (self->view.cx - self->cache_view.cx), dy = (float) (self->view.cy - self->cache_view.cy);
   gtk_snapshot_append_texture (snapshot, self->texture, &GRAPHENE_RECT_INIT (dx, dy, W, H));
 
-  /* on top, every frame: rings and the selection rectangle or lasso */
-  GdkRGBA fg, accent = { 0.208f, 0.518f, 0.894f, 1 };
+  /* on top, every frame: rings (frames around sprites), the neighbours'
+   * links, and the selection rectangle or lasso */
+  GdkRGBA fg, accent = { 0.208f, 0.518f, 0.894f, 1 }, link = { 0.208f, 0.518f, 0.894f, 0.55f };
   foreground (self, &fg);
-  RaliMapStyle style;
-  rali_map_canvas_get_style (self, &style);
-  double zoom = self->fit_scale > 0 ? self->view.scale / self->fit_scale : 1;
-  double base = rali_map_base_radius (self->data->n) * CLAMP (sqrt (zoom), 1.0, 2.5);
+  if (self->query >= 0 && self->query < self->data->n)
+    {
+      graphene_rect_t from;
+      point_box (self, self->query, &from);
+      for (guint t = 0; t < self->neighbours->len; t++)
+        {
+          graphene_rect_t to;
+          int i = g_array_index (self->neighbours, int, t);
+          if (i >= 0 && i < self->data->n && i != self->query)
+            {
+              point_box (self, i, &to);
+              rali_map_snapshot_link (snapshot, &from, &to, &link);
+            }
+        }
+      /* the neighbours framed in the text colour (the accent is close to
+       * cluster 1's blue), numbered as the list ranks them */
+      for (guint t = 0; t < self->neighbours->len; t++)
+        {
+          int i = g_array_index (self->neighbours, int, t);
+          ring_point (self, snapshot, i, 3, 2, &fg);
+          graphene_rect_t box;
+          if (i < 0 || i >= self->data->n)
+            continue;
+          point_box (self, i, &box);
+          g_autofree char *rank = g_strdup_printf ("%u", t + 1);
+          rali_map_snapshot_badge (GTK_WIDGET (self), snapshot, box.origin.x - 3, box.origin.y - 3, rank, &accent);
+        }
+    }
   for (guint t = 0; t < self->current->len; t++)
-    {
-      int i = g_array_index (self->current, int, t);
-      if (i < 0 || i >= self->data->n)
-        continue;
-      double r = rali_map_point_radius (self->data, &style, i, base) + 4;
-      ring (snapshot, rali_map_tx (&self->view, self->data->xy[2 * i]),
-            rali_map_ty (&self->view, self->data->xy[2 * i + 1]), r, 3, &accent);
-    }
+    ring_point (self, snapshot, g_array_index (self->current, int, t), 4, 3, &accent);
   if (self->hover >= 0)
-    {
-      int i = self->hover;
-      double r = rali_map_point_radius (self->data, &style, i, base) + 3;
-      ring (snapshot, rali_map_tx (&self->view, self->data->xy[2 * i]),
-            rali_map_ty (&self->view, self->data->xy[2 * i + 1]), r, 2, &fg);
-    }
+    ring_point (self, snapshot, self->hover, 3, 2, &fg);
   else if (self->hover_proto >= 0 && self->show_prototypes)
     {
       const RaliMapPrototype *p = &self->data->prototypes[self->hover_proto];
@@ -306,8 +321,8 @@ rali_map_canvas_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
 
 /* ---- pointer ---- */
 
-static void
-set_hover (RaliMapCanvas *self, int point, int proto)
+void
+rali_map_canvas_set_hover_point (RaliMapCanvas *self, int point, int proto)
 {
   if (point == self->hover && proto == self->hover_proto)
     return;
@@ -320,6 +335,9 @@ set_hover (RaliMapCanvas *self, int point, int proto)
 static int
 point_at (RaliMapCanvas *self, double wx, double wy)
 {
+  int sprite = rali_map_sprites_hit (self->sprites, self->data, &self->view, wx, wy);
+  if (sprite >= 0)
+    return sprite;
   double x, y;
   rali_map_canvas_widget_to_data (self, wx, wy, &x, &y);
   return rali_map_data_nearest (self->data, (float) x, (float) y, (float) (HOVER_RADIUS / self->view.scale));
@@ -333,7 +351,7 @@ rali_map_canvas_hover_at (RaliMapCanvas *self, double wx, double wy)
   if (!self->data || self->banding || self->panning || self->lassoing)
     return;
   int proto = self->show_prototypes ? rali_map_prototype_at (self->data, &self->view, wx, wy, HOVER_RADIUS) : -1;
-  set_hover (self, proto >= 0 ? -1 : point_at (self, wx, wy), proto);
+  rali_map_canvas_set_hover_point (self, proto >= 0 ? -1 : point_at (self, wx, wy), proto);
 }
 
 static void
@@ -347,7 +365,7 @@ static void
 on_leave (GtkEventControllerMotion *c, RaliMapCanvas *self)
 {
   (void) c;
-  set_hover (self, -1, -1);
+  rali_map_canvas_set_hover_point (self, -1, -1);
 }
 
 static gboolean
@@ -423,7 +441,7 @@ on_drag_update (GtkGestureDrag *g, double dx, double dy, RaliMapCanvas *self)
   if (!self->panning && hypot (dx, dy) < DRAG_THRESHOLD)
     return;
   if (!self->panning)
-    set_hover (self, -1, -1);
+    rali_map_canvas_set_hover_point (self, -1, -1);
   self->panning = TRUE;
   self->view.cx = self->view_at_drag.cx + dx;
   self->view.cy = self->view_at_drag.cy + dy;
@@ -570,6 +588,37 @@ rali_map_canvas_get_current (RaliMapCanvas *self, guint *n)
   return (const int *) self->current->data;
 }
 
+void
+rali_map_canvas_set_neighbours (RaliMapCanvas *self, int query, const int *indices, int n)
+{
+  self->query = query;
+  g_array_set_size (self->neighbours, 0);
+  if (query >= 0)
+    g_array_append_vals (self->neighbours, indices, (guint) n);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+int
+rali_map_canvas_get_neighbours (RaliMapCanvas *self, const int **indices, guint *n)
+{
+  *indices = (const int *) self->neighbours->data;
+  *n = self->neighbours->len;
+  return self->query;
+}
+
+void
+rali_map_canvas_set_thumbnail_cache (RaliMapCanvas *self, RaliThumbnailCache *cache)
+{
+  rali_map_sprites_set_cache (self->sprites, cache);
+  invalidate (self);
+}
+
+guint
+rali_map_canvas_get_sprites (RaliMapCanvas *self, guint *n_ready)
+{
+  return rali_map_sprites_get_n (self->sprites, n_ready);
+}
+
 int
 rali_map_canvas_get_hover (RaliMapCanvas *self, int *prototype)
 {
@@ -589,6 +638,9 @@ rali_map_canvas_set_data (RaliMapCanvas *self, RaliMapData *data)
   self->data = data;
   self->hover = self->hover_proto = -1;
   g_array_set_size (self->current, 0);
+  self->query = -1;
+  g_array_set_size (self->neighbours, 0);
+  rali_map_sprites_reset (self->sprites);
   fit_view (self, gtk_widget_get_width (GTK_WIDGET (self)), gtk_widget_get_height (GTK_WIDGET (self)));
   restyle (self);
 }
@@ -610,70 +662,6 @@ rali_map_canvas_set_insets (RaliMapCanvas *self, int top, int right, int bottom,
     rali_map_canvas_fit (self);
 }
 
-/* ---- timing (the test driver's "map bench") ---- */
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-static void
-median_max (double *v, int n, double out[2])
-{
-  qsort (v, n, sizeof (double), cmp_double);
-  out[0] = v[n / 2];
-  out[1] = v[n - 1];
-}
-
-/* One frame of this widget as GTK draws it: its snapshot (the texture
- * rebuilt when dirty, then the rings), and the render node rendered by
- * the window's renderer.  The whole widget is rendered, as after a full
- * damage; GTK redraws less when only a ring moves. */
-static double
-frame_ms (RaliMapCanvas *self, GskRenderer *renderer, int W, int H)
-{
-  gint64 t0 = g_get_monotonic_time ();
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  rali_map_canvas_snapshot (GTK_WIDGET (self), snapshot);
-  g_autoptr (GskRenderNode) node = gtk_snapshot_free_to_node (snapshot);
-  g_autoptr (GdkTexture) tex = node ? gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, W, H))
-                                    : NULL;
-  return (g_get_monotonic_time () - t0) / 1000.0;
-}
-
-gboolean
-rali_map_canvas_time_frames (RaliMapCanvas *self, int frames, double full_ms[2], double hover_ms[2],
-                             double raster_ms[2])
-{
-  GtkWidget *w = GTK_WIDGET (self);
-  GtkNative *native = gtk_widget_get_native (w);
-  GskRenderer *renderer = native ? gtk_native_get_renderer (native) : NULL;
-  int W = gtk_widget_get_width (w), H = gtk_widget_get_height (w);
-  if (!renderer || !self->data || W <= 0 || H <= 0 || frames < 1)
-    return FALSE;
-  g_autofree double *full = g_new (double, frames), *hover = g_new (double, frames),
-                    *raster = g_new (double, frames);
-  for (int f = 0; f < frames; f++)
-    {
-      self->dirty = TRUE;
-      full[f] = frame_ms (self, renderer, W, H);
-      raster[f] = self->raster_us / 1000.0;
-    }
-  g_autoptr (GRand) rng = g_rand_new_with_seed (7);
-  for (int f = 0; f < frames; f++)
-    {
-      set_hover (self, g_rand_int_range (rng, 0, self->data->n), -1);
-      hover[f] = frame_ms (self, renderer, W, H);
-    }
-  set_hover (self, -1, -1);
-  median_max (full, frames, full_ms);
-  median_max (hover, frames, hover_ms);
-  median_max (raster, frames, raster_ms);
-  return TRUE;
-}
-
 /* ---- object ---- */
 
 static void
@@ -685,6 +673,7 @@ rali_map_canvas_get_property (GObject *object, guint id, GValue *value, GParamSp
     case PROP_COLOR_BY_SCORE: g_value_set_boolean (value, self->color_by_score); break;
     case PROP_SIZE_BY_SCORE: g_value_set_boolean (value, self->size_by_score); break;
     case PROP_SHOW_PROTOTYPES: g_value_set_boolean (value, self->show_prototypes); break;
+    case PROP_THUMBNAILS: g_value_set_boolean (value, self->thumbnails); break;
     case PROP_LASSO: g_value_set_boolean (value, self->lasso); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
     }
@@ -700,6 +689,7 @@ rali_map_canvas_set_property (GObject *object, guint id, const GValue *value, GP
     case PROP_COLOR_BY_SCORE: field = &self->color_by_score; break;
     case PROP_SIZE_BY_SCORE: field = &self->size_by_score; break;
     case PROP_SHOW_PROTOTYPES: field = &self->show_prototypes; break;
+    case PROP_THUMBNAILS: field = &self->thumbnails; break;
     case PROP_LASSO: field = &self->lasso; break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec); return;
     }
@@ -709,6 +699,8 @@ rali_map_canvas_set_property (GObject *object, guint id, const GValue *value, GP
   *field = v;
   if (id == PROP_SHOW_PROTOTYPES)
     self->hover_proto = -1;
+  if (id == PROP_THUMBNAILS && !self->user_view)
+    fit_view (self, gtk_widget_get_width (GTK_WIDGET (self)), gtk_widget_get_height (GTK_WIDGET (self)));
   if (id != PROP_LASSO) /* the tool draws nothing until used */
     restyle (self);
   g_object_notify_by_pspec (object, pspec);
@@ -724,6 +716,8 @@ rali_map_canvas_finalize (GObject *object)
   g_clear_object (&self->texture);
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_pointer (&self->raster, rali_map_raster_free);
+  g_clear_pointer (&self->sprites, rali_map_sprites_free);
+  g_array_unref (self->neighbours);
   g_array_unref (self->current);
   g_array_unref (self->lasso_xy);
   G_OBJECT_CLASS (rali_map_canvas_parent_class)->finalize (object);
@@ -737,7 +731,7 @@ rali_map_canvas_class_init (RaliMapCanvasClass *klass)
   object_class->get_property = rali_map_canvas_get_property;
   object_class->set_property = rali_map_canvas_set_property;
   object_class->finalize = rali_map_canvas_finalize;
-  widget_class->snapshot = rali_map_canvas_snapshot;
+  widget_class->snapshot = rali_map_canvas_snapshot_frame;
   widget_class->size_allocate = rali_map_canvas_size_allocate;
   widget_class->css_changed = rali_map_canvas_css_changed;
 
@@ -745,6 +739,8 @@ rali_map_canvas_class_init (RaliMapCanvasClass *klass)
   properties[PROP_COLOR_BY_SCORE] = g_param_spec_boolean ("color-by-score", NULL, NULL, FALSE, rw);
   properties[PROP_SIZE_BY_SCORE] = g_param_spec_boolean ("size-by-score", NULL, NULL, FALSE, rw);
   properties[PROP_SHOW_PROTOTYPES] = g_param_spec_boolean ("show-prototypes", NULL, NULL, FALSE, rw);
+  /* photos drawn as thumbnails when few are in view */
+  properties[PROP_THUMBNAILS] = g_param_spec_boolean ("thumbnails", NULL, NULL, TRUE, rw);
   /* Shift+drag: TRUE a free-hand lasso, FALSE a rectangle */
   properties[PROP_LASSO] = g_param_spec_boolean ("lasso", NULL, NULL, FALSE, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -768,6 +764,10 @@ rali_map_canvas_init (RaliMapCanvas *self)
   self->current = g_array_new (FALSE, FALSE, sizeof (int));
   self->lasso_xy = g_array_new (FALSE, FALSE, sizeof (double));
   self->raster = rali_map_raster_new ();
+  self->sprites = rali_map_sprites_new (G_CALLBACK (invalidate), self);
+  self->thumbnails = TRUE;
+  self->query = -1;
+  self->neighbours = g_array_new (FALSE, FALSE, sizeof (int));
   self->colors_dirty = TRUE;
   self->dirty = TRUE;
   gtk_widget_set_focusable (w, TRUE);

@@ -7,6 +7,9 @@
  * the selection rectangle are drawn on top of it every frame.  Hover and
  * rectangle queries go through the data's grid.
  *
+ * When at most RALI_MAP_SPRITES_MAX points are in view, they are drawn as
+ * thumbnails ("sprite mode", rali-map-sprites.h) into the same texture.
+ *
  * Input: scroll zooms around the pointer, drag pans, Shift+drag selects a
  * rectangle or, with "lasso" set, the points inside a free-hand outline
  * (rali-map-selection.h), click activates the point under the pointer,
@@ -20,6 +23,7 @@
 
 #include <gtk/gtk.h>
 
+#include "gallery/rali-thumbnail-cache.h"
 #include "rali-map-render.h"
 
 G_BEGIN_DECLS
@@ -33,8 +37,10 @@ GtkWidget   *rali_map_canvas_new (void);
 void         rali_map_canvas_set_data (RaliMapCanvas *self, RaliMapData *data);
 RaliMapData *rali_map_canvas_get_data (RaliMapCanvas *self);
 
-/* properties "color-by-score", "size-by-score", "show-prototypes", and
- * "lasso" (what Shift+drag selects with) */
+/* properties "color-by-score", "size-by-score", "show-prototypes",
+ * "thumbnails" (photos drawn as thumbnails when at most
+ * RALI_MAP_SPRITES_MAX are in view, rali-map-sprites.h) and "lasso" (what
+ * Shift+drag selects with) */
 void         rali_map_canvas_get_style (RaliMapCanvas *self, RaliMapStyle *style);
 
 /* space the overlays cover (legend, toolbar), kept clear when fitting */
@@ -53,6 +59,16 @@ const guint8 *rali_map_canvas_get_selection (RaliMapCanvas *self, guint *n_selec
 void         rali_map_canvas_set_current (RaliMapCanvas *self, const int *indices, int n);
 const int   *rali_map_canvas_get_current (RaliMapCanvas *self, guint *n);
 int          rali_map_canvas_get_hover (RaliMapCanvas *self, int *prototype);
+
+/* the photo whose similar photos are listed (thick ring) and those
+ * (thin rings, linked to it), or query −1: none */
+void         rali_map_canvas_set_neighbours (RaliMapCanvas *self, int query, const int *indices, int n);
+int          rali_map_canvas_get_neighbours (RaliMapCanvas *self, const int **indices, guint *n);
+
+/* where the thumbnails come from (NULL: dots only) */
+void         rali_map_canvas_set_thumbnail_cache (RaliMapCanvas *self, RaliThumbnailCache *cache);
+/* sprites drawn (0: dots), and in n_ready how many show their photo yet */
+guint        rali_map_canvas_get_sprites (RaliMapCanvas *self, guint *n_ready);
 
 /* data <-> widget coordinates */
 void         rali_map_canvas_data_to_widget (RaliMapCanvas *self, double x, double y, double *wx, double *wy);

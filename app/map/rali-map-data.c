@@ -2,6 +2,7 @@
 #include "rali-map-data.h"
 
 #include "head/analysis.h"
+#include "head/naming.h"
 #include "rali.h"
 
 #include <math.h>
@@ -14,6 +15,8 @@
 #define MAP_N_INIT 4
 #define GRID_MAX 512      /* cells per side at most */
 #define POINTS_PER_CELL 4 /* the grid's target density */
+#define NAMING_TOP 3      /* a photo's top descriptors that name clusters */
+#define NAME_TERMS 2      /* sentences in a cluster's name, at most */
 
 struct _RaliMapInput {
   int n, D;
@@ -22,6 +25,8 @@ struct _RaliMapInput {
   RaliGalleryItem **items; /* [n] refs, or NULL */
   double *score;           /* [n] */
   int *top;                /* [n] top descriptor (prototype index), -1 if none */
+  GPtrArray *texts_of;     /* the top NAMING_TOP descriptor texts of each photo, in turn */
+  int *text_start;         /* [n + 1] photo i's are texts_of[text_start[i] ..] */
   GHashTable *texts;       /* prototype index -> descriptor text */
   GHashTable *proto_scores; /* prototype index -> double* score */
 };
@@ -40,6 +45,8 @@ rali_map_input_free (RaliMapInput *in)
   g_free (in->X);
   g_free (in->score);
   g_free (in->top);
+  g_ptr_array_unref (in->texts_of);
+  g_free (in->text_start);
   g_hash_table_unref (in->texts);
   g_hash_table_unref (in->proto_scores);
   g_free (in);
@@ -51,6 +58,8 @@ input_new (int capacity)
   RaliMapInput *in = g_new0 (RaliMapInput, 1);
   in->score = g_new (double, MAX (capacity, 1));
   in->top = g_new (int, MAX (capacity, 1));
+  in->texts_of = g_ptr_array_new_with_free_func (g_free);
+  in->text_start = g_new0 (int, capacity + 1);
   in->texts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   in->proto_scores = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   return in;
@@ -93,6 +102,10 @@ rali_map_input_new_from_items (GListModel *items)
       in->top[j] = top ? top->index : -1;
       if (top)
         input_add_prototype (in, top->index, top->text, top->score);
+      in->text_start[j] = (int) in->texts_of->len;
+      for (guint t = 0; ds && t < MIN (ds->len, NAMING_TOP); t++)
+        g_ptr_array_add (in->texts_of, g_strdup (((RaliItemDescriptor *) ds->pdata[t])->text));
+      in->text_start[j + 1] = (int) in->texts_of->len;
     }
   return in;
 }
@@ -129,6 +142,9 @@ rali_map_input_new_synthetic (int n, int D, guint32 seed)
       double f = CLAMP (quality[c] + 0.25 * g_rand_double_range (rng, -1, 1), 0, 1);
       in->score[i] = f;
       in->top[i] = g_rand_double (rng) < 0.7 ? c : g_rand_int_range (rng, 0, DESCRIPTORS);
+      in->text_start[i] = (int) in->texts_of->len;
+      g_ptr_array_add (in->texts_of, g_strdup_printf ("synthetic descriptor %d", in->top[i] + 1));
+      in->text_start[i + 1] = (int) in->texts_of->len;
     }
   return in;
 }
@@ -166,37 +182,37 @@ rali_map_data_free (RaliMapData *d)
 
 /* ---- computing ---- */
 
+/* each cluster named by its most over-represented descriptor sentences
+ * (engine/head/naming.h), with its size and mean score */
 static void
 name_clusters (RaliMapData *d, const RaliMapInput *in)
 {
   d->clusters = g_new0 (RaliMapCluster, d->k);
-  g_autoptr (GHashTable) counts = g_hash_table_new (g_direct_hash, g_direct_equal);
+  g_autofree double *sum = g_new0 (double, d->k);
+  for (int i = 0; i < d->n; i++)
+    {
+      d->clusters[d->cluster[i]].size++;
+      sum[d->cluster[i]] += d->score[i];
+    }
+  RaliClusterNames names;
+  gboolean named = rali_cluster_names_compute (&names, (const char *const *) in->texts_of->pdata, in->text_start,
+                                               d->cluster, d->n, d->k, NAME_TERMS, RALI_NAMING_MIN_SHARE, NULL);
   for (int c = 0; c < d->k; c++)
     {
       RaliMapCluster *cl = &d->clusters[c];
-      g_hash_table_remove_all (counts);
-      double sum = 0;
-      int best = -1;
-      guint best_count = 0;
-      for (int i = 0; i < d->n; i++)
+      cl->mean_score = cl->size ? sum[c] / cl->size : NAN;
+      cl->name = named ? rali_cluster_names_label (&names, c, NAME_TERMS) : g_strdup ("");
+      const RaliClusterTerm *top = named ? &names.terms[c * NAME_TERMS] : NULL;
+      if (top && top->sentence >= 0)
         {
-          if (d->cluster[i] != c)
-            continue;
-          cl->size++;
-          sum += d->score[i];
-          if (in->top[i] < 0)
-            continue;
-          gpointer key = GINT_TO_POINTER (in->top[i]);
-          guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts, key)) + 1;
-          g_hash_table_insert (counts, key, GUINT_TO_POINTER (n));
-          if (n > best_count || (n == best_count && in->top[i] < best))
-            best = in->top[i], best_count = n;
+          cl->name_count = (guint) top->count;
+          cl->share_in = top->share_in;
+          cl->share_all = top->share_all;
+          cl->log_odds = top->log_odds;
         }
-      const char *text = best >= 0 ? g_hash_table_lookup (in->texts, GINT_TO_POINTER (best)) : NULL;
-      cl->name = g_strdup (text ? text : "");
-      cl->name_count = best_count;
-      cl->mean_score = cl->size ? sum / cl->size : NAN;
     }
+  if (named)
+    rali_cluster_names_clear (&names);
 }
 
 static int

@@ -3,9 +3,14 @@
  * From the photos that have an embedding (the unit CLIP embedding e the
  * scorer keeps): PCA of the embeddings to 2-D for the axes, K-means on
  * the embeddings themselves (k chosen by silhouette, engine/head/analysis.h),
- * per cluster the most frequent top descriptor among its members and their
- * mean score, the prototype overlay, and a uniform grid over the 2-D points
- * for hover and rectangle queries.
+ * per cluster a name and the members' mean score, the prototype overlay,
+ * and a uniform grid over the 2-D points for hover and rectangle queries.
+ *
+ * A cluster's name is the descriptor sentence most over-represented among
+ * its photos' top three descriptors relative to the other photos' (by the
+ * z of its log-odds ratio, as topic models name topics; engine/head/naming.h),
+ * and a second one when another qualifies: what sets the cluster apart,
+ * not what most photos say anyway.
  *
  * The prototype overlay: the model's prototypes live in the head's own
  * PCA space (standardised features, k dims), not in the embedding space
@@ -24,8 +29,11 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  char *name;      /* most frequent top descriptor among the members ("" if none) */
-  guint name_count; /* members whose top descriptor it is */
+  char *name;        /* its most over-represented descriptor sentences, " · " between ("" if none) */
+  guint name_count;  /* members holding the first of them among their top descriptors */
+  double share_in;   /* name_count / size */
+  double share_all;  /* the share of all photos holding it */
+  double log_odds;   /* its log-odds ratio, the cluster against the rest */
   guint size;
   double mean_score; /* model units */
 } RaliMapCluster;

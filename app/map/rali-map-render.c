@@ -78,7 +78,7 @@ rali_map_point_radius (const RaliMapData *d, const RaliMapStyle *s, int i, doubl
 
 void
 rali_map_draw_prototypes (cairo_t *cr, const RaliMapData *d, const RaliMapTransform *t, double unit,
-                          gboolean dark)
+                          gboolean dark, gboolean labels)
 {
   if (d->n_prototypes == 0)
     return;
@@ -86,7 +86,10 @@ rali_map_draw_prototypes (cairo_t *cr, const RaliMapData *d, const RaliMapTransf
   PangoFontDescription *fd = pango_font_description_from_string ("Sans Bold");
   pango_font_description_set_absolute_size (fd, 10.5 * unit * PANGO_SCALE);
   pango_layout_set_font_description (layout, fd);
-  double r = 6.5 * unit;
+  /* small and half transparent: they mark, and must not hide, the photos */
+  double r = (labels ? 6.5 : 5.0) * unit;
+  if (!labels)
+    cairo_push_group (cr);
   for (int p = 0; p < d->n_prototypes; p++)
     {
       const RaliMapPrototype *pr = &d->prototypes[p];
@@ -107,6 +110,8 @@ rali_map_draw_prototypes (cairo_t *cr, const RaliMapData *d, const RaliMapTransf
         cairo_set_source_rgb (cr, 1, 1, 1);
       cairo_set_line_width (cr, 1.5 * unit);
       cairo_stroke (cr);
+      if (!labels)
+        continue;
 
       g_autofree char *label = g_strdup_printf ("#%d", pr->index);
       pango_layout_set_text (layout, label, -1);
@@ -129,6 +134,11 @@ rali_map_draw_prototypes (cairo_t *cr, const RaliMapData *d, const RaliMapTransf
       else
         cairo_set_source_rgb (cr, 0.12, 0.12, 0.14);
       pango_cairo_show_layout (cr, layout);
+    }
+  if (!labels)
+    {
+      cairo_pop_group_to_source (cr);
+      cairo_paint_with_alpha (cr, 0.7);
     }
   pango_font_description_free (fd);
   g_object_unref (layout);
@@ -291,7 +301,7 @@ draw_export (cairo_t *cr, const RaliMapData *d, const RaliMapStyle *style)
   cairo_stroke (cr);
   draw_points (cr, d, &s, &t);
   if (s.show_prototypes)
-    rali_map_draw_prototypes (cr, d, &t, 1.0, FALSE);
+    rali_map_draw_prototypes (cr, d, &t, 1.0, FALSE, TRUE);
   cairo_restore (cr);
 
   g_autofree char *xl = g_strdup_printf (_("PC1 · %.1f%% of the variance"), 100 * d->explained[0]);

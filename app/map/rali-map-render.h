@@ -51,9 +51,11 @@ void   rali_map_point_color (const RaliMapData *data, const RaliMapStyle *style,
 double rali_map_base_radius (int n);
 double rali_map_point_radius (const RaliMapData *data, const RaliMapStyle *style, int i, double base);
 
-/* diamonds with the prototype number, in the surface's units */
+/* diamonds, in the surface's units: with the prototype number (labels:
+ * the exports, where nothing can be hovered), or smaller and half
+ * transparent (on screen, where hovering one names it) */
 void rali_map_draw_prototypes (cairo_t *cr, const RaliMapData *data, const RaliMapTransform *t,
-                               double unit, gboolean dark);
+                               double unit, gboolean dark, gboolean labels);
 /* the prototype nearest (wx, wy) on the surface within radius, or -1 */
 int  rali_map_prototype_at (const RaliMapData *data, const RaliMapTransform *t, double wx, double wy,
                             double radius);

@@ -124,3 +124,60 @@ rali_map_snapshot_lasso (GtkSnapshot *snapshot, const double *wxy, guint n, cons
   cairo_stroke (cr);
   cairo_destroy (cr);
 }
+
+/* how far from the centre of r a ray along (ux, uy) (unit) leaves it */
+static double
+exit_distance (const graphene_rect_t *r, double ux, double uy)
+{
+  double hw = r->size.width / 2.0, hh = r->size.height / 2.0;
+  double tx = fabs (ux) > 1e-9 ? hw / fabs (ux) : G_MAXDOUBLE, ty = fabs (uy) > 1e-9 ? hh / fabs (uy) : G_MAXDOUBLE;
+  return MIN (tx, ty);
+}
+
+void
+rali_map_snapshot_link (GtkSnapshot *snapshot, const graphene_rect_t *from, const graphene_rect_t *to,
+                        const GdkRGBA *color)
+{
+  /* centre to centre, cut where it leaves the boxes (a photo is not crossed
+   * out by its own links); a rotated 1.5 px bar: no Cairo surface per link */
+  graphene_point_t a, b;
+  graphene_rect_get_center (from, &a);
+  graphene_rect_get_center (to, &b);
+  double len = hypot (b.x - a.x, b.y - a.y);
+  if (len < 1)
+    return;
+  double ux = (b.x - a.x) / len, uy = (b.y - a.y) / len;
+  double t0 = exit_distance (from, ux, uy) + 2, t1 = len - exit_distance (to, ux, uy) - 2;
+  if (t1 <= t0)
+    return;
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT ((float) (a.x + ux * t0), (float) (a.y + uy * t0)));
+  gtk_snapshot_rotate (snapshot, (float) (atan2 (uy, ux) * 180 / G_PI));
+  gtk_snapshot_append_color (snapshot, color, &GRAPHENE_RECT_INIT (0, -0.75f, (float) (t1 - t0), 1.5f));
+  gtk_snapshot_restore (snapshot);
+}
+
+void
+rali_map_snapshot_badge (GtkWidget *widget, GtkSnapshot *snapshot, double x, double y, const char *text,
+                         const GdkRGBA *color)
+{
+  g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (widget, text);
+  PangoAttrList *attrs = pango_attr_list_new ();
+  pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+  pango_attr_list_insert (attrs, pango_attr_scale_new (0.8));
+  pango_layout_set_attributes (layout, attrs);
+  pango_attr_list_unref (attrs);
+  int w, h;
+  pango_layout_get_pixel_size (layout, &w, &h);
+  float bw = (float) MAX (w + 8, h + 2), bh = (float) (h + 2);
+  graphene_rect_t r = GRAPHENE_RECT_INIT ((float) x - bw / 2, (float) y - bh / 2, bw, bh);
+  GskRoundedRect rr;
+  gsk_rounded_rect_init_from_rect (&rr, &r, bh / 2);
+  gtk_snapshot_push_rounded_clip (snapshot, &rr);
+  gtk_snapshot_append_color (snapshot, color, &r);
+  gtk_snapshot_pop (snapshot);
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (r.origin.x + (bw - w) / 2, r.origin.y + 1));
+  gtk_snapshot_append_layout (snapshot, layout, &(GdkRGBA) { 1, 1, 1, 1 });
+  gtk_snapshot_restore (snapshot);
+}

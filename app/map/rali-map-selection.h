@@ -36,5 +36,14 @@ void     rali_map_data_query_lasso (const RaliMapData *data, const RaliMapTransf
  * coordinates: a translucent fill and an outline in color */
 void     rali_map_snapshot_band  (GtkSnapshot *snapshot, const double band[4], const GdkRGBA *color);
 void     rali_map_snapshot_lasso (GtkSnapshot *snapshot, const double *wxy, guint n, const GdkRGBA *color);
+/* a thin line between two boxes (widget coordinates): a photo to one of
+ * its neighbours, from edge to edge */
+void     rali_map_snapshot_link  (GtkSnapshot *snapshot, const graphene_rect_t *from, const graphene_rect_t *to,
+                                  const GdkRGBA *color);
+
+/* a small pill of color with white bold text centred on (x, y): a
+ * neighbour's rank */
+void     rali_map_snapshot_badge (GtkWidget *widget, GtkSnapshot *snapshot, double x, double y, const char *text,
+                                  const GdkRGBA *color);
 
 G_END_DECLS

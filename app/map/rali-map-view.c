@@ -3,13 +3,18 @@
 
 #include "rali-map-view.h"
 
-#include "detail/rali-score-gauge.h"
+#include "rali-map-hover-card.h"
+#include "rali-map-legend.h"
+#include "rali-map-sprites.h"
+#include "rali-neighbour-list.h"
+#include "rali-similar-photos.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
 
-#define CARD_W 200
-#define CARD_H 150
+#define CARD_W RALI_MAP_THUMB_W /* the sprites' box: the same cache entries */
+#define CARD_H RALI_MAP_THUMB_H
+#define N_SIMILAR 12
 #define LEGEND_INSET 310 /* legend width + margins: the fitted map keeps clear of it */
 
 struct _RaliMapView {
@@ -20,33 +25,28 @@ struct _RaliMapView {
   GtkToggleButton *by_score_button;
   GtkToggleButton *size_button;
   GtkToggleButton *prototypes_button;
+  GtkToggleButton *thumbnails_button;
   GtkLabel *status_label;
   GtkSpinner *spinner;
   GtkWidget *clear_button;
   GtkOverlay *overlay;
   GtkStack *stack;
   RaliMapCanvas *canvas;
-  GtkWidget *legend;
-  GtkLabel *legend_title;
-  GtkWidget *gradient_box;
-  GtkDrawingArea *gradient;
-  GtkLabel *gradient_low, *gradient_high;
-  GtkListBox *cluster_list;
-  GtkWidget *prototype_note;
-  GtkWidget *hover_card;
-  GtkPicture *hover_picture;
-  GtkLabel *hover_title, *hover_detail;
+  RaliMapLegend *legend;
+  RaliNeighbourList *neighbours;
+  GtkWidget *neighbours_separator;
+  RaliMapHoverCard *hover_card;
   GtkLabel *axis_x, *axis_y;
 
   RaliGalleryModel *model;
   GtkSelectionModel *selection;
   RaliThumbnailCache *cache;
   RaliScorer *scorer;
+  RaliSimilarPhotos *similar;
   GHashTable *index_of; /* RaliGalleryItem* -> point index + 1 */
   gboolean dirty, synthetic;
   guint compute_id;
   GCancellable *computing;
-  GCancellable *thumb;
   char *error;
   char *exported; /* status after an export */
   GtkFileChooserNative *chooser;
@@ -91,108 +91,24 @@ update_status (RaliMapView *self)
 }
 
 static void
-draw_swatch (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
-{
-  (void) area;
-  double rgb[3];
-  rali_map_cluster_color (GPOINTER_TO_INT (data), rgb);
-  cairo_arc (cr, w / 2.0, h / 2.0, MIN (w, h) / 2.0 - 0.5, 0, 2 * G_PI);
-  cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
-  cairo_fill (cr);
-}
-
-static void
-draw_gradient (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
-{
-  (void) area;
-  (void) data;
-  cairo_pattern_t *p = cairo_pattern_create_linear (0, 0, w, 0);
-  for (int i = 0; i <= 10; i++)
-    {
-      GdkRGBA c;
-      rali_score_color (i / 10.0, &c);
-      cairo_pattern_add_color_stop_rgb (p, i / 10.0, c.red, c.green, c.blue);
-    }
-  cairo_rectangle (cr, 0, 0, w, h);
-  cairo_set_source (cr, p);
-  cairo_fill (cr);
-  cairo_pattern_destroy (p);
-}
-
-static GtkWidget *
-legend_row (const RaliMapCluster *cl, int c)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 10);
-  GtkWidget *swatch = gtk_drawing_area_new ();
-  gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (swatch), 14);
-  gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (swatch), 14);
-  gtk_widget_set_valign (swatch, GTK_ALIGN_START);
-  gtk_widget_set_margin_top (swatch, 2);
-  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (swatch), draw_swatch, GINT_TO_POINTER (c), NULL);
-  gtk_box_append (GTK_BOX (box), swatch);
-
-  GtkWidget *texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 1);
-  GtkWidget *name = gtk_label_new (*cl->name ? cl->name : _("(no descriptor)"));
-  gtk_label_set_xalign (GTK_LABEL (name), 0);
-  gtk_label_set_wrap (GTK_LABEL (name), TRUE);
-  gtk_label_set_lines (GTK_LABEL (name), 2);
-  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (name), 34);
-  gtk_box_append (GTK_BOX (texts), name);
-  /* TRANSLATORS: cluster number, photos in it, their mean score */
-  g_autofree char *meta = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Cluster %d · %u photo · mean score %.2f",
-                                                        "Cluster %d · %u photos · mean score %.2f", cl->size),
-                                           c + 1, cl->size, cl->mean_score);
-  GtkWidget *m = gtk_label_new (meta);
-  gtk_label_set_xalign (GTK_LABEL (m), 0);
-  gtk_widget_add_css_class (m, "caption");
-  gtk_widget_add_css_class (m, "dim-label");
-  gtk_box_append (GTK_BOX (texts), m);
-  gtk_box_append (GTK_BOX (box), texts);
-
-  GtkWidget *row = gtk_list_box_row_new ();
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
-  g_autofree char *tip = g_strdup_printf (_("%s\nClick to show only this cluster in the gallery"), cl->name);
-  gtk_widget_set_tooltip_text (row, tip);
-  return row;
-}
-
-static void
-rebuild_legend (RaliMapView *self)
+update_style_widgets (RaliMapView *self)
 {
   RaliMapData *d = rali_map_canvas_get_data (self->canvas);
-  GtkWidget *child;
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->cluster_list))))
-    gtk_list_box_remove (self->cluster_list, child);
-  gtk_widget_set_visible (self->legend, d != NULL);
+  rali_map_legend_set_by_score (self->legend, gtk_toggle_button_get_active (self->by_score_button));
+  rali_map_legend_set_prototype_note (self->legend, gtk_toggle_button_get_active (self->prototypes_button) && d
+                                                      && d->n_prototypes > 0);
+}
+
+static void
+update_axes (RaliMapView *self)
+{
+  RaliMapData *d = rali_map_canvas_get_data (self->canvas);
   if (!d)
     return;
-  g_autofree char *title = isfinite (d->silhouette)
-    ? g_strdup_printf (_("%d clusters (K-means, k by silhouette %.2f)"), d->k, d->silhouette)
-    : g_strdup_printf (_("%d clusters (K-means)"), d->k);
-  gtk_label_set_text (self->legend_title, title);
-  for (int c = 0; c < d->k; c++)
-    gtk_list_box_append (self->cluster_list, legend_row (&d->clusters[c], c));
-  g_autofree char *lo = g_strdup_printf (_("%.2f (lowest here)"), d->score_lo);
-  g_autofree char *hi = g_strdup_printf (_("%.2f (highest)"), d->score_hi);
-  gtk_label_set_text (self->gradient_low, lo);
-  gtk_label_set_text (self->gradient_high, hi);
   g_autofree char *xl = g_strdup_printf (_("PC1 · %.1f%% of the variance →"), 100 * d->explained[0]);
   g_autofree char *yl = g_strdup_printf (_("↑ PC2 · %.1f%% of the variance"), 100 * d->explained[1]);
   gtk_label_set_text (self->axis_x, xl);
   gtk_label_set_text (self->axis_y, yl);
-}
-
-static void
-update_style_widgets (RaliMapView *self)
-{
-  gboolean by_score = gtk_toggle_button_get_active (self->by_score_button);
-  gboolean protos = gtk_toggle_button_get_active (self->prototypes_button);
-  RaliMapData *d = rali_map_canvas_get_data (self->canvas);
-  gtk_widget_set_visible (self->gradient_box, by_score);
-  gtk_widget_set_visible (self->prototype_note, protos && d && d->n_prototypes > 0);
-  /* swatches are the cluster colours: only meaningful when colouring by cluster */
-  gtk_widget_set_opacity (GTK_WIDGET (self->cluster_list), by_score ? 0.75 : 1.0);
 }
 
 /* ---- following the gallery ---- */
@@ -250,11 +166,19 @@ on_point (RaliMapCanvas *canvas, int i, int n_press, RaliMapView *self)
     return;
   guint pos = position_in_shown (self, d->items[i]);
   if (pos == GTK_INVALID_LIST_POSITION)
-    return; /* filtered out of the gallery */
+    {
+      /* filtered out of the gallery: nothing to select or open there */
+      if (n_press == 1)
+        rali_map_view_show_similar (self, d->items[i]);
+      return;
+    }
   if (n_press >= 2)
     g_signal_emit (self, signals[SIGNAL_OPEN_PHOTO], 0, pos);
   else
-    gtk_selection_model_select_item (self->selection, pos, TRUE);
+    {
+      gtk_selection_model_select_item (self->selection, pos, TRUE);
+      rali_map_view_show_similar (self, d->items[i]);
+    }
 }
 
 static void
@@ -292,72 +216,95 @@ rali_map_view_select_cluster (RaliMapView *self, int cluster)
 }
 
 static void
-on_row_activated (GtkListBox *box, GtkListBoxRow *row, RaliMapView *self)
+on_cluster_activated (RaliMapLegend *legend, int cluster, RaliMapView *self)
 {
-  (void) box;
-  rali_map_view_select_cluster (self, gtk_list_box_row_get_index (row));
+  (void) legend;
+  rali_map_view_select_cluster (self, cluster);
+}
+
+/* ---- similar photos ---- */
+
+/* the list's results, ringed and linked on the map */
+static void
+on_found (RaliNeighbourList *list, RaliMapView *self)
+{
+  GPtrArray *found = rali_neighbour_list_get_found (list);
+  int query = index_of (self, rali_neighbour_list_get_query (list)), n = 0;
+  g_autofree int *rings = g_new (int, found ? MAX (found->len, 1) : 1);
+  for (guint t = 0; found && t < found->len; t++)
+    {
+      int i = index_of (self, ((RaliSimilarPhoto *) found->pdata[t])->item);
+      if (i >= 0)
+        rings[n++] = i;
+    }
+  rali_map_canvas_set_neighbours (self->canvas, found ? query : -1, rings, n);
+}
+
+void
+rali_map_view_show_similar (RaliMapView *self, RaliGalleryItem *item)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->neighbours), item != NULL);
+  gtk_widget_set_visible (self->neighbours_separator, item != NULL);
+  rali_neighbour_list_show (self->neighbours, item);
+}
+
+/* a similar photo: selected in the gallery as a click on the map does, and its own similar photos listed */
+static void
+on_neighbour_activated (RaliNeighbourList *list, RaliGalleryItem *item, RaliMapView *self)
+{
+  (void) list;
+  guint pos = self->model ? position_in_shown (self, item) : GTK_INVALID_LIST_POSITION;
+  if (pos != GTK_INVALID_LIST_POSITION)
+    gtk_selection_model_select_item (self->selection, pos, TRUE);
+  rali_map_view_show_similar (self, item);
+}
+
+static void
+on_neighbours_close (RaliNeighbourList *list, RaliMapView *self)
+{
+  (void) list;
+  rali_map_view_show_similar (self, NULL);
+  gtk_widget_grab_focus (GTK_WIDGET (self->canvas));
+}
+
+/* map.similar (N): the similar photos of the photo selected in the gallery, or closes the list */
+static void
+action_similar (GtkWidget *widget, const char *name, GVariant *param)
+{
+  RaliMapView *self = RALI_MAP_VIEW (widget);
+  (void) name;
+  (void) param;
+  if (gtk_widget_get_visible (GTK_WIDGET (self->neighbours)))
+    {
+      on_neighbours_close (self->neighbours, self);
+      return;
+    }
+  RaliMapData *d = rali_map_canvas_get_data (self->canvas);
+  guint n = 0;
+  const int *current = rali_map_canvas_get_current (self->canvas, &n);
+  int i = n ? current[0] : rali_map_canvas_get_hover (self->canvas, NULL);
+  if (d && d->items && i >= 0 && i < d->n)
+    rali_map_view_show_similar (self, d->items[i]);
+}
+
+RaliSimilarPhotos *
+rali_map_view_get_similar_photos (RaliMapView *self)
+{
+  return self->similar;
+}
+
+RaliNeighbourList *
+rali_map_view_get_neighbour_list (RaliMapView *self)
+{
+  return self->neighbours;
 }
 
 /* ---- hover card ---- */
 
 static void
-on_thumbnail (GObject *source, GAsyncResult *result, gpointer data)
-{
-  g_autoptr (RaliMapView) self = data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GdkTexture) tex = rali_thumbnail_cache_load_finish (RALI_THUMBNAIL_CACHE (source), result, &error);
-  if (tex)
-    gtk_picture_set_paintable (self->hover_picture, GDK_PAINTABLE (tex));
-}
-
-static void
 on_hover (RaliMapCanvas *canvas, int i, int proto, RaliMapView *self)
 {
-  RaliMapData *d = rali_map_canvas_get_data (canvas);
-  if (self->thumb)
-    g_cancellable_cancel (self->thumb);
-  g_clear_object (&self->thumb);
-  gtk_widget_set_visible (self->hover_card, d && (i >= 0 || proto >= 0));
-  if (!d || (i < 0 && proto < 0))
-    return;
-  if (i < 0)
-    {
-      const RaliMapPrototype *p = &d->prototypes[proto];
-      g_autofree char *title = g_strdup_printf (_("Prototype #%d · score %.2f"), p->index, p->score);
-      g_autofree char *detail = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                              "%s\nThe top descriptor of %u photo: ◆ is their mean embedding.",
-                                                              "%s\nThe top descriptor of %u photos: ◆ is their mean embedding.",
-                                                              p->count),
-                                                 p->text, p->count);
-      gtk_label_set_text (self->hover_title, title);
-      gtk_label_set_text (self->hover_detail, detail);
-      gtk_widget_set_visible (GTK_WIDGET (self->hover_picture), FALSE);
-    }
-  else
-    {
-      const RaliMapCluster *cl = &d->clusters[d->cluster[i]];
-      g_autofree char *synthetic = g_strdup_printf ("synthetic-%d", i);
-      const char *name = d->items ? rali_gallery_item_get_name (d->items[i]) : synthetic;
-      g_autofree char *detail = g_strdup_printf (_("Score %.2f · cluster %d: %s"), d->score[i], d->cluster[i] + 1,
-                                                 cl->name);
-      gtk_label_set_text (self->hover_title, name);
-      gtk_label_set_text (self->hover_detail, detail);
-      gtk_widget_set_visible (GTK_WIDGET (self->hover_picture), d->items != NULL);
-      gtk_picture_set_paintable (self->hover_picture, NULL);
-      if (d->items && self->cache)
-        {
-          const char *path = rali_gallery_item_get_path (d->items[i]);
-          GdkTexture *tex = rali_thumbnail_cache_lookup (self->cache, path, CARD_W, CARD_H);
-          if (tex)
-            gtk_picture_set_paintable (self->hover_picture, GDK_PAINTABLE (tex));
-          else
-            {
-              self->thumb = g_cancellable_new ();
-              rali_thumbnail_cache_load_async (self->cache, path, CARD_W, CARD_H, self->thumb, on_thumbnail,
-                                               g_object_ref (self));
-            }
-        }
-    }
+  rali_map_hover_card_show (self->hover_card, rali_map_canvas_get_data (canvas), i, proto, self->cache, CARD_W, CARD_H);
   gtk_widget_queue_allocate (GTK_WIDGET (self->overlay));
 }
 
@@ -365,7 +312,7 @@ on_hover (RaliMapCanvas *canvas, int i, int proto, RaliMapView *self)
 static gboolean
 on_child_position (GtkOverlay *overlay, GtkWidget *child, GdkRectangle *out, RaliMapView *self)
 {
-  if (child != self->hover_card)
+  if (child != GTK_WIDGET (self->hover_card))
     return FALSE;
   RaliMapData *d = rali_map_canvas_get_data (self->canvas);
   int proto, i = rali_map_canvas_get_hover (self->canvas, &proto);
@@ -413,9 +360,13 @@ show_data (RaliMapView *self, RaliMapData *data)
   if (self->selection)
     on_gallery_selection (NULL, 0, 0, self);
   gtk_stack_set_visible_child_name (self->stack, data ? "map" : "empty");
-  rebuild_legend (self);
+  rali_map_legend_set_data (self->legend, data);
+  update_axes (self);
   update_style_widgets (self);
   update_status (self);
+  /* the listed photo's similar photos again, ringed on the new map */
+  RaliGalleryItem *query = rali_neighbour_list_get_query (self->neighbours);
+  rali_map_view_show_similar (self, query && index_of (self, query) >= 0 ? query : NULL);
 }
 
 static void
@@ -512,6 +463,7 @@ on_scoring_finished (RaliScorer *scorer, gboolean cancelled, RaliMapView *self)
 {
   (void) scorer;
   (void) cancelled;
+  rali_similar_photos_invalidate (self->similar);
   mark_dirty (self);
 }
 
@@ -583,13 +535,17 @@ action_export (GtkWidget *widget, const char *name, GVariant *param)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
 }
 
-/* map.fit, map.clear-selection */
+/* map.fit, map.clear-selection, map.thumbnails and map.prototypes (the toolbar's toggles) */
 static void
 action_simple (GtkWidget *widget, const char *name, GVariant *param)
 {
   RaliMapView *self = RALI_MAP_VIEW (widget);
   (void) param;
-  if (g_str_equal (name, "map.fit"))
+  GtkToggleButton *toggle = g_str_equal (name, "map.thumbnails") ? self->thumbnails_button
+                          : g_str_equal (name, "map.prototypes") ? self->prototypes_button : NULL;
+  if (toggle)
+    gtk_toggle_button_set_active (toggle, !gtk_toggle_button_get_active (toggle));
+  else if (g_str_equal (name, "map.fit"))
     rali_map_canvas_fit (self->canvas);
   else
     {
@@ -609,10 +565,42 @@ rali_map_view_setup (RaliMapView *self, RaliGalleryModel *model, GtkSelectionMod
   self->selection = g_object_ref (selection);
   self->cache = g_object_ref (cache);
   self->scorer = g_object_ref (scorer);
+  self->similar = rali_similar_photos_new (rali_gallery_model_get_all (model));
+  rali_map_canvas_set_thumbnail_cache (self->canvas, cache);
+  rali_neighbour_list_set_source (self->neighbours, self->similar, cache);
   g_signal_connect (rali_gallery_model_get_all (model), "items-changed", G_CALLBACK (on_items_changed), self);
   g_signal_connect (selection, "selection-changed", G_CALLBACK (on_gallery_selection), self);
   g_signal_connect (scorer, "finished", G_CALLBACK (on_scoring_finished), self);
   self->dirty = TRUE;
+}
+
+void
+rali_map_view_bind_settings (RaliMapView *self, GSettings *settings)
+{
+  g_settings_bind (settings, "map-prototypes", self->prototypes_button, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "map-thumbnails", self->thumbnails_button, "active", G_SETTINGS_BIND_DEFAULT);
+}
+
+/* Escape: the canvas clears its selection first; with none, back to the gallery */
+gboolean
+rali_map_view_handle_key (RaliMapView *self, guint keyval, GdkModifierType state)
+{
+  if (keyval != GDK_KEY_Escape || (state & gtk_accelerator_get_default_mod_mask ()))
+    return FALSE;
+  if (rali_map_canvas_get_selection (self->canvas, NULL))
+    {
+      gtk_widget_activate_action (GTK_WIDGET (self), "map.clear-selection", NULL);
+      return TRUE;
+    }
+  return gtk_widget_activate_action (GTK_WIDGET (self), "win.back", NULL);
+}
+
+static gboolean
+on_view_key (GtkEventControllerKey *c, guint keyval, guint keycode, GdkModifierType state, RaliMapView *self)
+{
+  (void) c;
+  (void) keycode;
+  return rali_map_view_handle_key (self, keyval, state);
 }
 
 static gboolean
@@ -685,10 +673,8 @@ rali_map_view_dispose (GObject *object)
   RaliMapView *self = RALI_MAP_VIEW (object);
   if (self->computing)
     g_cancellable_cancel (self->computing);
-  if (self->thumb)
-    g_cancellable_cancel (self->thumb);
+  g_clear_object (&self->similar);
   g_clear_object (&self->computing);
-  g_clear_object (&self->thumb);
   g_clear_handle_id (&self->compute_id, g_source_remove);
   if (self->chooser)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
@@ -735,6 +721,9 @@ rali_map_view_class_init (RaliMapViewClass *klass)
                                              NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
 
   g_type_ensure (RALI_TYPE_MAP_CANVAS);
+  g_type_ensure (RALI_TYPE_MAP_LEGEND);
+  g_type_ensure (RALI_TYPE_MAP_HOVER_CARD);
+  g_type_ensure (RALI_TYPE_NEIGHBOUR_LIST);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/ralistudio/RaliStudio/map/rali-map-view.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, RaliMapView, name)
   CHILD (by_cluster_button);
@@ -747,18 +736,11 @@ rali_map_view_class_init (RaliMapViewClass *klass)
   CHILD (overlay);
   CHILD (stack);
   CHILD (canvas);
+  CHILD (thumbnails_button);
   CHILD (legend);
-  CHILD (legend_title);
-  CHILD (gradient_box);
-  CHILD (gradient);
-  CHILD (gradient_low);
-  CHILD (gradient_high);
-  CHILD (cluster_list);
-  CHILD (prototype_note);
+  CHILD (neighbours);
+  CHILD (neighbours_separator);
   CHILD (hover_card);
-  CHILD (hover_picture);
-  CHILD (hover_title);
-  CHILD (hover_detail);
   CHILD (axis_x);
   CHILD (axis_y);
 #undef CHILD
@@ -766,6 +748,13 @@ rali_map_view_class_init (RaliMapViewClass *klass)
   gtk_widget_class_install_action (widget_class, "map.export", "s", action_export);
   gtk_widget_class_install_action (widget_class, "map.fit", NULL, action_simple);
   gtk_widget_class_install_action (widget_class, "map.clear-selection", NULL, action_simple);
+  gtk_widget_class_install_action (widget_class, "map.similar", NULL, action_similar);
+  /* T, P: the toolbar's Thumbnails and Prototypes toggles; N: similar photos */
+  gtk_widget_class_install_action (widget_class, "map.thumbnails", NULL, action_simple);
+  gtk_widget_class_install_action (widget_class, "map.prototypes", NULL, action_simple);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, 0, "map.thumbnails", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, 0, "map.prototypes", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, 0, "map.similar", NULL);
 }
 
 static void
@@ -776,14 +765,20 @@ rali_map_view_init (RaliMapView *self)
   g_object_bind_property (self->by_score_button, "active", self->canvas, "color-by-score", both);
   g_object_bind_property (self->size_button, "active", self->canvas, "size-by-score", both);
   g_object_bind_property (self->prototypes_button, "active", self->canvas, "show-prototypes", both);
+  g_object_bind_property (self->thumbnails_button, "active", self->canvas, "thumbnails", both);
   g_signal_connect_swapped (self->by_score_button, "toggled", G_CALLBACK (on_style_toggled), self);
   g_signal_connect_swapped (self->prototypes_button, "toggled", G_CALLBACK (on_style_toggled), self);
   g_signal_connect (self->canvas, "hover-changed", G_CALLBACK (on_hover), self);
   g_signal_connect (self->canvas, "point-activated", G_CALLBACK (on_point), self);
   g_signal_connect (self->canvas, "selection-changed", G_CALLBACK (on_selection_changed), self);
-  g_signal_connect (self->cluster_list, "row-activated", G_CALLBACK (on_row_activated), self);
+  g_signal_connect (self->legend, "cluster-activated", G_CALLBACK (on_cluster_activated), self);
+  g_signal_connect (self->neighbours, "activated", G_CALLBACK (on_neighbour_activated), self);
+  g_signal_connect (self->neighbours, "close", G_CALLBACK (on_neighbours_close), self);
+  g_signal_connect (self->neighbours, "found", G_CALLBACK (on_found), self);
+  GtkEventController *keys = gtk_event_controller_key_new (); /* bubble: after the canvas */
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_view_key), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
   g_signal_connect (self->overlay, "get-child-position", G_CALLBACK (on_child_position), self);
-  gtk_drawing_area_set_draw_func (self->gradient, draw_gradient, NULL, NULL);
   rali_map_canvas_set_insets (self->canvas, 0, LEGEND_INSET, 24, 0);
   update_status (self);
 }

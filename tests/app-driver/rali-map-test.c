@@ -17,6 +17,43 @@ set_pair (JsonBuilder *b, const char *name, const double v[2])
   json_builder_end_array (b);
 }
 
+/* the "Similar photos" list: shown, its photo, rows (name, similarity), and the rings on the map */
+static void
+similar_status (RaliMapView *view, JsonBuilder *b)
+{
+  RaliNeighbourList *list = rali_map_view_get_neighbour_list (view);
+  RaliSimilarPhotos *similar = rali_map_view_get_similar_photos (view);
+  RaliGalleryItem *query = rali_neighbour_list_get_query (list);
+  json_builder_set_member_name (b, "similar");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "shown");
+  json_builder_add_boolean_value (b, gtk_widget_get_visible (GTK_WIDGET (list)));
+  member_string (b, "query", query ? rali_gallery_item_get_name (query) : NULL);
+  json_builder_set_member_name (b, "busy");
+  json_builder_add_boolean_value (b, rali_neighbour_list_is_busy (list) || (similar && rali_similar_photos_is_busy (similar)));
+  json_builder_set_member_name (b, "exact");
+  json_builder_add_boolean_value (b, similar ? rali_similar_photos_get_exact (similar) : TRUE);
+  member_int (b, "n_photos", similar ? rali_similar_photos_get_n_photos (similar) : 0);
+  json_builder_set_member_name (b, "rows");
+  json_builder_begin_array (b);
+  for (guint r = 0; r < rali_neighbour_list_get_n_rows (list); r++)
+    {
+      float sim = 0;
+      RaliGalleryItem *item = rali_neighbour_list_get_row_item (list, r, &sim);
+      json_builder_begin_array (b);
+      json_builder_add_string_value (b, item ? rali_gallery_item_get_name (item) : "");
+      json_builder_add_double_value (b, sim);
+      json_builder_end_array (b);
+    }
+  json_builder_end_array (b);
+  const int *rings;
+  guint n_rings = 0;
+  int q = rali_map_canvas_get_neighbours (rali_map_view_get_canvas (view), &rings, &n_rings);
+  member_int (b, "ringed_query", q);
+  member_int (b, "ringed", n_rings);
+  json_builder_end_object (b);
+}
+
 static void
 status (RaliMapView *view, JsonBuilder *b)
 {
@@ -34,9 +71,17 @@ status (RaliMapView *view, JsonBuilder *b)
   member_int (b, "clusters", d ? d->k : 0);
   member_int (b, "selected", sel ? (gint64) n_selected : -1);
   member_int (b, "prototypes", d ? d->n_prototypes : 0);
-  gboolean lasso;
-  g_object_get (canvas, "lasso", &lasso, NULL);
+  gboolean lasso, protos, thumbs;
+  g_object_get (canvas, "lasso", &lasso, "show-prototypes", &protos, "thumbnails", &thumbs, NULL);
   member_string (b, "tool", lasso ? "lasso" : "rectangle");
+  json_builder_set_member_name (b, "show_prototypes");
+  json_builder_add_boolean_value (b, protos);
+  json_builder_set_member_name (b, "thumbnails");
+  json_builder_add_boolean_value (b, thumbs);
+  guint ready = 0, sprites = rali_map_canvas_get_sprites (canvas, &ready);
+  member_int (b, "sprites", sprites);
+  member_int (b, "sprites_ready", ready);
+  similar_status (view, b);
   int proto, hover = rali_map_canvas_get_hover (canvas, &proto);
   member_int (b, "hover", hover);
   member_int (b, "hover_prototype", proto);
@@ -105,6 +150,13 @@ rali_map_test_command (RaliMapView *view, const char *args)
       json_builder_add_boolean_value (b, ok);
       member_string (b, "error", e ? e->message : NULL);
     }
+  else if (g_str_equal (sub, "key") && argv[1])
+    {
+      guint keyval = gdk_keyval_from_name (argv[1]);
+      member_string (b, "event", "map-key");
+      json_builder_set_member_name (b, "handled");
+      json_builder_add_boolean_value (b, keyval != GDK_KEY_VoidSymbol && rali_map_view_handle_key (view, keyval, 0));
+    }
   else if (g_str_equal (sub, "bench"))
     {
       double full[2], hover[2], raster[2], load[3] = { -1, -1, -1 };
@@ -158,15 +210,32 @@ rali_map_test_command (RaliMapView *view, const char *args)
       else if (g_str_equal (sub, "click") && widget_point (canvas, argv + 1, &x0, &y0))
         rali_map_canvas_click_at (canvas, x0, y0, 1);
       else if (g_str_equal (sub, "zoom") && argv[1])
-        rali_map_canvas_zoom (canvas, g_ascii_strtod (argv[1], NULL), gtk_widget_get_width (GTK_WIDGET (canvas)) / 2.0,
-                              gtk_widget_get_height (GTK_WIDGET (canvas)) / 2.0);
+        {
+          /* around the data point X Y, or the centre */
+          if (!widget_point (canvas, argv + 2, &x0, &y0))
+            {
+              x0 = gtk_widget_get_width (GTK_WIDGET (canvas)) / 2.0;
+              y0 = gtk_widget_get_height (GTK_WIDGET (canvas)) / 2.0;
+            }
+          rali_map_canvas_zoom (canvas, g_ascii_strtod (argv[1], NULL), x0, y0);
+        }
+      else if (g_str_equal (sub, "similar-row") && argv[1])
+        rali_neighbour_list_activate_row (rali_map_view_get_neighbour_list (view), (guint) atoi (argv[1]));
+      else if (g_str_equal (sub, "similar-close"))
+        rali_map_view_show_similar (view, NULL);
+      else if (g_str_equal (sub, "action") && argv[1])
+        {
+          g_autofree char *name = g_strconcat ("map.", argv[1], NULL);
+          if (!gtk_widget_activate_action (GTK_WIDGET (view), name, NULL))
+            error = "map: no such action";
+        }
       else if (g_str_equal (sub, "style") && argv[1])
         {
-          gboolean sizes = FALSE, protos = TRUE;
+          gboolean sizes = FALSE, protos = FALSE;
           for (int i = 2; argv[i]; i++)
             {
               sizes |= g_str_equal (argv[i], "sizes");
-              protos &= !g_str_equal (argv[i], "no-prototypes");
+              protos |= g_str_equal (argv[i], "prototypes");
             }
           g_object_set (canvas, "color-by-score", g_str_equal (argv[1], "score"), "size-by-score", sizes,
                         "show-prototypes", protos, NULL);
