@@ -34,8 +34,9 @@ static void
 replace (RaliScoreStats *self, GArray *scores)
 {
   g_array_sort (scores, compare_doubles);
+  /* an empty GArray's data may be NULL, which memcmp must not be given */
   gboolean same = scores->len == self->sorted->len
-                  && memcmp (scores->data, self->sorted->data, sizeof (double) * scores->len) == 0;
+                  && (scores->len == 0 || memcmp (scores->data, self->sorted->data, sizeof (double) * scores->len) == 0);
   if (same)
     {
       g_array_unref (scores);
