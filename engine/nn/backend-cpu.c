@@ -40,11 +40,41 @@ struct _RaliBuf {
 
 #define MAX_THREADS 64
 
+/* part: which of the ranges (0 on the calling thread), for per-part scratch */
+typedef void (*RangeFunc) (gpointer data, gsize begin, gsize end, int part);
+
+/* The backend's helper threads (threads − 1 of them, made with the
+ * backend, so they inherit its creator's nice value): between two ops of a
+ * forward, which come microseconds apart, a helper spins on the job
+ * counter for a few tens of microseconds before it sleeps, so that an op
+ * costs no futex round trip. */
+typedef struct {
+  GMutex lock;
+  GCond wake, done;
+  GThread *threads[MAX_THREADS];
+  int n;                   /* helpers: parts 1..n */
+  /* the current job: fn over ranges [bounds[i], bounds[i + 1]) */
+  RangeFunc fn;
+  gpointer data;
+  gsize bounds[MAX_THREADS + 1];
+  int parts;
+  int nice;                /* the caller's */
+  gint generation;         /* bumped per job */
+  gint pending;            /* helpers that have not finished the job (all n take part) */
+  gboolean quit;
+} Pool;
+
+typedef struct {
+  Pool *pool;
+  int index;               /* 1..n */
+} Helper;
+
 typedef struct {
   RaliBackend parent;
   char *description;
   int threads;          /* rali_get_cpu_threads () at creation */
-  GThreadPool *pool;    /* threads − 1 helpers; NULL with one thread */
+  Pool *pool;           /* NULL with one thread */
+  Helper helpers[MAX_THREADS];
   gboolean fast;        /* the AVX-512 kernels (cpu-kernels.h) */
   float *scratch[MAX_THREADS]; /* per part of a parallel_for: packed A, attention scores */
   gsize scratch_n[MAX_THREADS];
@@ -66,26 +96,6 @@ scratch_for (CpuBackend *cpu, int part, gsize n)
   return cpu->scratch[part];
 }
 
-/* ---- parallel_for: [0, n) split into contiguous ranges, one per thread ---- */
-
-/* part: which of the ranges (0 on the calling thread), for per-part scratch */
-typedef void (*RangeFunc) (gpointer data, gsize begin, gsize end, int part);
-
-typedef struct {
-  GMutex lock;
-  GCond done;
-  int left;
-} Latch;
-
-typedef struct {
-  RangeFunc fn;
-  gpointer data;
-  gsize begin, end;
-  int part;
-  int nice;        /* the caller's */
-  Latch *latch;
-} RangeTask;
-
 /* this thread's nice value (Linux: per thread) */
 static int
 thread_nice (void)
@@ -99,57 +109,141 @@ thread_nice (void)
 #endif
 }
 
-static void
-range_task_run (gpointer task, gpointer user_data)
+static inline void
+cpu_relax (void)
 {
-  (void) user_data;
-  RangeTask *t = task;
-#ifdef __linux__
-  /* a helper runs at no higher priority than the thread it helps (the app
-   * scores at nice 5, so that the UI keeps its core): GLib's shared threads
-   * are not made by the caller, so they do not inherit its nice value.
-   * Only ever raised (lowering needs privileges). */
-  static __thread int adopted = 0;
-  if (t->nice > adopted)
-    {
-      setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), t->nice);
-      adopted = thread_nice ();
-    }
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause ();
 #endif
-  t->fn (t->data, t->begin, t->end, t->part);
-  g_mutex_lock (&t->latch->lock);
-  if (--t->latch->left == 0)
-    g_cond_signal (&t->latch->done);
-  g_mutex_unlock (&t->latch->lock);
+}
+
+/* about 30 µs of pause instructions */
+#define SPIN 1000
+
+static gpointer
+helper_main (gpointer data)
+{
+  Helper *h = data;
+  Pool *p = h->pool;
+  int adopted = thread_nice ();
+  gint seen = 0;
+  for (;;)
+    {
+      gint g = g_atomic_int_get (&p->generation);
+      for (int s = 0; g == seen && s < SPIN; s++)
+        {
+          cpu_relax ();
+          g = g_atomic_int_get (&p->generation);
+        }
+      if (g == seen)
+        {
+          g_mutex_lock (&p->lock);
+          while ((g = g_atomic_int_get (&p->generation)) == seen && !p->quit)
+            g_cond_wait (&p->wake, &p->lock);
+          g_mutex_unlock (&p->lock);
+        }
+      if (g_atomic_int_get (&p->quit))
+        return NULL;
+      seen = g;
+#ifdef __linux__
+      /* a helper runs at no higher priority than the thread it helps (the
+       * app scores at nice 5, so that the UI keeps its core); only ever
+       * raised (lowering needs privileges) */
+      if (p->nice > adopted)
+        {
+          setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), p->nice);
+          adopted = thread_nice ();
+        }
+#endif
+      /* every helper acknowledges every job, the ones without a range too,
+       * so that none still reads a job when the next is written */
+      if (h->index < p->parts)
+        p->fn (p->data, p->bounds[h->index], p->bounds[h->index + 1], h->index);
+      if (g_atomic_int_dec_and_test (&p->pending))
+        {
+          g_mutex_lock (&p->lock);
+          g_cond_signal (&p->done);
+          g_mutex_unlock (&p->lock);
+        }
+    }
+}
+
+static void
+pool_free (Pool *p)
+{
+  g_mutex_lock (&p->lock);
+  g_atomic_int_set (&p->quit, TRUE);
+  g_atomic_int_inc (&p->generation);
+  g_cond_broadcast (&p->wake);
+  g_mutex_unlock (&p->lock);
+  for (int i = 0; i < p->n; i++)
+    g_thread_join (p->threads[i]);
+  g_mutex_clear (&p->lock);
+  g_cond_clear (&p->wake);
+  g_cond_clear (&p->done);
+  g_free (p);
+}
+
+/* NULL (one thread) when no helper could be made */
+static Pool *
+pool_new (CpuBackend *cpu, int helpers)
+{
+  Pool *p = g_new0 (Pool, 1);
+  g_mutex_init (&p->lock);
+  g_cond_init (&p->wake);
+  g_cond_init (&p->done);
+  for (int i = 0; i < helpers; i++)
+    {
+      cpu->helpers[i] = (Helper) { p, i + 1 };
+      g_autoptr (GError) error = NULL;
+      p->threads[i] = g_thread_try_new ("rali-cpu", helper_main, &cpu->helpers[i], &error);
+      if (!p->threads[i])
+        break;
+      p->n++;
+    }
+  if (p->n == 0)
+    {
+      pool_free (p);
+      return NULL;
+    }
+  return p;
 }
 
 /* fn over [0, n) on up to cpu->threads threads (the caller's included), no
- * range shorter than grain; returns when every range is done */
+ * range shorter than grain; returns when every range is done.  One caller
+ * at a time (an engine is used by one thread at a time). */
 static void
 parallel_for (CpuBackend *cpu, gsize n, gsize grain, RangeFunc fn, gpointer data)
 {
-  gsize parts = MIN ((gsize) cpu->threads, n / MAX (grain, 1));
-  if (parts <= 1 || !cpu->pool)
+  Pool *p = cpu->pool;
+  gsize parts = p ? MIN ((gsize) p->n + 1, n / MAX (grain, 1)) : 1;
+  if (parts <= 1)
     {
       fn (data, 0, n, 0);
       return;
     }
-  RangeTask tasks[MAX_THREADS];
-  Latch latch = { .left = (int) parts - 1 };
-  int nice = thread_nice ();
-  g_mutex_init (&latch.lock);
-  g_cond_init (&latch.done);
-  for (gsize i = 0; i < parts; i++)
-    tasks[i] = (RangeTask) { fn, data, n * i / parts, n * (i + 1) / parts, (int) i, nice, &latch };
-  for (gsize i = 1; i < parts; i++)
-    g_thread_pool_push (cpu->pool, &tasks[i], NULL);
-  fn (data, tasks[0].begin, tasks[0].end, 0);
-  g_mutex_lock (&latch.lock);
-  while (latch.left > 0)
-    g_cond_wait (&latch.done, &latch.lock);
-  g_mutex_unlock (&latch.lock);
-  g_mutex_clear (&latch.lock);
-  g_cond_clear (&latch.done);
+  p->fn = fn;
+  p->data = data;
+  for (gsize i = 0; i <= parts; i++)
+    p->bounds[i] = n * i / parts;
+  p->parts = (int) parts;
+  p->nice = thread_nice ();
+  g_atomic_int_set (&p->pending, p->n);
+  /* publish the job, then wake the helpers that went to sleep */
+  g_mutex_lock (&p->lock);
+  g_atomic_int_inc (&p->generation);
+  g_cond_broadcast (&p->wake);
+  g_mutex_unlock (&p->lock);
+  fn (data, p->bounds[0], p->bounds[1], 0);
+  for (int s = 0; g_atomic_int_get (&p->pending) > 0 && s < SPIN; s++)
+    cpu_relax ();
+  if (g_atomic_int_get (&p->pending) > 0)
+    {
+      g_mutex_lock (&p->lock);
+      while (g_atomic_int_get (&p->pending) > 0)
+        g_cond_wait (&p->done, &p->lock);
+      g_mutex_unlock (&p->lock);
+    }
 }
 
 static RaliBuf *
@@ -800,7 +894,7 @@ cpu_free (RaliBackend *be)
 {
   CpuBackend *cpu = (CpuBackend *) be;
   if (cpu->pool)
-    g_thread_pool_free (cpu->pool, FALSE, TRUE);
+    pool_free (cpu->pool);
   for (int i = 0; i < MAX_THREADS; i++)
     free (cpu->scratch[i]);
   g_free (cpu->description);
@@ -919,9 +1013,8 @@ cpu_new (gboolean fast)
   cpu->parent.ops = cpu->fast ? &cpu_ops_fast : &cpu_ops_openblas;
   cpu->threads = rali_get_cpu_threads ();
   cpu->description = describe (cpu->fast, cpu->threads);
-  /* not exclusive: helper threads are GLib's shared ones, made on demand */
   if (cpu->threads > 1)
-    cpu->pool = g_thread_pool_new (range_task_run, NULL, cpu->threads - 1, FALSE, NULL);
+    cpu->pool = pool_new (cpu, cpu->threads - 1);
   return &cpu->parent;
 }
 

@@ -312,37 +312,91 @@ rali_attention_head (float *out, int ldo, const float *q, const float *k, const 
 
 /* ---- the depthwise convolution ---- */
 
+/* output pixel (b, oy, ox) from whichever taps are inside the input */
+static inline void
+dw_pixel (const RaliDwConv *a, int b, int oy, int ox, float *o)
+{
+  const int C = a->C;
+  const float *src[9], *wk[9];
+  int nt = 0;
+  for (int ky = 0; ky < 3; ky++)
+    for (int kx = 0; kx < 3; kx++)
+      {
+        int y = oy * a->stride - a->py + ky, x = ox * a->stride - a->px + kx;
+        if (y < 0 || y >= a->H || x < 0 || x >= a->W)
+          continue; /* zero padding contributes nothing */
+        src[nt] = a->in + (((gsize) b * a->H + y) * a->W + x) * C;
+        wk[nt++] = a->wt + (gsize) (ky * 3 + kx) * C;
+      }
+  for (int c = 0; c < C; c += 16)
+    {
+      __mmask16 k = lanes (C - c);
+      __m512 acc = a->bias ? _mm512_maskz_loadu_ps (k, a->bias + c) : _mm512_setzero_ps ();
+      for (int t = 0; t < nt; t++)
+        acc = _mm512_fmadd_ps (_mm512_maskz_loadu_ps (k, wk[t] + c), _mm512_maskz_loadu_ps (k, src[t] + c), acc);
+      _mm512_mask_storeu_ps (o + c, k, a->relu6 ? act16 (acc, RALI_ACT_RELU6) : acc);
+    }
+}
+
+/* four output pixels (b, oy, ox..ox+3) whose taps are all inside the
+ * input: the 9 weights loaded once per 16 channels, each input column once
+ * per row of taps (stride 1: 6 columns for the 4 pixels, not 12) */
+static inline void
+dw_pixels4 (const RaliDwConv *a, int b, int oy, int ox, float *o)
+{
+  const int C = a->C, s = a->stride;
+  const float *row[3];
+  for (int ky = 0; ky < 3; ky++)
+    row[ky] = a->in + (((gsize) b * a->H + oy * s - a->py + ky) * a->W + (ox * s - a->px)) * C;
+  for (int c = 0; c < C; c += 16)
+    {
+      __mmask16 k = lanes (C - c);
+      __m512 b0 = a->bias ? _mm512_maskz_loadu_ps (k, a->bias + c) : _mm512_setzero_ps ();
+      __m512 acc[4] = { b0, b0, b0, b0 };
+      for (int ky = 0; ky < 3; ky++)
+        {
+          __m512 w0 = _mm512_maskz_loadu_ps (k, a->wt + (gsize) (ky * 3 + 0) * C + c);
+          __m512 w1 = _mm512_maskz_loadu_ps (k, a->wt + (gsize) (ky * 3 + 1) * C + c);
+          __m512 w2 = _mm512_maskz_loadu_ps (k, a->wt + (gsize) (ky * 3 + 2) * C + c);
+          __m512 x[9];
+          int ncol = 3 * s + 3; /* 6 at stride 1, 9 at stride 2 */
+          for (int j = 0; j < ncol; j++)
+            x[j] = _mm512_maskz_loadu_ps (k, row[ky] + (gsize) j * C + c);
+          for (int p = 0; p < 4; p++)
+            {
+              acc[p] = _mm512_fmadd_ps (w0, x[p * s], acc[p]);
+              acc[p] = _mm512_fmadd_ps (w1, x[p * s + 1], acc[p]);
+              acc[p] = _mm512_fmadd_ps (w2, x[p * s + 2], acc[p]);
+            }
+        }
+      for (int p = 0; p < 4; p++)
+        _mm512_mask_storeu_ps (o + (gsize) p * C + c, k, a->relu6 ? act16 (acc[p], RALI_ACT_RELU6) : acc[p]);
+    }
+}
+
 void
 rali_dwconv_rows (const RaliDwConv *a, gsize r0, gsize r1)
 {
-  const int C = a->C;
+  const int C = a->C, s = a->stride;
+  /* output columns whose three taps are inside the input: ox in [x0, x1) */
+  int x0 = (a->px + s - 1) / s, x1 = a->Wo;
+  while (x1 > x0 && (x1 - 1) * s - a->px + 2 >= a->W)
+    x1--;
   for (gsize r = r0; r < r1; r++)
     {
       int b = (int) (r / a->Ho), oy = (int) (r % a->Ho);
-      for (int ox = 0; ox < a->Wo; ox++)
+      float *orow = a->out + r * a->Wo * C;
+      gboolean rows_in = oy * s - a->py >= 0 && oy * s - a->py + 2 < a->H;
+      int ox = 0;
+      if (rows_in && s <= 2)
         {
-          /* the taps inside the input (zero padding contributes nothing) */
-          const float *src[9], *wk[9];
-          int nt = 0;
-          for (int ky = 0; ky < 3; ky++)
-            for (int kx = 0; kx < 3; kx++)
-              {
-                int y = oy * a->stride - a->py + ky, x = ox * a->stride - a->px + kx;
-                if (y < 0 || y >= a->H || x < 0 || x >= a->W)
-                  continue;
-                src[nt] = a->in + (((gsize) b * a->H + y) * a->W + x) * C;
-                wk[nt++] = a->wt + (gsize) (ky * 3 + kx) * C;
-              }
-          float *o = a->out + (r * a->Wo + ox) * C;
-          for (int c = 0; c < C; c += 16)
-            {
-              __mmask16 k = lanes (C - c);
-              __m512 acc = a->bias ? _mm512_maskz_loadu_ps (k, a->bias + c) : _mm512_setzero_ps ();
-              for (int t = 0; t < nt; t++)
-                acc = _mm512_fmadd_ps (_mm512_maskz_loadu_ps (k, wk[t] + c), _mm512_maskz_loadu_ps (k, src[t] + c), acc);
-              _mm512_mask_storeu_ps (o + c, k, a->relu6 ? act16 (acc, RALI_ACT_RELU6) : acc);
-            }
+          for (; ox < x0; ox++)
+            dw_pixel (a, b, oy, ox, orow + (gsize) ox * C);
+          for (; ox + 4 <= x1; ox += 4)
+            dw_pixels4 (a, b, oy, ox, orow + (gsize) ox * C);
         }
+      for (; ox < a->Wo; ox++)
+        dw_pixel (a, b, oy, ox, orow + (gsize) ox * C);
     }
 }
 
