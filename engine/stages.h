@@ -30,6 +30,20 @@ void rali_set_cpu_threads (int n);
 /* What a CPU backend made now would use */
 int  rali_get_cpu_threads (void);
 
+/* Precision of the CPU backends made from now on: fp32, or bf16 (the
+ * matrix products' operands rounded to bfloat16, their sums in fp32;
+ * AVX512_BF16 processors); auto is fp32 for now.  FALSE with
+ * RALI_ERROR_UNSUPPORTED when the processor cannot. */
+typedef enum {
+  RALI_PRECISION_AUTO,
+  RALI_PRECISION_FP32,
+  RALI_PRECISION_BF16,
+} RaliPrecision;
+
+gboolean      rali_set_cpu_precision (RaliPrecision precision, GError **error);
+/* what a CPU backend made now would use (never auto) */
+RaliPrecision rali_get_cpu_precision (void);
+
 /* One kind of matrix product of a forward: count products of
  * [M,K] · [K,N] (the attention's are per batch image and head). */
 typedef struct {

@@ -20,6 +20,7 @@
  * and tiling fallbacks; RALI_VULKAN_VALIDATE=1 turns validation errors into
  * failures. */
 #include "nn/backend.h"
+#include "stages.h"
 #include "testutil.h"
 
 #include <math.h>
@@ -789,6 +790,28 @@ main (int argc, char **argv)
       for (gsize i = 0; i < G_N_ELEMENTS (fmnk); i++)
         for (gsize a = 0; a < G_N_ELEMENTS (acts); a++)
           test_matmul_fused (&t, fmnk[i][0], fmnk[i][1], fmnk[i][2], (i + a) % 3 != 0, acts[a], (int) ((i + a) % 3));
+      /* bf16 products (--precision bf16): operands rounded to 8 bits of
+       * mantissa, sums in fp32, so within a few percent of the output's rms
+       * of the fp32 oracle (a wrong product is off by all of it) */
+      g_autoptr (GError) perr = NULL;
+      if (rali_set_cpu_precision (RALI_PRECISION_BF16, &perr))
+        {
+          RaliBackend *fp32 = t.vk;
+          t.vk = rali_backend_cpu_new (&error);
+          printf ("# %s\n", rali_backend_cpu_describe (t.vk));
+          double rtol = t.rtol, atol = t.atol_rel;
+          t.rtol = 2e-2, t.atol_rel = 5e-2;
+          /* (not the 1x1x1: one product, cancelled by its residual, has no rms to speak of) */
+          for (gsize i = 2; i < G_N_ELEMENTS (fmnk); i++)
+            test_matmul_fused (&t, fmnk[i][0], fmnk[i][1], fmnk[i][2], i % 2 == 0, acts[i % G_N_ELEMENTS (acts)],
+                               (int) (i % 3));
+          t.rtol = rtol, t.atol_rel = atol;
+          t.vk->ops->free (t.vk);
+          t.vk = fp32;
+          rali_set_cpu_precision (RALI_PRECISION_AUTO, NULL);
+        }
+      else
+        printf ("skip bf16: %s\n", perr->message);
     }
   else
     {

@@ -76,6 +76,20 @@ if r:
 samples = os.path.join(ROOT, "data", "samples")
 check_report("vit, the samples", ["--model", vit, samples], 2, 2, kind="files")
 
+# --precision: bf16 where the processor has AVX512_BF16, else a clear refusal
+rc, out, err = run("--json", "--model", vit, "--backend", "cpu", "--precision", "bf16", "--batch", "1", "--iterations",
+                   "1", "--photo-size", "64x48")
+if rc == 0:
+    r = json.loads(out)
+    check(r.get("precision") == "bf16" and "bf16" in r.get("backend", ""), f"--precision bf16 runs bf16 ({r.get('backend')!r})")
+else:
+    check(rc == 1 and "bf16" in err, f"--precision bf16 is refused clearly where it cannot run ({rc}, {err.strip()!r})")
+rc, out, err = run("--json", "--model", vit, "--backend", "cpu", "--batch", "1", "--iterations", "1",
+                   "--photo-size", "64x48")
+check(rc == 0 and json.loads(out).get("precision") == "fp32", "the default precision is fp32")
+rc, out, err = run("--model", vit, "--precision", "fp8", "--iterations", "1")
+check(rc == 1 and "--precision" in err, f"a bad --precision is refused ({rc}, {err.strip()!r})")
+
 rc, out, err = run("--model", vit, "--backend", "cpu", "--batch", "1", "--iterations", "1", "--photo-size", "64x48")
 check(rc == 0 and "forward" in out and "images/s" in out, f"the table form runs ({rc}, {out[-300:]!r} {err[-200:]!r})")
 rc, out, err = run("--model", vit, "--photo-size", "12x", "--iterations", "1")

@@ -146,6 +146,7 @@ try:
     expect(["rali", "info", ""], {"model.rali", "folder"})
     expect(["rali", "bench", ""], {"model.rali", "photo.jpg", "folder"})
     expect(["rali", "bench", "--threads", ""], set())
+    expect(["rali", "score", "--precision", ""], {"auto", "fp32", "bf16"})
     expect(["rali", "score", "--top", ""], set())
     for cmd in commands:
         shorts, longs = options[cmd]

@@ -298,6 +298,11 @@ bench_and_report (RaliModel *model, RaliEngine *engine, const RaliBenchOptions *
         json_builder_add_int_value (jb, threads);
       else
         json_builder_add_null_value (jb);
+      json_builder_set_member_name (jb, "precision");
+      if (threads)
+        json_builder_add_string_value (jb, rali_get_cpu_precision () == RALI_PRECISION_BF16 ? "bf16" : "fp32");
+      else
+        json_builder_add_null_value (jb);
       json_builder_set_member_name (jb, "batch");
       json_builder_add_int_value (jb, B);
       json_builder_set_member_name (jb, "iterations");

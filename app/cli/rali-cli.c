@@ -3,7 +3,9 @@
  *   rali embed [--model FILE] [--json] [--backend B] [--batch N] [--shard I/N] [--max-megapixels N] PATH...
  *   rali score [--model FILE] [--top K] [--max-overlap COS] [--json|--csv] [--tiles N|auto] [--backend B] [--shard I/N] [--max-megapixels N] PATH...
  *   rali info  [--model FILE | FILE...] [--backend B]
- *   rali bench [--model FILE] [--backend B] [--batch N] [--iterations N] [--threads T] [--json] [--photo-size WxH] [PATH...]
+ *   rali bench [--model FILE] [--backend B] [--batch N] [--iterations N] [--threads T] [--precision P] [--json] [--photo-size WxH] [PATH...]
+ *
+ * --threads and --precision apply to every command's CPU backend.
  *
  * Exit codes: 0 all good, 2 some files failed (the rest still processed),
  * 1 usage or model errors. */
@@ -33,6 +35,7 @@ typedef struct {
   int batch, top, iterations, threads;
   double max_megapixels;
   char *photo_size;  /* bench: WxH of generated photos, or NULL */
+  char *precision;   /* fp32, bf16, auto, or NULL */
   char *max_overlap; /* as given, or NULL */
   char *tiles;       /* as given, or NULL */
 } Options;
@@ -726,6 +729,9 @@ main (int argc, char **argv)
     { "iterations", 0, 0, G_OPTION_ARG_INT, &opt.iterations, "bench: timed runs of one batch (default 5)", "N" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &opt.threads,
       "CPU backend threads (default: $OPENBLAS_NUM_THREADS, else the processors)", "T" },
+    { "precision", 0, 0, G_OPTION_ARG_STRING, &opt.precision,
+      "CPU backend: fp32, bf16 (matrix products on bfloat16 operands, fp32 sums; AVX512_BF16 processors) or auto "
+      "(fp32 for now; default)", "P" },
     { "photo-size", 0, 0, G_OPTION_ARG_STRING, &opt.photo_size,
       "bench: size of the JPEGs it makes when no PATH is given (default 6000x4000)", "WxH" },
     { "profile", 0, 0, G_OPTION_ARG_NONE, &opt.profile, "Vulkan: per-op GPU times (timestamp queries) to stderr at exit", NULL },
@@ -757,6 +763,24 @@ main (int argc, char **argv)
     }
   if (opt.threads > 0)
     rali_set_cpu_threads (opt.threads);
+  if (opt.precision)
+    {
+      RaliPrecision p = g_str_equal (opt.precision, "fp32") ? RALI_PRECISION_FP32
+                      : g_str_equal (opt.precision, "bf16") ? RALI_PRECISION_BF16
+                      : g_str_equal (opt.precision, "auto") ? RALI_PRECISION_AUTO
+                                                              : (RaliPrecision) -1;
+      g_autoptr (GError) perr = NULL;
+      if ((int) p < 0)
+        {
+          fprintf (stderr, "rali %s: --precision must be fp32, bf16 or auto, not '%s'\n", cmd, opt.precision);
+          return EXIT_USAGE;
+        }
+      if (!rali_set_cpu_precision (p, &perr))
+        {
+          fprintf (stderr, "rali %s: --precision %s: %s\n", cmd, opt.precision, perr->message);
+          return EXIT_USAGE;
+        }
+    }
 
   int rc;
   if (strcmp (cmd, "embed") == 0 || strcmp (cmd, "score") == 0)
@@ -777,5 +801,6 @@ main (int argc, char **argv)
   g_free (opt.max_overlap);
   g_free (opt.tiles);
   g_free (opt.photo_size);
+  g_free (opt.precision);
   return rc;
 }

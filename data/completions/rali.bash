@@ -19,7 +19,7 @@ _rali()
 
     local commands='score embed info bench'
     local options='-h --help -m --model -b --backend --json --csv -k --top --max-overlap
-        --tiles --batch --shard --iterations --threads --photo-size --profile --max-megapixels'
+        --tiles --batch --shard --iterations --threads --precision --photo-size --profile --max-megapixels'
 
     if [[ $cword -eq 1 ]]; then
         COMPREPLY=($(compgen -W "$commands --help -h" -- "$cur"))
@@ -39,6 +39,10 @@ _rali()
             ;;
         --tiles)
             COMPREPLY=($(compgen -W 'auto 2 3 4 5 6 7 8' -- "$cur"))
+            return
+            ;;
+        --precision)
+            COMPREPLY=($(compgen -W 'auto fp32 bf16' -- "$cur"))
             return
             ;;
         -k | --top | --max-overlap | --batch | --shard | --iterations | --threads | --photo-size | --max-megapixels)

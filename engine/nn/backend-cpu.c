@@ -33,6 +33,7 @@ struct _RaliBuf {
   gsize n;
   gboolean owned; /* weights borrow the model's memory */
   float *packed;  /* weight_matrix: W[pN,pK] packed for the GEMM (cpu-kernels.h), or NULL */
+  guint32 *packed16; /* the same as bf16 pairs, on a bf16 backend (then packed is NULL) */
   int pN, pK;
 };
 
@@ -76,6 +77,7 @@ typedef struct {
   Pool *pool;           /* NULL with one thread */
   Helper helpers[MAX_THREADS];
   gboolean fast;        /* the AVX-512 kernels (cpu-kernels.h) */
+  gboolean bf16;        /* their matrix products on bf16 operands (fp32 sums) */
   float *scratch[MAX_THREADS]; /* per part of a parallel_for: packed A, attention scores */
   gsize scratch_n[MAX_THREADS];
 } CpuBackend;
@@ -280,6 +282,7 @@ cpu_release (RaliBackend *be, RaliBuf *b)
   if (b->owned)
     g_free (b->data);
   free (b->packed);
+  free (b->packed16);
   g_free (b);
 }
 
@@ -659,12 +662,24 @@ pack_weight (CpuBackend *cpu, float *dst, const float *w, int N, int K)
   parallel_for (cpu, (N + RALI_NR - 1) / RALI_NR, 1, pack_panels, &a);
 }
 
+static void
+pack_panels16 (gpointer data, gsize begin, gsize end, int part)
+{
+  (void) part;
+  PackArgs *a = data;
+  rali_pack_b16_nk ((guint32 *) a->dst, a->w, a->N, a->K, a->K, (int) begin, (int) end);
+}
+
 static RaliBuf *
 cpu_weight_matrix (RaliBackend *be, const float *host, int N, int K, GError **error)
 {
   CpuBackend *cpu = (CpuBackend *) be;
   RaliBuf *b = cpu_weight (be, host, (gsize) N * K, error);
-  if (!(b->packed = aligned_floats (rali_packed_b_size (N, K))))
+  if (cpu->bf16)
+    b->packed16 = (guint32 *) aligned_floats (rali_packed_b16_size (N, K));
+  else
+    b->packed = aligned_floats (rali_packed_b_size (N, K));
+  if (!b->packed && !b->packed16)
     {
       g_free (b);
       g_set_error (error, RALI_ERROR, RALI_ERROR_BACKEND, "cpu: out of memory for a %d x %d weight", N, K);
@@ -672,7 +687,13 @@ cpu_weight_matrix (RaliBackend *be, const float *host, int N, int K, GError **er
     }
   b->pN = N;
   b->pK = K;
-  pack_weight (cpu, b->packed, host, N, K);
+  if (b->packed16)
+    {
+      PackArgs a = { (float *) b->packed16, host, N, K };
+      parallel_for (cpu, (N + RALI_NR - 1) / RALI_NR, 1, pack_panels16, &a);
+    }
+  else
+    pack_weight (cpu, b->packed, host, N, K);
   return b;
 }
 
@@ -680,6 +701,7 @@ typedef struct {
   CpuBackend *cpu;
   float *out;
   const float *in, *bp;
+  const guint32 *bp16;  /* bf16 weights instead of bp */
   RaliEpilogue e;
   int M, N, K, R, P, RB, nRB;
   gboolean by_panels; /* parts take panels (all rows), else row blocks (all panels) */
@@ -700,6 +722,14 @@ gemm_part (gpointer data, gsize begin, gsize end, int part)
       RaliEpilogue e = g->e;
       if (e.residual)
         e.residual += (gsize) m0 * e.ldr;
+      if (g->bp16)
+        {
+          /* bf16: the rows rounded to bf16 pairs as they are packed */
+          rali_pack_a16 ((guint32 *) ap, g->in + (gsize) m0 * g->K, g->M - m0, g->K, g->K, 0, nr);
+          rali_gemm_bf16 (g->out + (gsize) m0 * g->N, g->N, (const guint32 *) ap, g->bp16, g->M - m0, g->N, g->K,
+                          0, nr, p0, p1, &e);
+          continue;
+        }
       /* short rows (K < 512: the MobileNetV2's 1x1 convolutions, whose
        * packing cost a tenth of the forward) are read in place, whole
        * micro-panels of them; the rest packed */
@@ -724,13 +754,14 @@ cpu_matmul_fused (RaliBackend *be, RaliBuf *out, RaliBuf *in, RaliBuf *w, RaliBu
   /* a weight uploaded without its shape (a test's, or an activation): packed now */
   float *tmp = NULL;
   const float *bp = w->packed;
-  if (!bp || w->pN != N || w->pK != K)
+  const guint32 *bp16 = w->pN == N && w->pK == K ? w->packed16 : NULL;
+  if (!bp16 && (!bp || w->pN != N || w->pK != K))
     {
       bp = tmp = aligned_floats (rali_packed_b_size (N, K));
       g_assert (tmp);
       pack_weight (cpu, tmp, D (w), N, K);
     }
-  GemmArgs g = { .cpu = cpu, .out = D (out), .in = D (in), .bp = bp, .M = M, .N = N, .K = K,
+  GemmArgs g = { .cpu = cpu, .out = D (out), .in = D (in), .bp = bp, .bp16 = bp16, .M = M, .N = N, .K = K,
                  .e = { .bias = bias ? D (bias) : NULL, .residual = residual ? D (residual) : NULL, .ldr = N,
                         .act = act } };
   g.R = (M + RALI_MR - 1) / RALI_MR;
@@ -954,12 +985,12 @@ static const RaliBackendOps cpu_ops_fast = {
  * (Cooperlake kernels) besides", or on the OpenBLAS path "OpenBLAS 0.3.21
  * (Haswell kernels), 2 threads, AVX2" */
 static char *
-describe (gboolean fast, int threads)
+describe (gboolean fast, gboolean bf16, int threads)
 {
   GString *s = g_string_new (NULL);
   if (fast)
-    g_string_append_printf (s, "AVX-512 kernels (fp32, weights packed at load), %d thread%s; ", threads,
-                            threads == 1 ? "" : "s");
+    g_string_append_printf (s, "AVX-512 kernels (%s, weights packed at load), %d thread%s; ",
+                            bf16 ? "bf16 products, fp32 sums" : "fp32", threads, threads == 1 ? "" : "s");
   /* openblas_get_config(): "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH ..." */
   g_auto (GStrv) words = g_strsplit (openblas_get_config (), " ", 3);
   if (words[0] && words[1])
@@ -988,6 +1019,29 @@ describe (gboolean fast, int threads)
 }
 
 static int cpu_threads_wanted; /* rali_set_cpu_threads; 0: OpenBLAS's count */
+static int cpu_precision_wanted = RALI_PRECISION_AUTO;
+
+gboolean
+rali_set_cpu_precision (RaliPrecision precision, GError **error)
+{
+  if (precision == RALI_PRECISION_BF16 && !(rali_cpu_kernels_usable () && rali_cpu_has_avx512_bf16 ()))
+    {
+      g_set_error (error, RALI_ERROR, RALI_ERROR_UNSUPPORTED,
+                   "bf16 needs a processor with AVX512_BF16 (and the AVX-512 kernels: RALI_CPU_KERNELS is not "
+                   "'openblas')");
+      return FALSE;
+    }
+  g_atomic_int_set (&cpu_precision_wanted, precision);
+  return TRUE;
+}
+
+RaliPrecision
+rali_get_cpu_precision (void)
+{
+  /* auto is fp32 until bf16 is validated on the evaluation set (issue 18) */
+  int p = g_atomic_int_get (&cpu_precision_wanted);
+  return p == RALI_PRECISION_AUTO ? RALI_PRECISION_FP32 : (RaliPrecision) p;
+}
 
 void
 rali_set_cpu_threads (int n)
@@ -1006,13 +1060,14 @@ rali_get_cpu_threads (void)
 }
 
 static RaliBackend *
-cpu_new (gboolean fast)
+cpu_new (gboolean fast, gboolean bf16)
 {
   CpuBackend *cpu = g_new0 (CpuBackend, 1);
   cpu->fast = fast;
+  cpu->bf16 = fast && bf16;
   cpu->parent.ops = cpu->fast ? &cpu_ops_fast : &cpu_ops_openblas;
   cpu->threads = rali_get_cpu_threads ();
-  cpu->description = describe (cpu->fast, cpu->threads);
+  cpu->description = describe (cpu->fast, cpu->bf16, cpu->threads);
   if (cpu->threads > 1)
     cpu->pool = pool_new (cpu, cpu->threads - 1);
   return &cpu->parent;
@@ -1022,7 +1077,7 @@ RaliBackend *
 rali_backend_cpu_new (GError **error)
 {
   (void) error;
-  return cpu_new (rali_cpu_kernels_usable ());
+  return cpu_new (rali_cpu_kernels_usable (), rali_get_cpu_precision () == RALI_PRECISION_BF16);
 }
 
 RaliBackend *
@@ -1033,7 +1088,7 @@ rali_backend_cpu_new_path (gboolean kernels, GError **error)
       g_set_error (error, RALI_ERROR, RALI_ERROR_UNSUPPORTED, "this processor (or build) has no AVX-512 kernels");
       return NULL;
     }
-  return cpu_new (kernels);
+  return cpu_new (kernels, FALSE);
 }
 
 const char *

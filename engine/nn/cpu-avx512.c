@@ -482,6 +482,134 @@ rali_cpu_kernels_usable (void)
   return rali_cpu_has_avx512 () && g_strcmp0 (g_getenv ("RALI_CPU_KERNELS"), "openblas") != 0;
 }
 
+
+/* ---- bf16 (AVX512_BF16): products of bf16 pairs summed in fp32 ---- */
+
+#if defined(__clang__)
+#pragma clang attribute push (__attribute__ ((target ("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma,avx512bf16"))), \
+                              apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target ("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma,avx512bf16")
+#endif
+
+/* f to bf16, round to nearest even (a NaN stays a NaN) */
+static inline guint16
+to_bf16 (float f)
+{
+  guint32 u;
+  memcpy (&u, &f, 4);
+  if ((u & 0x7fffffffu) > 0x7f800000u)
+    return (guint16) ((u >> 16) | 0x40);
+  u += 0x7fffu + ((u >> 16) & 1);
+  return (guint16) (u >> 16);
+}
+
+void
+rali_pack_b16_nk (guint32 *dst, const float *w, int N, int K, int lds, int p0, int p1)
+{
+  int K2 = (K + 1) / 2;
+  for (int j = p0; j < p1; j++)
+    {
+      guint32 *panel = dst + (gsize) j * K2 * RALI_NR;
+      for (int n = 0; n < RALI_NR; n++)
+        {
+          const float *src = j * RALI_NR + n < N ? w + (gsize) (j * RALI_NR + n) * lds : NULL;
+          for (int kp = 0; kp < K2; kp++)
+            {
+              guint16 lo = src ? to_bf16 (src[2 * kp]) : 0;
+              guint16 hi = src && 2 * kp + 1 < K ? to_bf16 (src[2 * kp + 1]) : 0;
+              panel[(gsize) kp * RALI_NR + n] = lo | (guint32) hi << 16;
+            }
+        }
+    }
+}
+
+void
+rali_pack_a16 (guint32 *dst, const float *a, int M, int K, int lda, int r0, int r1)
+{
+  int K2 = (K + 1) / 2;
+  for (int r = r0; r < r1; r++)
+    {
+      guint32 *panel = dst + (gsize) r * K2 * RALI_MR;
+      int mv = MIN (RALI_MR, M - r * RALI_MR);
+      for (int i = 0; i < RALI_MR; i++)
+        {
+          if (i >= mv)
+            {
+              for (int kp = 0; kp < K2; kp++)
+                panel[(gsize) kp * RALI_MR + i] = 0;
+              continue;
+            }
+          const float *src = a + (gsize) (r * RALI_MR + i) * lda;
+          int kp = 0;
+          /* 32 floats -> 16 pairs at a time */
+          for (; 2 * kp + 32 <= K; kp += 16)
+            {
+              __m512bh v = _mm512_cvtne2ps_pbh (_mm512_loadu_ps (src + 2 * kp + 16), _mm512_loadu_ps (src + 2 * kp));
+              guint32 t[16];
+              _mm512_storeu_si512 (t, (__m512i) v);
+              for (int q = 0; q < 16; q++)
+                panel[(gsize) (kp + q) * RALI_MR + i] = t[q];
+            }
+          for (; kp < K2; kp++)
+            {
+              guint16 lo = to_bf16 (src[2 * kp]), hi = 2 * kp + 1 < K ? to_bf16 (src[2 * kp + 1]) : 0;
+              panel[(gsize) kp * RALI_MR + i] = lo | (guint32) hi << 16;
+            }
+        }
+    }
+}
+
+static void
+tile_bf16 (float *c, int ldc, const guint32 *ap, const guint32 *bp, int K2, int m0, int mv, int n0, int nv,
+           const RaliEpilogue *e)
+{
+  __m512 acc[RALI_MR][2];
+#pragma GCC unroll 12
+  for (int i = 0; i < RALI_MR; i++)
+    acc[i][0] = acc[i][1] = _mm512_setzero_ps ();
+#pragma GCC unroll 2
+  for (int kp = 0; kp < K2; kp++)
+    {
+      __m512bh b0 = (__m512bh) _mm512_loadu_si512 (bp), b1 = (__m512bh) _mm512_loadu_si512 (bp + 16);
+#pragma GCC unroll 12
+      for (int i = 0; i < RALI_MR; i++)
+        {
+          __m512bh a = (__m512bh) _mm512_set1_epi32 ((int) ap[i]);
+          acc[i][0] = _mm512_dpbf16_ps (acc[i][0], a, b0);
+          acc[i][1] = _mm512_dpbf16_ps (acc[i][1], a, b1);
+        }
+      ap += RALI_MR;
+      bp += RALI_NR;
+    }
+  tile_store (acc, c, ldc, m0, mv, n0, nv, e);
+}
+
+void
+rali_gemm_bf16 (float *c, int ldc, const guint32 *ap, const guint32 *bp, int M, int N, int K,
+                int r0, int r1, int p0, int p1, const RaliEpilogue *e)
+{
+  int K2 = (K + 1) / 2;
+  for (int j = p0; j < p1; j++)
+    for (int r = r0; r < r1; r++)
+      tile_bf16 (c, ldc, ap + (gsize) r * K2 * RALI_MR, bp + (gsize) j * K2 * RALI_NR, K2, r * RALI_MR,
+                 MIN (RALI_MR, M - r * RALI_MR), j * RALI_NR, MIN (RALI_NR, N - j * RALI_NR), e);
+}
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+gboolean
+rali_cpu_has_avx512_bf16 (void)
+{
+  __builtin_cpu_init ();
+  return rali_cpu_has_avx512 () && __builtin_cpu_supports ("avx512bf16");
+}
+
 #else /* not x86-64: the OpenBLAS path only */
 
 #pragma GCC diagnostic ignored "-Wunused-parameter"
@@ -498,6 +626,16 @@ rali_cpu_kernels_usable (void)
   return FALSE;
 }
 
+gboolean
+rali_cpu_has_avx512_bf16 (void)
+{
+  return FALSE;
+}
+
+void rali_pack_b16_nk (guint32 *dst, const float *w, int N, int K, int lds, int p0, int p1) { g_assert_not_reached (); }
+void rali_pack_a16 (guint32 *dst, const float *a, int M, int K, int lda, int r0, int r1) { g_assert_not_reached (); }
+void rali_gemm_bf16 (float *c, int ldc, const guint32 *ap, const guint32 *bp, int M, int N, int K,
+                     int r0, int r1, int p0, int p1, const RaliEpilogue *e) { g_assert_not_reached (); }
 void rali_pack_b_nk (float *dst, const float *w, int N, int K, int lds, int p0, int p1) { g_assert_not_reached (); }
 void rali_pack_b_kn (float *dst, const float *b, int N, int K, int lds) { g_assert_not_reached (); }
 void rali_pack_a (float *dst, const float *a, int M, int K, int lda, float scale, int r0, int r1) { g_assert_not_reached (); }

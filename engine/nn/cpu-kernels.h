@@ -69,6 +69,29 @@ void rali_gemm_packed (float *c, int ldc, const float *ap, const float *bp, int 
 void rali_gemm_rows (float *c, int ldc, const float *a, int lda, const float *bp, int M, int N, int K,
                      int r0, int r1, int p0, int p1, const RaliEpilogue *e);
 
+/* ---- bf16 (AVX512_BF16): operands rounded to bf16 (nearest even), their
+ * products summed in fp32 by vdpbf16ps.  Layouts as above with k taken in
+ * pairs (K2 = ceil(K/2)), each pair of bf16 one 32-bit element: a weight
+ * panel [(j·K2 + kp)·NR + n], a micro-panel [(r·K2 + kp)·MR + i]. */
+gboolean rali_cpu_has_avx512_bf16 (void);
+
+static inline gsize
+rali_packed_b16_size (int N, int K) /* guint32 elements */
+{
+  return (gsize) ((N + RALI_NR - 1) / RALI_NR) * RALI_NR * ((K + 1) / 2);
+}
+
+static inline gsize
+rali_packed_a16_size (int M, int K) /* guint32 elements */
+{
+  return (gsize) ((M + RALI_MR - 1) / RALI_MR) * RALI_MR * ((K + 1) / 2);
+}
+
+void rali_pack_b16_nk (guint32 *dst, const float *w, int N, int K, int lds, int p0, int p1);
+void rali_pack_a16 (guint32 *dst, const float *a, int M, int K, int lda, int r0, int r1);
+void rali_gemm_bf16 (float *c, int ldc, const guint32 *ap, const guint32 *bp, int M, int N, int K,
+                     int r0, int r1, int p0, int p1, const RaliEpilogue *e);
+
 /* One head of attention, in place of the backend's per-head sgemm:
  * out[T, Dh] (row stride ldo) = softmax(q kᵀ · scale) v, q k v [T, Dh]
  * with row stride ld.  scratch: rali_attention_scratch_size floats. */
