@@ -141,18 +141,18 @@ rali_luma_histogram_dup_caption_markup (RaliLumaHistogram *self)
   char low[32], high[32];
   /* a few pixels are not "0.0 %" */
   if (self->low > 0 && self->low < 0.0005)
-    g_strlcpy (low, "< 0.1", sizeof low);
+    g_strlcpy (low, "<\u00a00.1", sizeof low);
   else
     g_snprintf (low, sizeof low, "%.1f", 100.0 * self->low);
   if (self->high > 0 && self->high < 0.0005)
-    g_strlcpy (high, "< 0.1", sizeof high);
+    g_strlcpy (high, "<\u00a00.1", sizeof high);
   else
     g_snprintf (high, sizeof high, "%.1f", 100.0 * self->high);
-  /* TRANSLATORS: under the brightness histogram; the numbers are shares of
-   * the pixels, in blue and red as drawn */
   g_autofree char *low_m = g_markup_escape_text (low, -1), *high_m = g_markup_escape_text (high, -1);
-  return g_strdup_printf (_("Clipped shadows <span foreground=\"#3584e4\"><b>%s %%</b></span> · "
-                            "clipped highlights <span foreground=\"#e01b24\"><b>%s %%</b></span>"),
+  /* TRANSLATORS: under the brightness histogram, two lines; the numbers
+   * are shares of the pixels, in blue and red as drawn */
+  return g_strdup_printf (_("Clipped shadows: <span foreground=\"#3584e4\"><b>%s %%</b></span>\n"
+                            "Clipped highlights: <span foreground=\"#e01b24\"><b>%s %%</b></span>"),
                           low_m, high_m);
 }
 
