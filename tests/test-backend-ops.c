@@ -513,6 +513,52 @@ test_matmul_fused (Ctx *t, int M, int N, int K, gboolean bias, int act, int resi
     pair_free (t, &r);
 }
 
+/* --cpu-kernels: a MobileNetV2 block in one op (expanded rows kept in
+ * cache) against expand, depthwise and project on the OpenBLAS path */
+static void
+test_inverted_residual (Ctx *t, int B, int H, int W, int Cin, int texp, int Cout, int stride)
+{
+  g_autoptr (GError) error = NULL;
+  int Cexp = Cin * texp, py, px;
+  int Ho = rali_conv_axis (H, 3, stride, RALI_PAD_SAME, &py), Wo = rali_conv_axis (W, 3, stride, RALI_PAD_SAME, &px);
+  gboolean residual = stride == 1 && Cin == Cout;
+  g_autofree float *ew = rand_array (t, (gsize) Cexp * Cin, -0.5, 0.5);
+  g_autofree float *pw = rand_array (t, (gsize) Cout * Cexp, -0.3, 0.3);
+  Pair in = pair_rand (t, (gsize) B * H * W * Cin, -1, 1, FALSE, NULL);
+  Pair eb = pair_rand (t, Cexp, -0.5, 0.5, TRUE, NULL), dw = pair_rand (t, (gsize) Cexp * 9, -0.5, 0.5, TRUE, NULL);
+  Pair db = pair_rand (t, Cexp, -0.5, 0.5, TRUE, NULL), pb = pair_rand (t, Cout, -0.5, 0.5, TRUE, NULL);
+  Pair h = pair_out (t, (gsize) B * H * W * Cexp), d = pair_out (t, (gsize) B * Ho * Wo * Cexp);
+  Pair out = pair_out (t, (gsize) B * Ho * Wo * Cout);
+  RaliBuf *ewc = t->cpu->ops->weight (t->cpu, ew, (gsize) Cexp * Cin, &error);
+  RaliBuf *pwc = t->cpu->ops->weight (t->cpu, pw, (gsize) Cout * Cexp, &error);
+  RaliBuf *ewk = t->vk->ops->weight_matrix (t->vk, ew, Cexp, Cin, &error);
+  RaliBuf *pwk = t->vk->ops->weight_matrix (t->vk, pw, Cout, Cexp, &error);
+  const RaliBackendOps *o = t->cpu->ops;
+  RaliBuf *hin = CB (in);
+  if (texp != 1)
+    {
+      o->matmul (t->cpu, CB (h), CB (in), ewc, CB (eb), B * H * W, Cexp, Cin);
+      o->activation (t->cpu, CB (h), (gsize) B * H * W * Cexp, RALI_ACT_RELU6);
+      hin = CB (h);
+    }
+  o->dwconv3x3 (t->cpu, CB (d), hin, CB (dw), CB (db), B, H, W, Cexp, stride, TRUE);
+  o->matmul (t->cpu, CB (out), CB (d), pwc, CB (pb), B * Ho * Wo, Cout, Cexp);
+  if (residual)
+    o->add (t->cpu, CB (out), CB (in), (gsize) B * Ho * Wo * Cout);
+  gboolean done = t->vk->ops->inverted_residual (t->vk, VB (out), VB (in), texp != 1 ? ewk : NULL, VB (eb), VB (dw),
+                                                 VB (db), pwk, VB (pb), B, H, W, Cin, Cexp, Cout, stride, residual);
+  g_autofree char *what = g_strdup_printf ("inverted_residual B%d %dx%dx%d t%d -> %d s%d%s", B, H, W, Cin, texp, Cout,
+                                           stride, residual ? " +x" : "");
+  expect (t, done, what, NULL);
+  if (done)
+    check (t, what, &out);
+  t->cpu->ops->release (t->cpu, ewc), t->cpu->ops->release (t->cpu, pwc);
+  t->vk->ops->release (t->vk, ewk), t->vk->ops->release (t->vk, pwk);
+  Pair *all[] = { &in, &eb, &dw, &db, &pb, &h, &d, &out };
+  for (gsize i = 0; i < G_N_ELEMENTS (all); i++)
+    pair_free (t, all[i]);
+}
+
 static void
 test_replay (Ctx *t)
 {
@@ -790,6 +836,11 @@ main (int argc, char **argv)
       for (gsize i = 0; i < G_N_ELEMENTS (fmnk); i++)
         for (gsize a = 0; a < G_N_ELEMENTS (acts); a++)
           test_matmul_fused (&t, fmnk[i][0], fmnk[i][1], fmnk[i][2], (i + a) % 3 != 0, acts[a], (int) ((i + a) % 3));
+      test_inverted_residual (&t, 2, 33, 35, 16, 6, 16, 1);  /* residual, 4-pixel tails, 12-row tails */
+      test_inverted_residual (&t, 1, 64, 62, 24, 6, 32, 2);  /* stride 2, odd pixel after the end */
+      test_inverted_residual (&t, 3, 7, 7, 32, 1, 16, 1);    /* t = 1: no expansion */
+      test_inverted_residual (&t, 1, 5, 9, 96, 6, 160, 2);   /* K >= 512 of the projection, rows under 12 */
+      test_inverted_residual (&t, 2, 1, 1, 8, 6, 8, 1);
       /* bf16 products (--precision bf16): operands rounded to 8 bits of
        * mantissa, sums in fp32, so within a few percent of the output's rms
        * of the fp32 oracle (a wrong product is off by all of it) */

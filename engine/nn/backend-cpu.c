@@ -913,6 +913,51 @@ cpu_conv_im2col_fast (RaliBackend *be, RaliBuf *out, RaliBuf *in, int B, int Cin
   parallel_for ((CpuBackend *) be, (gsize) B * Ho, 8, conv_im2col_part, &a);
 }
 
+typedef struct {
+  CpuBackend *cpu;
+  RaliInvertedResidual ir;
+  gsize scratch;
+} IrArgs;
+
+static void
+inverted_residual_part (gpointer data, gsize begin, gsize end, int part)
+{
+  const IrArgs *a = data;
+  float *scratch = scratch_for (a->cpu, part, a->scratch);
+  rali_inverted_residual_rows (&a->ir, begin, end, (float *) (((guintptr) scratch + 63) & ~(guintptr) 63));
+}
+
+static gboolean
+cpu_inverted_residual (RaliBackend *be, RaliBuf *out, RaliBuf *in, RaliBuf *expand_w, RaliBuf *expand_b,
+                       RaliBuf *dw_w, RaliBuf *dw_b, RaliBuf *project_w, RaliBuf *project_b,
+                       int B, int H, int W, int Cin, int Cexp, int Cout, int stride, gboolean residual)
+{
+  CpuBackend *cpu = (CpuBackend *) be;
+  /* fp32 weights packed at load only (bf16 backends: the three ops) */
+  if ((expand_w && (!expand_w->packed || expand_w->pN != Cexp || expand_w->pK != Cin)) ||
+      !project_w->packed || project_w->pN != Cout || project_w->pK != Cexp || (!expand_w && Cin != Cexp))
+    return FALSE;
+  IrArgs a = { .cpu = cpu };
+  RaliInvertedResidual *ir = &a.ir;
+  *ir = (RaliInvertedResidual) { .in = D (in), .out = D (out), .expand_bp = expand_w ? expand_w->packed : NULL,
+                                 .expand_b = expand_b ? D (expand_b) : NULL, .dw_b = dw_b ? D (dw_b) : NULL,
+                                 .project_bp = project_w->packed, .project_b = project_b ? D (project_b) : NULL,
+                                 .H = H, .W = W, .Cin = Cin, .Cexp = Cexp, .Cout = Cout, .stride = stride,
+                                 .residual = residual };
+  ir->Ho = rali_conv_axis (H, 3, stride, RALI_PAD_SAME, &ir->py);
+  ir->Wo = rali_conv_axis (W, 3, stride, RALI_PAD_SAME, &ir->px);
+  g_autofree float *wt = g_new (float, (gsize) 9 * Cexp);
+  for (int c = 0; c < Cexp; c++)
+    for (int k = 0; k < 9; k++)
+      wt[(gsize) k * Cexp + c] = D (dw_w)[(gsize) c * 9 + k];
+  ir->wt = wt;
+  a.scratch = rali_inverted_residual_scratch (ir) + 16;
+  /* bands of output rows, so that a thread's first rows' expansion is
+   * amortised over its band */
+  parallel_for (cpu, (gsize) B * ir->Ho, 4, inverted_residual_part, &a);
+  return TRUE;
+}
+
 static gboolean
 cpu_sync (RaliBackend *be, GError **error)
 {
@@ -979,6 +1024,7 @@ static const RaliBackendOps cpu_ops_fast = {
   .avgpool = cpu_avgpool,
   .weight_matrix = cpu_weight_matrix,
   .matmul_fused = cpu_matmul_fused,
+  .inverted_residual = cpu_inverted_residual,
 };
 
 /* "AVX-512 kernels (fp32, weights packed at load), 2 threads; OpenBLAS 0.3.21

@@ -94,6 +94,16 @@ typedef struct {
    * RaliActivation or RALI_ACT_NONE (-1). */
   void (*matmul_fused) (RaliBackend *be, RaliBuf *out, RaliBuf *in, RaliBuf *w, RaliBuf *bias, RaliBuf *residual,
                         int M, int N, int K, int act);
+  /* Optional (NULL, or FALSE returned: the caller runs the three ops).  A
+   * MobileNetV2 inverted residual block in one op, NHWC:
+   *   h = relu6(in · expand_wᵀ + expand_b)   (h = in when expand_w is NULL)
+   *   d = relu6(dwconv3x3/stride(h) + dw_b)  (TF SAME padding, as dwconv3x3)
+   *   out = d · project_wᵀ + project_b (+ in when residual)
+   * in [B,H,W,Cin], out [B,Ho,Wo,Cout]; weights as weight_matrix / weight_f32
+   * gave them.  Nothing is written when FALSE is returned. */
+  gboolean (*inverted_residual) (RaliBackend *be, RaliBuf *out, RaliBuf *in, RaliBuf *expand_w, RaliBuf *expand_b,
+                                 RaliBuf *dw_w, RaliBuf *dw_b, RaliBuf *project_w, RaliBuf *project_b,
+                                 int B, int H, int W, int Cin, int Cexp, int Cout, int stride, gboolean residual);
 } RaliBackendOps;
 
 /* matmul_fused's act for none */

@@ -238,14 +238,23 @@ rali_cnn_forward_ex (RaliCnn *cnn, const float *pixels, int B, float *features, 
       const BlockBufs *w = &cnn->bw[i];
       int Rin = B * b->side_in * b->side_in, Rout = B * b->side_out * b->side_out;
       RaliBuf *x = s->x[cur], *y = s->x[1 - cur], *h = x;
-      if (b->t != 1)
+      /* the whole block in one op where the backend can (the CPU's keeps the
+       * expanded map in cache, row by row), else its three ops */
+      gboolean fused = o->inverted_residual &&
+                       o->inverted_residual (be, y, x, b->t != 1 ? w->expand_w : NULL, w->expand_b, w->dw_w, w->dw_b,
+                                             w->project_w, w->project_b, B, b->side_in, b->side_in, b->cin, b->cexp,
+                                             b->cout, b->stride, b->residual);
+      if (!fused && b->t != 1)
         {
           linear (be, s->exp, x, w->expand_w, w->expand_b, NULL, Rin, b->cexp, b->cin, RALI_ACT_RELU6);
           h = s->exp;
         }
-      o->dwconv3x3 (be, s->dw, h, w->dw_w, w->dw_b, B, b->side_in, b->side_in, b->cexp, b->stride, TRUE);
-      linear (be, y, s->dw, w->project_w, w->project_b, b->residual ? x : NULL, Rout, b->cout, b->cexp,
-              RALI_ACT_NONE);
+      if (!fused)
+        {
+          o->dwconv3x3 (be, s->dw, h, w->dw_w, w->dw_b, B, b->side_in, b->side_in, b->cexp, b->stride, TRUE);
+          linear (be, y, s->dw, w->project_w, w->project_b, b->residual ? x : NULL, Rout, b->cout, b->cexp,
+                  RALI_ACT_NONE);
+        }
       cur = 1 - cur;
       for (int j = 0; j < c->cnn_taps; j++)
         if (c->cnn_tap[j] == i)

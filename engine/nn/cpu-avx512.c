@@ -312,9 +312,18 @@ rali_attention_head (float *out, int ldo, const float *q, const float *k, const 
 
 /* ---- the depthwise convolution ---- */
 
-/* output pixel (b, oy, ox) from whichever taps are inside the input */
+/* One output row of a depthwise 3x3 from its three input rows (NULL: a
+ * row of zero padding): out[Wo, C] */
+typedef struct {
+  const float *row[3];
+  const float *wt, *bias;
+  int W, C, Wo, stride, px;
+  gboolean relu6;
+} DwRow;
+
+/* output pixel ox from whichever taps are inside the input */
 static inline void
-dw_pixel (const RaliDwConv *a, int b, int oy, int ox, float *o)
+dw_pixel (const DwRow *a, int ox, float *o)
 {
   const int C = a->C;
   const float *src[9], *wk[9];
@@ -322,10 +331,10 @@ dw_pixel (const RaliDwConv *a, int b, int oy, int ox, float *o)
   for (int ky = 0; ky < 3; ky++)
     for (int kx = 0; kx < 3; kx++)
       {
-        int y = oy * a->stride - a->py + ky, x = ox * a->stride - a->px + kx;
-        if (y < 0 || y >= a->H || x < 0 || x >= a->W)
+        int x = ox * a->stride - a->px + kx;
+        if (!a->row[ky] || x < 0 || x >= a->W)
           continue; /* zero padding contributes nothing */
-        src[nt] = a->in + (((gsize) b * a->H + y) * a->W + x) * C;
+        src[nt] = a->row[ky] + (gsize) x * C;
         wk[nt++] = a->wt + (gsize) (ky * 3 + kx) * C;
       }
   for (int c = 0; c < C; c += 16)
@@ -338,16 +347,16 @@ dw_pixel (const RaliDwConv *a, int b, int oy, int ox, float *o)
     }
 }
 
-/* four output pixels (b, oy, ox..ox+3) whose taps are all inside the
- * input: the 9 weights loaded once per 16 channels, each input column once
- * per row of taps (stride 1: 6 columns for the 4 pixels, not 12) */
+/* four output pixels ox..ox+3 whose taps are all inside the input (three
+ * rows present): the 9 weights loaded once per 16 channels, each input
+ * column once per row of taps (stride 1: 6 columns for the 4 pixels, not 12) */
 static inline void
-dw_pixels4 (const RaliDwConv *a, int b, int oy, int ox, float *o)
+dw_pixels4 (const DwRow *a, int ox, float *o)
 {
   const int C = a->C, s = a->stride;
   const float *row[3];
   for (int ky = 0; ky < 3; ky++)
-    row[ky] = a->in + (((gsize) b * a->H + oy * s - a->py + ky) * a->W + (ox * s - a->px)) * C;
+    row[ky] = a->row[ky] + (gsize) (ox * s - a->px) * C;
   for (int c = 0; c < C; c += 16)
     {
       __mmask16 k = lanes (C - c);
@@ -374,29 +383,126 @@ dw_pixels4 (const RaliDwConv *a, int b, int oy, int ox, float *o)
     }
 }
 
+static void
+dw_row (const DwRow *a, float *orow)
+{
+  const int C = a->C, s = a->stride;
+  int ox = 0;
+  if (a->row[0] && a->row[1] && a->row[2] && s <= 2)
+    {
+      /* output columns whose three taps are inside the input: [x0, x1) */
+      int x0 = (a->px + s - 1) / s, x1 = a->Wo;
+      while (x1 > x0 && (x1 - 1) * s - a->px + 2 >= a->W)
+        x1--;
+      for (; ox < x0; ox++)
+        dw_pixel (a, ox, orow + (gsize) ox * C);
+      for (; ox + 4 <= x1; ox += 4)
+        dw_pixels4 (a, ox, orow + (gsize) ox * C);
+    }
+  for (; ox < a->Wo; ox++)
+    dw_pixel (a, ox, orow + (gsize) ox * C);
+}
+
 void
 rali_dwconv_rows (const RaliDwConv *a, gsize r0, gsize r1)
 {
-  const int C = a->C, s = a->stride;
-  /* output columns whose three taps are inside the input: ox in [x0, x1) */
-  int x0 = (a->px + s - 1) / s, x1 = a->Wo;
-  while (x1 > x0 && (x1 - 1) * s - a->px + 2 >= a->W)
-    x1--;
+  DwRow d = { .wt = a->wt, .bias = a->bias, .W = a->W, .C = a->C, .Wo = a->Wo, .stride = a->stride, .px = a->px,
+              .relu6 = a->relu6 };
   for (gsize r = r0; r < r1; r++)
     {
       int b = (int) (r / a->Ho), oy = (int) (r % a->Ho);
-      float *orow = a->out + r * a->Wo * C;
-      gboolean rows_in = oy * s - a->py >= 0 && oy * s - a->py + 2 < a->H;
-      int ox = 0;
-      if (rows_in && s <= 2)
+      for (int ky = 0; ky < 3; ky++)
         {
-          for (; ox < x0; ox++)
-            dw_pixel (a, b, oy, ox, orow + (gsize) ox * C);
-          for (; ox + 4 <= x1; ox += 4)
-            dw_pixels4 (a, b, oy, ox, orow + (gsize) ox * C);
+          int y = oy * a->stride - a->py + ky;
+          d.row[ky] = y < 0 || y >= a->H ? NULL : a->in + ((gsize) b * a->H + y) * a->W * a->C;
         }
-      for (; ox < a->Wo; ox++)
-        dw_pixel (a, b, oy, ox, orow + (gsize) ox * C);
+      dw_row (&d, a->out + r * a->Wo * a->C);
+    }
+}
+
+/* ---- the inverted residual block, row by row ---- */
+
+/* c[M,N] = epilogue(a[M,K] · Wᵀ), W packed: whole micro-panels read in
+ * place, the last partial one packed into pack (RALI_MR·K floats) */
+static void
+gemm_rows_any (float *c, const float *a, const float *bp, int M, int N, int K, const RaliEpilogue *e, float *pack)
+{
+  int full = M / RALI_MR, P = (N + RALI_NR - 1) / RALI_NR;
+  if (full > 0)
+    rali_gemm_rows (c, N, a, K, bp, M, N, K, 0, full, 0, P, e);
+  if (full * RALI_MR < M)
+    {
+      RaliEpilogue er = e ? *e : (RaliEpilogue) { .act = RALI_ACT_NONE };
+      int m0 = full * RALI_MR;
+      if (er.residual)
+        er.residual += (gsize) m0 * er.ldr;
+      rali_pack_a (pack, a + (gsize) m0 * K, M - m0, K, K, 1.0f, 0, 1);
+      rali_gemm_packed (c + (gsize) m0 * N, N, pack, bp, M - m0, N, K, 0, 1, 0, P, &er);
+    }
+}
+
+gsize
+rali_inverted_residual_scratch (const RaliInvertedResidual *a)
+{
+  /* three expanded rows, the depthwise row, a packed micro-panel, alignment */
+  return (gsize) 3 * a->W * a->Cexp + (gsize) a->Wo * a->Cexp + (gsize) RALI_MR * MAX (a->Cin, a->Cexp) + 64;
+}
+
+void
+rali_inverted_residual_rows (const RaliInvertedResidual *a, gsize r0, gsize r1, float *scratch)
+{
+  float *ring = scratch, *dw = ring + (gsize) 3 * a->W * a->Cexp, *pack = dw + (gsize) a->Wo * a->Cexp;
+  int slot_row[3] = { -1, -1, -1 }, slot_b[3] = { -1, -1, -1 };
+  RaliEpilogue ee = { .bias = a->expand_b, .act = RALI_ACT_RELU6 };
+  DwRow d = { .wt = a->wt, .bias = a->dw_b, .W = a->W, .C = a->Cexp, .Wo = a->Wo, .stride = a->stride, .px = a->px,
+              .relu6 = TRUE };
+  for (gsize r = r0; r < r1; r++)
+    {
+      int b = (int) (r / a->Ho), oy = (int) (r % a->Ho);
+      /* the three input rows, expanded into the ring (rows kept from the last output row reused) */
+      gboolean keep[3] = { FALSE, FALSE, FALSE };
+      int want[3];
+      for (int ky = 0; ky < 3; ky++)
+        {
+          want[ky] = oy * a->stride - a->py + ky;
+          for (int sl = 0; sl < 3; sl++)
+            if (slot_b[sl] == b && slot_row[sl] == want[ky])
+              keep[sl] = TRUE;
+        }
+      for (int ky = 0; ky < 3; ky++)
+        {
+          int y = want[ky];
+          if (y < 0 || y >= a->H)
+            {
+              d.row[ky] = NULL;
+              continue;
+            }
+          const float *src = a->in + ((gsize) b * a->H + y) * a->W * a->Cin;
+          if (!a->expand_bp)
+            {
+              d.row[ky] = src;
+              continue;
+            }
+          int sl = -1;
+          for (int q = 0; q < 3; q++)
+            if (slot_b[q] == b && slot_row[q] == y)
+              sl = q;
+          if (sl < 0)
+            {
+              for (int q = 0; q < 3 && sl < 0; q++)
+                if (!keep[q])
+                  sl = q;
+              keep[sl] = TRUE;
+              slot_b[sl] = b, slot_row[sl] = y;
+              gemm_rows_any (ring + (gsize) sl * a->W * a->Cexp, src, a->expand_bp, a->W, a->Cexp, a->Cin, &ee, pack);
+            }
+          d.row[ky] = ring + (gsize) sl * a->W * a->Cexp;
+        }
+      dw_row (&d, dw);
+      RaliEpilogue ep = { .bias = a->project_b, .act = RALI_ACT_NONE };
+      if (a->residual)
+        ep.residual = a->in + r * a->W * a->Cin, ep.ldr = a->Cin;
+      gemm_rows_any (a->out + r * a->Wo * a->Cout, dw, a->project_bp, a->Wo, a->Cout, a->Cexp, &ep, pack);
     }
 }
 
@@ -647,6 +753,8 @@ void rali_attention_head (float *out, int ldo, const float *q, const float *k, c
 void rali_layernorm_rows (float *out, const float *in, const float *w, const float *b, int C, float eps,
                           gsize r0, gsize r1) { g_assert_not_reached (); }
 void rali_dwconv_rows (const RaliDwConv *a, gsize r0, gsize r1) { g_assert_not_reached (); }
+gsize rali_inverted_residual_scratch (const RaliInvertedResidual *a) { return 0; }
+void rali_inverted_residual_rows (const RaliInvertedResidual *a, gsize r0, gsize r1, float *scratch) { g_assert_not_reached (); }
 void rali_activation_range (float *x, gsize i0, gsize i1, int act) { g_assert_not_reached (); }
 void rali_add_range (float *x, const float *y, gsize i0, gsize i1) { g_assert_not_reached (); }
 

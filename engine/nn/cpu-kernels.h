@@ -111,6 +111,24 @@ typedef struct {
 /* output rows [r0, r1) of the B·Ho rows */
 void rali_dwconv_rows (const RaliDwConv *a, gsize r0, gsize r1);
 
+/* A MobileNetV2 inverted residual block, row by row (backend.h
+ * inverted_residual): each output row's three input rows expanded into a
+ * ring of rows (kept for the next output rows), its depthwise row, then
+ * its projection, all in L2: the expanded maps never reach memory. */
+typedef struct {
+  const float *in;          /* [B,H,W,Cin] */
+  float *out;               /* [B,Ho,Wo,Cout] */
+  const float *expand_bp;   /* packed [Cexp,Cin], or NULL (t = 1: the input is the expanded map) */
+  const float *expand_b, *wt, *dw_b, *project_bp, *project_b;
+  int H, W, Cin, Cexp, Cout, Ho, Wo, stride, py, px;
+  gboolean residual;
+} RaliInvertedResidual;
+
+/* floats of scratch per part */
+gsize rali_inverted_residual_scratch (const RaliInvertedResidual *a);
+/* output rows [r0, r1) of the B·Ho */
+void  rali_inverted_residual_rows (const RaliInvertedResidual *a, gsize r0, gsize r1, float *scratch);
+
 /* rows [r0, r1) of out[R,C] = (in − mean) / sqrt(var + eps) · w + b (two-pass variance; may alias) */
 void rali_layernorm_rows (float *out, const float *in, const float *w, const float *b, int C, float eps,
                           gsize r0, gsize r1);

@@ -18,7 +18,9 @@ sweep for the images/s-vs-batch plot):
     same weights (F.linear, softmax, F.conv2d: what Hugging Face's CLIP and
     torchvision do), torch.set_num_threads(T), torch.inference_mode(),
     median over the same number of runs after a warm-up run;
-  - ours with --precision bf16 where the processor has AVX512_BF16;
+  - ours with --precision bf16 where the processor has AVX512_BF16, and ours
+    on the OpenBLAS path (RALI_CPU_KERNELS=openblas: the engine before its
+    AVX-512 kernels; not ViT-L at batch 16, minutes per run);
   - the peak cblas_sgemm FLOP/s of the system OpenBLAS on the forward's own
     matrix products (`rali bench`'s "gemm" list; ctypes, in a separate
     process, T threads): the best of repeated calls per shape, and the
@@ -110,12 +112,16 @@ def run_probe(shapes, threads):
 
 # ---- ours and PyTorch's forward ---------------------------------------------
 
-def rali_bench(rali, model, batch, threads, iterations, photo_size="640x480", paths=(), precision="fp32"):
+def rali_bench(rali, model, batch, threads, iterations, photo_size="640x480", paths=(), precision="fp32",
+               openblas=False):
     args = [rali, "bench", "--json", "--backend", "cpu", "--threads", str(threads), "--batch", str(batch),
             "--iterations", str(iterations), "--model", model, "--precision", precision]
     if not paths:
         args += ["--photo-size", photo_size]
-    p = subprocess.run(args + list(paths), capture_output=True, text=True, env=dict(os.environ, RALI_MODEL=""))
+    env = dict(os.environ, RALI_MODEL="")
+    if openblas:  # the CPU backend's OpenBLAS path: the engine before its AVX-512 kernels
+        env["RALI_CPU_KERNELS"] = "openblas"
+    p = subprocess.run(args + list(paths), capture_output=True, text=True, env=env)
     if p.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed: {p.stderr.strip()}")
     return json.loads(p.stdout)
@@ -328,18 +334,22 @@ def report(res, out, cmd):
     L.append(f"Images/s of the forward alone (median of {res['iterations']} runs after a warm-up; min–max in "
              "brackets), on the same `.rali` weights. *sgemm peak*: OpenBLAS's `cblas_sgemm` on the forward's own "
              "matrix products, the best of repeated calls per shape, at the same thread count: the forward's "
-             "FLOP over those products' summed best times. *of peak*: our forward's FLOP/s over that.\n")
+             "FLOP over those products' summed best times. *of peak*: our forward's FLOP/s over that. *OpenBLAS "
+             "path*: the same engine with `RALI_CPU_KERNELS=openblas` (sgemm on OpenBLAS's threads, the rest "
+             "single-threaded C loops: the engine before its AVX-512 kernels).\n")
     L.append("| model | GFLOP/image | batch | ours img/s | PyTorch img/s | ours / PyTorch | ours GFLOP/s "
-             "(products' FLOP / forward time) | sgemm peak GFLOP/s | of peak | ours bf16 img/s (× fp32) |")
-    L.append("|---|---|---|---|---|---|---|---|---|---|")
+             "(products' FLOP / forward time) | sgemm peak GFLOP/s | of peak | ours bf16 img/s (× fp32) | "
+             "OpenBLAS path img/s (ours ×) |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in res["forward"]:
         if r.get("sweep_only"):
             continue
         bf = f"{r['bf16']:.2f} ({r['bf16'] / r['ours']:.2f}×)" if r.get("bf16") else "–"
+        ob = f"{r['openblas']:.2f} ({r['ours'] / r['openblas']:.2f}×)" if r.get("openblas") else "–"
         L.append(f"| {r['label']} | {r['gflop_image']:.1f} | {r['batch']} | {r['ours']:.2f} "
                  f"({r['ours_min']:.2f}–{r['ours_max']:.2f}) | {r['torch']:.2f} ({r['torch_min']:.2f}–"
                  f"{r['torch_max']:.2f}) | **{r['ours'] / r['torch']:.2f}×** | {r['ours_gflops']:.0f} | "
-                 f"{r['peak_gflops']:.0f} | {100 * r['ours_gflops'] / r['peak_gflops']:.0f}% | {bf} |")
+                 f"{r['peak_gflops']:.0f} | {100 * r['ours_gflops'] / r['peak_gflops']:.0f}% | {bf} | {ob} |")
     L.append("")
     for title, f in pngs:
         L.append(f"![{title}]({f})\n")
@@ -509,9 +519,11 @@ def main():
             log(f"{label}: batch {B}")
             ours = rali_bench(args.rali, path, B, T, args.iterations)
             tt = tm.time(B, T, args.iterations)
-            bf = None
+            bf = ob = None
             if bf16 and B in batches:
                 bf = rali_bench(args.rali, path, B, T, args.iterations, precision="bf16")["images_per_second"]["forward"]
+            if B in batches and not (short == "ViT-L/14@336" and B > 1):  # (minutes each)
+                ob = rali_bench(args.rali, path, B, T, args.iterations, openblas=True)["images_per_second"]["forward"]
             fw = ours["stages"]["forward"]
             ips = ours["images_per_second"]["forward"]
             gflop = ours["forward_gflop"]
@@ -519,7 +531,8 @@ def main():
                      sweep_only=B not in batches, gflop_image=gflop / B,
                      ours=ips["median"], ours_min=ips["min"], ours_max=ips["max"], ours_gflops=gflop / fw["median"],
                      torch=B / statistics.median(tt), torch_min=B / max(tt), torch_max=B / min(tt),
-                     arch=ours["model"]["architecture"], bf16=bf["median"] if bf else None)
+                     arch=ours["model"]["architecture"], bf16=bf["median"] if bf else None,
+                     openblas=ob["median"] if ob else None)
             res["backend"] = ours["backend"]
             if B in batches:
                 # like with like: the products' FLOP over our whole forward's time (the depthwise
