@@ -387,6 +387,29 @@ def scenario_map(ctx, docs):
     app.poll(lambda s: s["page"] == "gallery", "Escape without a selection goes back to the gallery")
     app.quit()
 
+    # the HNSW graph taking over in the background (from 50,000 photos in
+    # use; here from 5): the same neighbours as the brute force
+    app = ta.App(ctx, ["--model", ctx.model, samples], {"RALI_SIMILAR_HNSW_MIN": "5"})
+    app.wait("finished")
+    app.send("action win.map")
+    wait_map(app, "the map again", lambda s: s["points"] == len(files))
+    map_cmd(app, f"click {first['x']} {first['y']}")
+    m = wait_map(app, "the HNSW graph", lambda s: not s["similar"]["busy"] and not s["similar"]["exact"])
+    check(m["similar"]["n_photos"] == len(files), f"the HNSW graph took over ({m['similar']['n_photos']} photos)")
+    # another photo (its own thumbnail may lie under another one: whichever the click hits)
+    before = m["similar"]["query"]
+    for r in rows[::-1]:
+        map_cmd(app, f"click {r['x']} {r['y']}")
+        m = wait_map(app, "the list from the HNSW graph", lambda s: s["similar"]["rows"] and not s["similar"]["busy"])
+        if m["similar"]["query"] != before:
+            break
+    name = m["similar"]["query"]
+    emb = catalog_embeddings(ctx)
+    ref = [n for _, n in sorted(((float(emb[name] @ v), n) for n, v in emb.items() if n != name), key=lambda t: -t[0])]
+    check(name != before and [n for n, _ in m["similar"]["rows"]] == ref[:len(m["similar"]["rows"])],
+          f"the HNSW graph's list for {name} is the brute-force nearest neighbours, in order")
+    app.quit()
+
 
 def scenario_bench(ctx, count, frames):
     app = ta.App(ctx, ["--model", ctx.model])

@@ -362,6 +362,10 @@ show_data (RaliMapView *self, RaliMapData *data)
   gtk_stack_set_visible_child_name (self->stack, data ? "map" : "empty");
   rali_map_legend_set_data (self->legend, data);
   update_axes (self);
+  /* TRANSLATORS: the accessible name of the map: photos and clusters on it */
+  g_autofree char *a11y = data ? g_strdup_printf (_("Embedding map: %d photos in %d clusters"), data->n, data->k)
+                               : g_strdup (_("Embedding map"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->canvas), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
   update_style_widgets (self);
   update_status (self);
   /* the listed photo's similar photos again, ringed on the new map */

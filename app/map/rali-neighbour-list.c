@@ -58,6 +58,7 @@ static void
 load_thumbnail (RaliNeighbourList *self, GtkPicture *picture, RaliGalleryItem *item)
 {
   gtk_picture_set_paintable (picture, NULL);
+  gtk_picture_set_alternative_text (picture, item ? rali_gallery_item_get_name (item) : NULL);
   if (!self->cache || !item)
     return;
   const char *path = rali_gallery_item_get_path (item);

@@ -11,6 +11,7 @@
 #include "library/neighbours.h"
 
 #include <glib/gi18n.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -38,6 +39,15 @@ static GParamSpec *properties[N_PROPS];
 G_DEFINE_FINAL_TYPE (RaliSimilarPhotos, rali_similar_photos, G_TYPE_OBJECT)
 
 static void start_build (RaliSimilarPhotos *self);
+
+/* from how many photos the HNSW graph takes over; RALI_SIMILAR_HNSW_MIN
+ * lowers it for the tests */
+static int
+hnsw_min (void)
+{
+  const char *env = g_getenv ("RALI_SIMILAR_HNSW_MIN");
+  return env && *env ? MAX (atoi (env), 2) : RALI_NEIGHBOURS_HNSW_MIN;
+}
 
 /* ---- snapshots ---- */
 
@@ -298,7 +308,7 @@ on_exact (GObject *source, GAsyncResult *result, gpointer data)
   set_current (self, s);
   for (guint t = 0; t < waiting->len; t++)
     run_query (self, waiting->pdata[t]);
-  if (s->n >= RALI_NEIGHBOURS_HNSW_MIN && rali_neighbours_have_hnsw ())
+  if (s->n >= hnsw_min () && rali_neighbours_have_hnsw ())
     {
       Build *h = g_new0 (Build, 1);
       h->generation = self->generation;

@@ -6,7 +6,8 @@
  * The index (engine/library/neighbours.h) is made off the main thread on
  * the first query after the photos or their scores changed: the exact
  * search at once (a copy of the embeddings), and from
- * RALI_NEIGHBOURS_HNSW_MIN photos an HNSW graph in the background, which
+ * RALI_NEIGHBOURS_HNSW_MIN photos (or the environment's
+ * RALI_SIMILAR_HNSW_MIN, for tests) an HNSW graph in the background, which
  * takes over the queries when it is ready ("exact" turns FALSE).  Queries
  * run on a worker thread too; the main thread only collects the
  * embeddings' references.
