@@ -1,5 +1,6 @@
-/* RaliMapCanvas's insides, shared by rali-map-canvas.c and the frame
- * timing of rali-map-canvas-timing.c.  Private to app/map/. */
+/* RaliMapCanvas's insides, shared by rali-map-canvas.c, its per-frame
+ * overlay (rali-map-canvas-overlay.c) and its frame timing
+ * (rali-map-canvas-timing.c).  Private to app/map/. */
 #pragma once
 
 #include "rali-map-canvas.h"
@@ -56,6 +57,10 @@ struct _RaliMapCanvas {
 
 /* GtkWidget::snapshot */
 void rali_map_canvas_snapshot_frame (GtkWidget *widget, GtkSnapshot *snapshot);
+/* what is drawn over the cached texture every frame (rali-map-canvas-overlay.c) */
+void rali_map_canvas_snapshot_overlay (RaliMapCanvas *self, GtkSnapshot *snapshot);
+/* the text colour */
+void rali_map_canvas_foreground (RaliMapCanvas *self, GdkRGBA *rgba);
 /* the hovered point or prototype (−1, −1: none); emits hover-changed */
 void rali_map_canvas_set_hover_point (RaliMapCanvas *self, int point, int proto);
 
