@@ -114,14 +114,19 @@ def top3_weight(r):
     return sum(d.get("weight", 0.0) for d in r.get("descriptors", [])[:3])
 
 
-def named(r):
+def named(r, mode="top3"):
+    """The defects a result names: in its top 3 listed descriptors, its top
+    one, or its one-sentence summary (the sentences a majority of the
+    softmax weight agrees on)."""
+    if mode == "summary":
+        return VD.defects_named(r.get("summary", ""))
     out = set()
-    for d in r.get("descriptors", [])[:3]:
+    for d in r.get("descriptors", [])[:1 if mode == "top1" else 3]:
         out |= VD.defects_named(d["text"])
     return out
 
 
-def faithfulness(biq_rows, by_name):
+def faithfulness(by_name, mode="top3"):
     labels = list(csv.DictReader(open(LABELS, encoding="utf-8")))
     hit, miss, fa, n_all, per = 0, 0, 0, 0, {}
     for lab in labels:
@@ -130,7 +135,7 @@ def faithfulness(biq_rows, by_name):
             continue
         n_all += 1
         have = {lab["defect"], lab.get("second") or ""} - {"", "none"}
-        said = named(r) - {"compression"}
+        said = named(r, mode) - {"compression"}
         if said - have:
             fa += 1
         if lab["defect"] in DEFECTS:
@@ -138,8 +143,11 @@ def faithfulness(biq_rows, by_name):
             hit += ok
             miss += not ok
             per.setdefault(lab["defect"], [0, 0])[0 if ok else 1] += 1
-    return dict(labelled=n_all, defect_photos=hit + miss, named=hit / max(hit + miss, 1),
-                false_alarm=fa / max(n_all, 1), per_defect=per)
+    w = [[d.get("weight", 0.0) for d in by_name[lab["name"]].get("descriptors", [])[:3]] + [0, 0, 0]
+         for lab in labels if lab["name"] in by_name]
+    return dict(mode=mode, labelled=n_all, defect_photos=hit + miss, named=hit / max(hit + miss, 1),
+                false_alarm=fa / max(n_all, 1), per_defect=per,
+                median_weight_by_rank=[float(np.median([x[i] for x in w])) for i in range(3)])
 
 
 def variants(args, biq_by_name):
@@ -183,7 +191,7 @@ def speed(args):
     for f in files[1:]:
         if not os.path.exists(f):
             os.link(big, f)
-    best = None
+    best, load = None, os.getloadavg()[0]
     for _ in range(2):
         t0 = time.time()
         subprocess.run([args.rali, "score", "--json", "--backend", "cpu", "--model", args.model] + files,
@@ -191,7 +199,8 @@ def speed(args):
         dt = time.time() - t0
         best = dt if best is None else min(best, dt)
     return dict(photos=len(files), seconds=round(best, 2), photos_per_s=round(len(files) / best, 1),
-                megapixels=24, model_bytes=os.path.getsize(args.model))
+                megapixels=24, model_bytes=os.path.getsize(args.model),
+                load_average=round(load, 2))
 
 
 def plots(out, sets):
@@ -264,16 +273,22 @@ def main():
         print(tag, json.dumps(res[key]), f"({secs:.0f} s)", flush=True)
     biq_by_name = {os.path.basename(f): f for f in bp}
     by_name = {os.path.basename(f): sets["BIQ2021 test"]["rows"][f] for f in bp}
-    res["faithfulness"] = faithfulness(sets["BIQ2021 test"]["rows"], by_name)
+    res["faithfulness"] = faithfulness(by_name, "top3")
+    res["faithfulness_top1"] = faithfulness(by_name, "top1")
+    res["faithfulness_summary"] = faithfulness(by_name, "summary")
     res["variants"] = variants(args, biq_by_name)
     res["speed"] = speed(args)
     res["model"] = dict(file=os.path.relpath(args.model, ROOT), sha256_16=sha(args.model))
     plots(args.out, sets)
     res["curve_plot"] = plot_curve(args.curve, args.out)
-    json.dump(res, open(os.path.join(args.out, "evaluation.json"), "w"), indent=1)
+    # aggregates only: no per-photo scores of BIQ2021 or CLIVE in the repository
+    out = dict(res, variants={k: dict(n=len(rows), above_blurred=float(np.mean([r["orig"] > r["blur"] for r in rows])),
+                                      above_darkened=float(np.mean([r["orig"] > r["dark"] for r in rows])))
+                              for k in ("bokeh", "lowkey") for rows in [[r for r in res["variants"] if r[k]]]})
+    json.dump(out, open(os.path.join(args.out, "evaluation.json"), "w"), indent=1)
     import evaluate_report as ER
     ER.write(res, args, os.path.join(args.out, "EVALUATION.md"))
-    print(json.dumps({k: v for k, v in res.items() if k != "variants"}, indent=1))
+    print(json.dumps({k: v for k, v in out.items()}, indent=1))
 
 
 if __name__ == "__main__":

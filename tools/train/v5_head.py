@@ -143,6 +143,7 @@ def fit(tr, ts, protos, scores, tau, args, log=print):
     Xt = torch.tensor(X)
     zt = torch.tensor(ts.project(T.astype(np.float32)), dtype=torch.float32)
     y = torch.tensor(tr["mos"], dtype=torch.float32)
+    sw = torch.tensor(tr.get("weight", np.ones(len(y))), dtype=torch.float32)   # per-photo loss weight
     var = y.var()
     opt = torch.optim.Adam(head.parameters(), lr=args.lr, weight_decay=0)
     g = torch.Generator().manual_seed(args.seed)
@@ -153,8 +154,9 @@ def fit(tr, ts, protos, scores, tau, args, log=print):
         for k in range(0, n, args.batch):
             idx = perm[k:k + args.batch]
             _, z, _, _, s = head(Xt[idx])
-            align = (1 - (z * zt[idx]).sum(1)).mean()
-            mse = ((s - y[idx]) ** 2).mean() / var
+            wi = sw[idx] / sw[idx].mean()
+            align = ((1 - (z * zt[idx]).sum(1)) * wi).mean()
+            mse = (((s - y[idx]) ** 2) * wi).mean() / var
             sc, yc = s - s.mean(), y[idx] - y[idx].mean()
             rank = 1 - (sc * yc).sum() / (sc.norm() * yc.norm() + 1e-8)
             loss = align + args.lam * mse + args.rho * rank
@@ -225,6 +227,8 @@ def main():
     ap.add_argument("--ridge", type=float, default=100.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--synthetic", action="store_true", help="train on the synthetic leg's photos too (v5_synthetic.py)")
+    ap.add_argument("--synthetic-weight", type=float, default=1.0,
+                    help="loss weight of a synthetic photo relative to a real one")
     ap.add_argument("--save", action="store_true", help="keep the (single) setting in OUT/head.pkl")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
@@ -232,6 +236,8 @@ def main():
     tr, va = load(args.out, "train"), load(args.out, "val")
     if args.synthetic:
         sy = load(args.out, "synthetic")
+        tr["weight"] = np.ones(len(tr["mos"]))
+        sy["weight"] = np.full(len(sy["mos"]), args.synthetic_weight)
         print(f"synthetic leg: {len(sy['names'])} distorted training photos")
         tr = {k: (np.concatenate([tr[k], sy[k]]) if isinstance(tr[k], np.ndarray) else tr[k] + sy[k]) for k in tr}
     for d in (tr, va):
