@@ -20,7 +20,6 @@ darkened version of itself.  Nothing here writes a per-image score file:
 BIQ2021's and CLIVE's scores stay outside the repository."""
 import argparse
 import csv
-import hashlib
 import json
 import os
 import subprocess
@@ -44,12 +43,7 @@ PUBLISHED = [("BRISQUE", 0.31), ("NIQE", 0.45), ("CNNIQA (0.7 M, from scratch)",
              ("TOPIQ-NR", 0.81), ("RALI (CLIP ViT-L/14 + RL reasoning)", 0.876)]
 
 
-def sha(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for b in iter(lambda: fh.read(1 << 20), b""):
-            h.update(b)
-    return h.hexdigest()[:16]
+sha = D._sha16     # the first 16 hex digits of the file's SHA-256
 
 
 def engine(args, files, tag):
