@@ -206,8 +206,10 @@ def scenario_map(ctx, docs):
     check(2 <= k <= min(12, len(files) - 1), f"{k} clusters (automatic k in 2..min(12, N-1))")
     check(len(m["legend"]) == k and sum(c["size"] for c in m["legend"]) == len(files),
           "the legend has every cluster and their sizes add up")
-    check(all(c["name"] for c in m["legend"]), "each cluster is named by a descriptor: "
-          + "; ".join(c["name"][:40] for c in m["legend"]))
+    names = [c["name"] for c in m["legend"] if c["name"]]
+    check(names and len(set(names)) == len(names),
+          "the clusters are named by different descriptors (or none, where nothing sets one apart): "
+          + "; ".join(c["name"][:50] or "-" for c in m["legend"]))
     check(m["prototypes"] >= 1, f"{m['prototypes']} prototype positions computed")
     check(not m["show_prototypes"], "the prototype markers are off by default")
     check(m["thumbnails"], "thumbnails are on by default")
@@ -469,6 +471,7 @@ def scenario_shot(ctx, photos, out, catalog=None):
     # off the main thread while the zoom goes on; the latency probe measures
     # the main loop meanwhile
     app.send("probe-reset")
+    map_cmd(app, f"centre {best['x']} {best['y']}")
     factor = 1.0
     while True:
         m = map_cmd(app, "status")

@@ -175,6 +175,55 @@ test_distinctive_beats_frequent (void)
 }
 
 static void
+test_fallbacks (void)
+{
+  /* 20 photos, 10 a cluster, all holding "common"; one of cluster 0 holds
+   * "rare" too (10 % of it, under min_share): cluster 0 is named by the
+   * over-represented "rare", cluster 1, where nothing is, by "common" */
+  Photo photos[20];
+  for (int i = 0; i < 20; i++)
+    {
+      photos[i].cluster = i / 10;
+      photos[i].texts[0] = i == 3 ? "common; rare" : "common";
+      photos[i].texts[1] = photos[i].texts[2] = NULL;
+    }
+  RaliClusterNames names = names_of (photos, 20, 2, 0.2);
+  g_autofree char *l0 = rali_cluster_names_label (&names, 0, 2);
+  g_autofree char *l1 = rali_cluster_names_label (&names, 1, 2);
+  check (g_str_equal (l0, "rare"), "nothing held by 20 %% of a cluster: the over-represented one held by fewer (\"%s\")",
+         l0);
+  check (g_str_equal (l1, "common") && names.terms[names.n_top].log_odds == 0,
+         "nothing over-represented: the most frequent, δ 0 (\"%s\")", l1);
+  rali_cluster_names_clear (&names);
+}
+
+static void
+test_under_represented (void)
+{
+  /* cluster 0 holds "a" twice as often as cluster 1, "x" alone and "b" as
+   * often; cluster 1 holds nothing more often: "b", not the other's "a" */
+  Photo photos[8] = {
+    { 0, { "a; b", NULL, NULL } }, { 0, { "a", NULL, NULL } }, { 0, { "b", NULL, NULL } }, { 0, { "x", NULL, NULL } },
+    { 1, { "a; b", NULL, NULL } }, { 1, { "b", NULL, NULL } }, { 1, { "y0", NULL, NULL } }, { 1, { "y1", NULL, NULL } },
+  };
+  photos[6].texts[0] = photos[7].texts[0] = NULL; /* cluster 1: two photos without descriptors */
+  RaliClusterNames names = names_of (photos, 8, 2, 0.2);
+  g_autofree char *l0 = rali_cluster_names_label (&names, 0, 2);
+  g_autofree char *l1 = rali_cluster_names_label (&names, 1, 1);
+  /* "x" (1 of 4 against none) has the higher z than "a" (2 of 4 against 1) */
+  check (g_str_equal (l0, "x · a"), "cluster 0: its two over-represented sentences by z (\"%s\")", l0);
+  check (g_str_equal (l1, "b"), "cluster 1: the one it holds as often as the rest, \"b\", not the other's \"a\" (\"%s\")",
+         l1);
+  rali_cluster_names_clear (&names);
+  /* now cluster 1 holds nothing as often as cluster 0: no name */
+  photos[5].texts[0] = NULL;
+  names = names_of (photos, 8, 2, 0.2);
+  g_autofree char *l2 = rali_cluster_names_label (&names, 1, 1);
+  check (g_str_equal (l2, ""), "every sentence under-represented: no name (\"%s\")", l2);
+  rali_cluster_names_clear (&names);
+}
+
+static void
 test_edges (void)
 {
   /* a cluster whose photos have no descriptors, and one without photos */
@@ -211,6 +260,8 @@ main (void)
   test_sentences ();
   test_log_odds_by_hand ();
   test_distinctive_beats_frequent ();
+  test_fallbacks ();
+  test_under_represented ();
   test_edges ();
   if (failures)
     printf ("%d FAILED\n", failures);

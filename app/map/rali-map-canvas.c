@@ -166,6 +166,20 @@ rali_map_canvas_zoom (RaliMapCanvas *self, double factor, double wx, double wy)
 }
 
 void
+rali_map_canvas_centre_on (RaliMapCanvas *self, double x, double y, gboolean only_if_hidden)
+{
+  int W = gtk_widget_get_width (GTK_WIDGET (self)), H = gtk_widget_get_height (GTK_WIDGET (self));
+  double wx = rali_map_tx (&self->view, x), wy = rali_map_ty (&self->view, y);
+  if (!self->data || (only_if_hidden && wx >= FIT_MARGIN && wx <= W - self->inset[1] - FIT_MARGIN && wy >= FIT_MARGIN
+                      && wy <= H - self->inset[2] - FIT_MARGIN))
+    return;
+  self->view.cx += (W - self->inset[1]) / 2.0 - wx;
+  self->view.cy += H / 2.0 - wy;
+  self->user_view = TRUE;
+  invalidate (self);
+}
+
+void
 rali_map_canvas_data_to_widget (RaliMapCanvas *self, double x, double y, double *wx, double *wy)
 {
   *wx = rali_map_tx (&self->view, x);

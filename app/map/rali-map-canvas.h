@@ -46,6 +46,9 @@ void         rali_map_canvas_get_style (RaliMapCanvas *self, RaliMapStyle *style
 /* space the overlays cover (legend, toolbar), kept clear when fitting */
 void         rali_map_canvas_set_insets (RaliMapCanvas *self, int top, int right, int bottom, int left);
 void         rali_map_canvas_fit (RaliMapCanvas *self);
+/* pans so that the data point (x, y) is in the middle of the space the
+ * overlays leave (only_if_hidden: only when it is outside it) */
+void         rali_map_canvas_centre_on (RaliMapCanvas *self, double x, double y, gboolean only_if_hidden);
 /* zoom by factor around (wx, wy) in widget coordinates */
 void         rali_map_canvas_zoom (RaliMapCanvas *self, double factor, double wx, double wy);
 

@@ -102,9 +102,16 @@ rali_map_input_new_from_items (GListModel *items)
       in->top[j] = top ? top->index : -1;
       if (top)
         input_add_prototype (in, top->index, top->text, top->score);
+      /* the top descriptors that carry a real part of the score: at least
+       * half the first one's weight (a model with a sharp softmax gives its
+       * first nearly all of it; weights unknown, 0: the top NAMING_TOP) */
       in->text_start[j] = (int) in->texts_of->len;
       for (guint t = 0; ds && t < MIN (ds->len, NAMING_TOP); t++)
-        g_ptr_array_add (in->texts_of, g_strdup (((RaliItemDescriptor *) ds->pdata[t])->text));
+        {
+          const RaliItemDescriptor *dt = ds->pdata[t];
+          if (t == 0 || top->weight <= 0 || dt->weight >= 0.5f * top->weight)
+            g_ptr_array_add (in->texts_of, g_strdup (dt->text));
+        }
       in->text_start[j + 1] = (int) in->texts_of->len;
     }
   return in;

@@ -7,10 +7,13 @@
  * and a uniform grid over the 2-D points for hover and rectangle queries.
  *
  * A cluster's name is the descriptor sentence most over-represented among
- * its photos' top three descriptors relative to the other photos' (by the
- * z of its log-odds ratio, as topic models name topics; engine/head/naming.h),
+ * its photos' top descriptors relative to the other photos' (by the z of
+ * its log-odds ratio, as topic models name topics; engine/head/naming.h),
  * and a second one when another qualifies: what sets the cluster apart,
- * not what most photos say anyway.
+ * not what most photos say anyway.  A photo's top descriptors here are
+ * those of its first three that carry at least half the weight of its
+ * first (the share of the score each explains): with a sharp softmax only
+ * the first, with a flat one all three.
  *
  * The prototype overlay: the model's prototypes live in the head's own
  * PCA space (standardised features, k dims), not in the embedding space

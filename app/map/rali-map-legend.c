@@ -82,7 +82,7 @@ legend_row (const RaliMapData *d, int c)
 
   GtkWidget *texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 1);
   gtk_widget_set_hexpand (texts, TRUE);
-  const char *name = *cl->name ? cl->name : _("(no descriptor)");
+  const char *name = *cl->name ? cl->name : _("(no descriptor sets it apart)");
   GtkWidget *label = gtk_label_new (name);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);

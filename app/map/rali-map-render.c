@@ -250,7 +250,7 @@ draw_legend (cairo_t *cr, const RaliMapData *d, const RaliMapStyle *s, double x,
           cairo_arc (cr, x + 7, y + 9, 7, 0, 2 * G_PI);
           cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
           cairo_fill (cr);
-          g_autofree char *name = g_strdup (*cl->name ? cl->name : _("(no descriptor)"));
+          g_autofree char *name = g_strdup (*cl->name ? cl->name : _("(no descriptor sets it apart)"));
           double h = draw_text (cr, name, x + 22, y, 13, TRUE, w - 22, 0.12);
           /* TRANSLATORS: cluster number, photos in it, their mean score */
           g_autofree char *meta = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Cluster %d · %u photo · mean score %.2f",

@@ -256,6 +256,11 @@ on_neighbour_activated (RaliNeighbourList *list, RaliGalleryItem *item, RaliMapV
   guint pos = self->model ? position_in_shown (self, item) : GTK_INVALID_LIST_POSITION;
   if (pos != GTK_INVALID_LIST_POSITION)
     gtk_selection_model_select_item (self->selection, pos, TRUE);
+  /* off screen when zoomed in: the map comes to it */
+  RaliMapData *d = rali_map_canvas_get_data (self->canvas);
+  int i = index_of (self, item);
+  if (d && i >= 0)
+    rali_map_canvas_centre_on (self->canvas, d->xy[2 * i], d->xy[2 * i + 1], TRUE);
   rali_map_view_show_similar (self, item);
 }
 

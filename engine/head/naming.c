@@ -127,20 +127,33 @@ rali_cluster_terms (RaliClusterTerm *out, int n_top, const int *labels, int N, i
       RaliClusterTerm *o = out + (gsize) c * n_top;
       for (int t = 0; t < n_top; t++)
         o[t] = (RaliClusterTerm) { .sentence = -1 };
-      int nc = size[c], nr = N - nc, n_cand = 0, frequent = -1;
+      int nc = size[c], nr = N - nc, n_cand = 0, n_rare = 0, frequent = -1;
       const int *yc = count + (gsize) c * V;
+      /* cand[0 .. n_cand): over-represented and held by at least min_share
+       * of the cluster; rare[0 .. n_rare): over-represented, held by fewer */
+      g_autofree Candidate *rare = g_new (Candidate, MAX (V, 1));
       for (int s = 0; s < V; s++)
         {
           if (yc[s] == 0)
             continue;
-          if (frequent < 0 || yc[s] > yc[frequent])
+          /* over-represented: y_c / n_c > y_r / n_r, in integers (δ > 0
+           * then); as frequent: equal (δ = 0) */
+          gint64 in = (gint64) yc[s] * nr, out = (gint64) (total[s] - yc[s]) * nc;
+          if (in >= out && (frequent < 0 || yc[s] > yc[frequent]))
             frequent = s;
+          if (in <= out)
+            continue;
           double delta, z;
           log_odds (yc[s], nc, total[s] - yc[s], nr, (double) total[s] / N, &delta, &z);
-          /* over-represented: y_c / n_c > y_r / n_r, in integers (δ > 0 then) */
-          gboolean over = (gint64) yc[s] * nr > (gint64) (total[s] - yc[s]) * nc;
-          if (over && yc[s] >= min_share * nc)
+          if (yc[s] >= min_share * nc)
             cand[n_cand++] = (Candidate) { s, yc[s], delta, z };
+          else
+            rare[n_rare++] = (Candidate) { s, yc[s], delta, z };
+        }
+      if (n_cand == 0 && n_rare > 0)
+        {
+          memcpy (cand, rare, sizeof (Candidate) * n_rare);
+          n_cand = n_rare;
         }
       if (n_cand == 0 && frequent >= 0)
         {

@@ -23,9 +23,13 @@
  * decreasing z (then by decreasing y_c, then by first appearance):
  * distinctive and common in the cluster ("δ > 0" is decided exactly, as
  * y_c / n_c > y_r / n_r).  A sentence as frequent in the cluster as in the
- * rest, or held by every photo, never names it.  When no sentence qualifies
- * (one cluster, or nothing over-represented enough) the cluster's most
- * frequent sentence is its only term, with its δ and z as computed.
+ * rest, or held by every photo, never names it.  When no sentence is held
+ * by min_share of the cluster, the over-represented ones held by fewer are
+ * its terms (by z); when none is over-represented at all (one cluster,
+ * or photos that all say the same) its most frequent sentence of those as
+ * frequent in it as elsewhere is its only term (δ = 0), and when every
+ * sentence it holds is under-represented it has none: the name of another
+ * cluster would mislead.
  *
  * Deterministic: the same input gives the same output. */
 #pragma once

@@ -219,6 +219,8 @@ rali_map_test_command (RaliMapView *view, const char *args)
             }
           rali_map_canvas_zoom (canvas, g_ascii_strtod (argv[1], NULL), x0, y0);
         }
+      else if (g_str_equal (sub, "centre") && widget_point (canvas, argv + 1, &x0, &y0))
+        rali_map_canvas_centre_on (canvas, g_ascii_strtod (argv[1], NULL), g_ascii_strtod (argv[2], NULL), FALSE);
       else if (g_str_equal (sub, "similar-row") && argv[1])
         rali_neighbour_list_activate_row (rali_map_view_get_neighbour_list (view), (guint) atoi (argv[1]));
       else if (g_str_equal (sub, "similar-close"))

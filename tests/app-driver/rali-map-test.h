@@ -20,6 +20,7 @@
  *   map action NAME               -> the view's action map.NAME (thumbnails, prototypes, similar, fit, …)
  *   map key NAME                  -> {"event":"map-key", handled}: the key (Escape) as the map takes it
  *   map zoom FACTOR [X Y]         -> around the data point X Y, or the centre
+ *   map centre X Y                -> pans the data point X Y to the middle
  *   map synthetic N [D]           -> N random embeddings instead of the photos
  *   map bench FRAMES              -> {"event":"map-bench", full_ms, hover_ms, raster_ms: [median, max]} */
 #pragma once
