@@ -63,6 +63,10 @@ def partial_feats(out, split):
                 names=np.array([os.path.basename(p) for p in paths[:n]]))
 
 
+def strip_verdict(t):
+    return t[:t.rindex(" Overall quality is ")] if " Overall quality is " in t else t
+
+
 def load(out, split):
     f = os.path.join(out, f"feats-{split}.npz")
     d = np.load(f) if os.path.exists(f) else partial_feats(out, split)
@@ -191,6 +195,23 @@ def aspect_agreement(ev, d, labels_judg):
     return out
 
 
+def defect_agreement(ev, d, maj):
+    """On photos whose measurements find a defect: how often the first listed
+    prototype's majority judgement names that defect; on the others, how
+    often it names one anyway (validation photos, measured, no labels)."""
+    hit = n = fa = m = 0
+    for l, j in zip(ev["listed"], d["judg"]):
+        have = {VD.DEFECT_OF[(a, j[a])] for a in ASPECTS if (a, j[a]) in VD.DEFECT_OF} - {"compression"}
+        said = {VD.DEFECT_OF[(a, maj[l[0]][a])] for a in ASPECTS if (a, maj[l[0]][a]) in VD.DEFECT_OF} - {"compression"}
+        if have:
+            n += 1
+            hit += bool(have & said)
+        else:
+            m += 1
+            fa += bool(said)
+    return dict(named=round(hit / max(n, 1), 3), false=round(fa / max(m, 1), 3), n_defect=n)
+
+
 def majority_judg(judg, labels, K):
     out = []
     for k in range(K):
@@ -227,6 +248,8 @@ def main():
     ap.add_argument("--ridge", type=float, default=100.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--synthetic", action="store_true", help="train on the synthetic leg's photos too (v5_synthetic.py)")
+    ap.add_argument("--no-text-verdict", dest="text_verdict", action="store_false",
+                    help="leave the verdict sentence out of the texts (the text space then clusters by defect)")
     ap.add_argument("--synthetic-weight", type=float, default=1.0,
                     help="loss weight of a synthetic photo relative to a real one")
     ap.add_argument("--save", action="store_true", help="keep the (single) setting in OUT/head.pkl")
@@ -242,6 +265,9 @@ def main():
         tr = {k: (np.concatenate([tr[k], sy[k]]) if isinstance(tr[k], np.ndarray) else tr[k] + sy[k]) for k in tr}
     for d in (tr, va):
         d["xm"], d["xs"] = st["feat_mean"].numpy(), st["feat_std"].numpy()
+    if not args.text_verdict:
+        for d in (tr, va):
+            d["texts"] = [strip_verdict(t) for t in d["texts"]]
     print(f"tower alone (reg): val SRCC {spearmanr(va['pred'], va['mos'])[0]:.4f} "
           f"PLCC {pearsonr(va['pred'], va['mos'])[0]:.4f}")
     print(f"{len(set(tr['texts']))} distinct training texts")
@@ -254,7 +280,8 @@ def main():
             agree = aspect_agreement(ev, va, b["maj"])
             row = dict(K=K, tau=tau, val_srcc=round(ev["srcc"], 4), val_plcc=round(ev["plcc"], 4),
                        top3_median=round(ev["top3_median"], 3), top1_median=round(ev["top1_median"], 3),
-                       agree={a: round(v, 3) for a, v in agree.items()})
+                       agree={a: round(v, 3) for a, v in agree.items()},
+                       defects=defect_agreement(ev, va, b["maj"]), text_verdict=args.text_verdict)
             print("  " + json.dumps(row), flush=True)
             results.append(row)
             with open(os.path.join(args.out, "grid.jsonl"), "a") as fh:
