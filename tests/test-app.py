@@ -286,7 +286,16 @@ def scenario_disk_full(ctx):
         shutil.copy(os.path.join(src, n), os.path.join(d, n))
     app, fin = launch_and_finish(ctx, [d])
     check(fin["scored"] == 3, "3 photos scored")
-    app.send("detail 0")
+    # the gallery may still be filling its view when scoring finishes: ask for
+    # the detail view until it shows a photo (a "detail 0" sent too early is dropped)
+    shown = None
+    for _ in range(40):
+        app.send("detail 0")
+        shown = (app.status() or {}).get("detail")
+        if shown:
+            break
+        time.sleep(0.25)
+    check(bool(shown), "the detail view opens on the first photo")
     app.send("key p")
     app.send("status")
     app.wait("status", 30)

@@ -809,10 +809,15 @@ main (int argc, char **argv)
   test_dwconv3x3 (&t, 1, 7, 7, 96, 1, TRUE, TRUE);
   test_dwconv3x3 (&t, 2, 1, 1, 3, 2, TRUE, TRUE);
   test_dwconv3x3 (&t, 1, 2, 1, 7, 1, FALSE, FALSE);
-  /* wide rows: the CPU kernels' four-pixel blocks, their tails and borders */
-  test_dwconv3x3 (&t, 2, 33, 35, 20, 1, TRUE, TRUE);
-  test_dwconv3x3 (&t, 1, 64, 62, 40, 2, TRUE, FALSE);
-  test_dwconv3x3 (&t, 1, 31, 29, 17, 2, FALSE, TRUE);
+  /* wide rows: the CPU kernels' four-pixel blocks, their tails and borders;
+   * one image of each is more than RALI_VULKAN_TEST_LIMITS' binding holds,
+   * which the Vulkan op refuses (an image is its smallest chunk) */
+  if (!g_getenv ("RALI_VULKAN_TEST_LIMITS"))
+    {
+      test_dwconv3x3 (&t, 2, 33, 35, 20, 1, TRUE, TRUE);
+      test_dwconv3x3 (&t, 1, 64, 62, 40, 2, TRUE, FALSE);
+      test_dwconv3x3 (&t, 1, 31, 29, 17, 2, FALSE, TRUE);
+    }
   test_avgpool (&t, 3, 50, 37, 50, 7);
   test_avgpool (&t, 2, 1, 5, 5, 0);
   test_avgpool (&t, 7, 150, 75, 91, 16); /* image chunks under RALI_VULKAN_TEST_LIMITS */
