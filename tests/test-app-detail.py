@@ -27,7 +27,8 @@ where: with the default model, the quality map (Q's action) is computed off
        shortcuts window lists Q and F.
 shots: (not a meson test) screenshots at 1600x1000 with the default model
        of one sample (SHOT_PHOTO, default honey-bee.jpg): the detail view with
-       its sentence (Details open), the quality map, focus peaking, into --out.
+       its sentence and evidence, the quality map, focus peaking, and both
+       overlays with the panel scrolled to the histogram, into --out.
 Exit 77 (skip) when Xvfb is not installed."""
 
 import argparse
@@ -301,9 +302,7 @@ def scenario_shots(ctx):
         s = app.wait("screenshot")
         check(s["ok"] and (s["width"], s["height"]) == (1600, 1000), f"{name}: {s['width']}x{s['height']}")
 
-    why(app, "expand on")
-    shot("detail-why.png")
-    why(app, "expand off")
+    shot("detail-why.png")  # Details closed: its last lines would be cut off at the window's edge
     app.send("action detail.quality-map")
     wait_why(app, lambda w: w["map"].get("tiles"), "the quality map", 120)
     shot("detail-quality-map.png")
@@ -311,6 +310,13 @@ def scenario_shots(ctx):
     app.send("action detail.focus-peaking")
     wait_why(app, lambda w: w["peaking"]["ready"], "focus peaking")
     shot("detail-focus-peaking.png")
+    # both overlays at once, the side panel scrolled to the luminance histogram
+    app.send("action detail.quality-map")
+    wait_why(app, lambda w: w["map"]["shown"] and w["peaking"]["shown"] and w["histogram"]["ready"],
+             "the quality map, focus peaking and the histogram")
+    why(app, "scroll end")
+    time.sleep(0.5)
+    shot("detail-overlays.png")
     app.quit()
 
 

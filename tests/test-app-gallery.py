@@ -17,7 +17,8 @@ auto-cull: Shift+X opens the dialog; its plan (reject the lowest N % / below
            the catalog and the XMP sidecars (nothing else), as one undo step;
            Ctrl+Z takes all of them back; the photos are never written.
 shots:     (not a meson test) screenshots at 1600x1000 of the gallery with the
-           histogram and of the auto-cull dialog's preview, with the default
+           histogram, of the auto-cull dialog's preview and of its decisions on
+           the tiles once applied, with the default
            model, into --out.
 Exit 77 (skip) when Xvfb is not installed."""
 
@@ -377,6 +378,14 @@ def scenario_shots(ctx):
     app.send(f"gallery screenshot {ctx.out}/auto-cull-preview.png")
     shot = app.wait("screenshot")
     check(shot["ok"] and shot["dialog"], "auto-cull shot, the dialog on it")
+    # applied: the decisions on the tiles
+    app.send("gallery dialog apply")
+    check(app.wait("gallery-apply")["ok"], "Apply")
+    ta.settle(app, "the auto-cull writes are done")
+    time.sleep(4.5)  # past the toast
+    app.send("select")
+    app.send(f"gallery screenshot {ctx.out}/culling-applied.png")
+    check(app.wait("screenshot")["ok"], "the decisions on the tiles")
     app.quit()
 
 

@@ -437,7 +437,8 @@ def scenario_bench(ctx, count, frames):
 def scenario_shot(ctx, photos, out, catalog=None):
     """The map in thumbnail mode with a "Similar photos" list, in a
     1600 x 1000 window, with the default model (for docs/; not a meson
-    test): screenshot-map-similar.png, and screenshot-map-dots.png fitted."""
+    test): screenshot-map-similar.png, screenshot-map-dots.png fitted, and
+    screenshot-map-lasso.png (a notched lasso over the selection it made)."""
     ctx.xvfb.close()
     ctx.xvfb = ta.Xvfb(screen="1920x1200x24")
     ctx.env["DISPLAY"] = ctx.xvfb.display
@@ -471,11 +472,15 @@ def scenario_shot(ctx, photos, out, catalog=None):
     # off the main thread while the zoom goes on; the latency probe measures
     # the main loop meanwhile
     app.send("probe-reset")
-    map_cmd(app, f"centre {best['x']} {best['y']}")
+    # a small folder (the samples) is all thumbnails fitted: not zoomed, every
+    # photo stays on the map; refitted once the list narrows the canvas
+    small = 0 < map_cmd(app, "status")["sprites"] >= m["points"]
+    if not small:
+        map_cmd(app, f"centre {best['x']} {best['y']}")
     factor = 1.0
     while True:
         m = map_cmd(app, "status")
-        if 0 < m["sprites"] <= 80 or factor > 64:
+        if small or 0 < m["sprites"] <= 80 or factor > 64:
             break
         map_cmd(app, f"zoom 1.25 {best['x']} {best['y']}")
         factor *= 1.25
@@ -484,6 +489,10 @@ def scenario_shot(ctx, photos, out, catalog=None):
     m = wait_map(app, "thumbnails and similar photos",
                  lambda s: s["sprites"] > 0 and s["sprites_ready"] == s["sprites"]
                  and s["similar"]["rows"] and not s["similar"]["busy"], timeout=120)
+    if small:
+        map_cmd(app, "action fit")
+        m = wait_map(app, "the refitted thumbnails", lambda s: s["sprites"] >= s["points"]
+                     and s["sprites_ready"] == s["sprites"], timeout=60)
     time.sleep(1.0)  # the list's thumbnails
     probe = app.status()["probe"]
     over = [g for g in probe.get("gaps", []) if g[1] > 50]
@@ -498,6 +507,18 @@ def scenario_shot(ctx, photos, out, catalog=None):
     app.send(f"screenshot {out}/screenshot-map-similar.png")
     check(app.wait("screenshot")["ok"], f"thumbnail mode: {m['sprites']} thumbnails, "
           f"{len(m['similar']['rows'])} similar photos of {m['similar']['query']}")
+    # a lasso with a notch, drawn over the selection it made: screenshot-map-lasso.png
+    map_cmd(app, "similar-close")
+    map_cmd(app, "action fit")
+    map_cmd(app, "tool lasso")
+    poly = notched_lasso(rows)
+    m = map_cmd(app, lasso_cmd(poly))
+    check(0 < m["selected"] < len(rows), f"the lasso selects {m['selected']} of {len(rows)} photos")
+    map_cmd(app, "lasso-draw " + lasso_cmd(poly)[len("lasso "):])
+    time.sleep(1.0)
+    app.send(f"screenshot {out}/screenshot-map-lasso.png")
+    check(app.wait("screenshot")["ok"], "the lasso")
+    map_cmd(app, "lasso-end")
     app.quit()
 
 

@@ -19,7 +19,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from apptest import (IMAGE_EXT, SKIP, App, Context, by_name, catalog_rows, check, cli_scores,  # noqa: E402
+from apptest import (IMAGE_EXT, SKIP, App, Context, Xvfb, by_name, catalog_rows, check, cli_scores,  # noqa: E402
                      exif_dated, exiv2_values, images_under, key, launch_and_finish, model_hash,
                      samples_folder, settle, sha256_file, split_probe)
 
@@ -552,7 +552,17 @@ def scenario_readme(ctx):
     ctx.model = model
     d = samples_folder(ctx, "samples")
     names = sorted(f for f in os.listdir(d) if f.lower().endswith(IMAGE_EXT))
-    app, fin = launch_and_finish(ctx, ["--model", model, d], 300)
+    env = None
+    if ctx.out:  # the screenshots at 1600 x 1000, on a screen that fits the window
+        ctx.xvfb.close()
+        ctx.xvfb = Xvfb("1920x1200x24")
+        ctx.env["DISPLAY"] = ctx.xvfb.display
+        conf = os.path.join(ctx.env["XDG_CONFIG_HOME"], "glib-2.0", "settings")
+        os.makedirs(conf, exist_ok=True)
+        with open(os.path.join(conf, "keyfile"), "w") as f:
+            f.write("[org/ralistudio/RaliStudio]\nwindow-width=1610\nwindow-height=1010\n")
+        env = {"GSETTINGS_BACKEND": "keyfile"}
+    app, fin = launch_and_finish(ctx, ["--model", model, d], 300, env)
     check(fin["scored"] == len(names) and fin["failed"] == 0, f"all {len(names)} sample photos scored")
     check(fin["provenance"] == "rule-based", "the default model's descriptors are said to be rule-based")
     res = app.status(full=True)["results"]

@@ -160,6 +160,19 @@ rali_detail_test_command (RaliWindow *window, const char *args)
   if (g_str_equal (cmd, "expand") && a[1])
     gtk_expander_set_expanded (rali_why_panel_get_expander (rali_detail_view_get_why_panel (d)),
                                g_str_equal (a[1], "on"));
+  else if (g_str_equal (cmd, "scroll") && a[1])
+    {
+      /* the side panel scrolled to its top or its end (the histogram) */
+      GtkWidget *sw = gtk_widget_get_ancestor (GTK_WIDGET (rali_detail_view_get_histogram (d)),
+                                               GTK_TYPE_SCROLLED_WINDOW);
+      if (sw)
+        {
+          GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (sw));
+          gtk_adjustment_set_value (adj, g_str_equal (a[1], "end")
+                                           ? gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj)
+                                           : gtk_adjustment_get_lower (adj));
+        }
+    }
   else if (g_str_equal (cmd, "tooltip") && a[1] && a[2])
     {
       g_autofree char *text = rali_detail_view_dup_tile_tooltip (d, g_ascii_strtod (a[1], NULL),

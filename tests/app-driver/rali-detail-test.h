@@ -15,6 +15,7 @@
  *                             histogram: {ready, clipped_low, clipped_high, caption, a11y},
  *                             buttons: {map, peaking}}
  *   why expand on|off     -> opens or closes the Details expander, then status
+ *   why scroll top|end    -> scrolls the side panel to its top or its end (the histogram)
  *   why tooltip FX FY     -> {"event":"why-tooltip", text}: the quality map's tooltip at
  *                            (FX, FY), fractions of the photo as drawn */
 #pragma once
