@@ -751,6 +751,7 @@ main (int argc, char **argv)
       fprintf (stderr, "rali %s: %s\n", cmd, error->message);
       return EXIT_USAGE;
     }
+  int rc;
   opt.backend_given = opt.backend != NULL;
   if (!opt.backend)
     opt.backend = g_strdup ("auto");
@@ -759,7 +760,8 @@ main (int argc, char **argv)
   if (opt.threads < 0 || opt.threads > 64)
     {
       fprintf (stderr, "rali %s: --threads must be from 1 to 64\n", cmd);
-      return EXIT_USAGE;
+      rc = EXIT_USAGE;
+      goto out;
     }
   if (opt.threads > 0)
     rali_set_cpu_threads (opt.threads);
@@ -773,16 +775,17 @@ main (int argc, char **argv)
       if ((int) p < 0)
         {
           fprintf (stderr, "rali %s: --precision must be fp32, bf16 or auto, not '%s'\n", cmd, opt.precision);
-          return EXIT_USAGE;
+          rc = EXIT_USAGE;
+          goto out;
         }
       if (!rali_set_cpu_precision (p, &perr))
         {
           fprintf (stderr, "rali %s: --precision %s: %s\n", cmd, opt.precision, perr->message);
-          return EXIT_USAGE;
+          rc = EXIT_USAGE;
+          goto out;
         }
     }
 
-  int rc;
   if (strcmp (cmd, "embed") == 0 || strcmp (cmd, "score") == 0)
     rc = cmd_run (&opt, strcmp (cmd, "embed") == 0, sub_argv + 1, sub_argc - 1);
   else if (strcmp (cmd, "info") == 0)
@@ -795,6 +798,7 @@ main (int argc, char **argv)
       usage (stderr);
       rc = EXIT_USAGE;
     }
+out:
   g_free (opt.model_path);
   g_free (opt.backend);
   g_free (opt.shard);

@@ -2,6 +2,11 @@
 // no exception leaves this file.
 #include "neighbours-hnsw.h"
 
+/* Without hnswlib's hand-written SSE paths: searchBaseLayer's prefetch reads the
+ * link list one element past its end (*(datal + j + 1) at the last j), which
+ * AddressSanitizer reports as a heap-buffer-overflow in test-neighbours (Debian's
+ * hnswlib 0.6.2 headers).  The plain loops give the same graph and results. */
+#define NO_MANUAL_VECTORIZATION 1
 #include <hnswlib/hnswlib.h>
 
 #include <algorithm>
