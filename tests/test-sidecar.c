@@ -279,6 +279,39 @@ test_unreadable_kept (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count_files (f->dir), ==, 2);
 }
 
+/* Exiv2 chooses its parser from a file's first bytes: a ".xmp" that is
+ * really a RIFF (WebP) or JPEG file must be refused, not rewritten in that
+ * format (found by the sidecar fuzzer, tests/fuzz/corpus/sidecar/riff-*) */
+static void
+test_other_format_kept (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  static const char riff[] = "RIFFacketnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn\x91\x91\x91\x91\x91\x91\x91.\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91";
+  static const char jpeg[] = "\xff\xd8\xff\xe0\0\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0\xff\xd9";
+  const struct { const char *data; gsize n; } cases[] = { { riff, sizeof riff - 1 }, { jpeg, sizeof jpeg - 1 } };
+  g_autofree char *path = g_strconcat (f->image, ".xmp", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      write_file (path, cases[i].data, (gssize) cases[i].n);
+      g_autoptr (GError) error = NULL;
+      RaliDecision d = { .rating = 4, .flag = RALI_FLAG_PICKED };
+      g_assert_false (rali_sidecar_write (f->image, RALI_SIDECAR_APPENDED, &d, &error));
+      g_assert_nonnull (error);
+      g_test_message ("write refused: %s", error->message);
+      g_assert_nonnull (strstr (error->message, "not an XMP packet"));
+      g_clear_error (&error);
+      RaliDecision got = { 0 };
+      g_assert_false (rali_sidecar_read (f->image, RALI_SIDECAR_APPENDED, &got, NULL, &error));
+      g_assert_nonnull (error);
+      g_test_message ("read refused: %s", error->message);
+      g_autofree char *after = NULL;
+      gsize n = 0;
+      g_assert_true (g_file_get_contents (path, &after, &n, NULL));
+      g_assert_cmpmem (after, n, cases[i].data, cases[i].n);
+      g_assert_cmpuint (count_files (f->dir), ==, 2);
+    }
+}
+
 static void
 test_none (Fixture *f, gconstpointer data)
 {
@@ -320,6 +353,7 @@ main (int argc, char **argv)
   ADD ("/sidecar/merge", test_merge);
   ADD ("/sidecar/adobe-style", test_adobe_style);
   ADD ("/sidecar/unreadable-kept", test_unreadable_kept);
+  ADD ("/sidecar/other-format-kept", test_other_format_kept);
   ADD ("/sidecar/none", test_none);
 #undef ADD
   return g_test_run ();

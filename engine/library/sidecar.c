@@ -162,13 +162,32 @@ decision_from_meta (GExiv2Metadata *meta, RaliDecision *d)
     d->labels = rali_label_from_digikam ((int) v);
 }
 
+/* Exiv2 picks the parser from the file's first bytes, not its name: a
+ * ".xmp" file that starts with "RIFF" or a JPEG marker is opened as that
+ * image, and saving it would rewrite it in that format.  Only a file that
+ * Exiv2 reads as an XMP packet is a sidecar. */
+static gboolean
+open_xmp_packet (GExiv2Metadata *meta, const char *path, GError **error)
+{
+  if (!gexiv2_metadata_open_path (meta, path, error))
+    return FALSE;
+  const char *mime = gexiv2_metadata_get_mime_type (meta);
+  if (g_strcmp0 (mime, "application/rdf+xml") != 0)
+    {
+      g_set_error (error, RALI_ERROR, RALI_ERROR_DECODE, "the file is %s, not an XMP packet",
+                   mime ? mime : "of an unknown type");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static GExiv2Metadata *
 open_sidecar (const char *path, GError **error)
 {
   ensure_init ();
   g_autoptr (GExiv2Metadata) meta = gexiv2_metadata_new ();
   g_autoptr (GError) local = NULL;
-  if (!gexiv2_metadata_open_path (meta, path, &local))
+  if (!open_xmp_packet (meta, path, &local))
     {
       g_autofree char *name = g_filename_display_name (path);
       g_set_error (error, RALI_ERROR, RALI_ERROR_DECODE, "%s: not a readable XMP sidecar: %s", name,
@@ -377,7 +396,7 @@ sidecar_write_locked (const char *image_path, RaliSidecarStyle style, const Rali
     }
 
   g_autoptr (GExiv2Metadata) meta = gexiv2_metadata_new ();
-  if (!gexiv2_metadata_open_path (meta, tmp, &local))
+  if (!open_xmp_packet (meta, tmp, &local))
     {
       /* never replace a sidecar we cannot parse: it is someone's data */
       g_set_error (error, RALI_ERROR, RALI_ERROR_DECODE, "%s: not a readable XMP sidecar, left as it is: %s",
