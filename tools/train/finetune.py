@@ -68,7 +68,8 @@ SIZE = 512
 
 
 class _Conv(TM.TFConv2d):
-    """TFConv2d whose ReLU6 is an out-of-place clamp (bf16 backward exists)."""
+    """TFConv2d whose ReLU6 is an out-of-place clamp (bf16 backward exists),
+    with an optional batch norm before it (the from-scratch tower only)."""
 
     def forward(self, x):
         act, self.activation = self.activation, None
@@ -76,11 +77,14 @@ class _Conv(TM.TFConv2d):
             y = super().forward(x)
         finally:
             self.activation = act
+        bn = self._modules.get("bn")
+        if bn is not None:
+            y = bn(y)
         return y.clamp(0.0, 6.0) if act == "RELU6" else y
 
 
 class V5Net(nn.Module):
-    def __init__(self, tflite, dim=256):
+    def __init__(self, tflite, dim=256, scratch=False):
         super().__init__()
         self.tower = TM.MobileNetV2(tflite)
         t = self.tower
@@ -89,6 +93,18 @@ class V5Net(nn.Module):
         t.steps = t.steps[:t.final_step + 1]
         for c in t.convs:
             c.__class__ = _Conv
+        if scratch:
+            # the same graph, nothing kept from ImageNet: He-normal weights
+            # (fan-out, as torchvision's MobileNetV2), zero biases, and a batch
+            # norm after every convolution, since the ImageNet file's are
+            # folded away and a 53-layer net without any trains poorly.  BN
+            # folds into the convolutions at export, so the engine runs the
+            # same ops either way.
+            torch.manual_seed(20261207)
+            for c in t.convs:
+                nn.init.kaiming_normal_(c.weight, mode="fan_out")
+                nn.init.zeros_(c.bias)
+                c.bn = nn.BatchNorm2d(c.out_channels)
         self.register_buffer("feat_mean", torch.zeros(FEAT_DIM))
         self.register_buffer("feat_std", torch.ones(FEAT_DIM))
         self.proj = nn.Linear(FEAT_DIM, dim)
@@ -224,13 +240,16 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--no-bf16", dest="bf16", action="store_false")
     ap.add_argument("--evaluate-test", action="store_true", help="score the official test split once; no training")
+    ap.add_argument("--scratch", action="store_true",
+                    help="the same MobileNetV2 graph from random weights, with batch norm (the comparison tower)")
+    ap.add_argument("--stop-step", type=int, default=0, help="end the leg at this step (0: --total-steps)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.run, exist_ok=True)
     ckpt = os.path.join(args.run, "ckpt.pt")
     curve = os.path.join(args.run, "curve.jsonl")
     tr_p, tr_y, va_p, va_y = split(args)
-    model = V5Net(args.tflite).to(memory_format=torch.channels_last)
+    model = V5Net(args.tflite, scratch=args.scratch).to(memory_format=torch.channels_last)
 
     if args.evaluate_test:
         model.load_state_dict(torch.load(ckpt)["model"])
@@ -299,7 +318,8 @@ def main():
     last_ckpt = last_val = start
     acc = dict.fromkeys(("loss", "mse", "rank", "n", "imgs", "secs"), 0.0)
     model.train()
-    while step < args.total_steps and not stop["flag"]:
+    end_step = min(args.total_steps, args.stop_step or args.total_steps)
+    while step < end_step and not stop["flag"]:
         if time.time() - start > args.minutes * 60:
             break
         t0 = time.time()
