@@ -228,20 +228,38 @@ on_grid_activate (GtkGridView *grid, guint position, RaliWindow *self)
   rali_window_show_position (self, position);
 }
 
-/* position of the detail's item in the shown order (it may have moved) */
+
+/* position of item in the shown order (it may have moved) */
 static guint
-detail_position (RaliWindow *self)
+shown_position (RaliWindow *self, RaliGalleryItem *item)
 {
-  RaliGalleryItem *current = rali_detail_view_get_item (self->detail_view);
   GListModel *shown = rali_gallery_model_get_shown (self->model);
   guint n = g_list_model_get_n_items (shown);
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr (RaliGalleryItem) item = g_list_model_get_item (shown, i);
-      if (item == current)
+      g_autoptr (RaliGalleryItem) it = g_list_model_get_item (shown, i);
+      if (it == item)
         return i;
     }
   return GTK_INVALID_LIST_POSITION;
+}
+
+static guint
+detail_position (RaliWindow *self)
+{
+  return shown_position (self, rali_detail_view_get_item (self->detail_view));
+}
+
+/* a similar photo from the detail view's list: shown as a click in the
+ * gallery would, or on its own when the filter hides it */
+static void
+on_detail_open_photo (RaliDetailView *view, RaliGalleryItem *item, RaliWindow *self)
+{
+  guint pos = shown_position (self, item);
+  if (pos != GTK_INVALID_LIST_POSITION)
+    rali_window_show_position (self, pos);
+  else
+    rali_detail_view_set_item (view, item);
 }
 
 static void
@@ -637,6 +655,9 @@ rali_window_new (RaliApplication *application)
   g_signal_connect_swapped (self->compare_view, "close", G_CALLBACK (close_detail), self);
   g_signal_connect_swapped (self->compare_view, "message", G_CALLBACK (rali_window_toast), self);
   rali_map_view_setup (self->map_view, self->model, self->selection, self->cache, self->scorer);
+  rali_detail_view_set_similar_photos (self->detail_view, rali_map_view_get_similar_photos (self->map_view),
+                                       self->cache);
+  g_signal_connect (self->detail_view, "open-photo", G_CALLBACK (on_detail_open_photo), self);
   rali_map_view_bind_settings (self->map_view, self->settings);
   g_signal_connect_swapped (self->map_view, "open-photo", G_CALLBACK (rali_window_show_position), self);
   g_signal_connect (self->map_button, "toggled", G_CALLBACK (on_map_toggled), self);

@@ -186,6 +186,16 @@ def catalog_rows(ctx):
     return rows
 
 
+def catalog_embeddings(ctx):
+    """{file name: its unit embedding} from the catalog (numpy float32)"""
+    import numpy as np
+    db = sqlite3.connect(ctx.catalog)
+    emb = {os.path.basename(p): np.frombuffer(e, dtype="<f4") for p, e in db.execute("SELECT path, embedding FROM files")
+           if e is not None}
+    db.close()
+    return emb
+
+
 def cli_scores(ctx, paths):
     p = subprocess.run([ctx.cli, "score", "--json", "--model", ctx.model] + paths,
                        capture_output=True, text=True)

@@ -25,10 +25,16 @@ where: with the default model, the quality map (Q's action) is computed off
        (clipped shadows and highlights) are computed off the main thread
        too; the overlays and the histogram have accessible labels; the
        shortcuts window lists Q and F.
+similar: with the default model, N's action (detail.similar) lists the
+       photos most like the shown one beside the panel: the brute-force
+       nearest neighbours over the catalog's embeddings, in order; a row
+       shows that photo with its own list; the list follows Right and, once
+       closed, stays closed.
 shots: (not a meson test) screenshots at 1600x1000 with the default model
        of one sample (SHOT_PHOTO, default honey-bee.jpg): the detail view with
-       its sentence and evidence, the quality map, focus peaking, and both
-       overlays with the panel scrolled to the histogram, into --out.
+       its sentence and evidence, the quality map, focus peaking, both
+       overlays with the panel scrolled to the histogram, and the similar
+       photos beside the panel, into --out.
 Exit 77 (skip) when Xvfb is not installed."""
 
 import argparse
@@ -75,6 +81,30 @@ def caption(weight):
     return "carries less than 1 % of this score" if weight < 0.005 else f"carries {weight * 100:.0f} % of this score"
 
 
+def check_evidence(w, descs):
+    """The evidence list against the CLI's descriptors: it stops where the
+    weight stops (the first, then those of 1 % or more); the rest are
+    counted in a last line.  Returns the rows shown."""
+    ev = w["evidence"]
+    # the list stops where the weight stops: the first, then those of 1 % or more
+    n_shown = 1 + next((i for i, x in enumerate(descs[1:]) if x["weight"] < 0.005), len(descs) - 1)
+    check([e["text"] for e in ev] == [x["text"] for x in descs[:n_shown]],
+          f"the evidence lists the CLI's first {len(ev)} of {len(descs)} descriptors, in order, "
+          "up to the first that carries less than 1 %")
+    check(all(abs(e["weight"] - x["weight"]) < 1e-6 for e, x in zip(ev, descs)),
+          "each with its softmax weight, as the CLI prints it")
+    check([e["caption"] for e in ev] == [caption(x["weight"]) for x in descs[:n_shown]],
+          f"the weights in words: {[e['caption'] for e in ev][:3]}")
+    rest = descs[n_shown:]
+    more = w["evidence_more"]
+    share = sum(x["weight"] for x in rest)
+    check((more is None) if not rest else
+          (more.startswith(f"{len(rest)} more reason") and
+           ("less than 1 %" in more if share < 0.005 else f"{share * 100:.0f} %" in more)),
+          f"the reasons left out are counted after the list: {more!r}")
+    return ev
+
+
 def open_detail(app, d, position=0):
     if d:
         app.send("open " + d)
@@ -104,13 +134,7 @@ def scenario_why(ctx):
     cli = cli_json(ctx, [], [photo])[photo]
     check(w["summary"] == cli["summary"] and w["summary"],
           f"the sentence is rali score's summary: {w['summary']!r}")
-    ev = w["evidence"]
-    check([e["text"] for e in ev] == [x["text"] for x in cli["descriptors"]],
-          f"the evidence lists the CLI's {len(ev)} descriptors, in order")
-    check(all(abs(e["weight"] - x["weight"]) < 1e-6 for e, x in zip(ev, cli["descriptors"])),
-          "each with its softmax weight, as the CLI prints it")
-    check([e["caption"] for e in ev] == [caption(x["weight"]) for x in cli["descriptors"]],
-          f"the weights in words: {[e['caption'] for e in ev][:3]}")
+    ev = check_evidence(w, cli["descriptors"])
     check(not any(re.search(r"similarity|prototype score|softmax", e["caption"]) for e in ev),
           "no internals in the evidence")
     check(w["expander_label"] == "Details" and not w["expanded"] and not w["details_mapped"],
@@ -326,6 +350,74 @@ def scenario_shots(ctx):
     why(app, "scroll end")
     time.sleep(0.5)
     shot("detail-overlays.png")
+    # the overlays off, the similar photos beside the panel
+    app.send("action detail.quality-map")
+    app.send("action detail.focus-peaking")
+    why(app, "scroll top")
+    app.send("action detail.similar")
+    wait_why(app, lambda w: w["similar"]["shown"] and not w["similar"]["busy"] and w["similar"]["rows"],
+             "the similar photos")
+    time.sleep(1.5)  # their thumbnails
+    shot("detail-similar.png")
+    app.quit()
+
+
+# ---- similar ----
+
+def scenario_similar(ctx):
+    """N in the detail view: the photos most like the shown one, beside the
+    panel, against a brute force over the catalog's embeddings; a row shows
+    that photo (selected in the gallery, its own list); the list follows
+    Left/Right and stays off once closed."""
+    ctx.model = os.path.join(ctx.srcdir, "data", "models", "rali-default.rali")
+    d = ta.samples_folder(ctx, "similar")
+    n_files = len(ta.images_under(d))
+    app = ta.App(ctx, ["--model", ctx.model])
+    app.wait("ready")
+    w = open_detail(app, d, 0)
+    name = os.path.basename(w["item"])
+    ev = check_evidence(w, cli_json(ctx, [], [w["item"]])[w["item"]]["descriptors"])
+    check(len(ev) >= 1 and w["evidence_more"], f"with the default model: {len(ev)} reason(s) drawn, "
+          f"then {w['evidence_more']!r}")
+    check(not w["similar"]["on"] and not w["similar"]["shown"] and not w["buttons"]["similar"],
+          "no similar photos at first")
+    app.send("action detail.similar")
+    w = wait_why(app, lambda w: w["similar"]["shown"] and not w["similar"]["busy"] and w["similar"]["rows"],
+                 "the similar photos are listed")
+    sim = w["similar"]
+    k = min(12, n_files - 1)
+    check(w["buttons"]["similar"] and sim["query"] == name and len(sim["rows"]) == k,
+          f"N's action lists the {k} photos most similar to {name} beside the panel; its button is on")
+    emb = ta.catalog_embeddings(ctx)
+    q = emb[name]
+    ref = sorted(((float(q @ v), n) for n, v in emb.items() if n != name), key=lambda t: -t[0])[:k]
+    check([n for n, _ in sim["rows"]] == [n for _, n in ref]
+          and all(abs(a[1] - b[0]) < 1e-5 for a, b in zip(sim["rows"], ref)),
+          "the brute-force nearest neighbours over the catalog's embeddings, in order, with their similarities: "
+          + ", ".join(f"{n} {s:.3f}" for n, s in sim["rows"][:3]) + " …")
+    first = sim["rows"][0][0]
+    app.send("why similar-row 0")
+    w = wait_why(app, lambda w: w["item"] and os.path.basename(w["item"]) == first and w["similar"]["query"] == first
+                 and not w["similar"]["busy"] and w["similar"]["rows"], f"{first} is shown with its own list")
+    st = app.status()
+    check(name in [n for n, _ in w["similar"]["rows"]] and (st["detail"] or {}).get("name") == first,
+          f"a row shows that photo ({first}), with its own similar photos (among them {name})")
+    app.send("action detail.next")
+    w = wait_why(app, lambda w: w["item"] and os.path.basename(w["item"]) != first
+                 and w["similar"]["query"] == os.path.basename(w["item"]) and not w["similar"]["busy"],
+                 "the list follows the next photo")
+    check(len(w["similar"]["rows"]) == k, f"Right: the list follows to {w['similar']['query']}")
+    app.send("why similar-close")
+    w = wait_why(app, lambda w: not w["similar"]["on"], "the list is closed")
+    check(not w["similar"]["shown"] and not w["buttons"]["similar"], "its close button hides it and turns N off")
+    app.send("action detail.previous")
+    w = wait_why(app, lambda w: w["item"] and os.path.basename(w["item"]) == first and w["loaded"],
+                 "the previous photo")
+    check(not w["similar"]["shown"], "and it stays hidden from photo to photo")
+    app.send("action detail.similar")
+    w = wait_why(app, lambda w: w["similar"]["shown"] and w["similar"]["query"] == first and not w["similar"]["busy"],
+                 "N again")
+    check(len(w["similar"]["rows"]) == k, "N shows it again, for the photo shown")
     app.quit()
 
 

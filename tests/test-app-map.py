@@ -145,15 +145,6 @@ def pentagon(cx, cy, r, step=1):
     return [corners[(step * k) % 5] for k in range(5)]
 
 
-def catalog_embeddings(ctx):
-    import numpy as np
-    db = sqlite3.connect(ctx.catalog)
-    emb = {os.path.basename(p): np.frombuffer(e, dtype="<f4") for p, e in db.execute("SELECT path, embedding FROM files")
-           if e is not None}
-    db.close()
-    return emb
-
-
 def check_similar(ctx, app, name, n_files, rows):
     """The "Similar photos" list of the clicked photo name against a brute
     force over the catalog's embeddings (cosine), then a row activated."""
@@ -164,7 +155,7 @@ def check_similar(ctx, app, name, n_files, rows):
     check(sim["query"] == name and len(sim["rows"]) == k,
           f"a click lists the {k} photos most similar to {name} ({len(sim['rows'])} rows)")
     check(sim["exact"] and sim["n_photos"] == n_files, f"found by the exact search among {sim['n_photos']} photos")
-    emb = catalog_embeddings(ctx)
+    emb = ta.catalog_embeddings(ctx)
     q = emb[name]
     ref = sorted(((float(q @ v), n) for n, v in emb.items() if n != name), key=lambda t: -t[0])[:k]
     got = [(s, n) for n, s in sim["rows"]]
@@ -406,7 +397,7 @@ def scenario_map(ctx, docs):
         if m["similar"]["query"] != before:
             break
     name = m["similar"]["query"]
-    emb = catalog_embeddings(ctx)
+    emb = ta.catalog_embeddings(ctx)
     ref = [n for _, n in sorted(((float(emb[name] @ v), n) for n, v in emb.items() if n != name), key=lambda t: -t[0])]
     check(name != before and [n for n, _ in m["similar"]["rows"]] == ref[:len(m["similar"]["rows"])],
           f"the HNSW graph's list for {name} is the brute-force nearest neighbours, in order")

@@ -41,10 +41,46 @@ make_layout (GtkWidget *widget, const char *text, int width, double scale, gbool
   return layout;
 }
 
+/* below this a share reads "less than 1 %" */
+#define MIN_SHOWN_WEIGHT 0.005
+
+/* the first top_k descriptors, those that carry some of the score: the list
+ * stops where the weight stops (the first row is always shown); the rest
+ * are counted in the footer and listed under Details */
+static int
+n_candidates (RaliDescriptorBars *self)
+{
+  return self->descriptors ? MIN ((int) self->descriptors->len, self->top_k) : 0;
+}
+
 static int
 n_rows (RaliDescriptorBars *self)
 {
-  return self->descriptors ? MIN ((int) self->descriptors->len, self->top_k) : 0;
+  int n = n_candidates (self), i = 0;
+  while (i < n && (i == 0 || ((RaliItemDescriptor *) self->descriptors->pdata[i])->weight >= MIN_SHOWN_WEIGHT))
+    i++;
+  return i;
+}
+
+char *
+rali_descriptor_bars_dup_footer (RaliDescriptorBars *self)
+{
+  int shown = n_rows (self), n = n_candidates (self);
+  if (shown >= n)
+    return NULL;
+  double rest = 0;
+  for (int i = shown; i < n; i++)
+    rest += ((RaliItemDescriptor *) self->descriptors->pdata[i])->weight;
+  if (rest < MIN_SHOWN_WEIGHT)
+    /* TRANSLATORS: after the evidence list; %d is how many reasons are left out */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d more reason carries less than 1 %% of this score (Details lists it)",
+                                         "%d more reasons carry less than 1 %% of this score together (Details lists them)",
+                                         n - shown),
+                            n - shown);
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d more reason carries %.0f %% of this score (Details lists it)",
+                                       "%d more reasons carry %.0f %% of this score together (Details lists them)",
+                                       n - shown),
+                          n - shown, rest * 100.0);
 }
 
 char *
@@ -124,6 +160,20 @@ layout_rows (RaliDescriptorBars *self, int width, cairo_t *cr)
           pango_cairo_show_layout (cr, small);
         }
       y += th + LINE_GAP + BAR_HEIGHT + LINE_GAP + ch + (i + 1 < n ? ROW_GAP : 0);
+    }
+  g_autofree char *footer = rali_descriptor_bars_dup_footer (self);
+  if (footer)
+    {
+      g_autoptr (PangoLayout) l = make_layout (widget, footer, width, 0.8, TRUE);
+      int fw, fh;
+      pango_layout_get_pixel_size (l, &fw, &fh);
+      if (cr)
+        {
+          gdk_cairo_set_source_rgba (cr, &fg);
+          cairo_move_to (cr, 0, y + ROW_GAP);
+          pango_cairo_show_layout (cr, l);
+        }
+      y += ROW_GAP + fh;
     }
   return y;
 }
@@ -215,6 +265,9 @@ rali_descriptor_bars_set (RaliDescriptorBars *self, GPtrArray *descriptors, int 
       g_autofree char *cap = caption (self, d);
       g_string_append_printf (a11y, "%d. %s: %s. ", i + 1, d->text, cap);
     }
+  g_autofree char *footer = rali_descriptor_bars_dup_footer (self);
+  if (footer)
+    g_string_append_printf (a11y, "%s.", footer);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   a11y->len ? a11y->str : _("No descriptors"), -1);
   gtk_widget_queue_resize (GTK_WIDGET (self));

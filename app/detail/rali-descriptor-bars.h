@@ -1,7 +1,9 @@
 /* RaliDescriptorBars: the evidence for one image's score: its nearest
  * distinct prototypes, each with its descriptor text, a bar of its share of
  * the score (its softmax weight) and that share in words ("carries 62 % of
- * this score"), drawn with Cairo. */
+ * this score"), drawn with Cairo.  The list stops where the weight stops:
+ * reasons that carry less than 1 % are counted in a last line, not drawn
+ * (the why panel's Details lists them all). */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -23,5 +25,7 @@ int         rali_descriptor_bars_get_n_rows  (RaliDescriptorBars *self);
 const char *rali_descriptor_bars_get_text    (RaliDescriptorBars *self, int i);
 char       *rali_descriptor_bars_dup_caption (RaliDescriptorBars *self, int i);
 double      rali_descriptor_bars_get_weight  (RaliDescriptorBars *self, int i);
+/* the last line: how many reasons were left out and their share; NULL when none */
+char       *rali_descriptor_bars_dup_footer  (RaliDescriptorBars *self);
 
 G_END_DECLS

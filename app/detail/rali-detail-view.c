@@ -14,6 +14,7 @@
 #include "rali-score-gauge.h"
 #include "rali-why-panel.h"
 #include "image/raw.h"
+#include "map/rali-neighbour-list.h"
 
 #include <glib/gi18n.h>
 
@@ -36,6 +37,8 @@ struct _RaliDetailView {
   GtkLabel *histogram_caption;
   GtkLabel *provenance_label;
   GtkLabel *model_label;
+  RaliNeighbourList *similar_list;
+  GtkWidget *similar_separator;
 
   RaliThumbnailCache *cache;
   int thumb_w, thumb_h; /* the gallery's thumbnail box */
@@ -53,16 +56,16 @@ struct _RaliDetailView {
    * own work, cancelled with the item */
   GCancellable *tiles_work, *analysis_work;
   char *tiles_error;
-  gboolean show_map, show_peaking;
+  gboolean show_map, show_peaking, show_similar;
   gboolean analysis_has_peaking;
   RaliPhotoAnalysis *analysis;
   gint64 tiles_started, tiles_done;  /* monotonic µs, for tests */
 };
 
-enum { PROP_0, PROP_ITEM, PROP_SHOW_QUALITY_MAP, PROP_SHOW_FOCUS_PEAKING, N_PROPS };
+enum { PROP_0, PROP_ITEM, PROP_SHOW_QUALITY_MAP, PROP_SHOW_FOCUS_PEAKING, PROP_SHOW_SIMILAR, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
-enum { SIGNAL_NAVIGATE, SIGNAL_CLOSE, N_SIGNALS };
+enum { SIGNAL_NAVIGATE, SIGNAL_CLOSE, SIGNAL_OPEN_PHOTO, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (RaliDetailView, rali_detail_view, GTK_TYPE_WIDGET)
@@ -439,6 +442,55 @@ on_full_image (GObject *source, GAsyncResult *result, gpointer user_data)
   start_analysis (self);
 }
 
+/* ---- similar photos (N): the map's neighbour list beside the panel ---- */
+
+static void
+update_similar (RaliDetailView *self)
+{
+  gboolean on = self->show_similar && self->item;
+  gtk_widget_set_visible (GTK_WIDGET (self->similar_list), on);
+  gtk_widget_set_visible (self->similar_separator, on);
+  rali_neighbour_list_show (self->similar_list, on ? self->item : NULL);
+}
+
+static void
+set_show_similar (RaliDetailView *self, gboolean on)
+{
+  if (self->show_similar == on)
+    return;
+  self->show_similar = on;
+  update_similar (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_SIMILAR]);
+}
+
+static void
+on_similar_activated (RaliNeighbourList *list, RaliGalleryItem *item, RaliDetailView *self)
+{
+  (void) list;
+  g_signal_emit (self, signals[SIGNAL_OPEN_PHOTO], 0, item);
+}
+
+static void
+on_similar_close (RaliNeighbourList *list, RaliDetailView *self)
+{
+  (void) list;
+  set_show_similar (self, FALSE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->image_view));
+}
+
+void
+rali_detail_view_set_similar_photos (RaliDetailView *self, RaliSimilarPhotos *similar, RaliThumbnailCache *cache)
+{
+  rali_neighbour_list_set_source (self->similar_list, similar, cache);
+  update_similar (self);
+}
+
+RaliNeighbourList *
+rali_detail_view_get_similar_list (RaliDetailView *self)
+{
+  return self->similar_list;
+}
+
 void
 rali_detail_view_set_item (RaliDetailView *self, RaliGalleryItem *item)
 {
@@ -484,6 +536,7 @@ rali_detail_view_set_item (RaliDetailView *self, RaliGalleryItem *item)
         start_tiles (self);
     }
   update_legend (self);
+  update_similar (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ITEM]);
 }
 
@@ -678,6 +731,7 @@ rali_detail_view_get_property (GObject *object, guint prop_id, GValue *value, GP
     case PROP_ITEM: g_value_set_object (value, self->item); break;
     case PROP_SHOW_QUALITY_MAP: g_value_set_boolean (value, self->show_map); break;
     case PROP_SHOW_FOCUS_PEAKING: g_value_set_boolean (value, self->show_peaking); break;
+    case PROP_SHOW_SIMILAR: g_value_set_boolean (value, self->show_similar); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -691,6 +745,7 @@ rali_detail_view_set_property (GObject *object, guint prop_id, const GValue *val
     case PROP_ITEM: rali_detail_view_set_item (self, g_value_get_object (value)); break;
     case PROP_SHOW_QUALITY_MAP: set_show_quality_map (self, g_value_get_boolean (value)); break;
     case PROP_SHOW_FOCUS_PEAKING: set_show_focus_peaking (self, g_value_get_boolean (value)); break;
+    case PROP_SHOW_SIMILAR: set_show_similar (self, g_value_get_boolean (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -714,12 +769,19 @@ rali_detail_view_class_init (RaliDetailViewClass *klass)
   properties[PROP_SHOW_FOCUS_PEAKING] = g_param_spec_boolean ("show-focus-peaking", NULL, NULL, FALSE,
                                                               G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY
                                                                 | G_PARAM_STATIC_STRINGS);
+  /* the similar photos' list (action detail.similar), kept from photo to photo */
+  properties[PROP_SHOW_SIMILAR] = g_param_spec_boolean ("show-similar", NULL, NULL, FALSE,
+                                                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY
+                                                          | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_NAVIGATE] = g_signal_new ("navigate", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                            0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
   signals[SIGNAL_CLOSE] = g_signal_new ("close", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                         0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* (item) a similar photo was activated: the window shows it */
+  signals[SIGNAL_OPEN_PHOTO] = g_signal_new ("open-photo", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                             0, NULL, NULL, NULL, G_TYPE_NONE, 1, RALI_TYPE_GALLERY_ITEM);
 
   g_type_ensure (RALI_TYPE_IMAGE_VIEW);
   g_type_ensure (RALI_TYPE_SCORE_GAUGE);
@@ -727,6 +789,7 @@ rali_detail_view_class_init (RaliDetailViewClass *klass)
   g_type_ensure (RALI_TYPE_QUALITY_OVERLAY);
   g_type_ensure (RALI_TYPE_PEAKING_OVERLAY);
   g_type_ensure (RALI_TYPE_LUMA_HISTOGRAM);
+  g_type_ensure (RALI_TYPE_NEIGHBOUR_LIST);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/ralistudio/RaliStudio/detail/rali-detail-view.ui");
   gtk_widget_class_bind_template_child (widget_class, RaliDetailView, image_view);
   gtk_widget_class_bind_template_child (widget_class, RaliDetailView, spinner);
@@ -745,6 +808,8 @@ rali_detail_view_class_init (RaliDetailViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RaliDetailView, histogram_caption);
   gtk_widget_class_bind_template_child (widget_class, RaliDetailView, provenance_label);
   gtk_widget_class_bind_template_child (widget_class, RaliDetailView, model_label);
+  gtk_widget_class_bind_template_child (widget_class, RaliDetailView, similar_list);
+  gtk_widget_class_bind_template_child (widget_class, RaliDetailView, similar_separator);
 
   gtk_widget_class_install_action (widget_class, "detail.zoom-in", NULL, action_zoom);
   gtk_widget_class_install_action (widget_class, "detail.zoom-out", NULL, action_zoom);
@@ -755,6 +820,7 @@ rali_detail_view_class_init (RaliDetailViewClass *klass)
   gtk_widget_class_install_action (widget_class, "detail.close", NULL, action_close);
   gtk_widget_class_install_property_action (widget_class, "detail.quality-map", "show-quality-map");
   gtk_widget_class_install_property_action (widget_class, "detail.focus-peaking", "show-focus-peaking");
+  gtk_widget_class_install_property_action (widget_class, "detail.similar", "show-similar");
 
   /* 0–9 are culling keys (app/culling/rali-culling.c): fit and 100% take Ctrl */
   const struct { guint key; GdkModifierType mods; const char *action; } keys[] = {
@@ -765,6 +831,7 @@ rali_detail_view_class_init (RaliDetailViewClass *klass)
     { GDK_KEY_KP_1, GDK_CONTROL_MASK, "detail.zoom-actual" }, { GDK_KEY_Right, 0, "detail.next" },
     { GDK_KEY_Left, 0, "detail.previous" },    { GDK_KEY_Escape, 0, "detail.close" },
     { GDK_KEY_q, 0, "detail.quality-map" },    { GDK_KEY_f, 0, "detail.focus-peaking" },
+    { GDK_KEY_n, 0, "detail.similar" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
     gtk_widget_class_add_binding_action (widget_class, keys[i].key, keys[i].mods, keys[i].action, NULL);
@@ -779,6 +846,8 @@ rali_detail_view_init (RaliDetailView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect (self->image_view, "notify::zoom", G_CALLBACK (on_zoom), self);
   g_signal_connect (self->image_view, "query-tooltip", G_CALLBACK (on_query_tooltip), self);
+  g_signal_connect (self->similar_list, "activated", G_CALLBACK (on_similar_activated), self);
+  g_signal_connect (self->similar_list, "close", G_CALLBACK (on_similar_close), self);
   rali_quality_overlay_set_image_view (self->quality_overlay, self->image_view);
   rali_peaking_overlay_set_image_view (self->peaking_overlay, self->image_view);
   rali_detail_view_set_model_info (self, NULL, "none", NULL, 0, 1);

@@ -5,7 +5,9 @@
  * photo's tiles scored alone, weak ones tinted, the tile's descriptor on
  * hover) and focus peaking; both are computed off the main thread.
  * Keys: Left/Right move, Escape closes, +/- zoom, Ctrl+1 = 100%, Ctrl+0 = fit,
- * Q the quality map, F focus peaking (the plain digits are culling keys,
+ * Q the quality map, F focus peaking, N the similar photos (the nearest in
+ * embedding space, map/rali-neighbour-list.h, beside the panel; a row
+ * emits "open-photo") (the plain digits are culling keys,
  * app/culling/rali-culling.h). */
 #pragma once
 
@@ -13,6 +15,7 @@
 
 #include "gallery/rali-gallery-item.h"
 #include "gallery/rali-thumbnail-cache.h"
+#include "map/rali-neighbour-list.h"
 #include "rali-luma-histogram.h"
 #include "rali-peaking-overlay.h"
 #include "rali-quality-overlay.h"
@@ -29,6 +32,9 @@ void             rali_detail_view_set_cache (RaliDetailView *self, RaliThumbnail
 void             rali_detail_view_set_item  (RaliDetailView *self, RaliGalleryItem *item);
 RaliGalleryItem *rali_detail_view_get_item  (RaliDetailView *self);
 void             rali_detail_view_set_top_k (RaliDetailView *self, int top_k);
+/* where "Similar photos" come from (the map view's, shared) */
+void             rali_detail_view_set_similar_photos (RaliDetailView *self, RaliSimilarPhotos *similar,
+                                                      RaliThumbnailCache *cache);
 /* provenance: "rl-derived", "rule-based" or "none" */
 void             rali_detail_view_set_model_info (RaliDetailView *self, const char *name,
                                                   const char *provenance, const char *backend,
@@ -51,6 +57,7 @@ gboolean            rali_detail_view_is_busy             (RaliDetailView *self, 
 double              rali_detail_view_get_tiles_seconds   (RaliDetailView *self);
 const char         *rali_detail_view_get_tiles_error     (RaliDetailView *self);
 char               *rali_detail_view_dup_tile_tooltip    (RaliDetailView *self, double fx, double fy);
+RaliNeighbourList  *rali_detail_view_get_similar_list    (RaliDetailView *self);
 
 /* The sentence the detail view shows for a descriptor provenance. */
 const char      *rali_provenance_sentence (const char *provenance);

@@ -64,6 +64,7 @@ update_details (RaliWhyPanel *self)
 {
   g_autoptr (GString) d = g_string_new (NULL);
   int n = self->descriptors ? MIN ((int) self->descriptors->len, self->top_k) : 0;
+  int drawn = rali_descriptor_bars_get_n_rows (self->bars);
   for (int i = 0; i < n; i++)
     {
       RaliItemDescriptor *x = self->descriptors->pdata[i];
@@ -72,6 +73,9 @@ update_details (RaliWhyPanel *self)
       g_string_append_printf (d, _("%d. prototype #%d · similarity %.3f · prototype score %.3f · "
                                    "softmax weight %.4f"),
                               i + 1, x->index, x->similarity, x->score, x->weight);
+      /* the reasons the evidence leaves out (under 1 %): their text here */
+      if (i >= drawn)
+        g_string_append_printf (d, " · “%s”", x->text);
       g_string_append_c (d, '\n');
     }
   if (self->result_details)

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "rali-detail-test.h"
+#include "rali-map-test.h"
 #include "rali-test-json.h"
 
 #include "detail/rali-descriptor-bars.h"
@@ -107,6 +108,8 @@ status (RaliWindow *window)
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+  g_autofree char *footer = rali_descriptor_bars_dup_footer (bars);
+  member_string (b, "evidence_more", footer);
   GtkExpander *ex = rali_why_panel_get_expander (p);
   member_string (b, "details", rali_why_panel_get_details (p));
   member_bool (b, "expanded", gtk_expander_get_expanded (ex));
@@ -138,6 +141,15 @@ status (RaliWindow *window)
   member_string (b, "a11y", rali_luma_histogram_get_description (h));
   json_builder_end_object (b);
 
+  gboolean similar_on;
+  g_object_get (d, "show-similar", &similar_on, NULL);
+  json_builder_set_member_name (b, "similar");
+  json_builder_begin_object (b);
+  member_bool (b, "on", similar_on);
+  rali_test_add_neighbour_list (b, rali_detail_view_get_similar_list (d),
+                                rali_map_view_get_similar_photos (rali_window_get_map_view (window)));
+  json_builder_end_object (b);
+
   GtkWidget *mb = find_toggle (GTK_WIDGET (d), "detail.quality-map");
   GtkWidget *pb = find_toggle (GTK_WIDGET (d), "detail.focus-peaking");
   json_builder_set_member_name (b, "buttons");
@@ -146,6 +158,8 @@ status (RaliWindow *window)
   member_bool (b, "peaking", pb && gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (pb)));
   member_string (b, "map_tooltip", mb ? gtk_widget_get_tooltip_text (mb) : NULL);
   member_string (b, "peaking_tooltip", pb ? gtk_widget_get_tooltip_text (pb) : NULL);
+  GtkWidget *sb = find_toggle (GTK_WIDGET (d), "detail.similar");
+  member_bool (b, "similar", sb && gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (sb)));
   json_builder_end_object (b);
   json_builder_end_object (b);
   return json_builder_get_root (b);
@@ -173,6 +187,10 @@ rali_detail_test_command (RaliWindow *window, const char *args)
                                            : gtk_adjustment_get_lower (adj));
         }
     }
+  else if (g_str_equal (cmd, "similar-row") && a[1])
+    rali_neighbour_list_activate_row (rali_detail_view_get_similar_list (d), (guint) atoi (a[1]));
+  else if (g_str_equal (cmd, "similar-close"))
+    g_signal_emit_by_name (rali_detail_view_get_similar_list (d), "close");
   else if (g_str_equal (cmd, "tooltip") && a[1] && a[2])
     {
       g_autofree char *text = rali_detail_view_dup_tile_tooltip (d, g_ascii_strtod (a[1], NULL),

@@ -17,15 +17,12 @@ set_pair (JsonBuilder *b, const char *name, const double v[2])
   json_builder_end_array (b);
 }
 
-/* the "Similar photos" list: shown, its photo, rows (name, similarity), and the rings on the map */
-static void
-similar_status (RaliMapView *view, JsonBuilder *b)
+/* a "Similar photos" list's members: shown, its photo, busy, how it was
+ * found, rows (name, similarity) */
+void
+rali_test_add_neighbour_list (JsonBuilder *b, RaliNeighbourList *list, RaliSimilarPhotos *similar)
 {
-  RaliNeighbourList *list = rali_map_view_get_neighbour_list (view);
-  RaliSimilarPhotos *similar = rali_map_view_get_similar_photos (view);
   RaliGalleryItem *query = rali_neighbour_list_get_query (list);
-  json_builder_set_member_name (b, "similar");
-  json_builder_begin_object (b);
   json_builder_set_member_name (b, "shown");
   json_builder_add_boolean_value (b, gtk_widget_get_visible (GTK_WIDGET (list)));
   member_string (b, "query", query ? rali_gallery_item_get_name (query) : NULL);
@@ -46,6 +43,15 @@ similar_status (RaliMapView *view, JsonBuilder *b)
       json_builder_end_array (b);
     }
   json_builder_end_array (b);
+}
+
+/* the map's "Similar photos" list and the rings on the map */
+static void
+similar_status (RaliMapView *view, JsonBuilder *b)
+{
+  json_builder_set_member_name (b, "similar");
+  json_builder_begin_object (b);
+  rali_test_add_neighbour_list (b, rali_map_view_get_neighbour_list (view), rali_map_view_get_similar_photos (view));
   const int *rings;
   guint n_rings = 0;
   int q = rali_map_canvas_get_neighbours (rali_map_view_get_canvas (view), &rings, &n_rings);

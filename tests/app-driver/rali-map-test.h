@@ -34,4 +34,8 @@ G_BEGIN_DECLS
 /* The reply (a JSON object), never NULL. */
 JsonNode *rali_map_test_command (RaliMapView *view, const char *args);
 
+/* a "Similar photos" list's state as members of the object being built
+ * (the map's and the detail view's lists) */
+void rali_test_add_neighbour_list (JsonBuilder *b, RaliNeighbourList *list, RaliSimilarPhotos *similar);
+
 G_END_DECLS
