@@ -287,6 +287,10 @@ typedef struct {
   float similarity; /* cosine s_i in the PCA space */
   float score;      /* the prototype's score */
   float weight;     /* softmax(s/τ)_i: its share of the image's score */
+  float near_weight; /* rali_head_score_distinct: the summed weight of the
+                      * prototypes it leaves out as near-copies of this one
+                      * (those whose first overlap >= max_cosine with a listed
+                      * one is with this one); 0 from rali_head_score */
 } RaliDescriptor;
 
 gboolean rali_model_has_head (const RaliModel *model);
@@ -315,7 +319,9 @@ int rali_select_distinct (const float *rows, int n_rows, int dim, const int *ran
                           double max_cosine, int *kept, int max_kept);
 
 /* rali_head_score, then the selection down all K prototypes ranked by
- * similarity: top[0..*n_top) are at most top_k distinct descriptors. */
+ * similarity: top[0..*n_top) are at most top_k distinct descriptors, each
+ * with the weight of the near-copies it stands for (near_weight), so that
+ * the share of the score behind a listed reason is not lost with them. */
 gboolean rali_head_score_distinct (const RaliModel *model, const float *features, int top_k,
                                    double max_cosine, float *score, RaliDescriptor *top, int *n_top,
                                    float *sims, GError **error);

@@ -77,8 +77,9 @@ def cli_json(ctx, args, photos):
     return {r["path"]: r for r in map(json.loads, p.stdout.splitlines())}
 
 
-def caption(weight):
-    return "carries less than 1 % of this score" if weight < 0.005 else f"carries {weight * 100:.0f} % of this score"
+def caption(weight, near=0.0):
+    own = "carries less than 1 % of this score" if weight < 0.005 else f"carries {weight * 100:.0f} % of this score"
+    return own if near < 0.005 else f"{own}; {(weight + near) * 100:.0f} % with its near-copies"
 
 
 def check_evidence(w, descs):
@@ -93,7 +94,7 @@ def check_evidence(w, descs):
           "up to the first that carries less than 1 %")
     check(all(abs(e["weight"] - x["weight"]) < 1e-6 for e, x in zip(ev, descs)),
           "each with its softmax weight, as the CLI prints it")
-    check([e["caption"] for e in ev] == [caption(x["weight"]) for x in descs[:n_shown]],
+    check([e["caption"] for e in ev] == [caption(x["weight"], x["near_copies_weight"]) for x in descs[:n_shown]],
           f"the weights in words: {[e['caption'] for e in ev][:3]}")
     rest = descs[n_shown:]
     more = w["evidence_more"]

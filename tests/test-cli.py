@@ -83,6 +83,7 @@ def check_distinct(variant, model, images, ref_sims, max_cosine=0.6, top=5):
     rc, out, err = run("score", "--json", "--top", str(top), "--backend", "cpu", "--model", model, *images)
     rows = jsonl(out)
     check(rc == 0 and len(rows) == len(images), f"{variant}: default score exit 0 ({err.strip()[:200]})")
+    near_diff, near_max, total = 0.0, 0.0, []
     for r, sims in zip(rows, ref_sims):
         want = ralifmt.select_distinct(np.argsort(-sims, kind="stable"), overlap, max_cosine, top)
         got = [d["index"] for d in r["descriptors"]]
@@ -90,6 +91,18 @@ def check_distinct(variant, model, images, ref_sims, max_cosine=0.6, top=5):
         check(got == want and worst < max_cosine,
               f"{variant}: {os.path.basename(r['path'])} distinct descriptors {got} == reference {want}, "
               f"largest overlap {worst:.2f} < {max_cosine}")
+        # each listed reason with the weight of the near-copies it stands for
+        p = np.exp((sims - sims.max()) / cfg["temperature"])
+        p /= p.sum()
+        ref_near = ralifmt.near_copies_weights(got, p, overlap, max_cosine)
+        for d, n in zip(r["descriptors"], ref_near):
+            near_diff = max(near_diff, abs(d["near_copies_weight"] - n))
+            near_max = max(near_max, d["near_copies_weight"])
+        total.append(sum(d["weight"] + d["near_copies_weight"] for d in r["descriptors"]))
+    check(near_diff < 1e-4 and all(t <= 1 + 1e-5 for t in total),
+          f"{variant}: near_copies_weight is the reference's (each prototype left out goes to the first listed one "
+          f"it overlaps by >= {max_cosine}; largest {near_max:.3f}), max|diff| {near_diff:.2g}; listed reasons and "
+          f"their near-copies carry {min(total):.3f}-{max(total):.3f} of the score")
 
 
 def test_distinct_by_composition(images):
@@ -176,6 +189,8 @@ def test_weights(images):
     want = [sorted(pi.tolist(), reverse=True)[:5] for pi in p]
     d = max(abs(a - b) for gw, ww in zip(ws, want) for a, b in zip(gw, ww)) if len(ws) == len(want) else 1
     check(feats.shape[0] == len(want) and d < 1e-4, f"--json weights are PyTorch's softmax, max|diff| {d:.2g}")
+    check(all(x["near_copies_weight"] == 0 for r in rows for x in r["descriptors"]),
+          "--max-overlap 1 leaves nothing out: no near-copies' weight")
     rc, out, _ = run("score", "--csv", "--top", "2", "--model", model, *images)
     rows = list(csv.reader(io.StringIO(out)))
     h = rows[0]

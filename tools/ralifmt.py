@@ -199,6 +199,23 @@ def select_distinct(ranked, overlap, max_cosine, n):
     return kept
 
 
+def near_copies_weights(kept, weights, overlap, max_cosine):
+    """Reference of rali_head_score_distinct's near_weight: each prototype
+    not kept adds its softmax weight to the first kept one (in list order)
+    it overlaps by >= max_cosine; none when max_cosine >= 1."""
+    near = [0.0] * len(kept)
+    if max_cosine >= 1:
+        return near
+    for i in range(len(weights)):
+        if i in kept:
+            continue
+        for t, j in enumerate(kept):
+            if overlap[i, j] >= max_cosine:
+                near[t] += float(weights[i])
+                break
+    return near
+
+
 def clip_vision_forward(w, cfg, pixels, trace=None):
     """Reference forward with torch modules/functionals, in float64-free fp32.
     w: dict name -> torch tensor; pixels [B,3,S,S].  Returns f [B,D]

@@ -243,6 +243,8 @@ print_score (Run *r, const char *path, float score, const RaliDescriptor *top, i
           append_num (line, top[i].score);
           g_string_append (line, ", \"weight\": ");
           append_num (line, top[i].weight);
+          g_string_append (line, ", \"near_copies_weight\": ");
+          append_num (line, top[i].near_weight);
           g_string_append_printf (line, ", \"index\": %d}", top[i].index);
         }
       g_autofree char *sq = json_quote (summary);

@@ -84,20 +84,25 @@ rali_descriptor_bars_dup_footer (RaliDescriptorBars *self)
 }
 
 char *
-rali_descriptor_share_caption (double weight)
+rali_descriptor_share_caption (double weight, double near_weight)
 {
-  if (weight < 0.005)
-    /* xgettext:no-c-format */
-    return g_strdup (_("carries less than 1 % of this score"));
-  /* TRANSLATORS: a reason's share of the photo's score, e.g. "carries 62 % of this score" */
-  return g_strdup_printf (_("carries %.0f %% of this score"), weight * 100.0);
+  g_autofree char *own = weight < MIN_SHOWN_WEIGHT
+                           /* xgettext:no-c-format */
+                           ? g_strdup (_("carries less than 1 % of this score"))
+                           /* TRANSLATORS: a reason's share of the photo's score, e.g. "carries 62 % of this score" */
+                           : g_strdup_printf (_("carries %.0f %% of this score"), weight * 100.0);
+  if (near_weight < MIN_SHOWN_WEIGHT)
+    return g_steal_pointer (&own);
+  /* TRANSLATORS: %s is "carries 62 % of this score"; then the share of the
+   * prototypes left out as near-copies of this reason, added to its own */
+  return g_strdup_printf (_("%s; %.0f %% with its near-copies"), own, (weight + near_weight) * 100.0);
 }
 
 static char *
 caption (RaliDescriptorBars *self, RaliItemDescriptor *d)
 {
   (void) self;
-  return rali_descriptor_share_caption (d->weight);
+  return rali_descriptor_share_caption (d->weight, d->near_weight);
 }
 
 /* Lays the rows out for width; draws them when cr is non-NULL.  Returns the
@@ -153,8 +158,18 @@ layout_rows (RaliDescriptorBars *self, int width, cairo_t *cr)
           GdkRGBA col;
           rali_score_color (range > 0 ? (d->score - self->score_min) / range : 0.5, &col);
           gdk_cairo_set_source_rgba (cr, &col);
-          cairo_rectangle (cr, 0, by, MAX (width * CLAMP (d->weight, 0.0f, 1.0f), 2), BAR_HEIGHT);
+          double own = MAX (width * CLAMP (d->weight, 0.0f, 1.0f), 2);
+          cairo_rectangle (cr, 0, by, own, BAR_HEIGHT);
           cairo_fill (cr);
+          /* its near-copies' share after it, lighter */
+          double near = width * CLAMP (d->near_weight, 0.0f, 1.0f - CLAMP (d->weight, 0.0f, 1.0f));
+          if (near >= 1)
+            {
+              col.alpha *= 0.4f;
+              gdk_cairo_set_source_rgba (cr, &col);
+              cairo_rectangle (cr, own, by, near, BAR_HEIGHT);
+              cairo_fill (cr);
+            }
           gdk_cairo_set_source_rgba (cr, &fg);
           cairo_move_to (cr, 0, by + BAR_HEIGHT + LINE_GAP);
           pango_cairo_show_layout (cr, small);

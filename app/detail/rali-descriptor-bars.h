@@ -18,8 +18,9 @@ GtkWidget *rali_descriptor_bars_new (void);
  * score_min/max: the model's scale, for the colour of each prototype. */
 void       rali_descriptor_bars_set (RaliDescriptorBars *self, GPtrArray *descriptors, int top_k,
                                      double score_min, double score_max);
-/* what a row says of a share of the score (weight 0..1); g_free */
-char      *rali_descriptor_share_caption (double weight);
+/* what a row says of a share of the score (weight 0..1) and of its
+ * near-copies' (RaliItemDescriptor's near_weight); g_free */
+char      *rali_descriptor_share_caption (double weight, double near_weight);
 /* rows shown, and row i's text and caption as drawn (for tests) */
 int         rali_descriptor_bars_get_n_rows  (RaliDescriptorBars *self);
 const char *rali_descriptor_bars_get_text    (RaliDescriptorBars *self, int i);

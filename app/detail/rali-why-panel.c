@@ -73,6 +73,9 @@ update_details (RaliWhyPanel *self)
       g_string_append_printf (d, _("%d. prototype #%d · similarity %.3f · prototype score %.3f · "
                                    "softmax weight %.4f"),
                               i + 1, x->index, x->similarity, x->score, x->weight);
+      if (x->near_weight > 0)
+        /* TRANSLATORS: the summed softmax weight of the prototypes left out as near-copies of this one */
+        g_string_append_printf (d, _(" · near-copies' weight %.4f"), x->near_weight);
       /* the reasons the evidence leaves out (under 1 %): their text here */
       if (i >= drawn)
         g_string_append_printf (d, " · “%s”", x->text);

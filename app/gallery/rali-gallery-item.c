@@ -93,6 +93,7 @@ rali_item_descriptors_from_json (const char *json)
       d->similarity = (float) json_object_get_double_member_with_default (o, "similarity", 0);
       d->score = (float) json_object_get_double_member_with_default (o, "score", 0);
       d->weight = (float) json_object_get_double_member_with_default (o, "weight", 0);
+      d->near_weight = (float) json_object_get_double_member_with_default (o, "near_copies_weight", 0);
       g_ptr_array_add (out, d);
     }
   return out;
@@ -117,6 +118,8 @@ rali_item_descriptors_to_json (GPtrArray *descriptors)
       json_builder_add_double_value (b, d->score);
       json_builder_set_member_name (b, "weight");
       json_builder_add_double_value (b, d->weight);
+      json_builder_set_member_name (b, "near_copies_weight");
+      json_builder_add_double_value (b, d->near_weight);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

@@ -25,6 +25,7 @@ typedef struct {
   float similarity; /* cosine in the PCA space, -1..1 */
   float score;      /* the prototype's score */
   float weight;     /* its softmax share of this image's score */
+  float near_weight; /* the share of the near-copies it stands for (RaliDescriptor's) */
 } RaliItemDescriptor;
 
 void rali_item_descriptor_free (RaliItemDescriptor *d);

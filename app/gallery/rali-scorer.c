@@ -353,6 +353,7 @@ head_result (RaliModel *model, const float *f, Msg *m, GError **error)
       d->similarity = top[i].similarity;
       d->score = top[i].score;
       d->weight = top[i].weight;
+      d->near_weight = top[i].near_weight;
       g_ptr_array_add (m->descriptors, d);
     }
   return TRUE;

@@ -106,6 +106,7 @@ rali_head_score (const RaliModel *m, const float *f, int top_k, float *score,
       top[t].similarity = (float) r[t].s;
       top[t].score = w->prototype_scores[r[t].i];
       top[t].weight = (float) p[r[t].i];
+      top[t].near_weight = 0;
     }
   return TRUE;
 }
@@ -166,9 +167,27 @@ rali_head_score_distinct (const RaliModel *m, const float *f, int top_k, double 
     order[r] = all[r].index;
   *n_top = rali_select_distinct (rows, K, dim, order, K, max_cosine, kept, top_k);
   /* kept is a subsequence of order: map it back to the descriptors */
+  g_autofree gboolean *is_kept = g_new0 (gboolean, MAX (K, 1));
   for (int r = 0, t = 0; r < K && t < *n_top; r++)
     if (order[r] == kept[t])
-      top[t++] = all[r];
+      {
+        top[t++] = all[r];
+        is_kept[all[r].index] = TRUE;
+      }
+  /* every prototype left out goes to the first listed one it overlaps, as
+   * the selection skipped it for that one (or would have, past top_k) */
+  for (int r = 0; r < K && max_cosine < 1; r++)
+    {
+      int i = all[r].index;
+      if (i < 0 || i >= K || is_kept[i])
+        continue;
+      for (int t = 0; t < *n_top; t++)
+        if (row_cosine (rows + (gsize) i * dim, rows + (gsize) top[t].index * dim, dim) >= max_cosine)
+          {
+            top[t].near_weight += all[r].weight;
+            break;
+          }
+    }
   return TRUE;
 }
 
