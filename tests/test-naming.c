@@ -47,6 +47,7 @@ test_sentences (void)
     { "Pushed 1.5 stops. Fine!", "Pushed 1.5 stops|Fine" },
     { "  ; ;. ", "" },
     { "no stop at the end", "no stop at the end" },
+    { "Soft focus\nNoisy shadows.\r\nFine", "Soft focus|Noisy shadows|Fine" },
     { "", "" },
   };
   for (guint c = 0; c < G_N_ELEMENTS (cases); c++)

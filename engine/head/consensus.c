@@ -2,6 +2,7 @@
  * hundred prototypes of a few sentences each): everything is recomputed
  * per call, in plain loops and one hash table. */
 #include "head/explain.h"
+#include "head/naming.h"
 #include "nn/model-private.h"
 
 #include <math.h>
@@ -19,48 +20,6 @@ rali_head_weights (const RaliModel *m, const float *sims, float *weights)
     sum += (p[i] = exp (((double) sims[i] - smax) / m->config.temperature));
   for (int i = 0; i < K; i++)
     weights[i] = (float) (p[i] / sum);
-}
-
-static gboolean
-is_closing (char c)
-{
-  return c == '.' || c == '!' || c == '?' || c == ';';
-}
-
-/* [start, end) trimmed of white space and closing punctuation, or NULL
- * when nothing is left */
-static char *
-clean_sentence (const char *start, const char *end)
-{
-  while (start < end && g_ascii_isspace (*start))
-    start++;
-  while (end > start && (g_ascii_isspace (end[-1]) || is_closing (end[-1])))
-    end--;
-  return end > start ? g_strndup (start, end - start) : NULL;
-}
-
-/* The sentences of text, in order (see explain.h for where it splits). */
-static GPtrArray *
-split_sentences (const char *text)
-{
-  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
-  if (!text)
-    return out;
-  const char *start = text;
-  for (const char *p = text;; p++)
-    {
-      gboolean end = *p == '\0' || *p == '\n' || *p == '\r'
-                     || (is_closing (*p) && (p[1] == '\0' || g_ascii_isspace (p[1])));
-      if (!end)
-        continue;
-      char *s = clean_sentence (start, p);
-      if (s)
-        g_ptr_array_add (out, s);
-      if (*p == '\0')
-        break;
-      start = p + 1;
-    }
-  return out;
 }
 
 /* case-folded, white space collapsed to single spaces */
@@ -136,16 +95,16 @@ rali_consensus_rank (const char *const *texts, const float *scores, const float 
   int order = 0;
   for (int i = 0; i < K; i++)
     {
-      g_autoptr (GPtrArray) sentences = split_sentences (texts[i]);
+      g_auto (GStrv) sentences = rali_descriptor_sentences (texts[i]);
       g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL); /* of Acc */
-      for (guint j = 0; j < sentences->len; j++)
+      for (guint j = 0; sentences[j]; j++)
         {
-          char *key = sentence_key (sentences->pdata[j]);
+          char *key = sentence_key (sentences[j]);
           Acc *a = g_hash_table_lookup (by_key, key);
           if (!a)
             {
               a = g_new0 (Acc, 1);
-              a->text = g_strdup (sentences->pdata[j]);
+              a->text = g_strdup (sentences[j]);
               a->order = order++;
               g_hash_table_insert (by_key, g_strdup (key), a);
             }

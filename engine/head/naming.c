@@ -21,8 +21,8 @@ rali_descriptor_sentences (const char *text)
   while (*p)
     {
       const char *start = p;
-      /* the end: a stop followed by white space or the end of the text */
-      while (*p && !(is_end (*p) && (p[1] == '\0' || g_ascii_isspace (p[1]))))
+      /* the end: a stop followed by white space or the end of the text, or a line break */
+      while (*p && *p != '\n' && *p != '\r' && !(is_end (*p) && (p[1] == '\0' || g_ascii_isspace (p[1]))))
         p++;
       const char *end = p;
       if (*p)

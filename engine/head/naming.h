@@ -42,9 +42,10 @@ G_BEGIN_DECLS
 #define RALI_NAMING_MIN_SHARE 0.2 /* default min_share */
 
 /* The sentences of a descriptor text: split after '.', '!', '?' or ';'
- * followed by white space (or at the end), white space trimmed, the final
- * '.', ';', '!' or '?' dropped, empty ones left out.  "1.5 stops" stays
- * one piece.  A NULL-terminated array (g_strfreev). */
+ * followed by white space (or at the end) and at line breaks, white space
+ * trimmed, the final '.', ';', '!' or '?' dropped, empty ones left out.
+ * "1.5 stops" stays one piece.  A NULL-terminated array (g_strfreev).
+ * The cluster names and the summary (consensus.c) split alike. */
 char **rali_descriptor_sentences (const char *text);
 
 typedef struct {

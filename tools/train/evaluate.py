@@ -47,8 +47,9 @@ sha = D._sha16     # the first 16 hex digits of the file's SHA-256
 
 
 def engine(args, files, tag):
-    """{file: JSON row} from the C engine, cached per model hash."""
-    cache = os.path.join(args.work, f"engine-{tag}-{sha(args.model)}.jsonl")
+    """{file: JSON row} from the C engine, cached per model hash (and per
+    output format: "near" rows carry near_copies_weight)."""
+    cache = os.path.join(args.work, f"engine-{tag}-{sha(args.model)}-near.jsonl")
     rows = {}
     if os.path.exists(cache):
         for line in open(cache, encoding="utf-8"):
@@ -104,18 +105,37 @@ def corr(a, b):
     return float(spearmanr(a, b)[0]), float(pearsonr(a, b)[0])
 
 
-def top3_weight(r):
-    return sum(d.get("weight", 0.0) for d in r.get("descriptors", [])[:3])
+def top3_weight(r, near=False):
+    """The top 3 listed descriptors' share of the softmax; near: with the
+    near-copies each stands for (near_copies_weight)."""
+    return sum(d.get("weight", 0.0) + (d["near_copies_weight"] if near else 0.0)
+               for d in r.get("descriptors", [])[:3])
+
+
+SHOWN_MIN_WEIGHT = 0.005   # app/detail/rali-descriptor-bars.c: the list stops where the weight stops
+
+
+def shown(r):
+    """The descriptors the detail view draws of the top 3: the first, then
+    those that carry 1 % or more of the score themselves."""
+    ds = r.get("descriptors", [])[:3]
+    out = ds[:1]
+    for d in ds[1:]:
+        if d.get("weight", 0.0) < SHOWN_MIN_WEIGHT:
+            break
+        out.append(d)
+    return out
 
 
 def named(r, mode="top3"):
     """The defects a result names: in its top 3 listed descriptors, its top
-    one, or its one-sentence summary (the sentences a majority of the
-    softmax weight agrees on)."""
+    one, those of the top 3 the detail view draws (shown), or its
+    one-sentence summary (the sentences a majority of the softmax weight
+    agrees on)."""
     if mode == "summary":
         return VD.defects_named(r.get("summary", ""))
     out = set()
-    for d in r.get("descriptors", [])[:1 if mode == "top1" else 3]:
+    for d in shown(r) if mode == "shown" else r.get("descriptors", [])[:1 if mode == "top1" else 3]:
         out |= VD.defects_named(d["text"])
     return out
 
@@ -260,15 +280,19 @@ def main():
         r = np.array([rows[f]["score"] for f in files])
         b = np.array([br[f] for f in files])
         w = np.array([top3_weight(rows[f]) for f in files])
+        wn = np.array([top3_weight(rows[f], near=True) for f in files])
         res[key] = dict(n=len(files), rali=corr(r, mos), brisque=corr(b, mos), top3_weight_median=float(np.median(w)),
-                        top3_weight_p10=float(np.percentile(w, 10)), score_range=[float(r.min()), float(r.max())],
-                        score_median=float(np.median(r)))
+                        top3_weight_p10=float(np.percentile(w, 10)), top3_near_weight_median=float(np.median(wn)),
+                        top3_near_weight_p10=float(np.percentile(wn, 10)),
+                        n_shown_median=float(np.median([len(shown(rows[f])) for f in files])),
+                        score_range=[float(r.min()), float(r.max())], score_median=float(np.median(r)))
         sets[tag] = dict(mos=mos, rali=r, brisque=b, res=res[key], rows=rows, files=files)
         print(tag, json.dumps(res[key]), f"({secs:.0f} s)", flush=True)
     biq_by_name = {os.path.basename(f): f for f in bp}
     by_name = {os.path.basename(f): sets["BIQ2021 test"]["rows"][f] for f in bp}
     res["faithfulness"] = faithfulness(by_name, "top3")
     res["faithfulness_top1"] = faithfulness(by_name, "top1")
+    res["faithfulness_shown"] = faithfulness(by_name, "shown")
     res["faithfulness_summary"] = faithfulness(by_name, "summary")
     res["variants"] = variants(args, biq_by_name)
     res["speed"] = speed(args)

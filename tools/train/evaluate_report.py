@@ -61,6 +61,14 @@ def write(res, args, path):
     L.append(f"- BIQ2021 test: median {pct(b['top3_weight_median'])}, 10th percentile {pct(b['top3_weight_p10'])}")
     L.append(f"- CLIVE: median {pct(c['top3_weight_median'])}, 10th percentile {pct(c['top3_weight_p10'])} "
              f"(target: median ≥ 50 %, {met(min(b['top3_weight_median'], c['top3_weight_median']) >= TARGETS['weight'])})\n")
+    L.append("The list is of *distinct* descriptors: a prototype that overlaps one already listed (its member "
+             "composition, cosine ≥ 0.6) is left out as its near-copy, and its weight goes to that one "
+             "(`near_copies_weight`). With this head the nearest prototypes are mostly one description with several "
+             "verdicts, so the first listed stands for most of the score. With their near-copies the top 3 carry: "
+             f"BIQ2021 test median {pct(b['top3_near_weight_median'])} (10th percentile "
+             f"{pct(b['top3_near_weight_p10'])}), CLIVE median {pct(c['top3_near_weight_median'])} (10th percentile "
+             f"{pct(c['top3_near_weight_p10'])}). The detail view draws a reason only while it carries 1 % or more "
+             f"itself (the first always): a median of {b['n_shown_median']:.0f} reason(s) per BIQ2021 test photo.\n")
     L.append("## Do the descriptors name the real defect?\n")
     L.append(f"`tools/train/biq-test-labels.csv`: {fa['labelled']} BIQ2021 test photos labelled by eye before "
              "scoring, blind to MOS (`tools/train/LABELS.md`), {0} of them with a visible main defect. A descriptor "
@@ -80,7 +88,10 @@ def write(res, args, path):
              f"with false alarms on {pct(t1['false_alarm'])} of all labelled photos;")
     L.append(f"- the one-sentence summary (`\"summary\"` in `rali score --json`: the sentences that more than half "
              f"of the softmax weight agrees on) names it in {pct(sm['named'])}, with false alarms on "
-             f"{pct(sm['false_alarm'])}.\n")
+             f"{pct(sm['false_alarm'])};")
+    sh = res["faithfulness_shown"]
+    L.append(f"- the reasons the detail view draws (of the top 3, those carrying 1 % or more, the first always) "
+             f"name it in {pct(sh['named'])}, with false alarms on {pct(sh['false_alarm'])}.\n")
     L.append("Where the head puts weight, it mostly describes a clean photo and lowers the verdict: it ranks "
              "photos by quality (above) without saying which defect. That is the gap to close.\n")
     L.append("| labelled defect | named (top 3) | missed (top 3) |")
