@@ -542,7 +542,8 @@ def targets(res):
         be = res.get("bf16_eval")
         if be:
             t.append(("bf16: scores within 0.01 (0-1 scale) and the same top-3 descriptors on the evaluation set",
-                      f"{be['model']} on {be['n']} evaluation photos: largest difference {be['max_diff']:.4f} "
+                      f"{be['model']} (sha256 {be.get('model_sha256_16', '?')}…) on {be['n']} evaluation photos: "
+                      f"largest difference {be['max_diff']:.4f} "
                       f"(mean {be['mean_diff']:.5f}; {be['over_001']} over 0.01), the same top 3 for "
                       f"{be['same_top3'] * 100:.1f} % (the same first for {be['same_top1'] * 100:.1f} %)",
                       ok(be["max_diff"] <= 0.01 and be["same_top3"] == 1.0)))
@@ -591,9 +592,11 @@ def bf16_eval(rali, model, listing, threads):
     same = [[d["index"] for d in out["fp32"][f]["descriptors"]] == [d["index"] for d in out["bf16"][f]["descriptors"]]
             for f in both]
     same1 = [out["fp32"][f]["descriptors"][0]["index"] == out["bf16"][f]["descriptors"][0]["index"] for f in both]
+    import hashlib
+    sha = hashlib.sha256(open(model, "rb").read()).hexdigest()[:16]
     return dict(n=len(both), listed=len(files), scale=[lo, hi], max_diff=max(diffs), mean_diff=statistics.mean(diffs),
                 over_001=sum(d > 0.01 for d in diffs), same_top3=sum(same) / len(both), same_top1=sum(same1) / len(both),
-                seconds=secs, model=os.path.relpath(model, ROOT))
+                seconds=secs, model=os.path.relpath(model, ROOT), model_sha256_16=sha)
 
 
 def app_probe(folder, n, model, build):

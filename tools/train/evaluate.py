@@ -234,22 +234,34 @@ def plots(out, sets):
     plt.close(fig)
 
 
-def plot_curve(curve, out):
+def plot_curve(curve, out, scratch=None):
+    """The towers' learning curves: validation SRCC (points: the first 500
+    validation photos; the last, filled: all 1,000) and the training loss,
+    of the fine-tuned ImageNet tower (curve) and, when its run exists, the
+    from-scratch tower of the same graph and cost (scratch)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    rows = [json.loads(l) for l in open(curve)] if os.path.exists(curve) else []
-    val = [r for r in rows if "val_srcc" in r]
-    if not val:
+    runs = [(p, label, col) for p, label, col in ((curve, "fine-tuned ImageNet tower", "tab:blue"),
+                                                  (scratch, "from scratch (same graph, same steps)", "tab:orange"))
+            if p and os.path.exists(p)]
+    if not runs:
         return False
     fig, ax = plt.subplots(figsize=(7, 3.6))
-    tr = [r for r in rows if "train_loss" in r]
-    ax.plot([r["step"] for r in val], [r["val_srcc"] for r in val], "o-", label="val SRCC (fine-tuned ImageNet tower)")
-    ax.axhline(0.7933, color="gray", ls=":", label="frozen ImageNet features + ridge (same val)")
     ax2 = ax.twinx()
-    ax2.plot([r["step"] for r in tr], [r["train_loss"] for r in tr], color="tab:red", lw=0.5, alpha=0.5)
-    ax2.set_ylabel("train loss", color="tab:red")
-    ax.set(xlabel="step (16 crops each)", ylabel="SRCC vs MOS, validation", ylim=(0.6, 0.9))
+    lo = 0.6
+    for path, label, col in runs:
+        rows = [json.loads(l) for l in open(path)]
+        val = [r for r in rows if "val_srcc" in r]
+        tr = [r for r in rows if "train_loss" in r]
+        ax.plot([r["step"] for r in val], [r["val_srcc"] for r in val], "o-", color=col, label=f"val SRCC, {label}")
+        ends = [r for r in val if r.get("end_of_leg")]
+        ax.plot([r["step"] for r in ends], [r["val_srcc"] for r in ends], "s", color=col, ms=8)
+        ax2.plot([r["step"] for r in tr], [r["train_loss"] for r in tr], color=col, lw=0.5, alpha=0.35)
+        lo = min([lo] + [r["val_srcc"] - 0.05 for r in val])
+    ax.axhline(0.7933, color="gray", ls=":", label="frozen ImageNet features + ridge (same val)")
+    ax2.set_ylabel("train loss (thin lines)")
+    ax.set(xlabel="step (16 crops each)", ylabel="SRCC vs MOS, validation", ylim=(max(lo, -0.2), 0.9))
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     fig.savefig(os.path.join(out, "evaluation-curve.png"), dpi=80)
@@ -265,6 +277,8 @@ def main():
     ap.add_argument("--clive", default="/work/cache/iqa-dataset/ChallengeDB_release")
     ap.add_argument("--work", default="/work/cache/v5-eval")
     ap.add_argument("--curve", default="/work/cache/v5-run/curve.jsonl")
+    ap.add_argument("--scratch-curve", default="/work/cache/v5-scratch/curve.jsonl",
+                    help="the from-scratch comparison tower's curve (finetune.py --scratch)")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs"))
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
@@ -298,7 +312,14 @@ def main():
     res["speed"] = speed(args)
     res["model"] = dict(file=os.path.relpath(args.model, ROOT), sha256_16=sha(args.model))
     plots(args.out, sets)
-    res["curve_plot"] = plot_curve(args.curve, args.out)
+    res["curve_plot"] = plot_curve(args.curve, args.out, args.scratch_curve)
+    res["towers"] = {}
+    for key, path in (("finetuned", args.curve), ("scratch", args.scratch_curve)):
+        ends = [json.loads(l) for l in open(path)] if path and os.path.exists(path) else []
+        ends = [r for r in ends if r.get("end_of_leg")]
+        if ends:
+            res["towers"][key] = dict(step=ends[-1]["step"], val_srcc=ends[-1]["val_srcc"],
+                                      val_plcc=ends[-1]["val_plcc"], val_n=ends[-1]["val_n"])
     # aggregates only: no per-photo scores of BIQ2021 or CLIVE in the repository
     out = dict(res, variants={k: dict(n=len(rows), above_blurred=float(np.mean([r["orig"] > r["blur"] for r in rows])),
                                       above_darkened=float(np.mean([r["orig"] > r["dark"] for r in rows])))

@@ -75,10 +75,11 @@ def main():
     D = W.shape[0]
     labels = [f"{a}: {s}" for a, s in VH.STATES]
     score_map = h.get("score_map")
-    cfg = dict(name="Rali Studio default v5 (MobileNetV2 at 512 px, rule-based descriptors)",
+    dw = h.get("defect_weight", 1.0)
+    cfg = dict(name="Rali Studio default v5.1 (MobileNetV2 at 512 px, rule-based descriptors)",
                source=f"ImageNet MobileNetV2 (TensorFlow, Apache-2.0) fine-tuned on BIQ2021's training "
                       f"split (human MOS) by tools/train/finetune.py, step {ck['step']}; head by "
-                      f"tools/train/v5_head.py (K={K}, tau={h['tau']}); exported "
+                      f"tools/train/v5_head.py (K={K}, tau={h['tau']}, defect weight {dw:g}); exported "
                       f"{datetime.date.today().isoformat()}; not the paper's model",
                image_size=512, projection_dim=D, tower=TOWER,
                image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5],

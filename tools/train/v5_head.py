@@ -148,6 +148,12 @@ def fit(tr, ts, protos, scores, tau, args, log=print):
     zt = torch.tensor(ts.project(T.astype(np.float32)), dtype=torch.float32)
     y = torch.tensor(tr["mos"], dtype=torch.float32)
     sw = torch.tensor(tr.get("weight", np.ones(len(y))), dtype=torch.float32)   # per-photo loss weight
+    # the alignment's own weight per photo: --align-weight for all, times
+    # --defect-weight for photos whose measurements find a defect (a minority
+    # the score terms alone let the head describe as clean)
+    has_defect = np.array([any((a, j[a]) in VD.DEFECT_OF and VD.DEFECT_OF[(a, j[a])] != "compression"
+                               for a in ASPECTS) for j in tr["judg"]])
+    aw = torch.tensor(args.align_weight * np.where(has_defect, args.defect_weight, 1.0), dtype=torch.float32)
     var = y.var()
     opt = torch.optim.Adam(head.parameters(), lr=args.lr, weight_decay=0)
     g = torch.Generator().manual_seed(args.seed)
@@ -159,7 +165,7 @@ def fit(tr, ts, protos, scores, tau, args, log=print):
             idx = perm[k:k + args.batch]
             _, z, _, _, s = head(Xt[idx])
             wi = sw[idx] / sw[idx].mean()
-            align = ((1 - (z * zt[idx]).sum(1)) * wi).mean()
+            align = ((1 - (z * zt[idx]).sum(1)) * wi * aw[idx]).mean()
             mse = (((s - y[idx]) ** 2) * wi).mean() / var
             sc, yc = s - s.mean(), y[idx] - y[idx].mean()
             rank = 1 - (sc * yc).sum() / (sc.norm() * yc.norm() + 1e-8)
@@ -253,6 +259,9 @@ def main():
     ap.add_argument("--synthetic-weight", type=float, default=1.0,
                     help="loss weight of a synthetic photo relative to a real one")
     ap.add_argument("--save", action="store_true", help="keep the (single) setting in OUT/head.pkl")
+    ap.add_argument("--align-weight", type=float, default=1.0, help="the alignment term's weight")
+    ap.add_argument("--defect-weight", type=float, default=1.0,
+                    help="times that for photos whose measurements find a defect")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     st = torch.load(args.ckpt)["model"]
@@ -288,7 +297,8 @@ def main():
                 fh.write(json.dumps(dict(row, args={k: v for k, v in vars(args).items() if k not in ("K", "tau")})) + "\n")
             if args.save:
                 b["head"] = {k: v.detach().numpy() for k, v in b["head"].state_dict().items()}
-                b.update(K=K, tau=tau, val=row, xm=tr["xm"], xs=tr["xs"], train_mos=tr["mos"])
+                b.update(K=K, tau=tau, val=row, xm=tr["xm"], xs=tr["xs"], train_mos=tr["mos"],
+                         defect_weight=args.defect_weight, align_weight=args.align_weight)
                 b["train_scores"] = evaluate_scores(b, tr)
                 import export as EX
                 b["score_map"] = EX.fit_score_map(b["train_scores"].astype(np.float64), tr["mos"])
