@@ -605,7 +605,7 @@ def app_probe(folder, n, model, build):
     sub = os.path.join(os.path.dirname(folder), f"app-{n}")
     if not os.path.isdir(sub):
         os.makedirs(sub)
-        for f in sorted(os.listdir(folder))[:n]:
+        for f in sorted(f for f in os.listdir(folder) if f.lower().endswith(".jpg"))[:n]:
             os.link(os.path.join(folder, f), os.path.join(sub, f))
     cmd = [sys.executable, os.path.join(ROOT, "tests", "test-app.py"), "bench", "--app",
            os.path.join(build, "tests", "rali-studio-test"), "--cli", os.path.join(build, "app", "rali"),
