@@ -1,8 +1,9 @@
 /* RaliDetailView: see rali-detail-view.h.  The thumbnail stands in until the
- * full-size decode (off the main thread) arrives. */
+ * full-size decode (off the main thread) arrives.  The work behind "why" and
+ * "where" is in rali-detail-view-where.c. */
 #include "config.h"
 
-#include "rali-detail-view.h"
+#include "rali-detail-view-private.h"
 
 #include "culling/rali-culling.h"
 #include "rali-application.h"
@@ -17,50 +18,6 @@
 #include "map/rali-neighbour-list.h"
 
 #include <glib/gi18n.h>
-
-struct _RaliDetailView {
-  GtkWidget parent_instance;
-  RaliImageView *image_view;
-  GtkSpinner *spinner;
-  GtkLabel *zoom_label;
-  GtkLabel *name_label;
-  GtkLabel *info_label;
-  GtkLabel *decision_label;
-  RaliScoreGauge *gauge;
-  GtkLabel *scale_label;
-  GtkLabel *error_label;
-  RaliWhyPanel *why_panel;
-  RaliQualityOverlay *quality_overlay;
-  RaliPeakingOverlay *peaking_overlay;
-  GtkLabel *overlay_legend;
-  RaliLumaHistogram *histogram;
-  GtkLabel *histogram_caption;
-  GtkLabel *provenance_label;
-  GtkLabel *model_label;
-  RaliNeighbourList *similar_list;
-  GtkWidget *similar_separator;
-
-  RaliThumbnailCache *cache;
-  int thumb_w, thumb_h; /* the gallery's thumbnail box */
-  RaliGalleryItem *item;
-  gulong state_handler;
-  gulong decision_handler;
-  GCancellable *load;
-  gboolean loaded;
-  gboolean want_actual;
-  int image_w, image_h;
-  int top_k;
-  double score_min, score_max;
-
-  /* why, the quality map and the analysis of the shown photo: each its
-   * own work, cancelled with the item */
-  GCancellable *tiles_work, *analysis_work;
-  char *tiles_error;
-  gboolean show_map, show_peaking, show_similar;
-  gboolean analysis_has_peaking;
-  RaliPhotoAnalysis *analysis;
-  gint64 tiles_started, tiles_done;  /* monotonic µs, for tests */
-};
 
 enum { PROP_0, PROP_ITEM, PROP_SHOW_QUALITY_MAP, PROP_SHOW_FOCUS_PEAKING, PROP_SHOW_SIMILAR, N_PROPS };
 static GParamSpec *properties[N_PROPS];
@@ -149,172 +106,6 @@ on_decision (GObject *item, GParamSpec *pspec, RaliDetailView *self)
   update_decision (self);
 }
 
-/* ---- why, the quality map, the histogram and peaking ---- */
-
-static RaliApplication *
-app_of (RaliDetailView *self)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkApplication *app = GTK_IS_WINDOW (root) ? gtk_window_get_application (GTK_WINDOW (root)) : NULL;
-  return RALI_IS_APPLICATION (app) ? RALI_APPLICATION (app) : NULL;
-}
-
-/* the model file and backend the app scores with; NULL with why */
-static char *
-model_path (RaliDetailView *self, RaliBackendKind *backend, GError **error)
-{
-  RaliApplication *app = app_of (self);
-  if (!app)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "no application");
-      return NULL;
-    }
-  *backend = rali_application_get_backend (app);
-  return rali_application_dup_model_path (app, error);
-}
-
-static void
-cancel_work (GCancellable **work)
-{
-  if (*work)
-    g_cancellable_cancel (*work);
-  g_clear_object (work);
-}
-
-/* the reference of the quality map: the photo's own score */
-static double
-photo_score (RaliDetailView *self)
-{
-  if (self->item && rali_gallery_item_get_state (self->item) == RALI_ITEM_SCORED)
-    return rali_gallery_item_get_score (self->item);
-  const RaliCompareResult *why = rali_why_panel_get_result (self->why_panel);
-  return why ? why->score : NAN;
-}
-
-static void
-update_legend (RaliDetailView *self)
-{
-  g_autoptr (GString) t = g_string_new (NULL);
-  const RaliTileResult *tiles = rali_quality_overlay_get_tiles (self->quality_overlay);
-  if (self->show_map && self->tiles_work)
-    g_string_append (t, _("Quality map: scoring the tiles…"));
-  else if (self->show_map && self->tiles_error)
-    g_string_append_printf (t, _("Quality map: %s"), self->tiles_error);
-  else if (self->show_map && tiles)
-    /* TRANSLATORS: the quality map's legend over the photo */
-    g_string_append_printf (t, _("Quality map: %d of %d tiles score below the whole photo (%.2f): red, darker is "
-                                 "lower. Point at a tile for what it shows."),
-                            rali_quality_overlay_get_n_weak (self->quality_overlay), tiles->cols * tiles->rows,
-                            photo_score (self));
-  if (self->show_peaking)
-    {
-      if (t->len)
-        g_string_append_c (t, '\n');
-      if (rali_peaking_overlay_has_edges (self->peaking_overlay))
-        /* TRANSLATORS: %s is a colour name ("magenta"), then the share of the photo */
-        g_string_append_printf (t, _("Focus peaking: %s marks the edges that are sharp at 100 %% (%.1f %% of "
-                                     "the photo)"),
-                                rali_peaking_colour_name (self->analysis ? self->analysis->colour : 0),
-                                100.0 * (self->analysis ? self->analysis->edge_share : 0));
-      else if (self->loaded)
-        g_string_append (t, _("Focus peaking: finding the edges…"));
-      else
-        g_string_append (t, _("Focus peaking: waiting for the photo…"));
-    }
-  gtk_label_set_text (self->overlay_legend, t->str);
-  gtk_widget_set_visible (GTK_WIDGET (self->overlay_legend), t->len > 0);
-}
-
-static void
-on_tiles (GObject *source, GAsyncResult *result, gpointer data)
-{
-  g_autoptr (RaliDetailView) self = data;
-  (void) source;
-  g_autoptr (GError) error = NULL;
-  RaliTileResult *r = rali_compare_tiles_finish (result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  g_clear_object (&self->tiles_work);
-  self->tiles_done = g_get_monotonic_time ();
-  g_clear_pointer (&self->tiles_error, g_free);
-  self->tiles_error = error ? g_strdup (error->message) : NULL;
-  rali_quality_overlay_set_tiles (self->quality_overlay, r, photo_score (self));
-  update_legend (self);
-}
-
-static void
-start_tiles (RaliDetailView *self)
-{
-  cancel_work (&self->tiles_work);
-  g_clear_pointer (&self->tiles_error, g_free);
-  rali_quality_overlay_set_tiles (self->quality_overlay, NULL, NAN);
-  g_autoptr (GError) error = NULL;
-  RaliBackendKind backend;
-  g_autofree char *model = self->item ? model_path (self, &backend, &error) : NULL;
-  if (model)
-    {
-      self->tiles_work = g_cancellable_new ();
-      self->tiles_started = g_get_monotonic_time ();
-      self->tiles_done = 0;
-      rali_compare_tiles_async (rali_gallery_item_get_path (self->item), model, backend, 0, 0, self->tiles_work,
-                                on_tiles, g_object_ref (self));
-    }
-  else if (error)
-    self->tiles_error = g_strdup (error->message);
-  update_legend (self);
-}
-
-static void
-on_analysis (GObject *source, GAsyncResult *result, gpointer data)
-{
-  g_autoptr (RaliDetailView) self = data;
-  (void) source;
-  g_autoptr (GError) error = NULL;
-  RaliPhotoAnalysis *a = rali_photo_analysis_finish (result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  g_clear_object (&self->analysis_work);
-  if (!a)
-    return; /* out of memory: the histogram stays empty */
-  g_clear_pointer (&self->analysis, rali_photo_analysis_free);
-  self->analysis = a;
-  self->analysis_has_peaking = a->peaking != NULL;
-  rali_luma_histogram_set_analysis (self->histogram, a);
-  g_autofree char *caption = rali_luma_histogram_dup_caption_markup (self->histogram);
-  gtk_label_set_markup (self->histogram_caption, caption);
-  rali_peaking_overlay_set_analysis (self->peaking_overlay, a);
-  update_legend (self);
-}
-
-/* the histogram (and peaking) of the full-size photo shown */
-static void
-start_analysis (RaliDetailView *self)
-{
-  GdkTexture *tex = rali_image_view_get_texture (self->image_view);
-  if (!self->loaded || !tex)
-    return;
-  cancel_work (&self->analysis_work);
-  self->analysis_work = g_cancellable_new ();
-  rali_photo_analysis_async (tex, self->show_peaking, self->analysis_work, on_analysis, g_object_ref (self));
-  update_legend (self);
-}
-
-static void
-clear_why_and_where (RaliDetailView *self)
-{
-  cancel_work (&self->tiles_work);
-  cancel_work (&self->analysis_work);
-  g_clear_pointer (&self->tiles_error, g_free);
-  g_clear_pointer (&self->analysis, rali_photo_analysis_free);
-  self->analysis_has_peaking = FALSE;
-  self->tiles_started = self->tiles_done = 0;
-  rali_why_panel_set_item (self->why_panel, NULL);
-  rali_quality_overlay_set_tiles (self->quality_overlay, NULL, NAN);
-  rali_peaking_overlay_set_analysis (self->peaking_overlay, NULL);
-  rali_luma_histogram_set_analysis (self->histogram, NULL);
-  gtk_label_set_text (self->histogram_caption, "");
-}
-
 static void
 set_show_quality_map (RaliDetailView *self, gboolean show)
 {
@@ -324,8 +115,8 @@ set_show_quality_map (RaliDetailView *self, gboolean show)
   gtk_widget_set_visible (GTK_WIDGET (self->quality_overlay), self->show_map);
   gtk_widget_set_has_tooltip (GTK_WIDGET (self->image_view), self->show_map);
   if (self->show_map && self->item && !self->tiles_work && !rali_quality_overlay_get_tiles (self->quality_overlay))
-    start_tiles (self);
-  update_legend (self);
+    _rali_detail_view_start_tiles (self);
+  _rali_detail_view_update_legend (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_QUALITY_MAP]);
 }
 
@@ -337,33 +128,9 @@ set_show_focus_peaking (RaliDetailView *self, gboolean show)
   self->show_peaking = !!show;
   gtk_widget_set_visible (GTK_WIDGET (self->peaking_overlay), self->show_peaking);
   if (self->show_peaking && !self->analysis_has_peaking)
-    start_analysis (self);
-  update_legend (self);
+    _rali_detail_view_start_analysis (self);
+  _rali_detail_view_update_legend (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_FOCUS_PEAKING]);
-}
-
-/* the tooltip of the quality map at (x, y) in the image view */
-static char *
-tile_tooltip (RaliDetailView *self, double x, double y)
-{
-  graphene_point_t p;
-  if (!self->show_map || !gtk_widget_compute_point (GTK_WIDGET (self->image_view), GTK_WIDGET (self->quality_overlay),
-                                                    &GRAPHENE_POINT_INIT ((float) x, (float) y), &p))
-    return NULL;
-  return rali_quality_overlay_describe_tile (self->quality_overlay,
-                                             rali_quality_overlay_tile_at (self->quality_overlay, p.x, p.y));
-}
-
-static gboolean
-on_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip, RaliDetailView *self)
-{
-  (void) widget;
-  (void) keyboard;
-  g_autofree char *text = tile_tooltip (self, x, y);
-  if (!text)
-    return FALSE;
-  gtk_tooltip_set_text (tooltip, text);
-  return TRUE;
 }
 
 static void
@@ -407,8 +174,8 @@ on_state (GObject *item, GParamSpec *pspec, RaliDetailView *self)
   update_result (self);
   /* scored now (or again): why, and the map's reference */
   rali_why_panel_refresh (self->why_panel);
-  rali_quality_overlay_set_photo_score (self->quality_overlay, photo_score (self));
-  update_legend (self);
+  rali_quality_overlay_set_photo_score (self->quality_overlay, _rali_detail_view_photo_score (self));
+  _rali_detail_view_update_legend (self);
 }
 
 static void
@@ -439,7 +206,7 @@ on_full_image (GObject *source, GAsyncResult *result, gpointer user_data)
   self->want_actual = FALSE;
   update_zoom_label (self);
   update_info (self);
-  start_analysis (self);
+  _rali_detail_view_start_analysis (self);
 }
 
 /* ---- similar photos (N): the map's neighbour list beside the panel ---- */
@@ -508,7 +275,7 @@ rali_detail_view_set_item (RaliDetailView *self, RaliGalleryItem *item)
       g_clear_signal_handler (&self->decision_handler, self->item);
     }
   g_set_object (&self->item, item);
-  clear_why_and_where (self);
+  _rali_detail_view_clear_work (self);
   self->loaded = FALSE;
   self->want_actual = FALSE;
   self->image_w = self->image_h = 0;
@@ -533,9 +300,9 @@ rali_detail_view_set_item (RaliDetailView *self, RaliGalleryItem *item)
     {
       rali_why_panel_set_item (self->why_panel, item);
       if (self->show_map)
-        start_tiles (self);
+        _rali_detail_view_start_tiles (self);
     }
-  update_legend (self);
+  _rali_detail_view_update_legend (self);
   update_similar (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ITEM]);
 }
@@ -578,7 +345,7 @@ rali_detail_view_set_model_info (RaliDetailView *self, const char *name, const c
     {
       rali_why_panel_refresh (self->why_panel);
       if (self->show_map)
-        start_tiles (self);
+        _rali_detail_view_start_tiles (self);
     }
 }
 
@@ -670,49 +437,17 @@ rali_detail_view_get_histogram (RaliDetailView *self)
   return self->histogram;
 }
 
-const char *
-rali_detail_view_get_legend (RaliDetailView *self)
-{
-  return gtk_widget_get_visible (GTK_WIDGET (self->overlay_legend)) ? gtk_label_get_text (self->overlay_legend) : "";
-}
 
-gboolean
-rali_detail_view_is_busy (RaliDetailView *self, gboolean *why, gboolean *tiles, gboolean *analysis)
-{
-  *why = rali_why_panel_is_busy (self->why_panel);
-  *tiles = self->tiles_work != NULL;
-  *analysis = self->analysis_work != NULL;
-  return *why || *tiles || *analysis;
-}
 
-double
-rali_detail_view_get_tiles_seconds (RaliDetailView *self)
-{
-  return self->tiles_done > self->tiles_started && self->tiles_started ? (self->tiles_done - self->tiles_started) / 1e6
-                                                                        : -1;
-}
 
-const char *
-rali_detail_view_get_tiles_error (RaliDetailView *self)
-{
-  return self->tiles_error;
-}
 
-char *
-rali_detail_view_dup_tile_tooltip (RaliDetailView *self, double fx, double fy)
-{
-  graphene_rect_t r;
-  if (!rali_image_view_get_image_rect (self->image_view, &r))
-    return NULL;
-  return tile_tooltip (self, r.origin.x + fx * r.size.width, r.origin.y + fy * r.size.height);
-}
 
 static void
 rali_detail_view_dispose (GObject *object)
 {
   RaliDetailView *self = RALI_DETAIL_VIEW (object);
   rali_detail_view_set_item (self, NULL);
-  clear_why_and_where (self);
+  _rali_detail_view_clear_work (self);
   g_clear_object (&self->cache);
   gtk_widget_dispose_template (GTK_WIDGET (self), RALI_TYPE_DETAIL_VIEW);
   /* 4.8's dispose_template leaves unbound template children: unparent them */
@@ -845,7 +580,7 @@ rali_detail_view_init (RaliDetailView *self)
   self->score_max = 1;
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect (self->image_view, "notify::zoom", G_CALLBACK (on_zoom), self);
-  g_signal_connect (self->image_view, "query-tooltip", G_CALLBACK (on_query_tooltip), self);
+  g_signal_connect (self->image_view, "query-tooltip", G_CALLBACK (_rali_detail_view_on_query_tooltip), self);
   g_signal_connect (self->similar_list, "activated", G_CALLBACK (on_similar_activated), self);
   g_signal_connect (self->similar_list, "close", G_CALLBACK (on_similar_close), self);
   rali_quality_overlay_set_image_view (self->quality_overlay, self->image_view);
