@@ -65,6 +65,14 @@ rali_application_dup_model_path (RaliApplication *self, GError **error)
   return rali_default_model_path (error);
 }
 
+RaliApplication *
+rali_application_of_widget (GtkWidget *widget)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkApplication *app = GTK_IS_WINDOW (root) ? gtk_window_get_application (GTK_WINDOW (root)) : NULL;
+  return RALI_IS_APPLICATION (app) ? RALI_APPLICATION (app) : NULL;
+}
+
 RaliBackendKind
 rali_application_get_backend (RaliApplication *self)
 {

@@ -24,5 +24,8 @@ const char      *rali_application_get_catalog_error (RaliApplication *self);
 char            *rali_application_dup_model_path (RaliApplication *self, GError **error);
 /* --backend, else the backend setting */
 RaliBackendKind  rali_application_get_backend  (RaliApplication *self);
+/* the RaliApplication of the window widget is in, or NULL (not in a
+ * window yet, or another application: the test harnesses') */
+RaliApplication *rali_application_of_widget (GtkWidget *widget);
 
 G_END_DECLS

@@ -12,19 +12,11 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
-static RaliApplication *
-app_of (RaliDetailView *self)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkApplication *app = GTK_IS_WINDOW (root) ? gtk_window_get_application (GTK_WINDOW (root)) : NULL;
-  return RALI_IS_APPLICATION (app) ? RALI_APPLICATION (app) : NULL;
-}
-
 /* the model file and backend the app scores with; NULL with why */
 static char *
 model_path (RaliDetailView *self, RaliBackendKind *backend, GError **error)
 {
-  RaliApplication *app = app_of (self);
+  RaliApplication *app = rali_application_of_widget (GTK_WIDGET (self));
   if (!app)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "no application");

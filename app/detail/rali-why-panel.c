@@ -161,14 +161,12 @@ rali_why_panel_refresh (RaliWhyPanel *self)
     g_cancellable_cancel (self->work);
   g_clear_object (&self->work);
   g_clear_pointer (&self->result, rali_compare_result_free);
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkApplication *gapp = GTK_IS_WINDOW (root) ? gtk_window_get_application (GTK_WINDOW (root)) : NULL;
-  if (!self->item || rali_gallery_item_get_state (self->item) != RALI_ITEM_SCORED || !RALI_IS_APPLICATION (gapp))
+  RaliApplication *app = rali_application_of_widget (GTK_WIDGET (self));
+  if (!self->item || rali_gallery_item_get_state (self->item) != RALI_ITEM_SCORED || !app)
     {
       show_result (self, NULL, FALSE, NULL);
       return;
     }
-  RaliApplication *app = RALI_APPLICATION (gapp);
   g_autoptr (GError) error = NULL;
   g_autofree char *model = rali_application_dup_model_path (app, &error);
   if (!model)
