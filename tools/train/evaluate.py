@@ -150,10 +150,10 @@ def faithfulness(by_name, mode="top3"):
         n_all += 1
         have = {lab["defect"], lab.get("second") or ""} - {"", "none"}
         said = named(r, mode) - {"compression"}
-        if said - have:
+        if VD.false_claims(said, have):
             fa += 1
         if lab["defect"] in DEFECTS:
-            ok = lab["defect"] in said
+            ok = VD.names_label(said, lab["defect"])
             hit += ok
             miss += not ok
             per.setdefault(lab["defect"], [0, 0])[0 if ok else 1] += 1
@@ -234,6 +234,12 @@ def plots(out, sets):
     plt.close(fig)
 
 
+def curve_rows(paths):
+    """The rows of one tower's curve, over the runs it was trained in."""
+    paths = [paths] if isinstance(paths, str) else paths or []
+    return [json.loads(line) for p in paths if os.path.exists(p) for line in open(p)]
+
+
 def plot_curve(curve, out, scratch=None):
     """The towers' learning curves: validation SRCC (points: the first 500
     validation photos; the last, filled: all 1,000) and the training loss,
@@ -244,14 +250,14 @@ def plot_curve(curve, out, scratch=None):
     import matplotlib.pyplot as plt
     runs = [(p, label, col) for p, label, col in ((curve, "fine-tuned ImageNet tower", "tab:blue"),
                                                   (scratch, "from scratch (same graph, same steps)", "tab:orange"))
-            if p and os.path.exists(p)]
+            if curve_rows(p)]
     if not runs:
         return False
     fig, ax = plt.subplots(figsize=(7, 3.6))
     ax2 = ax.twinx()
     lo = 0.6
     for path, label, col in runs:
-        rows = [json.loads(l) for l in open(path)]
+        rows = curve_rows(path)
         val = [r for r in rows if "val_srcc" in r]
         tr = [r for r in rows if "train_loss" in r]
         ax.plot([r["step"] for r in val], [r["val_srcc"] for r in val], "o-", color=col, label=f"val SRCC, {label}")
@@ -276,11 +282,16 @@ def main():
     ap.add_argument("--biq", default="/work/cache/biq2021")
     ap.add_argument("--clive", default="/work/cache/iqa-dataset/ChallengeDB_release")
     ap.add_argument("--work", default="/work/cache/v5-eval")
-    ap.add_argument("--curve", default="/work/cache/v5-run/curve.jsonl")
+    ap.add_argument("--curve", action="append",
+                    help="the shipped tower's curve, one file per run it was trained in, in order "
+                         "(default /work/cache/v5-run/curve.jsonl)")
     ap.add_argument("--scratch-curve", default="/work/cache/v5-scratch/curve.jsonl",
                     help="the from-scratch comparison tower's curve (finetune.py --scratch)")
+    ap.add_argument("--input-size", default="",
+                    help="v5_input_size.py's rows (RUN/input-size.jsonl) for the input-size section")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs"))
     args = ap.parse_args()
+    args.curve = args.curve or ["/work/cache/v5-run/curve.jsonl"]
     os.makedirs(args.work, exist_ok=True)
     bp, bm = D.biq2021_test(args.biq)
     cp, cm = clive_files(args)
@@ -315,11 +326,22 @@ def main():
     res["curve_plot"] = plot_curve(args.curve, args.out, args.scratch_curve)
     res["towers"] = {}
     for key, path in (("finetuned", args.curve), ("scratch", args.scratch_curve)):
-        ends = [json.loads(l) for l in open(path)] if path and os.path.exists(path) else []
-        ends = [r for r in ends if r.get("end_of_leg")]
+        ends = [r for r in curve_rows(path) if r.get("end_of_leg")]
         if ends:
             res["towers"][key] = dict(step=ends[-1]["step"], val_srcc=ends[-1]["val_srcc"],
                                       val_plcc=ends[-1]["val_plcc"], val_n=ends[-1]["val_n"])
+    sc = res["towers"].get("scratch")
+    same = [r for r in curve_rows(args.curve) if r.get("end_of_leg") and sc and r["step"] == sc["step"]]
+    if same:   # the fine-tuned tower at the comparison tower's step (the same cost)
+        res["towers"]["finetuned_same_steps"] = dict(step=same[-1]["step"], val_srcc=same[-1]["val_srcc"],
+                                                     val_plcc=same[-1]["val_plcc"], val_n=same[-1]["val_n"])
+    # the teacher: the rule-based describer on the by-eye *training* labels
+    import v5_calibrate as VC
+    labels, meas = VC.measured(args.biq)
+    res["teacher"] = {d: dict(named=tp, labelled=n, false=fp, without=nn)
+                      for d, (tp, n, fp, nn) in VC.table(labels, meas).items()}
+    res["input_size"] = ([json.loads(line) for line in open(args.input_size)]
+                         if args.input_size and os.path.exists(args.input_size) else [])
     # aggregates only: no per-photo scores of BIQ2021 or CLIVE in the repository
     out = dict(res, variants={k: dict(n=len(rows), above_blurred=float(np.mean([r["orig"] > r["blur"] for r in rows])),
                                       above_darkened=float(np.mean([r["orig"] > r["dark"] for r in rows])))

@@ -72,8 +72,12 @@ def write(res, args, path):
     L.append("## Do the descriptors name the real defect?\n")
     L.append(f"`tools/train/biq-test-labels.csv`: {fa['labelled']} BIQ2021 test photos labelled by eye before "
              "scoring, blind to MOS (`tools/train/LABELS.md`), {0} of them with a visible main defect. A descriptor "
-             "names a defect by its sentence (`v5_describe.DEFECT_OF`); JPEG blocking is not one of the labels and "
-             "is not counted either way.\n".format(fa["defect_photos"]))
+             "names a defect by its sentence (`v5_describe.DEFECT_OF`). The two blur sentences (\"soft: fine "
+             "detail is not crisp\", \"blurred and fine detail is lost\") name no cause, so they name a photo "
+             "labelled blur or motion blur and are a false alarm on any other; the camera-shake sentence names only "
+             "motion blur (`v5_describe.claim_fits`; until v5.1 the blur sentences said \"out of focus\" and "
+             "counted for blur alone). JPEG blocking is not one of the labels and is not counted either "
+             "way.\n".format(fa["defect_photos"]))
     L.append(f"- The top 3 descriptors name the labelled defect: **{pct(fa['named'])}** of the {fa['defect_photos']} "
              f"defect photos (target ≥ 70 %, {met(fa['named'] >= TARGETS['named'])})")
     L.append(f"- They name a defect the photo does not have (false alarm): **{pct(fa['false_alarm'])}** of all "
@@ -97,9 +101,12 @@ def write(res, args, path):
     L.append(f"The first descriptor is the reason the score rests on (with its near-copies it carries the whole "
              f"score, above). It names {pct(t1['named'])} of the labelled defects; "
              + (f"it never names {', '.join(d.replace('_', ' ') for d in never)}, " if never else "")
-             + "and where it misses it mostly describes a clean photo and lowers the verdict. The rule-based "
-             "describer it learned from names motion blur on 6 % of the labelled training photos "
-             "(`tools/train/v5_calibrate.py`): the student cannot name what the teacher misses.\n")
+             + "and where it misses it mostly describes a clean photo and lowers the verdict. The student cannot "
+             "name what its teacher misses: the rule-based describer it learned from, on the by-eye labels of "
+             "training photos (`tools/train/v5_calibrate.py`, the same counting), names "
+             + ", ".join(f"{d.replace('_', ' ')} {pct(t['named'] / max(t['labelled'], 1))} "
+                         f"({t['named']}/{t['labelled']}; false alarms {t['false']}/{t['without']})"
+                         for d, t in res.get("teacher", {}).items()) + ".\n")
     L.append("| labelled defect | named (first) | missed (first) |")
     L.append("|---|---|---|")
     for d, (h, m) in sorted(per1.items()):
@@ -131,16 +138,34 @@ def write(res, args, path):
         L.append("## Learning curves: ImageNet start against from scratch\n")
         t = res.get("towers", {})
         ft, sc = t.get("finetuned"), t.get("scratch")
+        same = t.get("finetuned_same_steps", ft)
         if ft and sc:
-            win = "the ImageNet start" if ft["val_srcc"] >= sc["val_srcc"] else "the from-scratch tower"
+            win = "the ImageNet start" if same["val_srcc"] >= sc["val_srcc"] else "the from-scratch tower"
             L.append(f"The same MobileNetV2 graph, trained by `tools/train/finetune.py` on the same 9,000 photos with "
-                     f"the same schedule for the same {ft['step']:,} steps of 16 crops: from the ImageNet weights it "
-                     f"reaches validation SRCC **{ft['val_srcc']:.3f}** (all 1,000 held-out photos), from random "
+                     f"the same schedule for the same {same['step']:,} steps of 16 crops: from the ImageNet weights it "
+                     f"reaches validation SRCC **{same['val_srcc']:.3f}** (all 1,000 held-out photos), from random "
                      f"weights (He-normal, a batch norm after every convolution, tower lr 1e-3; `--scratch`) "
                      f"**{sc['val_srcc']:.3f}** at step {sc['step']:,}. {win[0].upper() + win[1:]} wins on "
                      "validation and is what v5 ships. Squares: the end of each leg on all 1,000 validation "
                      "photos; circles: the periodic check on the first 500.\n")
+            if ft["step"] != same["step"]:
+                L.append(f"The shipped tower is the ImageNet start trained on to step {ft['step']:,}, its cosine "
+                         f"annealed to zero over the second leg: validation SRCC **{ft['val_srcc']:.3f}** / PLCC "
+                         f"{ft['val_plcc']:.3f} on all {ft['val_n']:,} held-out photos.\n")
         L.append("![curve](evaluation-curve.png)\n")
+    rows = res.get("input_size") or []
+    if rows:
+        L.append("## Input size\n")
+        L.append("The shipped tower's own MOS regressor on the 1,000 validation photos resized to each size "
+                 "(`tools/train/v5_input_size.py`; the tower trained on 384-px crops at the photos' own 512-px "
+                 "scale), and the C engine's end-to-end speed with the model exported at that size (16 JPEGs of "
+                 "24 MP, as above; load average when each started in brackets):\n")
+        L.append("| input (short side) | val SRCC | val PLCC | photos/s |")
+        L.append("|---|---|---|---|")
+        for r in rows:
+            L.append(f"| {r['size']} px | {r['val_srcc']:.4f} | {r['val_plcc']:.4f} | {r['photos_per_s']} "
+                     f"({r['load_average']}) |")
+        L.append("")
     with open(path, "w", encoding="utf-8") as fh:
         fh.write("\n".join(L) + "\n")
 

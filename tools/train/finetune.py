@@ -243,6 +243,8 @@ def main():
     ap.add_argument("--scratch", action="store_true",
                     help="the same MobileNetV2 graph from random weights, with batch norm (the comparison tower)")
     ap.add_argument("--stop-step", type=int, default=0, help="end the leg at this step (0: --total-steps)")
+    ap.add_argument("--keep-val-ckpts", action="store_true",
+                    help="also keep RUN/ckpt-stepN.pt at each periodic validation (to pick a step by validation)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.run, exist_ok=True)
@@ -348,6 +350,8 @@ def main():
             acc = dict.fromkeys(acc, 0.0)
         if time.time() - last_val > args.val_minutes * 60:
             log(validate(args.val_n))
+            if args.keep_val_ckpts:
+                save(os.path.join(args.run, f"ckpt-step{step}.pt"), model, opt, sched, step, args.total_steps, wall)
             last_val = time.time()
         if time.time() - last_ckpt > args.ckpt_minutes * 60:
             save(ckpt, model, opt, sched, step, args.total_steps, wall)

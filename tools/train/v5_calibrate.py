@@ -9,6 +9,7 @@ the table.
     /usr/bin/python3 tools/train/v5_calibrate.py [--sweep]"""
 import argparse
 import csv
+import glob
 import json
 import os
 import sys
@@ -23,36 +24,44 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CACHE = "/work/cache/v5-head/measure-train-labels.jsonl"
 
 
+def biq_path(biq, name):
+    p = os.path.join(biq, "Images", name)
+    return p if os.path.exists(p) else glob.glob(os.path.join(biq, "**", name), recursive=True)[0]
+
+
 def measured(biq):
     labels = [r for r in csv.DictReader(open(os.path.join(HERE, "biq-train-labels.csv"), encoding="utf-8"))
               if r["defect"] != "unsure"]
     have = {}
     if os.path.exists(CACHE):
+        VD.upgrade(CACHE, lambda name: biq_path(biq, name))
         have = {json.loads(l)["name"]: json.loads(l)["m"] for l in open(CACHE)}
     with open(CACHE, "a") as fh:
         for r in labels:
             if r["name"] not in have:
-                import glob
-                p = os.path.join(biq, "Images", r["name"])
-                if not os.path.exists(p):
-                    p = glob.glob(os.path.join(biq, "**", r["name"]), recursive=True)[0]
+                p = biq_path(biq, r["name"])
                 have[r["name"]] = VD.measure(np.asarray(Image.open(p).convert("RGB")))
                 fh.write(json.dumps({"name": r["name"], "m": have[r["name"]]}) + "\n")
     return labels, have
 
 
 def table(labels, m):
-    named = [set() for _ in labels]
-    for i, r in enumerate(labels):
+    """Per defect: (named, labelled, false alarms, photos without it); a false
+    alarm is a claim that could name the defect on a photo where it fits
+    none of the labels (v5_describe.false_claims)."""
+    claims = []
+    for r in labels:
         j = VD.judge(m[r["name"]])
-        for (a, s), d in VD.DEFECT_OF.items():
-            if j[a] == s:
-                named[i].add(d)
+        said = {VD.DEFECT_OF[(a, j[a])] for a in j if (a, j[a]) in VD.DEFECT_OF}
+        claims.append({VD.BLURRED if (a, j[a]) in VD.CAUSE_NEUTRAL else VD.DEFECT_OF[(a, j[a])]
+                       for a in j if (a, j[a]) in VD.DEFECT_OF} if said else set())
     out = {}
     for d in ("blur", "motion_blur", "noise", "underexposed", "overexposed", "colour_cast"):
         has = np.array([d in (r["defect"], r["second"]) for r in labels])
-        said = np.array([d in n for n in named])
-        out[d] = (int((has & said).sum()), int(has.sum()), int((~has & said).sum()), int((~has).sum()))
+        said = np.array([VD.names_label(c, d) for c in claims])
+        wrong = np.array([any(VD.claim_fits(x, d) for x in VD.false_claims(c, {r["defect"], r["second"]}))
+                          for c, r in zip(claims, labels)])
+        out[d] = (int((has & said).sum()), int(has.sum()), int((~has & wrong).sum()), int((~has).sum()))
     return out
 
 

@@ -25,6 +25,12 @@ Measurements (on the 512x512 photo, luma y in 0..1, Rec. 601):
   focus      the sharpest textured tiles (mean of the top 3 ratios): low for a
              missed focus; a photo whose sharpest tiles are sharp while half
              its tiles are smooth is a subject against a soft background
+  edges      the width of the strongest edges: at the local maxima of the
+             gradient among the 3 % strongest, where the 7x7 range of y is
+             over 0.08, the gradient over that range (~1 / edge width in
+             pixels); 90th percentile (edge_sharp) and median.  It separates
+             blurred from sharp labelled photos better than the tile ratio
+             (AUC 0.88 vs 0.79 on the training labels), whatever the contrast
   shake      structure-tensor coherence of the textured tiles' gradients and
              how consistent their orientation is across tiles (camera shake
              smears every tile in one direction)
@@ -129,6 +135,8 @@ def measure(rgb):
     m["noise_ratio"] = float(np.median(ratio[flat]))
     m["noise_rms"] = float(np.median(np.sqrt(e_hf[flat])) * 255)
 
+    m.update(measure_edges(y))
+
     y255 = y * 255
     dh, dv = np.abs(np.diff(y255, axis=1)), np.abs(np.diff(y255, axis=0))
     mh = np.ones(dh.shape[1], bool)
@@ -136,7 +144,33 @@ def measure(rgb):
     mv = np.ones(dv.shape[0], bool)
     mv[7::8] = False
     m["blockiness"] = float((dh[:, 7::8].mean() + dv[7::8, :].mean() + 1e-3) / (dh[:, mh].mean() + dv[mv, :].mean() + 1e-3))
-    return {k: round(v, 5) for k, v in m.items()}
+    return {k: (round(v, 5) if v is not None else None) for k, v in m.items()}
+
+
+EDGE_KEYS = ("edge_sharp", "edge_sharp_med", "edge_n")
+
+
+def luma(rgb):
+    f = rgb.astype(np.float32) / 255.0
+    return 0.299 * f[..., 0] + 0.587 * f[..., 1] + 0.114 * f[..., 2]
+
+
+def measure_edges(y):
+    """How wide the strongest edges are (see the module docstring); None
+    where a photo has fewer than 50 such edge pixels (a flat or dark photo)."""
+    gx = cv2.Sobel(y, cv2.CV_32F, 1, 0, ksize=3) / 8
+    gy = cv2.Sobel(y, cv2.CV_32F, 0, 1, ksize=3) / 8
+    mag = np.hypot(gx, gy)
+    k7 = np.ones((7, 7), np.uint8)
+    rng = cv2.dilate(y, k7) - cv2.erode(y, k7)
+    edge = (rng > 0.08) & (mag >= np.percentile(mag, 97))
+    edge &= mag >= cv2.dilate(mag, np.ones((3, 3), np.uint8)) - 1e-7
+    n = int(edge.sum())
+    if n < 50:
+        return {"edge_sharp": None, "edge_sharp_med": None, "edge_n": float(n)}
+    slope = mag[edge] / np.maximum(rng[edge], 1e-6)
+    return {"edge_sharp": float(np.percentile(slope, 90)), "edge_sharp_med": float(np.median(slope)),
+            "edge_n": float(n)}
 
 
 # ------------------------------------------------------------------ judgements
@@ -151,7 +185,7 @@ T = dict(
     backlit_gap=0.30, backlit_centre=0.35,
     muted=10.0, vivid=75.0,
     cast=15.0,
-    blur_edges=0.03, blur_peak=1.0, very_soft=0.6,
+    blur_edges=0.03, blur_peak=1.0, very_soft=0.6, wide_edges=0.38,
     shake_coh=0.70, shake_consistency=0.75,
     bokeh_smooth=0.30, bokeh_median=0.6,
     noise_ratio=1.0, noise=1.3, heavy_noise=3.0,
@@ -187,9 +221,12 @@ def judge(m):
         j["colour"] = "vivid"
     else:
         j["colour"] = "natural"
-    # soft: weak edges everywhere and not even a few sharp tiles (a dark photo's
-    # edges are weak because it is dark: its focus is not judged)
-    soft = not dark and ((m["edge_contrast"] <= T["blur_edges"] and peak <= T["blur_peak"]) or peak < T["very_soft"])
+    # soft: weak edges everywhere and not even a few sharp tiles, or even the
+    # sharpest edges are wide (a dark photo's edges are weak because it is
+    # dark: its focus is not judged)
+    wide = m.get("edge_sharp") is not None and m["edge_sharp"] < T["wide_edges"]
+    soft = not dark and ((m["edge_contrast"] <= T["blur_edges"] and peak <= T["blur_peak"])
+                         or peak < T["very_soft"] or wide)
     if soft:
         if m["coherence"] > T["shake_coh"] and m["orientation_consistency"] > T["shake_consistency"]:
             j["focus"] = "shake"
@@ -234,8 +271,8 @@ SENT = {
     "focus": {
         "sharp": "Detail is sharp across the frame.",
         "subject_sharp": "The subject is sharp against a soft background.",
-        "soft": "The photo is soft: the focus is slightly off.",
-        "very_soft": "The photo is out of focus and blurred.",
+        "soft": "The photo is soft: fine detail is not crisp.",
+        "very_soft": "The photo is blurred and fine detail is lost.",
         "shake": "Camera shake smears the photo with motion blur.",
     },
     "noise": {
@@ -272,13 +309,57 @@ DEFECT_OF = {
 }
 
 
+# The blur sentences name no cause: at 512 px the measurements cannot tell a
+# missed focus from camera shake (on the training labels no measurement
+# separates the two better than AUC 0.53), so they claim "blurred", which is
+# true of a photo labelled blur or motion blur; the shake sentence claims
+# motion blur only.
+BLURRED = "blurred"
+BLUR_FAMILY = ("blur", "motion_blur")
+CAUSE_NEUTRAL = {("focus", "soft"), ("focus", "very_soft")}
+
+
 def defects_named(text):
-    """The defect labels a description names (by its sentences)."""
+    """The defect claims a description makes (by its sentences): labels, or
+    BLURRED for a blur sentence that names no cause."""
     out = set()
     for (k, v), d in DEFECT_OF.items():
         if SENT[k][v] in text:
-            out.add(d)
+            out.add(BLURRED if (k, v) in CAUSE_NEUTRAL else d)
     return out
+
+
+def claim_fits(claim, label):
+    return claim == label or (claim == BLURRED and label in BLUR_FAMILY)
+
+
+def names_label(claims, label):
+    """Whether the claims name a photo's labelled defect."""
+    return any(claim_fits(c, label) for c in claims)
+
+
+def false_claims(claims, labels):
+    """The claims that fit none of a photo's labelled defects."""
+    return {c for c in claims if not any(claim_fits(c, lab) for lab in labels)}
+
+
+def upgrade(path, path_of):
+    """Adds the edge measurements to a measurement file made before they
+    existed (only they are computed; the file is replaced atomically)."""
+    rows = [json.loads(line) for line in open(path)]
+    todo = [r for r in rows if any(k not in r["m"] for k in EDGE_KEYS)]
+    if not todo:
+        return 0
+    for i, r in enumerate(todo):
+        e = measure_edges(luma(np.asarray(Image.open(path_of(r["name"])).convert("RGB"))))
+        r["m"].update({k: (round(v, 5) if v is not None else None) for k, v in e.items()})
+        if i % 1000 == 0:
+            print(f"{os.path.basename(path)}: edges {i}/{len(todo)}", flush=True)
+    with open(path + ".tmp", "w") as fh:
+        for r in rows:
+            fh.write(json.dumps(r) + "\n")
+    os.replace(path + ".tmp", path)
+    return len(todo)
 
 
 def main():
@@ -294,6 +375,11 @@ def main():
     for split in args.split:
         paths, mos = VF.split_paths(split, args)
         out = os.path.join(args.out, f"measure-{split}.jsonl")
+        if os.path.exists(out):
+            by_name = {os.path.basename(p): p for p in paths}
+            n = upgrade(out, by_name.__getitem__)
+            if n:
+                print(f"{split}: edge measurements added to {n} rows", flush=True)
         done = sum(1 for _ in open(out)) if os.path.exists(out) else 0
         with open(out, "a") as fh:
             for i in range(done, len(paths)):

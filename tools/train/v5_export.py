@@ -61,6 +61,8 @@ def main():
     ap.add_argument("--dtype", choices=("f16", "f32"), default="f16")
     ap.add_argument("--crops", type=int, default=0, help="fixed crop grid (1, 4, 5, 9) at --crop-short-side; 0: none")
     ap.add_argument("--crop-short-side", type=int, default=512)
+    ap.add_argument("--image-size", type=int, default=512,
+                    help="the tower's input: the photo's short side in pixels (v5_input_size.py compares them)")
     ap.add_argument("--check", nargs="*", default=[], help="photos for the PyTorch check")
     args = ap.parse_args()
     ck = torch.load(args.ckpt)
@@ -76,12 +78,12 @@ def main():
     labels = [f"{a}: {s}" for a, s in VH.STATES]
     score_map = h.get("score_map")
     dw = h.get("defect_weight", 1.0)
-    cfg = dict(name="Rali Studio default v5.1 (MobileNetV2 at 512 px, rule-based descriptors)",
+    cfg = dict(name=f"Rali Studio default v5.2 (MobileNetV2 at {args.image_size} px, rule-based descriptors)",
                source=f"ImageNet MobileNetV2 (TensorFlow, Apache-2.0) fine-tuned on BIQ2021's training "
                       f"split (human MOS) by tools/train/finetune.py, step {ck['step']}; head by "
                       f"tools/train/v5_head.py (K={K}, tau={h['tau']}, defect weight {dw:g}); exported "
                       f"{datetime.date.today().isoformat()}; not the paper's model",
-               image_size=512, projection_dim=D, tower=TOWER,
+               image_size=args.image_size, projection_dim=D, tower=TOWER,
                image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5],
                pca_dim=int(ts.k), prototypes=K, temperature=float(h["tau"]), score_min=1.0, score_max=5.0,
                descriptors=list(h["descr"]), descriptor_provenance="rule-based", composition_labels=labels)
