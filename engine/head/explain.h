@@ -66,8 +66,8 @@ RaliSentence *rali_head_consensus (const RaliModel *model, const float *weights,
 
 /* One line for people (English; the CLI's "summary"):
  *  - the consensus: its first RALI_CONSENSUS_MAX_SENTENCES sentences, each
- *    capitalised and closed with a full stop ("The photo is soft: the focus
- *    is slightly off. No visible noise or compression artefacts.");
+ *    capitalised and closed with a full stop ("The photo is soft: fine
+ *    detail is not crisp. No visible noise or compression artefacts.");
  *  - no majority: `No description has a majority; the strongest (34 %):
  *    "..."`;
  *  - no texts: `This model has no descriptor texts; prototype #12 (score

@@ -24,6 +24,7 @@ for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from PIL import Image  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import finetune as FT  # noqa: E402
@@ -39,6 +40,11 @@ def split_paths(split, args):
     return (tr_p, tr_y) if split == "train" else (va_p, va_y)
 
 
+def load_image(path, size):
+    im = Image.open(path).convert("RGB")
+    return np.asarray(im if im.size == (size, size) else im.resize((size, size), Image.BICUBIC))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--ckpt", default="/work/cache/v5-run/ckpt-step1165.pt")
@@ -49,6 +55,8 @@ def main():
     ap.add_argument("--seed", type=int, default=20261206)
     ap.add_argument("--chunk", type=int, default=250)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--size", type=int, default=FT.SIZE,
+                    help="the photo resized to SIZE x SIZE (PIL bicubic) for the tower (v5_input_size.py)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.out, exist_ok=True)
@@ -68,7 +76,7 @@ def main():
             feats, pred = [], []
             with torch.no_grad():
                 for k in range(c0, min(c0 + args.chunk, len(paths)), 8):
-                    x = FT.to_tensor(np.stack([FT.load_image(p) for p in paths[k:min(k + 8, c0 + args.chunk)]]))
+                    x = FT.to_tensor(np.stack([load_image(p, args.size) for p in paths[k:min(k + 8, c0 + args.chunk)]]))
                     f = model.pooled(x)
                     feats.append(f.numpy())
                     z = model.reg(model.proj((f - model.feat_mean) / model.feat_std)).squeeze(1)
@@ -79,7 +87,7 @@ def main():
         chunks = [np.load(os.path.join(parts, f"{c0:06d}.npz")) for c0 in range(0, len(paths), args.chunk)]
         np.savez(os.path.join(args.out, f"feats-{split}.npz"), feats=np.concatenate([c["feats"] for c in chunks]),
                  pred=np.concatenate([c["pred"] for c in chunks]), mos=mos,
-                 names=np.array([os.path.basename(p) for p in paths]), step=st["step"])
+                 names=np.array([os.path.basename(p) for p in paths]), step=st["step"], size=args.size)
         print(f"{split}: done, {len(paths)} photos", flush=True)
 
 
