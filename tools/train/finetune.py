@@ -124,10 +124,10 @@ class V5Net(nn.Module):
         return self.reg(self.embed(x)).squeeze(1)
 
 
-def load_image(path):
+def load_image(path, size=SIZE):
     im = Image.open(path).convert("RGB")
-    if im.size != (SIZE, SIZE):
-        im = im.resize((SIZE, SIZE), Image.BICUBIC)
+    if im.size != (size, size):
+        im = im.resize((size, size), Image.BICUBIC)
     return np.asarray(im)
 
 
@@ -153,12 +153,12 @@ def train_batch(paths, z, step, args):
     return to_tensor(out), torch.from_numpy(z[idx]).float(), epoch
 
 
-def predict(model, paths, bs=8):
+def predict(model, paths, bs=8, size=SIZE):
     model.eval()
     out = []
     with torch.no_grad():
         for k in range(0, len(paths), bs):
-            x = to_tensor(np.stack([load_image(p) for p in paths[k:k + bs]]))
+            x = to_tensor(np.stack([load_image(p, size) for p in paths[k:k + bs]]))
             out.append(model(x) * model.mos_std + model.mos_mean)
     model.train()
     return torch.cat(out).numpy().astype(np.float64)

@@ -52,9 +52,7 @@ def table(labels, m):
     claims = []
     for r in labels:
         j = VD.judge(m[r["name"]])
-        said = {VD.DEFECT_OF[(a, j[a])] for a in j if (a, j[a]) in VD.DEFECT_OF}
-        claims.append({VD.BLURRED if (a, j[a]) in VD.CAUSE_NEUTRAL else VD.DEFECT_OF[(a, j[a])]
-                       for a in j if (a, j[a]) in VD.DEFECT_OF} if said else set())
+        claims.append({VD.claim_of(a, s) for a, s in j.items()} - {None})
     out = {}
     for d in ("blur", "motion_blur", "noise", "underexposed", "overexposed", "colour_cast"):
         has = np.array([d in (r["defect"], r["second"]) for r in labels])

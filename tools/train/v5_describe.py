@@ -62,7 +62,7 @@ def _tiles(a):
 def measure(rgb):
     """Measurements of an RGB uint8 photo (any size; BIQ2021's are 512x512)."""
     f = rgb.astype(np.float32) / 255.0
-    y = 0.299 * f[..., 0] + 0.587 * f[..., 1] + 0.114 * f[..., 2]
+    y = luma(rgb)
     h, w = y.shape
     m = {}
     m["mean_lum"] = float(y.mean())
@@ -144,6 +144,10 @@ def measure(rgb):
     mv = np.ones(dv.shape[0], bool)
     mv[7::8] = False
     m["blockiness"] = float((dh[:, 7::8].mean() + dv[7::8, :].mean() + 1e-3) / (dh[:, mh].mean() + dv[mv, :].mean() + 1e-3))
+    return rounded(m)
+
+
+def rounded(m):
     return {k: (round(v, 5) if v is not None else None) for k, v in m.items()}
 
 
@@ -294,8 +298,13 @@ def describe(m, mos01):
     """The description of a photo, from its measurements and its human MOS
     (0..1; the verdict is the human score's word)."""
     j = judge(m)
-    s = [SENT[k][j[k]] for k in ("exposure", "colour", "focus", "noise")]
-    return " ".join(s) + f" Overall quality is {verdict(mos01)}.", j
+    return text_of(j, mos01), j
+
+
+def text_of(j, mos01):
+    """The description of the judgement states j, with the verdict of a MOS (0..1)."""
+    return " ".join(SENT[k][j[k]] for k in ("exposure", "colour", "focus", "noise")) + \
+        f" Overall quality is {verdict(mos01)}."
 
 
 # the defect each judgement names (for the faithfulness evaluation)
@@ -319,14 +328,16 @@ BLUR_FAMILY = ("blur", "motion_blur")
 CAUSE_NEUTRAL = {("focus", "soft"), ("focus", "very_soft")}
 
 
+def claim_of(aspect, state):
+    """The defect claim of one judgement (None if it claims none): a label,
+    or BLURRED for a blur sentence that names no cause."""
+    d = DEFECT_OF.get((aspect, state))
+    return BLURRED if d and (aspect, state) in CAUSE_NEUTRAL else d
+
+
 def defects_named(text):
-    """The defect claims a description makes (by its sentences): labels, or
-    BLURRED for a blur sentence that names no cause."""
-    out = set()
-    for (k, v), d in DEFECT_OF.items():
-        if SENT[k][v] in text:
-            out.add(BLURRED if (k, v) in CAUSE_NEUTRAL else d)
-    return out
+    """The defect claims a description makes (by its sentences)."""
+    return {claim_of(k, v) for (k, v) in DEFECT_OF if SENT[k][v] in text}
 
 
 def claim_fits(claim, label):
@@ -352,7 +363,7 @@ def upgrade(path, path_of):
         return 0
     for i, r in enumerate(todo):
         e = measure_edges(luma(np.asarray(Image.open(path_of(r["name"])).convert("RGB"))))
-        r["m"].update({k: (round(v, 5) if v is not None else None) for k, v in e.items()})
+        r["m"].update(rounded(e))
         if i % 1000 == 0:
             print(f"{os.path.basename(path)}: edges {i}/{len(todo)}", flush=True)
     with open(path + ".tmp", "w") as fh:

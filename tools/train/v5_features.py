@@ -24,7 +24,6 @@ for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from PIL import Image  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import finetune as FT  # noqa: E402
@@ -38,11 +37,6 @@ def split_paths(split, args):
     ns = argparse.Namespace(biq=args.biq, seed=args.seed, n_val=1000, run=args.run)
     tr_p, tr_y, va_p, va_y = FT.split(ns)
     return (tr_p, tr_y) if split == "train" else (va_p, va_y)
-
-
-def load_image(path, size):
-    im = Image.open(path).convert("RGB")
-    return np.asarray(im if im.size == (size, size) else im.resize((size, size), Image.BICUBIC))
 
 
 def main():
@@ -76,7 +70,8 @@ def main():
             feats, pred = [], []
             with torch.no_grad():
                 for k in range(c0, min(c0 + args.chunk, len(paths)), 8):
-                    x = FT.to_tensor(np.stack([load_image(p, args.size) for p in paths[k:min(k + 8, c0 + args.chunk)]]))
+                    batch = paths[k:min(k + 8, c0 + args.chunk)]
+                    x = FT.to_tensor(np.stack([FT.load_image(p, args.size) for p in batch]))
                     f = model.pooled(x)
                     feats.append(f.numpy())
                     z = model.reg(model.proj((f - model.feat_mean) / model.feat_std)).squeeze(1)

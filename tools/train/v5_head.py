@@ -248,8 +248,7 @@ def build(tr, K, tau, args, log=print):
 def majority_text(maj, mos01):
     """A prototype's description: its members' majority state per aspect, then
     the verdict of its score (0..1)."""
-    return " ".join(VD.SENT[a][maj[a]] for a in ("exposure", "colour", "focus", "noise")) + \
-        f" Overall quality is {VD.verdict(mos01)}."
+    return VD.text_of(maj, mos01)
 
 
 def main():

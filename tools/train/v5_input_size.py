@@ -19,27 +19,13 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 import torch
-from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import finetune as FT  # noqa: E402
 import tflite_mobilenet as TM  # noqa: E402
 import evaluate as EV  # noqa: E402
-
-
-def validate(model, paths, mos, size, bs=8):
-    model.eval()
-    out = []
-    with torch.no_grad():
-        for k in range(0, len(paths), bs):
-            ims = [Image.open(p).convert("RGB") for p in paths[k:k + bs]]
-            x = FT.to_tensor(np.stack([np.asarray(im.resize((size, size), Image.BICUBIC)) for im in ims]))
-            out.append(model(x) * model.mos_std + model.mos_mean)
-    pred = torch.cat(out).numpy().astype(np.float64)
-    return FT.correlations(pred, mos)
 
 
 def main():
@@ -62,7 +48,7 @@ def main():
     rows = []
     for s in args.sizes:
         t0 = time.time()
-        srcc, plcc = validate(model, va_p, va_y, s)
+        srcc, plcc = FT.correlations(FT.predict(model, va_p, size=s), va_y)
         val_s = time.time() - t0
         model_path = os.path.join(args.work, f"model-{s}.rali")
         subprocess.run([sys.executable, os.path.join(HERE, "v5_export.py"), "--ckpt", args.ckpt, "--head", args.head,
