@@ -63,6 +63,7 @@ def main():
     ap.add_argument("--crop-short-side", type=int, default=512)
     ap.add_argument("--image-size", type=int, default=512,
                     help="the tower's input: the photo's short side in pixels (v5_input_size.py compares them)")
+    ap.add_argument("--version", default="v5.3", help="the model's version, in its name")
     ap.add_argument("--check", nargs="*", default=[], help="photos for the PyTorch check")
     args = ap.parse_args()
     ck = torch.load(args.ckpt)
@@ -78,10 +79,11 @@ def main():
     labels = [f"{a}: {s}" for a, s in VH.STATES]
     score_map = h.get("score_map")
     dw = h.get("defect_weight", 1.0)
-    cfg = dict(name=f"Rali Studio default v5.2 (MobileNetV2 at {args.image_size} px, rule-based descriptors)",
+    shape = f"K={K} ({h['groups']} description groups x {h['bands']} MOS bands)" if h.get("bands") else f"K={K}"
+    cfg = dict(name=f"Rali Studio default {args.version} (MobileNetV2 at {args.image_size} px, rule-based descriptors)",
                source=f"ImageNet MobileNetV2 (TensorFlow, Apache-2.0) fine-tuned on BIQ2021's training "
                       f"split (human MOS) by tools/train/finetune.py, step {ck['step']}; head by "
-                      f"tools/train/v5_head.py (K={K}, tau={h['tau']}, defect weight {dw:g}); exported "
+                      f"tools/train/v5_head.py ({shape}, tau={h['tau']}, defect weight {dw:g}); exported "
                       f"{datetime.date.today().isoformat()}; not the paper's model",
                image_size=args.image_size, projection_dim=D, tower=TOWER,
                image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5],

@@ -121,7 +121,7 @@ def listed(sims, rows):
 
 
 class Head(torch.nn.Module):
-    def __init__(self, W, b, ts, protos, scores, tau):
+    def __init__(self, W, b, ts, protos, scores, tau, learn_scores=False):
         super().__init__()
         self.W = torch.nn.Parameter(torch.tensor(W, dtype=torch.float32))
         self.b = torch.nn.Parameter(torch.tensor(b, dtype=torch.float32))
@@ -129,7 +129,10 @@ class Head(torch.nn.Module):
         self.register_buffer("sigma", torch.tensor(ts.sigma, dtype=torch.float32))
         self.register_buffer("P", torch.tensor(ts.pca.components_, dtype=torch.float32))
         self.register_buffer("C", F.normalize(torch.tensor(protos, dtype=torch.float32), dim=1))
-        self.register_buffer("s", torch.tensor(scores, dtype=torch.float32))
+        if learn_scores:
+            self.s = torch.nn.Parameter(torch.tensor(scores, dtype=torch.float32))
+        else:
+            self.register_buffer("s", torch.tensor(scores, dtype=torch.float32))
         self.tau = tau
 
     def forward(self, x):
@@ -148,7 +151,13 @@ def fit(tr, ts, protos, scores, tau, args, log=print):
     A = np.concatenate([X, np.ones((len(X), 1), np.float32)], 1).astype(np.float64)
     G = A.T @ A + args.ridge * np.eye(A.shape[1])
     Wb = np.linalg.solve(G, A.T @ T).T
-    head = Head(Wb[:, :-1], Wb[:, -1], ts, protos, scores, tau)
+    learn = getattr(args, "learn_scores", None) is not None
+    head = Head(Wb[:, :-1], Wb[:, -1], ts, protos, scores, tau, learn_scores=learn)
+    # --learn-scores MU: each prototype's score is trained with the projection,
+    # pulled towards its members' mean MOS by MU x (members' share) so that the
+    # verdict a prototype states stays what its members were rated
+    s0 = torch.tensor(scores, dtype=torch.float32)
+    share = torch.tensor(getattr(args, "member_share", np.full(len(scores), 1.0 / len(scores))), dtype=torch.float32)
     Xt = torch.tensor(X)
     zt = torch.tensor(ts.project(T.astype(np.float32)), dtype=torch.float32)
     y = torch.tensor(tr["mos"], dtype=torch.float32)
@@ -175,6 +184,8 @@ def fit(tr, ts, protos, scores, tau, args, log=print):
             sc, yc = s - s.mean(), y[idx] - y[idx].mean()
             rank = 1 - (sc * yc).sum() / (sc.norm() * yc.norm() + 1e-8)
             loss = align + args.lam * mse + args.rho * rank
+            if learn:
+                loss = loss + args.learn_scores * (share * (head.s - s0) ** 2).sum() / var
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -232,17 +243,76 @@ def majority_judg(judg, labels, K):
 
 
 def build(tr, K, tau, args, log=print):
-    ts = TX.TextSpace(max_features=args.max_features, k=args.pca_dim, seed=args.seed).fit(tr["texts"])
-    z = ts.project(ts.raw(tr["texts"]))
-    protos, _, descr, labels = TX.prototypes(z, tr["mos01"], tr["texts"], K, seed=args.seed)
-    scores = np.array([tr["mos"][labels == i].mean() if np.any(labels == i) else tr["mos"].mean()
-                       for i in range(K)], np.float32)
+    # --cluster-real-only: the text space and its prototypes from the real
+    # training photos alone; the synthetic leg's series still train the
+    # projection (v5.2's prototype 29 was built mostly from over-exposed series
+    # and caught real blurred and dark photos)
+    real = np.asarray(tr.get("real", np.ones(len(tr["texts"]), bool)))
+    if not getattr(args, "cluster_real_only", False):
+        real = np.ones(len(tr["texts"]), bool)
+    rtexts = [t for t, r in zip(tr["texts"], real) if r]
+    ts = TX.TextSpace(max_features=args.max_features, k=args.pca_dim, seed=args.seed).fit(rtexts)
+    z = ts.project(ts.raw(rtexts))
+    rmos = tr["mos"][real]
+    rjudg = [j for j, r in zip(tr["judg"], real) if r]
+    if getattr(args, "bands", 0):
+        protos, scores, descr, labels, rows, maj = banded_prototypes(z, rtexts, rmos, rjudg, K, args.bands, args)
+        K = len(protos)
+    else:
+        protos, _, descr, labels = TX.prototypes(z, tr["mos01"][real], rtexts, K, seed=args.seed)
+        scores = np.array([rmos[labels == i].mean() if np.any(labels == i) else rmos.mean()
+                           for i in range(K)], np.float32)
+    args.member_share = np.bincount(labels, minlength=K) / len(labels)
     head = fit(tr, ts, protos, scores, tau, args, log)
-    rows = composition(tr["judg"], labels, K)
-    maj = majority_judg(tr["judg"], labels, K)
-    if getattr(args, "descriptor_text", "majority") == "majority":
+    if head.s.requires_grad:
+        scores = np.clip(head.s.detach().numpy(), 1.0, 5.0).astype(np.float32)
+        with torch.no_grad():
+            head.s.copy_(torch.tensor(scores))
+    if not getattr(args, "bands", 0):
+        rows = composition(rjudg, labels, K)
+        maj = majority_judg(rjudg, labels, K)
+    if getattr(args, "descriptor_text", "majority") == "majority" or getattr(args, "bands", 0):
         descr = [majority_text(m, (sc - 1) / 4) if m[ASPECTS[0]] else t for m, sc, t in zip(maj, scores, descr)]
     return dict(ts=ts, protos=protos, scores=scores, descr=descr, labels=labels, head=head, rows=rows, maj=maj)
+
+
+def banded_prototypes(z, texts, mos, judg, G, B, args):
+    """--bands B: prototypes per (description group x quality band).  K-means
+    on the verdict-free texts makes G groups that differ in what is wrong
+    with a photo; each group's members are split into B bands by their MOS
+    (quantiles within the group).  A prototype is one band of one group: its
+    centre the members' mean text vector (verdict included), its score their
+    mean MOS, its text the group's majority states and the band's verdict, its
+    composition row the group's (so the engine lists one band per group and
+    counts the others as its near-copies).  The description then comes from
+    the defect and the number from a finer quality axis than G clusters."""
+    from sklearn.cluster import KMeans
+    plain = [strip_verdict(t) for t in texts]
+    tsd = TX.TextSpace(max_features=args.max_features, k=args.pca_dim, seed=args.seed).fit(plain)
+    groups = KMeans(G, n_init=4, random_state=args.seed).fit(tsd.project(tsd.raw(plain))).labels_
+    gmaj = majority_judg(judg, groups, G)
+    grows = composition(judg, groups, G)
+    protos, scores, descr, rows, maj = [], [], [], [], []
+    labels = np.full(len(texts), -1)
+    for g in range(G):
+        idx = np.flatnonzero(groups == g)
+        if len(idx) == 0:
+            continue
+        edges = np.quantile(mos[idx], np.linspace(0, 1, B + 1)[1:-1])
+        band = np.searchsorted(edges, mos[idx], side="right")
+        for b in range(B):
+            mem = idx[band == b]
+            if len(mem) == 0:
+                continue
+            c = z[mem].mean(0)
+            labels[mem] = len(protos)
+            protos.append(c / max(np.linalg.norm(c), 1e-12))
+            scores.append(mos[mem].mean())
+            descr.append(majority_text(gmaj[g], (scores[-1] - 1) / 4))
+            rows.append(grows[g])
+            maj.append(gmaj[g])
+    return (np.array(protos, np.float32), np.array(scores, np.float32), descr, labels,
+            np.array(rows), maj)
 
 
 def majority_text(maj, mos01):
@@ -274,6 +344,12 @@ def main():
     ap.add_argument("--descriptor-text", choices=("majority", "nearest"), default="majority",
                     help="a prototype's text: its members' majority states (v5.2), or the member text nearest "
                          "its centre (v5.0, v5.1)")
+    ap.add_argument("--cluster-real-only", action="store_true",
+                    help="build the text space and prototypes from the real training photos only")
+    ap.add_argument("--learn-scores", type=float, metavar="MU",
+                    help="train the prototypes' scores too, pulled to their members' mean MOS by MU")
+    ap.add_argument("--bands", type=int, default=0, metavar="B",
+                    help="prototypes per (verdict-free description group x MOS band): K groups, B bands each")
     ap.add_argument("--save", action="store_true", help="keep the (single) setting in OUT/head.pkl")
     ap.add_argument("--align-weight", type=float, default=1.0, help="the alignment term's weight")
     ap.add_argument("--defect-weight", type=float, default=1.0,
@@ -286,6 +362,7 @@ def main():
         sy = load(args.out, "synthetic")
         tr["weight"] = np.ones(len(tr["mos"]))
         sy["weight"] = np.full(len(sy["mos"]), args.synthetic_weight)
+        tr["real"], sy["real"] = np.ones(len(tr["mos"]), bool), np.zeros(len(sy["mos"]), bool)
         print(f"synthetic leg: {len(sy['names'])} distorted training photos")
         tr = {k: (np.concatenate([tr[k], sy[k]]) if isinstance(tr[k], np.ndarray) else tr[k] + sy[k]) for k in tr}
     for d in (tr, va):
@@ -310,10 +387,10 @@ def main():
             print("  " + json.dumps(row), flush=True)
             results.append(row)
             with open(os.path.join(args.out, "grid.jsonl"), "a") as fh:
-                fh.write(json.dumps(dict(row, args={k: v for k, v in vars(args).items() if k not in ("K", "tau")})) + "\n")
+                fh.write(json.dumps(dict(row, args={k: v for k, v in vars(args).items() if k not in ("K", "tau", "member_share")})) + "\n")
             if args.save:
                 b["head"] = {k: v.detach().numpy() for k, v in b["head"].state_dict().items()}
-                b.update(K=K, tau=tau, val=row, xm=tr["xm"], xs=tr["xs"], train_mos=tr["mos"],
+                b.update(K=len(b["protos"]), groups=K, bands=args.bands, tau=tau, val=row, xm=tr["xm"], xs=tr["xs"], train_mos=tr["mos"],
                          defect_weight=args.defect_weight, align_weight=args.align_weight)
                 b["train_scores"] = evaluate_scores(b, tr)
                 import export as EX
