@@ -94,11 +94,21 @@ for dw in 1 2 3; do
   $PY tools/train/v5_head.py --ckpt "$CKPT" --out "$HEAD2" --synthetic --synthetic-weight 0.3 \
       --K 32 --K 64 --tau 0.03 --tau 0.05 --tau 0.07 --tau 0.1 --defect-weight $dw
 done
-$PY tools/train/v5_head.py --ckpt "$CKPT" --out "$HEAD2" --synthetic --synthetic-weight 0.3 --K 32 --tau 0.1 \
-    --defect-weight 1 --save
+# (v5.2 shipped: --K 32 --tau 0.1 --defect-weight 1 --save)
+# 5b. v5.3: prototypes from the real photos only, per (description group x MOS
+# band), the score term weighted 3x. The candidates were compared on the mean
+# validation SRCC over seeds 0-3 (448 px features: --size 448 to v5_features.py
+# into $HEAD2-448; table in V5-NOTES.md); seed 0 ships. The sample checks of
+# tests/test-default-model.py run on each exported candidate.
+for seed in 0 1 2 3; do
+  $PY tools/train/v5_head.py --ckpt "$CKPT" --out "$HEAD2" --synthetic --synthetic-weight 0.3 \
+      --cluster-real-only --K 16 --bands 3 --tau 0.05 --lam 3 --seed $seed
+done
+$PY tools/train/v5_head.py --ckpt "$CKPT" --out "$HEAD2" --synthetic --synthetic-weight 0.3 \
+    --cluster-real-only --K 16 --bands 3 --tau 0.05 --lam 3 --seed 0 --save
 # 6. export (f16), checked against PyTorch on two sample photos
 $PY tools/train/v5_export.py --ckpt "$CKPT" --head "$HEAD2/head.pkl" -o data/models/rali-default.rali \
-    --check data/samples/castle.jpg data/samples/dandelion-bokeh.jpg
+    --version v5.3 --check data/samples/castle.jpg data/samples/dandelion-bokeh.jpg
 # 7. the input size from validation (and the C engine's speed at each size)
 [ -d build ] || meson setup build
 ninja -C build
