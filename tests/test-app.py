@@ -570,7 +570,11 @@ def scenario_readme(ctx):
     for r in res:
         n = os.path.basename(r["path"])
         check(abs(r["score"] - cli[r["path"]]["score"]) < 1e-4, f"{n}: {r['score']:.3f} as rali score gives")
-        check(len(r["descriptors"]) >= 5 and all(r["descriptors"]), f"{n}: descriptors kept ({r['descriptors'][0]!r})")
+        # the app keeps the distinct descriptors rali score lists (how many
+        # there are depends on the model: v5.3's banded head lists 3-5)
+        want = [x["text"] for x in cli[r["path"]]["descriptors"]]
+        check(r["descriptors"][:len(want)] == want and all(r["descriptors"]),
+              f"{n}: descriptors kept ({len(r['descriptors'])} in the app, {len(want)} from rali score)")
     app.send("sort score")
     time.sleep(4.5)  # the "10 scored" toast goes after 4 s: not over the screenshots
     if ctx.out:
