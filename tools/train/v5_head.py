@@ -143,7 +143,7 @@ class Head(torch.nn.Module):
         return f, z, sims, w, w @ self.s
 
 
-def fit(tr, ts, protos, scores, tau, args, log=print):
+def fit(tr, ts, protos, scores, tau, args, log=print, share=None):
     xm, xs = tr["xm"], tr["xs"]
     X = (tr["x"] - xm) / xs
     T = ts.raw(tr["texts"]).astype(np.float64)
@@ -157,7 +157,7 @@ def fit(tr, ts, protos, scores, tau, args, log=print):
     # pulled towards its members' mean MOS by MU x (members' share) so that the
     # verdict a prototype states stays what its members were rated
     s0 = torch.tensor(scores, dtype=torch.float32)
-    share = torch.tensor(getattr(args, "member_share", np.full(len(scores), 1.0 / len(scores))), dtype=torch.float32)
+    share = torch.tensor(np.full(len(scores), 1.0 / len(scores)) if share is None else share, dtype=torch.float32)
     Xt = torch.tensor(X)
     zt = torch.tensor(ts.project(T.astype(np.float32)), dtype=torch.float32)
     y = torch.tensor(tr["mos"], dtype=torch.float32)
@@ -247,23 +247,21 @@ def build(tr, K, tau, args, log=print):
     # training photos alone; the synthetic leg's series still train the
     # projection (v5.2's prototype 29 was built mostly from over-exposed series
     # and caught real blurred and dark photos)
-    real = np.asarray(tr.get("real", np.ones(len(tr["texts"]), bool)))
-    if not getattr(args, "cluster_real_only", False):
-        real = np.ones(len(tr["texts"]), bool)
+    everything = np.ones(len(tr["texts"]), bool)
+    real = np.asarray(tr.get("real", everything)) if getattr(args, "cluster_real_only", False) else everything
     rtexts = [t for t, r in zip(tr["texts"], real) if r]
     ts = TX.TextSpace(max_features=args.max_features, k=args.pca_dim, seed=args.seed).fit(rtexts)
     z = ts.project(ts.raw(rtexts))
     rmos = tr["mos"][real]
     rjudg = [j for j, r in zip(tr["judg"], real) if r]
     if getattr(args, "bands", 0):
-        protos, scores, descr, labels, rows, maj = banded_prototypes(z, rtexts, rmos, rjudg, K, args.bands, args)
-        K = len(protos)
+        protos, scores, labels, rows, maj = banded_prototypes(z, rtexts, rmos, rjudg, K, args.bands, args)
+        K, descr = len(protos), [""] * len(protos)   # texts below, from the majority states
     else:
         protos, _, descr, labels = TX.prototypes(z, tr["mos01"][real], rtexts, K, seed=args.seed)
         scores = np.array([rmos[labels == i].mean() if np.any(labels == i) else rmos.mean()
                            for i in range(K)], np.float32)
-    args.member_share = np.bincount(labels, minlength=K) / len(labels)
-    head = fit(tr, ts, protos, scores, tau, args, log)
+    head = fit(tr, ts, protos, scores, tau, args, log, share=np.bincount(labels, minlength=K) / len(labels))
     if head.s.requires_grad:
         scores = np.clip(head.s.detach().numpy(), 1.0, 5.0).astype(np.float32)
         with torch.no_grad():
@@ -282,8 +280,8 @@ def banded_prototypes(z, texts, mos, judg, G, B, args):
     with a photo; each group's members are split into B bands by their MOS
     (quantiles within the group).  A prototype is one band of one group: its
     centre the members' mean text vector (verdict included), its score their
-    mean MOS, its text the group's majority states and the band's verdict, its
-    composition row the group's (so the engine lists one band per group and
+    mean MOS, its majority states (build() writes the text from them and the
+    score's verdict) and composition row the group's (so the engine lists one band per group and
     counts the others as its near-copies).  The description then comes from
     the defect and the number from a finer quality axis than G clusters."""
     from sklearn.cluster import KMeans
@@ -292,7 +290,7 @@ def banded_prototypes(z, texts, mos, judg, G, B, args):
     groups = KMeans(G, n_init=4, random_state=args.seed).fit(tsd.project(tsd.raw(plain))).labels_
     gmaj = majority_judg(judg, groups, G)
     grows = composition(judg, groups, G)
-    protos, scores, descr, rows, maj = [], [], [], [], []
+    protos, scores, rows, maj = [], [], [], []
     labels = np.full(len(texts), -1)
     for g in range(G):
         idx = np.flatnonzero(groups == g)
@@ -308,11 +306,9 @@ def banded_prototypes(z, texts, mos, judg, G, B, args):
             labels[mem] = len(protos)
             protos.append(c / max(np.linalg.norm(c), 1e-12))
             scores.append(mos[mem].mean())
-            descr.append(majority_text(gmaj[g], (scores[-1] - 1) / 4))
             rows.append(grows[g])
             maj.append(gmaj[g])
-    return (np.array(protos, np.float32), np.array(scores, np.float32), descr, labels,
-            np.array(rows), maj)
+    return np.array(protos, np.float32), np.array(scores, np.float32), labels, np.array(rows), maj
 
 
 def majority_text(maj, mos01):
@@ -387,7 +383,7 @@ def main():
             print("  " + json.dumps(row), flush=True)
             results.append(row)
             with open(os.path.join(args.out, "grid.jsonl"), "a") as fh:
-                fh.write(json.dumps(dict(row, args={k: v for k, v in vars(args).items() if k not in ("K", "tau", "member_share")})) + "\n")
+                fh.write(json.dumps(dict(row, args={k: v for k, v in vars(args).items() if k not in ("K", "tau")})) + "\n")
             if args.save:
                 b["head"] = {k: v.detach().numpy() for k, v in b["head"].state_dict().items()}
                 b.update(K=len(b["protos"]), groups=K, bands=args.bands, tau=tau, val=row, xm=tr["xm"], xs=tr["xs"], train_mos=tr["mos"],
