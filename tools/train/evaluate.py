@@ -339,7 +339,7 @@ def main():
     import v5_calibrate as VC
     labels, meas = VC.measured(args.biq)
     res["teacher"] = {d: dict(named=tp, labelled=n, false=fp, without=nn)
-                      for d, (tp, n, fp, nn) in VC.table(labels, meas).items()}
+                      for d, (tp, n, fp, nn) in VC.table(labels, meas, VC.training_mos(args.biq)).items()}
     res["input_size"] = ([json.loads(line) for line in open(args.input_size)]
                          if args.input_size and os.path.exists(args.input_size) else [])
     # aggregates only: no per-photo scores of BIQ2021 or CLIVE in the repository

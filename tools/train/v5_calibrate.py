@@ -45,13 +45,21 @@ def measured(biq):
     return labels, have
 
 
-def table(labels, m):
+def training_mos(biq):
+    """{file name: MOS 0..1} of the official training split (the describer
+    reads the rating as evidence, as it does for the head's texts)."""
+    import iqa_data
+    paths, mos = iqa_data.biq2021_train(biq)
+    return {os.path.basename(p): float(y) for p, y in zip(paths, mos)}
+
+
+def table(labels, m, mos):
     """Per defect: (named, labelled, false alarms, photos without it); a false
     alarm is a claim that could name the defect on a photo where it fits
     none of the labels (v5_describe.false_claims)."""
     claims = []
     for r in labels:
-        j = VD.judge(m[r["name"]])
+        j = VD.judge(m[r["name"]], mos.get(r["name"]))
         claims.append({VD.claim_of(a, s) for a, s in j.items()} - {None})
     out = {}
     for d in ("blur", "motion_blur", "noise", "underexposed", "overexposed", "colour_cast"):
@@ -69,8 +77,9 @@ def main():
     ap.add_argument("--sweep", action="store_true")
     args = ap.parse_args()
     labels, m = measured(args.biq)
+    mos = training_mos(args.biq)
     print(f"{len(labels)} labelled training photos")
-    for d, (tp, n, fp, nn) in table(labels, m).items():
+    for d, (tp, n, fp, nn) in table(labels, m, mos).items():
         print(f"  {d:13s} named {tp:3d}/{n:3d} ({tp / max(n, 1):.0%})   false alarms {fp:3d}/{nn} ({fp / max(nn, 1):.1%})")
     if args.sweep:
         base = dict(VD.T)
@@ -78,7 +87,7 @@ def main():
             for f in (0.6, 0.8, 1.25, 1.6):
                 VD.T.update(base)
                 VD.T[k] = base[k] * f
-                t = table(labels, m)
+                t = table(labels, m, mos)
                 print(f"{k}={VD.T[k]:.3g}: " + "  ".join(f"{d[:6]} {tp}/{n} fa {fp}" for d, (tp, n, fp, nn) in t.items()))
         VD.T.update(base)
 

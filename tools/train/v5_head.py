@@ -143,7 +143,7 @@ class Head(torch.nn.Module):
         return f, z, sims, w, w @ self.s
 
 
-def fit(tr, ts, protos, scores, tau, args, log=print, share=None):
+def fit(tr, ts, protos, scores, tau, args, log=print, share=None, labels=None):
     xm, xs = tr["xm"], tr["xs"]
     X = (tr["x"] - xm) / xs
     T = ts.raw(tr["texts"]).astype(np.float64)
@@ -168,6 +168,14 @@ def fit(tr, ts, protos, scores, tau, args, log=print, share=None):
     has_defect = np.array([any((a, j[a]) in VD.DEFECT_OF and VD.DEFECT_OF[(a, j[a])] != "compression"
                                for a in ASPECTS) for j in tr["judg"]])
     aw = torch.tensor(args.align_weight * np.where(has_defect, args.defect_weight, 1.0), dtype=torch.float32)
+    # --route W: cross-entropy of the softmax over prototypes towards the
+    # prototype a photo's own text belongs to (labels; -1 for photos outside
+    # the clusters).  The cosine alignment alone lets the projection drift to
+    # the prototype nearest the mean of bad photos (the largest low band), so
+    # a dark, badly rated photo was shown a blur sentence: this trains the
+    # ranking the user is shown, not only the direction
+    route = getattr(args, "route", 0.0)
+    lab = torch.tensor(np.full(n_photos(tr), -1) if labels is None else labels, dtype=torch.long)
     var = y.var()
     opt = torch.optim.Adam(head.parameters(), lr=args.lr, weight_decay=0)
     g = torch.Generator().manual_seed(args.seed)
@@ -177,13 +185,16 @@ def fit(tr, ts, protos, scores, tau, args, log=print, share=None):
         tot = 0.0
         for k in range(0, n, args.batch):
             idx = perm[k:k + args.batch]
-            _, z, _, _, s = head(Xt[idx])
+            _, z, sims, _, s = head(Xt[idx])
             wi = sw[idx] / sw[idx].mean()
             align = ((1 - (z * zt[idx]).sum(1)) * wi * aw[idx]).mean()
             mse = (((s - y[idx]) ** 2) * wi).mean() / var
             sc, yc = s - s.mean(), y[idx] - y[idx].mean()
             rank = 1 - (sc * yc).sum() / (sc.norm() * yc.norm() + 1e-8)
             loss = align + args.lam * mse + args.rho * rank
+            if route and (lab[idx] >= 0).any():
+                keep = lab[idx] >= 0
+                loss = loss + route * F.cross_entropy(sims[keep] / tau, lab[idx][keep])
             if learn:
                 loss = loss + args.learn_scores * (share * (head.s - s0) ** 2).sum() / var
             opt.zero_grad()
@@ -193,6 +204,10 @@ def fit(tr, ts, protos, scores, tau, args, log=print, share=None):
         if ep % 10 == 9 or ep == args.epochs - 1:
             log(f"    epoch {ep + 1}: loss {tot / n:.4f}")
     return head
+
+
+def n_photos(tr):
+    return len(tr["mos"])
 
 
 def evaluate(head, d, rows, xm, xs):
@@ -255,13 +270,21 @@ def build(tr, K, tau, args, log=print):
     rmos = tr["mos"][real]
     rjudg = [j for j, r in zip(tr["judg"], real) if r]
     if getattr(args, "bands", 0):
-        protos, scores, labels, rows, maj = banded_prototypes(z, rtexts, rmos, rjudg, K, args.bands, args)
+        protos, scores, labels, rows, maj, assign = banded_prototypes(z, rtexts, rmos, rjudg, K, args.bands, args)
         K, descr = len(protos), [""] * len(protos)   # texts below, from the majority states
     else:
         protos, _, descr, labels = TX.prototypes(z, tr["mos01"][real], rtexts, K, seed=args.seed)
         scores = np.array([rmos[labels == i].mean() if np.any(labels == i) else rmos.mean()
                            for i in range(K)], np.float32)
-    head = fit(tr, ts, protos, scores, tau, args, log, share=np.bincount(labels, minlength=K) / len(labels))
+    full = np.full(len(real), -1)
+    full[np.flatnonzero(real)] = labels
+    if getattr(args, "route_synthetic", False) and getattr(args, "bands", 0) and not real.all():
+        # the distorted copies are routed too: a darkened photo to the dark
+        # group's band of its (lowered) rating, not to whichever band scores it
+        other = np.flatnonzero(~real)
+        full[other] = assign([tr["texts"][i] for i in other], tr["mos"][other])
+    head = fit(tr, ts, protos, scores, tau, args, log, share=np.bincount(labels[labels >= 0], minlength=K) / len(labels),
+               labels=full)
     if head.s.requires_grad:
         scores = np.clip(head.s.detach().numpy(), 1.0, 5.0).astype(np.float32)
         with torch.no_grad():
@@ -287,7 +310,9 @@ def banded_prototypes(z, texts, mos, judg, G, B, args):
     from sklearn.cluster import KMeans
     plain = [strip_verdict(t) for t in texts]
     tsd = TX.TextSpace(max_features=args.max_features, k=args.pca_dim, seed=args.seed).fit(plain)
-    groups = KMeans(G, n_init=4, random_state=args.seed).fit(tsd.project(tsd.raw(plain))).labels_
+    km = KMeans(G, n_init=4, random_state=args.seed).fit(tsd.project(tsd.raw(plain)))
+    groups = km.labels_
+    index, edges_of = {}, {}
     gmaj = majority_judg(judg, groups, G)
     grows = composition(judg, groups, G)
     protos, scores, rows, maj = [], [], [], []
@@ -297,18 +322,28 @@ def banded_prototypes(z, texts, mos, judg, G, B, args):
         if len(idx) == 0:
             continue
         edges = np.quantile(mos[idx], np.linspace(0, 1, B + 1)[1:-1])
+        edges_of[g] = edges
         band = np.searchsorted(edges, mos[idx], side="right")
         for b in range(B):
             mem = idx[band == b]
             if len(mem) == 0:
                 continue
             c = z[mem].mean(0)
-            labels[mem] = len(protos)
+            labels[mem] = index[(g, b)] = len(protos)
             protos.append(c / max(np.linalg.norm(c), 1e-12))
             scores.append(mos[mem].mean())
             rows.append(grows[g])
             maj.append(gmaj[g])
-    return np.array(protos, np.float32), np.array(scores, np.float32), labels, np.array(rows), maj
+    def assign(other_texts, other_mos):
+        """The prototype each other photo's text falls in: its group by the
+        nearest K-means centre of its verdict-free text, its band by its MOS
+        against that group's quantile edges (-1 where that band is empty)."""
+        plain = [strip_verdict(t) for t in other_texts]
+        g = km.predict(tsd.project(tsd.raw(plain)))
+        return np.array([index.get((gi, int(np.searchsorted(edges_of[gi], m, side="right"))), -1)
+                         for gi, m in zip(g, other_mos)])
+
+    return np.array(protos, np.float32), np.array(scores, np.float32), labels, np.array(rows), maj, assign
 
 
 def majority_text(maj, mos01):
@@ -346,6 +381,10 @@ def main():
                     help="train the prototypes' scores too, pulled to their members' mean MOS by MU")
     ap.add_argument("--bands", type=int, default=0, metavar="B",
                     help="prototypes per (verdict-free description group x MOS band): K groups, B bands each")
+    ap.add_argument("--route", type=float, default=0.0, metavar="W",
+                    help="weight of a cross-entropy term routing each real photo to its own text's prototype")
+    ap.add_argument("--route-synthetic", action="store_true",
+                    help="--route the synthetic series too, each to the prototype its own text and rating fall in")
     ap.add_argument("--save", action="store_true", help="keep the (single) setting in OUT/head.pkl")
     ap.add_argument("--align-weight", type=float, default=1.0, help="the alignment term's weight")
     ap.add_argument("--defect-weight", type=float, default=1.0,
