@@ -309,6 +309,13 @@ gboolean rali_head_score (const RaliModel *model, const float *features, int top
  * model has them (composition_labels), else their centres in the PCA
  * space.  max_cosine >= 1 keeps the plain ranking. */
 #define RALI_DISTINCT_MAX_COSINE 0.6
+/* A descriptor after the first that carries less than this share of the
+ * softmax did not make the score: with a sharp head (v5's tau 0.05) the
+ * distinct list walks down to prototypes with weights of 1e-9, whose
+ * sentences ("heavy noise") would read as reasons.  rali score leaves them
+ * out by default (--min-weight) and the detail view stops its evidence list
+ * there. */
+#define RALI_SHOWN_MIN_WEIGHT 0.005
 /* Those rows: the composition [K,T] or the centres [K,k]; *dim gets T or k. */
 const float *rali_model_overlap_rows (const RaliModel *model, int *dim);
 /* The selection over any rows [n_rows, dim] (the compare view ranks by how

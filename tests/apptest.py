@@ -197,7 +197,8 @@ def catalog_embeddings(ctx):
 
 
 def cli_scores(ctx, paths):
-    p = subprocess.run([ctx.cli, "score", "--json", "--model", ctx.model] + paths,
+    # --min-weight 0: the whole distinct list, as the app keeps it (its views cut it)
+    p = subprocess.run([ctx.cli, "score", "--json", "--min-weight", "0", "--model", ctx.model] + paths,
                        capture_output=True, text=True)
     return {r["path"]: r for r in map(json.loads, p.stdout.splitlines())}
 

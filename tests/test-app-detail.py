@@ -70,7 +70,8 @@ def wait_why(app, pred, what, timeout=60):
 
 
 def cli_json(ctx, args, photos):
-    p = subprocess.run([ctx.cli, "score", "--json", "--backend", "cpu", "--model", ctx.model] + args + photos,
+    p = subprocess.run([ctx.cli, "score", "--json", "--min-weight", "0", "--backend", "cpu", "--model", ctx.model]
+                       + args + photos,
                        capture_output=True, text=True)
     if p.returncode != 0:
         fail(f"rali score {' '.join(args)}: exit {p.returncode}: {p.stderr.strip()[:300]}")

@@ -23,6 +23,7 @@ import ralifmt  # noqa: E402
 
 RALI, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 FIX = os.path.join(ROOT, "tests", "fixtures")
+MIN_WEIGHT = 0.005   # engine/rali.h RALI_SHOWN_MIN_WEIGHT: rali score --min-weight's default
 failures = []
 
 
@@ -58,8 +59,8 @@ def test_numerics(variant):
     check(got.shape == e_ref.shape and np.all(d <= tol),
           f"{variant}: embeddings vs PyTorch, max|diff| {d.max():.3g} at {worst} (atol 1e-5, rtol 1e-4)")
 
-    rc, out, err = run("score", "--json", "--top", "5", "--max-overlap", "1", "--backend", "cpu", "--model", model,
-                       *images)
+    rc, out, err = run("score", "--json", "--top", "5", "--max-overlap", "1", "--min-weight", "0", "--backend", "cpu",
+                       "--model", model, *images)
     rows = jsonl(out)
     check(rc == 0 and len(rows) == len(images), f"{variant}: score exit 0, one line per image")
     sd = max(abs(r["score"] - s) for r, s in zip(rows, ref["scores"]))
@@ -76,8 +77,10 @@ def test_numerics(variant):
 
 def check_distinct(variant, model, images, ref_sims, max_cosine=0.6, top=5):
     """`rali score` lists distinct descriptors by default: the reference
-    selection (ralifmt.select_distinct over the PyTorch head's ranking)
-    gives the same prototypes, and none of them overlaps an earlier one."""
+    selection (ralifmt.select_distinct over the PyTorch head's ranking,
+    stopping where a descriptor after the first carries less than 0.005 of
+    the softmax: --min-weight's default) gives the same prototypes, and none
+    of them overlaps an earlier one."""
     w, cfg = ralifmt.load_rali(model)[:2]
     overlap = ralifmt.prototype_overlap(w, cfg)
     rc, out, err = run("score", "--json", "--top", str(top), "--backend", "cpu", "--model", model, *images)
@@ -85,15 +88,16 @@ def check_distinct(variant, model, images, ref_sims, max_cosine=0.6, top=5):
     check(rc == 0 and len(rows) == len(images), f"{variant}: default score exit 0 ({err.strip()[:200]})")
     near_diff, near_max, total = 0.0, 0.0, []
     for r, sims in zip(rows, ref_sims):
+        p = np.exp((sims - sims.max()) / cfg["temperature"])
+        p /= p.sum()
         want = ralifmt.select_distinct(np.argsort(-sims, kind="stable"), overlap, max_cosine, top)
+        want = [i for k, i in enumerate(want) if k == 0 or p[i] >= MIN_WEIGHT]
         got = [d["index"] for d in r["descriptors"]]
         worst = max((overlap[a, b] for i, a in enumerate(got) for b in got[:i]), default=-1)
         check(got == want and worst < max_cosine,
               f"{variant}: {os.path.basename(r['path'])} distinct descriptors {got} == reference {want}, "
               f"largest overlap {worst:.2f} < {max_cosine}")
         # each listed reason with the weight of the near-copies it stands for
-        p = np.exp((sims - sims.max()) / cfg["temperature"])
-        p /= p.sum()
         ref_near = ralifmt.near_copies_weights(got, p, overlap, max_cosine)
         for d, n in zip(r["descriptors"], ref_near):
             near_diff = max(near_diff, abs(d["near_copies_weight"] - n))
@@ -118,11 +122,12 @@ def test_distinct_by_composition(images):
         rc, out, _ = run("info", "--model", model)
         check(rc == 0 and "member composition over 3 kinds" in out, "info names the composition")
         check_distinct(variant + "+composition", model, images, ref["similarities"])
-        rc, out, _ = run("score", "--json", "--top", "5", "--model", model, *images)
+        rc, out, _ = run("score", "--json", "--top", "5", "--min-weight", "0", "--model", model, *images)
         kinds = [[groups[d["index"]] for d in r["descriptors"]] for r in jsonl(out)]
         check(rc == 0 and all(len(k) == 3 and len(set(k)) == 3 for k in kinds),
               f"one-hot compositions over 3 kinds: 3 descriptors per image, one of each kind ({kinds[:3]})")
-        rc, out, _ = run("score", "--json", "--top", "5", "--max-overlap", "1", "--model", model, *images)
+        rc, out, _ = run("score", "--json", "--top", "5", "--max-overlap", "1", "--min-weight", "0", "--model", model,
+                         *images)
         check(rc == 0 and all(len(r["descriptors"]) == 5 for r in jsonl(out)), "--max-overlap 1 lists the plain top 5")
         for bad in ("-0.1", "1.5", "nan"):
             rc, out, err = run("score", "--max-overlap", bad, "--model", model, *images)
@@ -169,8 +174,8 @@ def test_weights(images):
     share of the score it made: in [0, 1], falling down the list (the list
     is by similarity, and the softmax is monotone in it), as PyTorch has it."""
     model = os.path.join(FIX, "tiny-quickgelu.rali")
-    rc, out, _ = run("score", "--json", "--top", "5", "--max-overlap", "1", "--backend", "cpu", "--model", model,
-                     *images)
+    rc, out, _ = run("score", "--json", "--top", "5", "--max-overlap", "1", "--min-weight", "0", "--backend", "cpu",
+                     "--model", model, *images)
     rows = jsonl(out)
     ws = [[d["weight"] for d in r["descriptors"]] for r in rows]
     check(rc == 0 and rows and all(len(w) == 5 and all(0 <= x <= 1 for x in w) and
@@ -191,7 +196,23 @@ def test_weights(images):
     check(feats.shape[0] == len(want) and d < 1e-4, f"--json weights are PyTorch's softmax, max|diff| {d:.2g}")
     check(all(x["near_copies_weight"] == 0 for r in rows for x in r["descriptors"]),
           "--max-overlap 1 leaves nothing out: no near-copies' weight")
-    rc, out, _ = run("score", "--csv", "--top", "2", "--model", model, *images)
+    # --min-weight W: after the first, only descriptors that carry W or more
+    # (a W inside the weights' range, so that lists of several lengths occur;
+    # half-way between two printed weights, so that no rounding decides)
+    rest = sorted(set(x for w_ in ws for x in w_[1:]))
+    if len(rest) >= 2:
+        cut = (rest[len(rest) // 2 - 1] + rest[len(rest) // 2]) / 2
+        rc, out, err = run("score", "--json", "--top", "5", "--max-overlap", "1", "--min-weight", repr(cut),
+                           "--backend", "cpu", "--model", model, *images)
+        got = [[d["weight"] for d in r["descriptors"]] for r in jsonl(out)]
+        want_cut = [w_[:1] + [x for x in w_[1:] if x >= cut] for w_ in ws]
+        check(rc == 0 and [len(g) for g in got] == [len(w_) for w_ in want_cut],
+              f"--min-weight {cut:.3g}: the list stops where the weight falls below it "
+              f"({[len(g) for g in got]} descriptors, want {[len(w_) for w_ in want_cut]}) {err.strip()[:120]}")
+    for bad in ("-0.1", "1.5", "nan", "x"):
+        rc, out, err = run("score", "--min-weight", bad, "--model", model, *images)
+        check(rc == 1 and "min-weight" in err and not out, f"--min-weight {bad} refused with exit 1")
+    rc, out, _ = run("score", "--csv", "--top", "2", "--min-weight", "0", "--model", model, *images)
     rows = list(csv.reader(io.StringIO(out)))
     h = rows[0]
     cw = [[float(r[h.index(f"weight_{i}")]) for i in (1, 2)] for r in rows[1:]]

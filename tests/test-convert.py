@@ -10,7 +10,7 @@ released RALI layout (tools/make-synthetic-rali-checkpoint.py):
     next to best/;
   * the .rali, loaded with ralifmt and run through the PyTorch reference
     (ralifmt.clip_vision_forward + rali_head), and, when the rali binary is
-    given, `rali score --json --top 5 --max-overlap 1` (the plain nearest) and `rali info`: scores within 1e-3 of
+    given, `rali score --json --top 5 --max-overlap 1 --min-weight 0` (the plain nearest) and `rali info`: scores within 1e-3 of
     reference.json (computed from the checkpoint files, not the .rali) and
     the top-5 prototype order identical;
   * descriptors and their provenance; f16 output;
@@ -123,7 +123,8 @@ def rali_score(label, model, d, ref, score_tol=1e-3, order=True, texts=None):
     if not RALI:
         return
     imgs = [os.path.join(d, r["path"]) for r in ref["images"]]
-    rc, out, err = run([RALI, "score", "--model", model, "--json", "--top", "5", "--max-overlap", "1", *imgs])
+    rc, out, err = run([RALI, "score", "--model", model, "--json", "--top", "5", "--max-overlap", "1", "--min-weight", "0",
+                        *imgs])
     if rc != 0 and "unknown command" in err:
         print(f"skip {label}: this rali has no 'score' command yet")
         return

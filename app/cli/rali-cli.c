@@ -1,7 +1,7 @@
 /* `rali`: command-line front end over librali.
  *
  *   rali embed [--model FILE] [--json] [--backend B] [--batch N] [--shard I/N] [--max-megapixels N] PATH...
- *   rali score [--model FILE] [--top K] [--max-overlap COS] [--json|--csv] [--tiles N|auto] [--backend B] [--shard I/N] [--max-megapixels N] PATH...
+ *   rali score [--model FILE] [--top K] [--max-overlap COS] [--min-weight W] [--json|--csv] [--tiles N|auto] [--backend B] [--shard I/N] [--max-megapixels N] PATH...
  *   rali info  [--model FILE | FILE...] [--backend B]
  *   rali bench [--model FILE] [--backend B] [--batch N] [--iterations N] [--threads T] [--precision P] [--json] [--photo-size WxH] [PATH...]
  *
@@ -37,6 +37,7 @@ typedef struct {
   char *photo_size;  /* bench: WxH of generated photos, or NULL */
   char *precision;   /* fp32, bf16, auto, or NULL */
   char *max_overlap; /* as given, or NULL */
+  char *min_weight;  /* as given, or NULL */
   char *tiles;       /* as given, or NULL */
 } Options;
 
@@ -45,6 +46,7 @@ typedef struct {
   OutputFormat format;
   int top;
   double max_overlap; /* rali_head_score_distinct's max_cosine */
+  double min_weight;  /* descriptors after the first carry at least this */
   RaliEngine *engine;
   int tiles;        /* --tiles: 0 none, -1 auto, else N x N */
   gboolean embed;   /* embed or score */
@@ -339,6 +341,14 @@ on_result (const char *path, const float *features, const float *embedding, cons
       print_error_line (r, path, herr->message);
       return;
     }
+  /* --min-weight: the list stops where the weight stops (the first always
+   * stays; the distinct list falls in weight, as it falls in similarity) */
+  for (int i = 1; i < n; i++)
+    if (top[i].weight < r->min_weight)
+      {
+        n = i;
+        break;
+      }
   /* the consensus is over all K prototypes' weights, not the listed ones */
   rali_head_weights (r->model, sims, weights);
   g_autofree char *summary = rali_head_summary (r->model, weights);
@@ -481,6 +491,18 @@ cmd_run (Options *opt, gboolean embed, char **paths, int n_paths)
           return EXIT_USAGE;
         }
     }
+  double min_weight = RALI_SHOWN_MIN_WEIGHT;
+  if (opt->min_weight)
+    {
+      char *end = NULL;
+      min_weight = g_ascii_strtod (opt->min_weight, &end);
+      if (embed || end == opt->min_weight || *end || !(min_weight >= 0 && min_weight <= 1))
+        {
+          fprintf (stderr, "rali %s: --min-weight wants a share of the score between 0 and 1 (score only), not '%s'\n",
+                   cmd, opt->min_weight);
+          return EXIT_USAGE;
+        }
+    }
   int tiles = 0;
   if (opt->tiles)
     {
@@ -523,7 +545,7 @@ cmd_run (Options *opt, gboolean embed, char **paths, int n_paths)
   rali_engine_set_max_pixels (engine, max_pixels);
 
   Run r = { .model = model, .engine = engine, .tiles = tiles, .embed = embed, .top = opt->top,
-            .max_overlap = max_overlap,
+            .max_overlap = max_overlap, .min_weight = min_weight,
             .format = opt->json ? OUT_JSON : opt->csv ? OUT_CSV : OUT_TEXT,
             .progress = isatty (2) };
   g_autoptr (GPtrArray) files = rali_collect_images (paths, n_paths, on_collect_error, &r);
@@ -723,6 +745,9 @@ main (int argc, char **argv)
     { "max-overlap", 0, 0, G_OPTION_ARG_STRING, &opt.max_overlap,
       "score: leave out a descriptor whose prototype has cosine >= COS to one already listed, so the list is not "
       "near-copies of one sentence (default 0.6; 1 lists the plain nearest prototypes)", "COS" },
+    { "min-weight", 0, 0, G_OPTION_ARG_STRING, &opt.min_weight,
+      "score: list a descriptor after the first only if it carries at least this share of the score (default "
+      G_STRINGIFY (RALI_SHOWN_MIN_WEIGHT) ", where the detail view stops; 0 lists all --top of them)", "W" },
     { "tiles", 0, 0, G_OPTION_ARG_STRING, &opt.tiles,
       "score: also score an N x N grid of tiles of each photo (N from 2 to 8; auto: the grid rali-studio's "
       "quality map uses) and list them in --json as \"tiles\"", "N" },
@@ -805,6 +830,7 @@ out:
   g_free (opt.backend);
   g_free (opt.shard);
   g_free (opt.max_overlap);
+  g_free (opt.min_weight);
   g_free (opt.tiles);
   g_free (opt.photo_size);
   g_free (opt.precision);

@@ -5,6 +5,7 @@
 #include "rali-descriptor-bars.h"
 
 #include "gallery/rali-gallery-item.h"
+#include "rali.h"
 #include "rali-score-gauge.h"
 
 #include <glib/gi18n.h>
@@ -41,8 +42,9 @@ make_layout (GtkWidget *widget, const char *text, int width, double scale, gbool
   return layout;
 }
 
-/* below this a share reads "less than 1 %" */
-#define MIN_SHOWN_WEIGHT 0.005
+/* below this a share reads "less than 1 %", and is not a reason
+ * (RALI_SHOWN_MIN_WEIGHT, as rali score lists them) */
+#define MIN_SHOWN_WEIGHT RALI_SHOWN_MIN_WEIGHT
 
 /* the first top_k descriptors, those that carry some of the score: the list
  * stops where the weight stops (the first row is always shown); the rest

@@ -19,7 +19,7 @@ _rali()
 
     local commands='score embed info bench'
     local options='-h --help -m --model -b --backend --json --csv -k --top --max-overlap
-        --tiles --batch --shard --iterations --threads --precision --photo-size --profile --max-megapixels'
+        --min-weight --tiles --batch --shard --iterations --threads --precision --photo-size --profile --max-megapixels'
 
     if [[ $cword -eq 1 ]]; then
         COMPREPLY=($(compgen -W "$commands --help -h" -- "$cur"))
@@ -45,7 +45,7 @@ _rali()
             COMPREPLY=($(compgen -W 'auto fp32 bf16' -- "$cur"))
             return
             ;;
-        -k | --top | --max-overlap | --batch | --shard | --iterations | --threads | --photo-size | --max-megapixels)
+        -k | --top | --max-overlap | --min-weight | --batch | --shard | --iterations | --threads | --photo-size | --max-megapixels)
             return # a number, I/N or WxH
             ;;
     esac

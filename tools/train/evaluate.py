@@ -112,12 +112,13 @@ def top3_weight(r, near=False):
                for d in r.get("descriptors", [])[:3])
 
 
-SHOWN_MIN_WEIGHT = 0.005   # app/detail/rali-descriptor-bars.c: the list stops where the weight stops
+SHOWN_MIN_WEIGHT = 0.005   # engine/rali.h RALI_SHOWN_MIN_WEIGHT: the detail view and rali score stop there
 
 
 def shown(r):
     """The descriptors the detail view draws of the top 3: the first, then
-    those that carry 1 % or more of the score themselves."""
+    those that carry 0.5 % or more of the score themselves (rali score now
+    lists no others by default)."""
     ds = r.get("descriptors", [])[:3]
     out = ds[:1]
     for d in ds[1:]:

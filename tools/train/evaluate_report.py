@@ -67,16 +67,16 @@ def write(res, args, path):
              "verdicts, so the first listed stands for most of the score. With their near-copies the top 3 carry: "
              f"BIQ2021 test median {pct(b['top3_near_weight_median'])} (10th percentile "
              f"{pct(b['top3_near_weight_p10'])}), CLIVE median {pct(c['top3_near_weight_median'])} (10th percentile "
-             f"{pct(c['top3_near_weight_p10'])}). The detail view draws a reason only while it carries 1 % or more "
+             f"{pct(c['top3_near_weight_p10'])}). The detail view draws a reason only while it carries 0.5 % or more "
              f"itself (the first always): a median of {b['n_shown_median']:.0f} reason(s) per BIQ2021 test photo.\n")
     L.append("## Do the descriptors name the real defect?\n")
     L.append(f"`tools/train/biq-test-labels.csv`: {fa['labelled']} BIQ2021 test photos labelled by eye before "
              "scoring, blind to MOS (`tools/train/LABELS.md`), {0} of them with a visible main defect. A descriptor "
              "names a defect by its sentence (`v5_describe.DEFECT_OF`). The two blur sentences (\"soft: fine "
              "detail is not crisp\", \"blurred and fine detail is lost\") name no cause, so they name a photo "
-             "labelled blur or motion blur and are a false alarm on any other; the camera-shake sentence names only "
-             "motion blur (`v5_describe.claim_fits`; until v5.1 the blur sentences said \"out of focus\" and "
-             "counted for blur alone). JPEG blocking is not one of the labels and is not counted either "
+             "labelled blur or motion blur and are a false alarm on any other (`v5_describe.claim_fits`; until v5.1 "
+             "the blur sentences said \"out of focus\" and counted for blur alone, and until v5.3 a camera-shake "
+             "sentence named motion blur only). JPEG blocking is not one of the labels and is not counted either "
              "way.\n".format(fa["defect_photos"]))
     L.append(f"- The top 3 descriptors name the labelled defect: **{pct(fa['named'])}** of the {fa['defect_photos']} "
              f"defect photos (target ≥ 70 %, {met(fa['named'] >= TARGETS['named'])})")
@@ -84,18 +84,19 @@ def write(res, args, path):
              f"{fa['labelled']} labelled photos (target ≤ 15 %, {met(fa['false_alarm'] <= TARGETS['false_alarm'])})\n")
     t1, sm = res["faithfulness_top1"], res["faithfulness_summary"]
     mw = fa["median_weight_by_rank"]
-    L.append(f"The listed descriptors carry median weights of {mw[0]:.3g}, {mw[1]:.3g} and {mw[2]:.3g} (first, second, "
-             "third): the list walks down the ranking to prototypes *unlike* the first (distinct member "
-             "compositions), and with this head those carry almost none of the score, so the top-3 counts above "
-             "are mostly decided by descriptors that did not make the number. What the score rests on:\n")
+    L.append("The top 3 are the descriptors `rali score` lists: the distinct ones, and after the first only those "
+             "that carry 0.5 % of the score or more (`--min-weight`, where the detail view stops too: a descriptor "
+             "with a weight of 1e-9 did not make the score and is not a reason). They carry median weights of "
+             f"{mw[0]:.3g}, {mw[1]:.3g} and {mw[2]:.3g} (first, second, third; 0 where fewer are listed). "
+             "What the score rests on:\n")
     L.append(f"- the first descriptor alone names the labelled defect in {pct(t1['named'])} of the defect photos, "
              f"with false alarms on {pct(t1['false_alarm'])} of all labelled photos;")
     L.append(f"- the one-sentence summary (`\"summary\"` in `rali score --json`: the sentences that more than half "
              f"of the softmax weight agrees on) names it in {pct(sm['named'])}, with false alarms on "
              f"{pct(sm['false_alarm'])};")
     sh = res["faithfulness_shown"]
-    L.append(f"- the reasons the detail view draws (of the top 3, those carrying 1 % or more, the first always) "
-             f"name it in {pct(sh['named'])}, with false alarms on {pct(sh['false_alarm'])}.\n")
+    L.append(f"- the reasons the detail view draws (of the top 3, the first and those carrying 0.5 % or more: the "
+             f"list above) name it in {pct(sh['named'])}, with false alarms on {pct(sh['false_alarm'])}.\n")
     per1 = t1["per_defect"]
     never = [d for d, (h, m) in sorted(per1.items()) if h == 0]
     L.append(f"The first descriptor is the reason the score rests on (with its near-copies it carries the whole "
