@@ -75,7 +75,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 PRESETS = {  # name -> (make-random-model.py preset, label)
     "vit-b16": ("vit-b16", "ViT-B/16 @224 (random, CLIP-shaped)"),
     "vit-l14-336": ("vit-l14-336", "ViT-L/14 @336 (random, CLIP-shaped: the paper's tower)"),
-    "mobilenet-v2-512": ("mobilenet-v2-512", "MobileNetV2 @512 (random, the v5 default's shape)"),
+    "mobilenet-v2-512": ("mobilenet-v2-512", "MobileNetV2 @512 (random; the default's tower, read at 512 px)"),
 }
 
 
@@ -800,9 +800,6 @@ def main():
         size = (600, 400) if args.smoke else (6000, 4000)
         make_folder(folder, args.n, args.distinct, size)
         runs = [(args.default_model, "score")]
-        mb = [p for p, _, short in models if short == "mobilenet-v2-512"]
-        if mb and not args.smoke:  # the coming default's tower (random weights, no head: embed)
-            runs.append((mb[0], "embed"))
         res["folders"] = []
         for model, command in runs:
             fb, other = measured(lambda: folder_benchmark(args.rali, model, folder, args.n, T, command),
