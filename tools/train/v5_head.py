@@ -372,6 +372,8 @@ def main():
                     help="leave the verdict sentence out of the texts (the text space then clusters by defect)")
     ap.add_argument("--synthetic-weight", type=float, default=1.0,
                     help="loss weight of a synthetic photo relative to a real one")
+    ap.add_argument("--synthetic-type-weight", action="append", metavar="TYPE=W",
+                    help="that weight for one distortion type's series instead (e.g. darken=1)")
     ap.add_argument("--descriptor-text", choices=("majority", "nearest"), default="majority",
                     help="a prototype's text: its members' majority states (v5.2), or the member text nearest "
                          "its centre (v5.0, v5.1)")
@@ -397,6 +399,14 @@ def main():
         sy = load(args.out, "synthetic")
         tr["weight"] = np.ones(len(tr["mos"]))
         sy["weight"] = np.full(len(sy["mos"]), args.synthetic_weight)
+        # --synthetic-type-weight TYPE=W: one distortion type's series at its own
+        # weight (a file is SOURCE-TYPE-LEVEL.png, v5_synthetic.py)
+        for spec in args.synthetic_type_weight or []:
+            kind, w = spec.split("=")
+            of_kind = np.array([n.rsplit("-", 2)[1] == kind for n in sy["names"]])
+            if not of_kind.any():
+                raise SystemExit(f"--synthetic-type-weight: no synthetic series of type {kind!r}")
+            sy["weight"][of_kind] = float(w)
         tr["real"], sy["real"] = np.ones(len(tr["mos"]), bool), np.zeros(len(sy["mos"]), bool)
         print(f"synthetic leg: {len(sy['names'])} distorted training photos")
         tr = {k: (np.concatenate([tr[k], sy[k]]) if isinstance(tr[k], np.ndarray) else tr[k] + sy[k]) for k in tr}
