@@ -165,17 +165,15 @@ def faithfulness(by_name, mode="top3"):
                 median_weight_by_rank=[float(np.median([x[i] for x in w])) for i in range(3)])
 
 
-def variants(args, biq_by_name):
-    """The labelled bokeh / low-key test photos against a mildly blurred
-    (Gaussian, σ = 1.5 px at 512 px) and a darkened (linear light x 0.5)
-    version of themselves; all three written as PNG."""
-    labels = [r for r in csv.DictReader(open(LABELS, encoding="utf-8")) if r["bokeh"] == "yes" or r["lowkey"] == "yes"]
-    vdir = os.path.join(args.work, "variants")
+def variant_images(labels, path_of, vdir):
+    """Each labelled bokeh / low-key photo (rows of a labels CSV) beside a
+    mildly blurred (Gaussian, σ = 1.5 px at 512 px) and a darkened (linear
+    light x 0.5) version of itself, all three written as PNG into vdir (once):
+    the files, and per photo its name, kinds and file stem."""
     os.makedirs(vdir, exist_ok=True)
     files, meta = [], []
     for lab in labels:
-        src = biq_by_name[lab["name"]]
-        im = Image.open(src).convert("RGB")
+        im = Image.open(path_of(lab["name"])).convert("RGB")
         stem = os.path.join(vdir, os.path.splitext(lab["name"])[0])
         a = np.asarray(im).astype(np.float64) / 255
         lin = np.where(a <= 0.04045, a / 12.92, ((a + 0.055) / 1.055) ** 2.4) * 0.5
@@ -187,6 +185,14 @@ def variants(args, biq_by_name):
                 v.save(f"{stem}-{k}.png")
         files += [f"{stem}-{k}.png" for k in made]
         meta.append(dict(name=lab["name"], bokeh=lab["bokeh"] == "yes", lowkey=lab["lowkey"] == "yes", stem=stem))
+    return files, meta
+
+
+def variants(args, biq_by_name):
+    """The labelled bokeh / low-key test photos against their blurred and
+    darkened versions (variant_images), scored by the engine."""
+    labels = [r for r in csv.DictReader(open(LABELS, encoding="utf-8")) if r["bokeh"] == "yes" or r["lowkey"] == "yes"]
+    files, meta = variant_images(labels, biq_by_name.__getitem__, os.path.join(args.work, "variants"))
     sc = engine(args, files, "variants")
     for m in meta:
         m.update({k: sc[f"{m['stem']}-{k}.png"]["score"] for k in ("orig", "blur", "dark")})

@@ -242,10 +242,8 @@ def judge(m, mos01=None):
                          or peak < T["very_soft"] or wide)
     if soft:
         j["focus"] = "very_soft" if peak < T["very_soft"] else "soft"
-    elif m["smooth_share"] > T["bokeh_smooth"] or m["median_sharpness"] < T["bokeh_median"]:
-        j["focus"] = "subject_sharp"
     else:
-        j["focus"] = "sharp"
+        j["focus"] = sharp_state(m)
     grain = m["noise_ratio"] > T["noise_ratio"]
     if grain and m["noise_rms"] > T["heavy_noise"]:
         j["noise"] = "heavy"
@@ -259,13 +257,24 @@ def judge(m, mos01=None):
         # the rating as evidence (the module's docstring): a poorly rated photo
         # with nothing else wrong is soft; a well rated one is not softened by a
         # borderline measurement
-        named = any((a, j[a]) in DEFECT_OF and DEFECT_OF[(a, j[a])] != "compression" for a in j)
-        if mos01 < T["poor_soft"] and not named and not dark:
+        if mos01 < T["poor_soft"] and not names_defect(j) and not dark:
             j["focus"] = "soft"
         elif mos01 >= T["good_not_soft"] and j["focus"] == "soft":
-            j["focus"] = "subject_sharp" if (m["smooth_share"] > T["bokeh_smooth"]
-                                              or m["median_sharpness"] < T["bokeh_median"]) else "sharp"
+            j["focus"] = sharp_state(m)
     return j
+
+
+def sharp_state(m):
+    """The focus state of a photo not judged soft: a sharp subject against a
+    soft background when many tiles are smooth or the median tile is soft."""
+    return ("subject_sharp" if m["smooth_share"] > T["bokeh_smooth"] or m["median_sharpness"] < T["bokeh_median"]
+            else "sharp")
+
+
+def names_defect(j):
+    """Whether judgement states j claim a defect (JPEG blocking is not one:
+    it is not among the labels)."""
+    return any(claim_of(a, s) not in (None, "compression") for a, s in j.items())
 
 
 SENT = {

@@ -165,8 +165,7 @@ def fit(tr, ts, protos, scores, tau, args, log=print, share=None, labels=None):
     # the alignment's own weight per photo: --align-weight for all, times
     # --defect-weight for photos whose measurements find a defect (a minority
     # the score terms alone let the head describe as clean)
-    has_defect = np.array([any((a, j[a]) in VD.DEFECT_OF and VD.DEFECT_OF[(a, j[a])] != "compression"
-                               for a in ASPECTS) for j in tr["judg"]])
+    has_defect = np.array([VD.names_defect(j) for j in tr["judg"]])
     aw = torch.tensor(args.align_weight * np.where(has_defect, args.defect_weight, 1.0), dtype=torch.float32)
     # --route W: cross-entropy of the softmax over prototypes towards the
     # prototype a photo's own text belongs to (labels; -1 for photos outside
@@ -175,7 +174,7 @@ def fit(tr, ts, protos, scores, tau, args, log=print, share=None, labels=None):
     # a dark, badly rated photo was shown a blur sentence: this trains the
     # ranking the user is shown, not only the direction
     route = getattr(args, "route", 0.0)
-    lab = torch.tensor(np.full(n_photos(tr), -1) if labels is None else labels, dtype=torch.long)
+    lab = torch.tensor(np.full(len(X), -1) if labels is None else labels, dtype=torch.long)
     var = y.var()
     opt = torch.optim.Adam(head.parameters(), lr=args.lr, weight_decay=0)
     g = torch.Generator().manual_seed(args.seed)
@@ -192,8 +191,8 @@ def fit(tr, ts, protos, scores, tau, args, log=print, share=None, labels=None):
             sc, yc = s - s.mean(), y[idx] - y[idx].mean()
             rank = 1 - (sc * yc).sum() / (sc.norm() * yc.norm() + 1e-8)
             loss = align + args.lam * mse + args.rho * rank
-            if route and (lab[idx] >= 0).any():
-                keep = lab[idx] >= 0
+            keep = lab[idx] >= 0
+            if route and keep.any():
                 loss = loss + route * F.cross_entropy(sims[keep] / tau, lab[idx][keep])
             if learn:
                 loss = loss + args.learn_scores * (share * (head.s - s0) ** 2).sum() / var
@@ -204,10 +203,6 @@ def fit(tr, ts, protos, scores, tau, args, log=print, share=None, labels=None):
         if ep % 10 == 9 or ep == args.epochs - 1:
             log(f"    epoch {ep + 1}: loss {tot / n:.4f}")
     return head
-
-
-def n_photos(tr):
-    return len(tr["mos"])
 
 
 def evaluate(head, d, rows, xm, xs):
