@@ -146,8 +146,8 @@ def train_batch(paths, z, step, args):
     rng = np.random.RandomState((args.seed * 1_000_003 + step) % 2**32)
     out = np.empty((len(idx), args.crop, args.crop, 3), np.uint8)
     for j, i in enumerate(idx):
-        a = load_image(paths[i])
-        y0, x0 = rng.randint(0, SIZE - args.crop + 1, size=2)
+        a = load_image(paths[i], args.size)
+        y0, x0 = rng.randint(0, args.size - args.crop + 1, size=2)
         a = a[y0:y0 + args.crop, x0:x0 + args.crop]
         out[j] = a[:, ::-1] if rng.rand() < 0.5 else a
     return to_tensor(out), torch.from_numpy(z[idx]).float(), epoch
@@ -226,6 +226,9 @@ def main():
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--crop", type=int, default=384)
+    ap.add_argument("--size", type=int, default=SIZE,
+                    help="photos resized to SIZE x SIZE before cropping; validation and --evaluate-test "
+                         "read the whole photo at this size (the engine's input size)")
     ap.add_argument("--lr-tower", type=float, default=1e-4)
     ap.add_argument("--lr-head", type=float, default=1e-3)
     ap.add_argument("--wd", type=float, default=1e-2)
@@ -246,6 +249,8 @@ def main():
     ap.add_argument("--keep-val-ckpts", action="store_true",
                     help="also keep RUN/ckpt-stepN.pt at each periodic validation (to pick a step by validation)")
     args = ap.parse_args()
+    if not 0 < args.crop <= args.size:
+        ap.error(f"--crop {args.crop} must be in 1..--size {args.size}")
     torch.set_num_threads(args.threads)
     os.makedirs(args.run, exist_ok=True)
     ckpt = os.path.join(args.run, "ckpt.pt")
@@ -257,8 +262,8 @@ def main():
         model.load_state_dict(torch.load(ckpt)["model"])
         te_p, te_y = D.biq2021_test(args.biq)
         t0 = time.time()
-        srcc, plcc = correlations(predict(model, te_p), te_y)
-        row = {"test_srcc": srcc, "test_plcc": plcc, "n": len(te_p), "step": torch.load(ckpt)["step"],
+        srcc, plcc = correlations(predict(model, te_p, size=args.size), te_y)
+        row = {"test_srcc": srcc, "test_plcc": plcc, "n": len(te_p), "size": args.size, "step": torch.load(ckpt)["step"],
                "seconds": round(time.time() - t0, 1), "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         print(json.dumps(row))
         with open(os.path.join(args.run, "test.jsonl"), "a") as fh:
@@ -305,8 +310,8 @@ def main():
     def validate(n):
         t0 = time.time()
         n = n or len(va_p)
-        srcc, plcc = correlations(predict(model, va_p[:n]), va_y[:n])
-        return {"val_srcc": round(srcc, 4), "val_plcc": round(plcc, 4), "val_n": n,
+        srcc, plcc = correlations(predict(model, va_p[:n], size=args.size), va_y[:n])
+        return {"val_srcc": round(srcc, 4), "val_plcc": round(plcc, 4), "val_n": n, "size": args.size,
                 "val_s": round(time.time() - t0, 1)}
 
     def log(row):

@@ -143,7 +143,7 @@ class Head(torch.nn.Module):
         return f, z, sims, w, w @ self.s
 
 
-def fit(tr, ts, protos, scores, tau, args, log=print, share=None, labels=None):
+def fit(tr, ts, protos, scores, tau, args, log=print, share=None, labels=None, group_of=None):
     xm, xs = tr["xm"], tr["xs"]
     X = (tr["x"] - xm) / xs
     T = ts.raw(tr["texts"]).astype(np.float64)
@@ -175,6 +175,17 @@ def fit(tr, ts, protos, scores, tau, args, log=print, share=None, labels=None):
     # ranking the user is shown, not only the direction
     route = getattr(args, "route", 0.0)
     lab = torch.tensor(np.full(len(X), -1) if labels is None else labels, dtype=torch.long)
+    # --route-group W: the same, but towards the photo's description group as
+    # a whole (the summed softmax weight of its bands): which group is listed
+    # first is trained, while how the weight is shared among the group's
+    # bands is left to the score terms (routing to one band pulls every score
+    # towards the three band means)
+    route_group = getattr(args, "route_group", 0.0)
+    if route_group:
+        if group_of is None:
+            raise SystemExit("--route-group needs --bands")
+        member = F.one_hot(torch.tensor(group_of, dtype=torch.long)).float()        # [K, G]
+        glab = torch.tensor([group_of[k] if k >= 0 else -1 for k in lab.tolist()], dtype=torch.long)
     var = y.var()
     opt = torch.optim.Adam(head.parameters(), lr=args.lr, weight_decay=0)
     g = torch.Generator().manual_seed(args.seed)
@@ -194,6 +205,9 @@ def fit(tr, ts, protos, scores, tau, args, log=print, share=None, labels=None):
             keep = lab[idx] >= 0
             if route and keep.any():
                 loss = loss + route * F.cross_entropy(sims[keep] / tau, lab[idx][keep])
+            if route_group and keep.any():
+                pg = torch.softmax(sims[keep] / tau, dim=1) @ member
+                loss = loss + route_group * F.nll_loss(torch.log(pg + 1e-9), glab[idx][keep])
             if learn:
                 loss = loss + args.learn_scores * (share * (head.s - s0) ** 2).sum() / var
             opt.zero_grad()
@@ -265,9 +279,11 @@ def build(tr, K, tau, args, log=print):
     rmos = tr["mos"][real]
     rjudg = [j for j, r in zip(tr["judg"], real) if r]
     if getattr(args, "bands", 0):
-        protos, scores, labels, rows, maj, assign = banded_prototypes(z, rtexts, rmos, rjudg, K, args.bands, args)
+        protos, scores, labels, rows, maj, assign, group_of = banded_prototypes(z, rtexts, rmos, rjudg, K,
+                                                                                 args.bands, args)
         K, descr = len(protos), [""] * len(protos)   # texts below, from the majority states
     else:
+        group_of = None
         protos, _, descr, labels = TX.prototypes(z, tr["mos01"][real], rtexts, K, seed=args.seed)
         scores = np.array([rmos[labels == i].mean() if np.any(labels == i) else rmos.mean()
                            for i in range(K)], np.float32)
@@ -279,7 +295,7 @@ def build(tr, K, tau, args, log=print):
         other = np.flatnonzero(~real)
         full[other] = assign([tr["texts"][i] for i in other], tr["mos"][other])
     head = fit(tr, ts, protos, scores, tau, args, log, share=np.bincount(labels[labels >= 0], minlength=K) / len(labels),
-               labels=full)
+               labels=full, group_of=group_of)
     if head.s.requires_grad:
         scores = np.clip(head.s.detach().numpy(), 1.0, 5.0).astype(np.float32)
         with torch.no_grad():
@@ -310,7 +326,7 @@ def banded_prototypes(z, texts, mos, judg, G, B, args):
     index, edges_of = {}, {}
     gmaj = majority_judg(judg, groups, G)
     grows = composition(judg, groups, G)
-    protos, scores, rows, maj = [], [], [], []
+    protos, scores, rows, maj, group_of = [], [], [], [], []
     labels = np.full(len(texts), -1)
     for g in range(G):
         idx = np.flatnonzero(groups == g)
@@ -329,6 +345,7 @@ def banded_prototypes(z, texts, mos, judg, G, B, args):
             scores.append(mos[mem].mean())
             rows.append(grows[g])
             maj.append(gmaj[g])
+            group_of.append(g)
     def assign(other_texts, other_mos):
         """The prototype each other photo's text falls in: its group by the
         nearest K-means centre of its verdict-free text, its band by its MOS
@@ -338,7 +355,8 @@ def banded_prototypes(z, texts, mos, judg, G, B, args):
         return np.array([index.get((gi, int(np.searchsorted(edges_of[gi], m, side="right"))), -1)
                          for gi, m in zip(g, other_mos)])
 
-    return np.array(protos, np.float32), np.array(scores, np.float32), labels, np.array(rows), maj, assign
+    return (np.array(protos, np.float32), np.array(scores, np.float32), labels, np.array(rows), maj, assign,
+            np.array(group_of))
 
 
 def majority_text(maj, mos01):
@@ -380,6 +398,8 @@ def main():
                     help="prototypes per (verdict-free description group x MOS band): K groups, B bands each")
     ap.add_argument("--route", type=float, default=0.0, metavar="W",
                     help="weight of a cross-entropy term routing each real photo to its own text's prototype")
+    ap.add_argument("--route-group", type=float, default=0.0, metavar="W",
+                    help="cross-entropy towards the photo's own description group (its bands' summed weight)")
     ap.add_argument("--route-synthetic", action="store_true",
                     help="--route the synthetic series too, each to the prototype its own text and rating fall in")
     ap.add_argument("--save", action="store_true", help="keep the (single) setting in OUT/head.pkl")
