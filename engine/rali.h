@@ -315,7 +315,7 @@ gboolean rali_head_score (const RaliModel *model, const float *features, int top
  * sentences ("heavy noise") would read as reasons.  rali score leaves them
  * out by default (--min-weight) and the detail view stops its evidence list
  * there. */
-#define RALI_SHOWN_MIN_WEIGHT 0.005
+#define RALI_SHOWN_MIN_WEIGHT 0.02
 /* Those rows: the composition [K,T] or the centres [K,k]; *dim gets T or k. */
 const float *rali_model_overlap_rows (const RaliModel *model, int *dim);
 /* The selection over any rows [n_rows, dim] (the compare view ranks by how

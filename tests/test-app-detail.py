@@ -83,16 +83,18 @@ def caption(weight, near=0.0):
     return own if near < 0.005 else f"{own}; {(weight + near) * 100:.0f} % with its near-copies"
 
 
-def check_evidence(w, descs):
+def check_evidence(w, descs, srcdir):
     """The evidence list against the CLI's descriptors: it stops where the
-    weight stops (the first, then those of 1 % or more); the rest are
-    counted in a last line.  Returns the rows shown."""
+    weight stops (the first, then those of RALI_SHOWN_MIN_WEIGHT or more);
+    the rest are counted in a last line.  Returns the rows shown."""
     ev = w["evidence"]
-    # the list stops where the weight stops: the first, then those of 1 % or more
-    n_shown = 1 + next((i for i, x in enumerate(descs[1:]) if x["weight"] < 0.005), len(descs) - 1)
+    sys.path.insert(0, os.path.join(srcdir, "tools"))
+    import ralifmt
+    cut = ralifmt.shown_min_weight(srcdir)
+    n_shown = 1 + next((i for i, x in enumerate(descs[1:]) if x["weight"] < cut), len(descs) - 1)
     check([e["text"] for e in ev] == [x["text"] for x in descs[:n_shown]],
           f"the evidence lists the CLI's first {len(ev)} of {len(descs)} descriptors, in order, "
-          "up to the first that carries less than 1 %")
+          f"up to the first that carries less than {cut * 100:g} %")
     check(all(abs(e["weight"] - x["weight"]) < 1e-6 for e, x in zip(ev, descs)),
           "each with its softmax weight, as the CLI prints it")
     check([e["caption"] for e in ev] == [caption(x["weight"], x["near_copies_weight"]) for x in descs[:n_shown]],
@@ -136,7 +138,7 @@ def scenario_why(ctx):
     cli = cli_json(ctx, [], [photo])[photo]
     check(w["summary"] == cli["summary"] and w["summary"],
           f"the sentence is rali score's summary: {w['summary']!r}")
-    ev = check_evidence(w, cli["descriptors"])
+    ev = check_evidence(w, cli["descriptors"], ctx.srcdir)
     check(not any(re.search(r"similarity|prototype score|softmax", e["caption"]) for e in ev),
           "no internals in the evidence")
     check(w["expander_label"] == "Details" and not w["expanded"] and not w["details_mapped"],
@@ -378,7 +380,7 @@ def scenario_similar(ctx):
     app.wait("ready")
     w = open_detail(app, d, 0)
     name = os.path.basename(w["item"])
-    ev = check_evidence(w, cli_json(ctx, [], [w["item"]])[w["item"]]["descriptors"])
+    ev = check_evidence(w, cli_json(ctx, [], [w["item"]])[w["item"]]["descriptors"], ctx.srcdir)
     check(len(ev) >= 1 and w["evidence_more"], f"with the default model: {len(ev)} reason(s) drawn, "
           f"then {w['evidence_more']!r}")
     check(not w["similar"]["on"] and not w["similar"]["shown"] and not w["buttons"]["similar"],

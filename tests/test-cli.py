@@ -23,7 +23,7 @@ import ralifmt  # noqa: E402
 
 RALI, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 FIX = os.path.join(ROOT, "tests", "fixtures")
-MIN_WEIGHT = 0.005   # engine/rali.h RALI_SHOWN_MIN_WEIGHT: rali score --min-weight's default
+MIN_WEIGHT = ralifmt.shown_min_weight(ROOT)   # rali score --min-weight's default
 failures = []
 
 
@@ -78,7 +78,7 @@ def test_numerics(variant):
 def check_distinct(variant, model, images, ref_sims, max_cosine=0.6, top=5):
     """`rali score` lists distinct descriptors by default: the reference
     selection (ralifmt.select_distinct over the PyTorch head's ranking,
-    stopping where a descriptor after the first carries less than 0.005 of
+    stopping where a descriptor after the first carries less than MIN_WEIGHT of
     the softmax: --min-weight's default) gives the same prototypes, and none
     of them overlaps an earlier one."""
     w, cfg = ralifmt.load_rali(model)[:2]

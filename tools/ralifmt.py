@@ -199,6 +199,18 @@ def select_distinct(ranked, overlap, max_cosine, n):
     return kept
 
 
+def shown_min_weight(root):
+    """engine/rali.h's RALI_SHOWN_MIN_WEIGHT (rali score --min-weight's
+    default, where the detail view's list stops), read from the header so
+    that the tests follow it."""
+    import re
+    with open(os.path.join(root, "engine", "rali.h"), encoding="utf-8") as fh:
+        m = re.search(r"^#define RALI_SHOWN_MIN_WEIGHT ([0-9.]+)$", fh.read(), re.M)
+    if not m:
+        raise ValueError("engine/rali.h: no RALI_SHOWN_MIN_WEIGHT")
+    return float(m.group(1))
+
+
 def near_copies_weights(kept, weights, overlap, max_cosine):
     """Reference of rali_head_score_distinct's near_weight: each prototype
     not kept adds its softmax weight to the first kept one (in list order)

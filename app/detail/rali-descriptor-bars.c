@@ -42,9 +42,11 @@ make_layout (GtkWidget *widget, const char *text, int width, double scale, gbool
   return layout;
 }
 
-/* below this a share reads "less than 1 %", and is not a reason
- * (RALI_SHOWN_MIN_WEIGHT, as rali score lists them) */
+/* a descriptor after the first that carries less than this is not a reason
+ * and is not listed (RALI_SHOWN_MIN_WEIGHT, as rali score lists them) */
 #define MIN_SHOWN_WEIGHT RALI_SHOWN_MIN_WEIGHT
+/* below this a share rounds to 0 % and reads "less than 1 %" */
+#define UNDER_ONE_PERCENT 0.005
 
 /* the first top_k descriptors, those that carry some of the score: the list
  * stops where the weight stops (the first row is always shown); the rest
@@ -73,7 +75,7 @@ rali_descriptor_bars_dup_footer (RaliDescriptorBars *self)
   double rest = 0;
   for (int i = shown; i < n; i++)
     rest += ((RaliItemDescriptor *) self->descriptors->pdata[i])->weight;
-  if (rest < MIN_SHOWN_WEIGHT)
+  if (rest < UNDER_ONE_PERCENT)
     /* TRANSLATORS: after the evidence list; %d is how many reasons are left out */
     return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d more reason carries less than 1 %% of this score (Details lists it)",
                                          "%d more reasons carry less than 1 %% of this score together (Details lists them)",
@@ -88,12 +90,12 @@ rali_descriptor_bars_dup_footer (RaliDescriptorBars *self)
 char *
 rali_descriptor_share_caption (double weight, double near_weight)
 {
-  g_autofree char *own = weight < MIN_SHOWN_WEIGHT
+  g_autofree char *own = weight < UNDER_ONE_PERCENT
                            /* xgettext:no-c-format */
                            ? g_strdup (_("carries less than 1 % of this score"))
                            /* TRANSLATORS: a reason's share of the photo's score, e.g. "carries 62 % of this score" */
                            : g_strdup_printf (_("carries %.0f %% of this score"), weight * 100.0);
-  if (near_weight < MIN_SHOWN_WEIGHT)
+  if (near_weight < UNDER_ONE_PERCENT)
     return g_steal_pointer (&own);
   /* TRANSLATORS: %s is "carries 62 % of this score"; then the share of the
    * prototypes left out as near-copies of this reason, added to its own */

@@ -112,13 +112,20 @@ def top3_weight(r, near=False):
                for d in r.get("descriptors", [])[:3])
 
 
-SHOWN_MIN_WEIGHT = 0.005   # engine/rali.h RALI_SHOWN_MIN_WEIGHT: the detail view and rali score stop there
+def shown_min_weight():
+    """engine/rali.h RALI_SHOWN_MIN_WEIGHT: the detail view and rali score stop there."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import ralifmt
+    return ralifmt.shown_min_weight(ROOT)
+
+
+SHOWN_MIN_WEIGHT = shown_min_weight()
 
 
 def shown(r):
     """The descriptors the detail view draws of the top 3: the first, then
-    those that carry 0.5 % or more of the score themselves (rali score now
-    lists no others by default)."""
+    those that carry SHOWN_MIN_WEIGHT or more of the score themselves (rali
+    score lists no others by default)."""
     ds = r.get("descriptors", [])[:3]
     out = ds[:1]
     for d in ds[1:]:
@@ -326,6 +333,7 @@ def main():
     res["faithfulness_top1"] = faithfulness(by_name, "top1")
     res["faithfulness_shown"] = faithfulness(by_name, "shown")
     res["faithfulness_summary"] = faithfulness(by_name, "summary")
+    res["listing_min_weight"] = SHOWN_MIN_WEIGHT
     res["variants"] = variants(args, biq_by_name)
     res["speed"] = speed(args)
     res["model"] = dict(file=os.path.relpath(args.model, ROOT), sha256_16=sha(args.model))
@@ -336,7 +344,8 @@ def main():
         ends = [r for r in curve_rows(path) if r.get("end_of_leg")]
         if ends:
             res["towers"][key] = dict(step=ends[-1]["step"], val_srcc=ends[-1]["val_srcc"],
-                                      val_plcc=ends[-1]["val_plcc"], val_n=ends[-1]["val_n"])
+                                      val_plcc=ends[-1]["val_plcc"], val_n=ends[-1]["val_n"],
+                                      size=ends[-1].get("size", 512))
     sc = res["towers"].get("scratch")
     same = [r for r in curve_rows(args.curve) if r.get("end_of_leg") and sc and r["step"] == sc["step"]]
     if same:   # the fine-tuned tower at the comparison tower's step (the same cost)

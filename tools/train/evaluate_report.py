@@ -20,6 +20,7 @@ def met(ok):
 def write(res, args, path):
     b, c, fa, sp = res["biq2021"], res["clive"], res["faithfulness"], res["speed"]
     v = res["variants"]
+    cut = f"{res['listing_min_weight'] * 100:g} %"   # rali score's --min-weight default
     L = []
     L.append("# Evaluation of the default model\n")
     L.append("Produced by `tools/train/evaluate.py` (command below). Every Rali Studio number is the **C engine's** "
@@ -67,7 +68,7 @@ def write(res, args, path):
              "verdicts, so the first listed stands for most of the score. With their near-copies the top 3 carry: "
              f"BIQ2021 test median {pct(b['top3_near_weight_median'])} (10th percentile "
              f"{pct(b['top3_near_weight_p10'])}), CLIVE median {pct(c['top3_near_weight_median'])} (10th percentile "
-             f"{pct(c['top3_near_weight_p10'])}). The detail view draws a reason only while it carries 0.5 % or more "
+             f"{pct(c['top3_near_weight_p10'])}). The detail view draws a reason only while it carries {cut} or more "
              f"itself (the first always): a median of {b['n_shown_median']:.0f} reason(s) per BIQ2021 test photo.\n")
     L.append("## Do the descriptors name the real defect?\n")
     L.append(f"`tools/train/biq-test-labels.csv`: {fa['labelled']} BIQ2021 test photos labelled by eye before "
@@ -85,7 +86,7 @@ def write(res, args, path):
     t1, sm = res["faithfulness_top1"], res["faithfulness_summary"]
     mw = fa["median_weight_by_rank"]
     L.append("The top 3 are the descriptors `rali score` lists: the distinct ones, and after the first only those "
-             "that carry 0.5 % of the score or more (`--min-weight`, where the detail view stops too: a descriptor "
+             f"that carry {cut} of the score or more (`--min-weight`, where the detail view stops too: a descriptor "
              "with a weight of 1e-9 did not make the score and is not a reason). They carry median weights of "
              f"{mw[0]:.3g}, {mw[1]:.3g} and {mw[2]:.3g} (first, second, third; 0 where fewer are listed). "
              "What the score rests on:\n")
@@ -95,7 +96,7 @@ def write(res, args, path):
              f"of the softmax weight agrees on) names it in {pct(sm['named'])}, with false alarms on "
              f"{pct(sm['false_alarm'])};")
     sh = res["faithfulness_shown"]
-    L.append(f"- the reasons the detail view draws (of the top 3, the first and those carrying 0.5 % or more: the "
+    L.append(f"- the reasons the detail view draws (of the top 3, the first and those carrying {cut} or more: the "
              f"list above) name it in {pct(sh['named'])}, with false alarms on {pct(sh['false_alarm'])}.\n")
     per1 = t1["per_defect"]
     never = [d for d, (h, m) in sorted(per1.items()) if h == 0]
@@ -150,16 +151,20 @@ def write(res, args, path):
                      "validation and is what v5 ships. Squares: the end of each leg on all 1,000 validation "
                      "photos; circles: the periodic check on the first 500.\n")
             if ft["step"] != same["step"]:
+                legs = len(args.curve or [])
+                last = (f"over leg 2, then leg 3 on the whole photo at {ft['size']} px (a warm restart of the cosine, "
+                        "annealed to zero again)" if legs >= 3 and ft.get("size", 512) != 512 else "over the second leg")
                 L.append(f"The shipped tower is the ImageNet start trained on to step {ft['step']:,}, its cosine "
-                         f"annealed to zero over the second leg: validation SRCC **{ft['val_srcc']:.3f}** / PLCC "
-                         f"{ft['val_plcc']:.3f} on all {ft['val_n']:,} held-out photos.\n")
+                         f"annealed to zero {last}: validation SRCC **{ft['val_srcc']:.3f}** / PLCC "
+                         f"{ft['val_plcc']:.3f} on all {ft['val_n']:,} held-out photos"
+                         f" at {ft.get('size', 512)} px.\n")
         L.append("![curve](evaluation-curve.png)\n")
     rows = res.get("input_size") or []
     if rows:
         L.append("## Input size\n")
-        L.append("The shipped tower's own MOS regressor on the 1,000 validation photos resized to each size "
-                 "(`tools/train/v5_input_size.py`; the tower trained on 384-px crops at the photos' own 512-px "
-                 "scale), and the C engine's end-to-end speed with the model exported at that size (16 JPEGs of "
+        L.append("The tower's own MOS regressor on the 1,000 validation photos resized to each size "
+                 "(`tools/train/v5_input_size.py`; leg 2's tower, trained on 384-px crops at the photos' own 512-px "
+                 "scale, which chose 448 px; leg 3 then trained it at 448 px), and the C engine's end-to-end speed with the model exported at that size (16 JPEGs of "
                  "24 MP, as above; load average when each started in brackets):\n")
         L.append("| input (short side) | val SRCC | val PLCC | photos/s |")
         L.append("|---|---|---|---|")

@@ -24,9 +24,12 @@ Model (V5Net; state dict keys):
   reg.weight [1, 256], reg.bias [1]          z = reg(emb), standardised MOS
   mos_mean, mos_std  scalars (training images' MOS): MOS = z * mos_std + mos_mean
 
-Training: random --crop x --crop crops of the 512x512 photos (the 11 of
-other sizes resized to 512, PIL bicubic, as frozen_probe.py) + horizontal
-flips, RGB scaled to [-1, 1]; validation on the whole 512x512 photo, fp32.
+Training: random --crop x --crop crops of the photos at --size x --size
+(512 by default, the photos' own size; the 11 of other sizes and, with
+--size, all of them resized with PIL bicubic, as frozen_probe.py) +
+horizontal flips, RGB scaled to [-1, 1]; validation on the whole photo at
+--size, fp32.  Leg 3 (v5.5) trained the whole photo at 448 px, the engine's
+input size (--size 448 --crop 448).
 Loss = MSE(z, target z) + --rank-weight * (1 - PLCC within the batch)
 (the differentiable Pearson loss: scale-free, no margin to tune). AdamW
 (weight decay --wd on weights, none on biases), --lr-tower for the tower,

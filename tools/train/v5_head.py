@@ -21,6 +21,8 @@ trained on the 9,000 training photos with
   (1 - cos(ẑ(f), z_text))                      alignment to the photo's own text
   + λ (score(f) - MOS)² / var(MOS)             the head's score: Σ softmax(ẑ·ĉ/τ) score_i
   + ρ (1 - PLCC(score, MOS) in the batch)
+  [+ W · cross-entropy of the summed weight of the photo's own description
+     group, --route-group W with --bands: v5.5]
 W starts from the ridge regression of T on x.  K and τ are chosen on the
 1,000 held-out validation photos: the best SRCC among the settings whose
 median top-3 listed weight (distinct prototypes, as the engine lists them)
