@@ -29,6 +29,14 @@ RUN=/work/cache/v5-run
 HEAD=/work/cache/v5-head
 export OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2
 mkdir -p "$RUN" "$HEAD"
+# a features directory beside the measurements: the tower's features are its own,
+# the rule-based measurements (and the synthetic leg's list) are shared
+link_measurements() {
+  mkdir -p "$1"
+  for f in measure-train.jsonl measure-val.jsonl measure-synthetic.jsonl synthetic.jsonl; do
+    ln -sf "$HEAD/$f" "$1/$f"
+  done
+}
 
 $PY tools/train/iqa_data.py --check --biq /work/cache/biq2021 --clive /work/cache/iqa-dataset/ChallengeDB_release
 # the baseline fine-tuning must beat: frozen ImageNet features + ridge
@@ -75,10 +83,7 @@ $PY tools/train/v5_describe.py --out "$HEAD" --split synthetic
 # 4. the shipped tower's pooled features of all three, in a directory of their
 # own beside the measurements (v5.0/v5.1's leg-1 features stay in $HEAD)
 HEAD2=/work/cache/v5.2-head
-mkdir -p "$HEAD2"
-for f in measure-train.jsonl measure-val.jsonl measure-synthetic.jsonl synthetic.jsonl; do
-  ln -sf "$HEAD/$f" "$HEAD2/$f"
-done
+link_measurements "$HEAD2"
 $PY tools/train/v5_features.py --ckpt "$CKPT" --out "$HEAD2" --split val --split train --split synthetic
 # 5. text space, prototypes and the aligned projection, on leg 2's features.
 # v5.0/v5.1 (leg-1 tower, $HEAD): K=32, tau=0.05 without the synthetic leg (val
@@ -107,10 +112,7 @@ done
 # median top-3 weight >= 0.5 -> 448 px (0.830 against 0.820 at 512 px); seed 0
 # ships. Rows and logs: /work/cache/v5.4/ (V5-NOTES.md)
 HEAD448=$HEAD2-448
-mkdir -p "$HEAD448"
-for f in measure-train.jsonl measure-val.jsonl measure-synthetic.jsonl synthetic.jsonl; do
-  ln -sf "$HEAD/$f" "$HEAD448/$f"
-done
+link_measurements "$HEAD448"
 $PY tools/train/v5_features.py --ckpt "$CKPT" --run "$RUN" --out "$HEAD448" --size 448 --split val --split train --split synthetic
 for seed in 0 1 2 3; do
   for dir in "$HEAD2" "$HEAD448"; do
@@ -140,10 +142,7 @@ mkdir -p "$RUN3"
 }
 CKPT3=$RUN3/ckpt-step3600.pt
 HEAD3=/work/cache/v5.5-head-448
-mkdir -p "$HEAD3"
-for f in measure-train.jsonl measure-val.jsonl measure-synthetic.jsonl synthetic.jsonl; do
-  ln -sf "$HEAD/$f" "$HEAD3/$f"
-done
+link_measurements "$HEAD3"
 $PY tools/train/v5_features.py --ckpt "$CKPT3" --run "$RUN" --out "$HEAD3" --size 448 --split val --split train --split synthetic
 for seed in 0 1 2 3; do
   for route in 0 1; do
