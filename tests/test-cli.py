@@ -91,7 +91,7 @@ def check_distinct(variant, model, images, ref_sims, max_cosine=0.6, top=5):
         p = np.exp((sims - sims.max()) / cfg["temperature"])
         p /= p.sum()
         want = ralifmt.select_distinct(np.argsort(-sims, kind="stable"), overlap, max_cosine, top)
-        want = [i for k, i in enumerate(want) if k == 0 or p[i] >= MIN_WEIGHT]
+        want = ralifmt.stop_at_weight(want, p, MIN_WEIGHT)
         got = [d["index"] for d in r["descriptors"]]
         worst = max((overlap[a, b] for i, a in enumerate(got) for b in got[:i]), default=-1)
         check(got == want and worst < max_cosine,

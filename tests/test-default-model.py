@@ -76,12 +76,12 @@ def check_distinct(rows, folder, env):
     full = {json.loads(l)["path"]: json.loads(l)["descriptors"] for l in r.stdout.splitlines() if l.strip()}
     ranked = {p: [d["index"] for d in ds] for p, ds in full.items()}
     weight = {p: {d["index"]: d["weight"] for d in ds} for p, ds in full.items()}
+    cut = ralifmt.shown_min_weight(ROOT)   # --min-weight's default
 
     def want(p):
         # the distinct selection, stopping where a descriptor after the first
-        # carries less than --min-weight's default (engine/rali.h RALI_SHOWN_MIN_WEIGHT)
-        sel = ralifmt.select_distinct(ranked.get(p, []), overlap, 0.6, 3)
-        return [i for k, i in enumerate(sel) if k == 0 or weight[p][i] >= ralifmt.shown_min_weight(ROOT)]
+        # carries less than --min-weight's default
+        return ralifmt.stop_at_weight(ralifmt.select_distinct(ranked.get(p, []), overlap, 0.6, 3), weight[p], cut)
     bad = [p for p, row in rows.items() if [d["index"] for d in row["descriptors"]] != want(p)]
     shown = [d["index"] for row in rows.values() for d in row["descriptors"]]
     print(f"{'ok  ' if not bad and r.returncode == 0 else 'FAIL'} distinct descriptors equal the reference "

@@ -211,6 +211,18 @@ def shown_min_weight(root):
     return float(m.group(1))
 
 
+def stop_at_weight(kept, weight_of, min_weight):
+    """Reference of rali score's --min-weight: the first kept prototype, then
+    the next ones while each carries at least min_weight (weight_of[i] is
+    prototype i's softmax weight)."""
+    out = kept[:1]
+    for i in kept[1:]:
+        if weight_of[i] < min_weight:
+            break
+        out.append(i)
+    return out
+
+
 def near_copies_weights(kept, weights, overlap, max_cosine):
     """Reference of rali_head_score_distinct's near_weight: each prototype
     not kept adds its softmax weight to the first kept one (in list order)

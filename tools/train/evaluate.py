@@ -112,14 +112,10 @@ def top3_weight(r, near=False):
                for d in r.get("descriptors", [])[:3])
 
 
-def shown_min_weight():
-    """engine/rali.h RALI_SHOWN_MIN_WEIGHT: the detail view and rali score stop there."""
-    sys.path.insert(0, os.path.join(ROOT, "tools"))
-    import ralifmt
-    return ralifmt.shown_min_weight(ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import ralifmt  # noqa: E402
 
-
-SHOWN_MIN_WEIGHT = shown_min_weight()
+SHOWN_MIN_WEIGHT = ralifmt.shown_min_weight(ROOT)   # engine/rali.h: the detail view and rali score stop there
 
 
 def shown(r):
