@@ -152,6 +152,14 @@ for seed in 0 1 2 3; do
 done
 $PY tools/train/v5_head.py --ckpt "$CKPT3" --out "$HEAD3" --synthetic --synthetic-weight 0.3 \
     --cluster-real-only --K 16 --bands 3 --tau 0.05 --lam 3 --route-group 1 --seed 0 --save
+# 5e. (not shipped) leg 4: the leg-3 tower trained through the v5.5 head's own loss
+# (tools/train/v5_joint.py), then its features and two candidates (its joint
+# projection; a refitted v5.5-setting head). Both ranked the validation photos
+# worse than v5.5 (0.816, 0.812 against 0.826; V5-NOTES.md, v5.6), so v5.5 ships.
+#   $PY tools/train/v5_joint.py --ckpt "$CKPT3" --head "$HEAD3/head.pkl" --run /work/cache/v5-run4 --total-steps 1200
+#   $PY tools/train/v5_features.py --ckpt /work/cache/v5-run4/ckpt-end.pt --run "$RUN" --out DIR --size 448 \
+#       --split val --split train --split synthetic
+#   $PY tools/train/v5_joint.py --run /work/cache/v5-run4 --finish DIR
 # 6. export (f16) at 448 px, checked against PyTorch on two sample photos
 $PY tools/train/v5_export.py --ckpt "$CKPT3" --head "$HEAD3/head.pkl" -o data/models/rali-default.rali \
     --image-size 448 --version v5.5 --check data/samples/castle.jpg data/samples/dandelion-bokeh.jpg
