@@ -801,8 +801,9 @@ attention_heads (gpointer data, gsize begin, gsize end, int part)
   for (gsize u = begin; u < end; u++)
     {
       gsize b = u / a->H, h = u % a->H, off = b * a->T * C + h * a->Dh;
-      rali_attention_head (a->out + off, C, a->q + off, a->k + off, a->v + off, C, a->T, a->Dh,
-                           1.0f / sqrtf ((float) a->Dh), scratch);
+      (a->cpu->bf16 ? rali_attention_head_bf16 : rali_attention_head) (a->out + off, C, a->q + off, a->k + off,
+                                                                      a->v + off, C, a->T, a->Dh,
+                                                                      1.0f / sqrtf ((float) a->Dh), scratch);
     }
 }
 

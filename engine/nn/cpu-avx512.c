@@ -264,19 +264,19 @@ rali_attention_scratch_size (int T, int Dh)
          (gsize) T * round16 (T) + 64;
 }
 
-/* row[0..n) = softmax(row), max-subtracted */
+/* row[0..n) = softmax(scale · row), max-subtracted (scale > 0) */
 static void
-softmax_row (float *row, int n)
+softmax_row (float *row, int n, float scale)
 {
   __m512 mx = _mm512_set1_ps (-INFINITY);
   for (int j = 0; j < n; j += 16)
     mx = _mm512_max_ps (mx, _mm512_mask_loadu_ps (_mm512_set1_ps (-INFINITY), lanes (n - j), row + j));
-  __m512 m = _mm512_set1_ps (_mm512_reduce_max_ps (mx));
+  __m512 m = _mm512_set1_ps (_mm512_reduce_max_ps (mx)), sc = _mm512_set1_ps (scale);
   __m512 sum = _mm512_setzero_ps ();
   for (int j = 0; j < n; j += 16)
     {
       __mmask16 k = lanes (n - j);
-      __m512 v = exp16 (_mm512_sub_ps (_mm512_maskz_loadu_ps (k, row + j), m));
+      __m512 v = exp16 (_mm512_mul_ps (_mm512_sub_ps (_mm512_maskz_loadu_ps (k, row + j), m), sc));
       v = _mm512_maskz_mov_ps (k, v);
       sum = _mm512_add_ps (sum, v);
       _mm512_mask_storeu_ps (row + j, k, v);
@@ -303,7 +303,7 @@ rali_attention_head (float *out, int ldo, const float *q, const float *k, const 
   rali_pack_b_nk (bp, k, T, Dh, ld, 0, (T + RALI_NR - 1) / RALI_NR);
   rali_gemm_packed (s, ldS, ap, bp, T, T, Dh, 0, R, 0, (T + RALI_NR - 1) / RALI_NR, NULL);
   for (int i = 0; i < T; i++)
-    softmax_row (s + (gsize) i * ldS, T);
+    softmax_row (s + (gsize) i * ldS, T, 1.0f);
   /* out[T,Dh] = s v */
   rali_pack_a (ap, s, T, T, ldS, 1.0f, 0, R);
   rali_pack_b_kn (bp, v, Dh, T, ld);
@@ -611,24 +611,48 @@ to_bf16 (float f)
   return (guint16) (u >> 16);
 }
 
+/* One panel of bf16 pairs from `width` rows of a (row stride lda), pairs
+ * along each row's k: panel[kp·width + i] = (a[i][2kp], a[i][2kp+1]); rows
+ * from `rows` on, and the odd k's partner, are zero.  A micro-panel of A
+ * (width RALI_MR) and a panel of a weight [N, K] (width RALI_NR) alike. */
+static void
+pack_pairs_panel (guint32 *panel, const float *a, int lda, int rows, int width, int K)
+{
+  int K2 = (K + 1) / 2;
+  for (int i = 0; i < width; i++)
+    {
+      if (i >= rows)
+        {
+          for (int kp = 0; kp < K2; kp++)
+            panel[(gsize) kp * width + i] = 0;
+          continue;
+        }
+      const float *src = a + (gsize) i * lda;
+      int kp = 0;
+      /* 32 floats -> 16 pairs at a time */
+      for (; 2 * kp + 32 <= K; kp += 16)
+        {
+          __m512bh v = _mm512_cvtne2ps_pbh (_mm512_loadu_ps (src + 2 * kp + 16), _mm512_loadu_ps (src + 2 * kp));
+          guint32 t[16];
+          _mm512_storeu_si512 (t, (__m512i) v);
+          for (int q = 0; q < 16; q++)
+            panel[(gsize) (kp + q) * width + i] = t[q];
+        }
+      for (; kp < K2; kp++)
+        {
+          guint16 lo = to_bf16 (src[2 * kp]), hi = 2 * kp + 1 < K ? to_bf16 (src[2 * kp + 1]) : 0;
+          panel[(gsize) kp * width + i] = lo | (guint32) hi << 16;
+        }
+    }
+}
+
 void
 rali_pack_b16_nk (guint32 *dst, const float *w, int N, int K, int lds, int p0, int p1)
 {
   int K2 = (K + 1) / 2;
   for (int j = p0; j < p1; j++)
-    {
-      guint32 *panel = dst + (gsize) j * K2 * RALI_NR;
-      for (int n = 0; n < RALI_NR; n++)
-        {
-          const float *src = j * RALI_NR + n < N ? w + (gsize) (j * RALI_NR + n) * lds : NULL;
-          for (int kp = 0; kp < K2; kp++)
-            {
-              guint16 lo = src ? to_bf16 (src[2 * kp]) : 0;
-              guint16 hi = src && 2 * kp + 1 < K ? to_bf16 (src[2 * kp + 1]) : 0;
-              panel[(gsize) kp * RALI_NR + n] = lo | (guint32) hi << 16;
-            }
-        }
-    }
+    pack_pairs_panel (dst + (gsize) j * K2 * RALI_NR, w + (gsize) j * RALI_NR * lds, lds,
+                      MIN (RALI_NR, N - j * RALI_NR), RALI_NR, K);
 }
 
 void
@@ -636,34 +660,35 @@ rali_pack_a16 (guint32 *dst, const float *a, int M, int K, int lda, int r0, int 
 {
   int K2 = (K + 1) / 2;
   for (int r = r0; r < r1; r++)
+    pack_pairs_panel (dst + (gsize) r * K2 * RALI_MR, a + (gsize) r * RALI_MR * lda, lda,
+                      MIN (RALI_MR, M - r * RALI_MR), RALI_MR, K);
+}
+
+/* b [K, N] (row stride lds) as rali_pack_b_kn, in bf16 pairs: rows 2kp and
+ * 2kp+1 of a panel's 32 columns rounded together, their halves interleaved
+ * (vpermw) into the pairs the tile reads */
+void
+rali_pack_b16_kn (guint32 *dst, const float *b, int N, int K, int lds)
+{
+  int P = (N + RALI_NR - 1) / RALI_NR, K2 = (K + 1) / 2;
+  /* 16-bit lanes 0..15: row 2kp's columns, 16..31: row 2kp+1's -> (lo, hi) pairs */
+  static const short interleave[32] = { 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23,
+                                        8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31 };
+  const __m512i idx = _mm512_loadu_si512 (interleave);
+  for (int j = 0; j < P; j++)
     {
-      guint32 *panel = dst + (gsize) r * K2 * RALI_MR;
-      int mv = MIN (RALI_MR, M - r * RALI_MR);
-      for (int i = 0; i < RALI_MR; i++)
-        {
-          if (i >= mv)
-            {
-              for (int kp = 0; kp < K2; kp++)
-                panel[(gsize) kp * RALI_MR + i] = 0;
-              continue;
-            }
-          const float *src = a + (gsize) (r * RALI_MR + i) * lda;
-          int kp = 0;
-          /* 32 floats -> 16 pairs at a time */
-          for (; 2 * kp + 32 <= K; kp += 16)
-            {
-              __m512bh v = _mm512_cvtne2ps_pbh (_mm512_loadu_ps (src + 2 * kp + 16), _mm512_loadu_ps (src + 2 * kp));
-              guint32 t[16];
-              _mm512_storeu_si512 (t, (__m512i) v);
-              for (int q = 0; q < 16; q++)
-                panel[(gsize) (kp + q) * RALI_MR + i] = t[q];
-            }
-          for (; kp < K2; kp++)
-            {
-              guint16 lo = to_bf16 (src[2 * kp]), hi = 2 * kp + 1 < K ? to_bf16 (src[2 * kp + 1]) : 0;
-              panel[(gsize) kp * RALI_MR + i] = lo | (guint32) hi << 16;
-            }
-        }
+      int nv = MIN (RALI_NR, N - j * RALI_NR);
+      guint32 *panel = dst + (gsize) j * K2 * RALI_NR;
+      for (int kp = 0; kp < K2; kp++)
+        for (int h = 0; h < 2; h++)
+          {
+            __mmask16 m = lanes (nv - 16 * h > 0 ? nv - 16 * h : 0);
+            const float *r0 = b + (gsize) (2 * kp) * lds + j * RALI_NR + 16 * h;
+            __m512 lo = _mm512_maskz_loadu_ps (m, r0);
+            __m512 hi = 2 * kp + 1 < K ? _mm512_maskz_loadu_ps (m, r0 + lds) : _mm512_setzero_ps ();
+            __m512i v = (__m512i) _mm512_cvtne2ps_pbh (hi, lo);
+            _mm512_storeu_si512 (panel + (gsize) kp * RALI_NR + 16 * h, _mm512_permutexvar_epi16 (idx, v));
+          }
     }
 }
 
@@ -701,6 +726,28 @@ rali_gemm_bf16 (float *c, int ldc, const guint32 *ap, const guint32 *bp, int M, 
     for (int r = r0; r < r1; r++)
       tile_bf16 (c, ldc, ap + (gsize) r * K2 * RALI_MR, bp + (gsize) j * K2 * RALI_NR, K2, r * RALI_MR,
                  MIN (RALI_MR, M - r * RALI_MR), j * RALI_NR, MIN (RALI_NR, N - j * RALI_NR), e);
+}
+
+/* rali_attention_head on bf16 operands (fp32 sums, fp32 softmax): q kᵀ
+ * from q and k rounded as they are packed, the scale applied inside the
+ * softmax, then the weights and v rounded for · v.  The same scratch. */
+void
+rali_attention_head_bf16 (float *out, int ldo, const float *q, const float *k, const float *v, int ld, int T,
+                          int Dh, float scale, float *scratch)
+{
+  guint32 *ap = (guint32 *) (((guintptr) scratch + 63) & ~(guintptr) 63);
+  guint32 *bp = ap + rali_packed_a16_size (T, MAX (T, Dh));
+  float *s = (float *) (bp + MAX (rali_packed_b16_size (T, Dh), rali_packed_b16_size (Dh, T)));
+  s = (float *) (((guintptr) s + 63) & ~(guintptr) 63);
+  int ldS = round16 (T), R = (T + RALI_MR - 1) / RALI_MR;
+  rali_pack_a16 (ap, q, T, Dh, ld, 0, R);
+  rali_pack_b16_nk (bp, k, T, Dh, ld, 0, (T + RALI_NR - 1) / RALI_NR);
+  rali_gemm_bf16 (s, ldS, ap, bp, T, T, Dh, 0, R, 0, (T + RALI_NR - 1) / RALI_NR, NULL);
+  for (int i = 0; i < T; i++)
+    softmax_row (s + (gsize) i * ldS, T, scale);
+  rali_pack_a16 (ap, s, T, T, ldS, 0, R);
+  rali_pack_b16_kn (bp, v, Dh, T, ld);
+  rali_gemm_bf16 (out, ldo, ap, bp, T, Dh, T, 0, R, 0, (Dh + RALI_NR - 1) / RALI_NR, NULL);
 }
 
 #if defined(__clang__)
@@ -742,6 +789,9 @@ void rali_pack_b16_nk (guint32 *dst, const float *w, int N, int K, int lds, int 
 void rali_pack_a16 (guint32 *dst, const float *a, int M, int K, int lda, int r0, int r1) { g_assert_not_reached (); }
 void rali_gemm_bf16 (float *c, int ldc, const guint32 *ap, const guint32 *bp, int M, int N, int K,
                      int r0, int r1, int p0, int p1, const RaliEpilogue *e) { g_assert_not_reached (); }
+void rali_pack_b16_kn (guint32 *dst, const float *b, int N, int K, int lds) { g_assert_not_reached (); }
+void rali_attention_head_bf16 (float *out, int ldo, const float *q, const float *k, const float *v, int ld,
+                               int T, int Dh, float scale, float *scratch) { g_assert_not_reached (); }
 void rali_pack_b_nk (float *dst, const float *w, int N, int K, int lds, int p0, int p1) { g_assert_not_reached (); }
 void rali_pack_b_kn (float *dst, const float *b, int N, int K, int lds) { g_assert_not_reached (); }
 void rali_pack_a (float *dst, const float *a, int M, int K, int lda, float scale, int r0, int r1) { g_assert_not_reached (); }

@@ -89,6 +89,8 @@ rali_packed_a16_size (int M, int K) /* guint32 elements */
 
 void rali_pack_b16_nk (guint32 *dst, const float *w, int N, int K, int lds, int p0, int p1);
 void rali_pack_a16 (guint32 *dst, const float *a, int M, int K, int lda, int r0, int r1);
+/* b [K, N] as rali_pack_b_kn (the attention's v), in pairs along k */
+void rali_pack_b16_kn (guint32 *dst, const float *b, int N, int K, int lds);
 void rali_gemm_bf16 (float *c, int ldc, const guint32 *ap, const guint32 *bp, int M, int N, int K,
                      int r0, int r1, int p0, int p1, const RaliEpilogue *e);
 
@@ -98,6 +100,10 @@ void rali_gemm_bf16 (float *c, int ldc, const guint32 *ap, const guint32 *bp, in
 gsize rali_attention_scratch_size (int T, int Dh);
 void  rali_attention_head (float *out, int ldo, const float *q, const float *k, const float *v, int ld,
                            int T, int Dh, float scale, float *scratch);
+/* The same on bf16 operands (fp32 sums and softmax), for bf16 backends;
+ * the same scratch size */
+void  rali_attention_head_bf16 (float *out, int ldo, const float *q, const float *k, const float *v, int ld,
+                                int T, int Dh, float scale, float *scratch);
 
 /* A 3x3 depthwise convolution (backend.h dwconv3x3), its weight transposed
  * to wt[9][C] so that the channel loop is contiguous */
