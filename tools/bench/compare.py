@@ -574,7 +574,7 @@ def bf16_eval(rali, model, listing, threads):
     files = [l.strip() for l in open(listing, encoding="utf-8") if l.strip()]
     out, secs = {}, {}
     for prec in ("fp32", "bf16"):
-        rows, t0 = {}, time.time()
+        rows, errors, t0 = {}, [], time.time()
         for k in range(0, len(files), 400):
             p = subprocess.run([rali, "score", "--json", "--top", "3", "--backend", "cpu", "--threads", str(threads),
                                 "--precision", prec, "--model", model] + files[k:k + 400],
@@ -583,8 +583,11 @@ def bf16_eval(rali, model, listing, threads):
                 r = json.loads(line)
                 if "score" in r:
                     rows[r["path"]] = r
+                elif "error" in r:
+                    errors.append(r)
         out[prec], secs[prec] = rows, time.time() - t0
-        log(f"  {prec}: {len(rows)} of {len(files)} scored in {secs[prec]:.0f} s")
+        log(f"  {prec}: {len(rows)} of {len(files)} scored in {secs[prec]:.0f} s"
+            + (f"; {len(errors)} not, e.g. {errors[0].get('path')}: {errors[0]['error']}" if errors else ""))
     info = subprocess.run([rali, "info", "--model", model], capture_output=True, text=True).stdout
     m = re.search(r"scores\s+([-\d.]+)\.\.([-\d.]+)", info)
     lo, hi = (float(m.group(1)), float(m.group(2))) if m else (0.0, 1.0)
