@@ -162,7 +162,9 @@ def fit(tr, ts, protos, scores, tau, args, log=print, share=None, labels=None, g
     share = torch.tensor(np.full(len(scores), 1.0 / len(scores)) if share is None else share, dtype=torch.float32)
     Xt = torch.tensor(X)
     zt = torch.tensor(ts.project(T.astype(np.float32)), dtype=torch.float32)
-    y = torch.tensor(tr["mos"], dtype=torch.float32)
+    # the score terms' target: the human MOS, or with --distill A a mix with
+    # the tower's own regressor's prediction (a smoother target than MOS)
+    y = torch.tensor(tr.get("target", tr["mos"]), dtype=torch.float32)
     sw = torch.tensor(tr.get("weight", np.ones(len(y))), dtype=torch.float32)   # per-photo loss weight
     # the alignment's own weight per photo: --align-weight for all, times
     # --defect-weight for photos whose measurements find a defect (a minority
@@ -404,6 +406,8 @@ def main():
                     help="cross-entropy towards the photo's own description group (its bands' summed weight)")
     ap.add_argument("--route-synthetic", action="store_true",
                     help="--route the synthetic series too, each to the prototype its own text and rating fall in")
+    ap.add_argument("--distill", type=float, default=0.0, metavar="A",
+                    help="score terms towards (1 - A) MOS + A x the tower regressor's prediction")
     ap.add_argument("--save", action="store_true", help="keep the (single) setting in OUT/head.pkl")
     ap.add_argument("--align-weight", type=float, default=1.0, help="the alignment term's weight")
     ap.add_argument("--defect-weight", type=float, default=1.0,
@@ -429,6 +433,9 @@ def main():
         tr = {k: (np.concatenate([tr[k], sy[k]]) if isinstance(tr[k], np.ndarray) else tr[k] + sy[k]) for k in tr}
     for d in (tr, va):
         d["xm"], d["xs"] = st["feat_mean"].numpy(), st["feat_std"].numpy()
+    if args.distill:
+        # pred: finetune.V5Net's regressor on the same photo, in BIQ2021's 0-1 MOS scale
+        tr["target"] = (1 - args.distill) * tr["mos"] + args.distill * (1 + 4 * tr["pred"].astype(np.float64))
     if not args.text_verdict:
         for d in (tr, va):
             d["texts"] = [strip_verdict(t) for t in d["texts"]]
