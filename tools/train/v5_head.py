@@ -408,6 +408,8 @@ def main():
                     help="--route the synthetic series too, each to the prototype its own text and rating fall in")
     ap.add_argument("--distill", type=float, default=0.0, metavar="A",
                     help="score terms towards (1 - A) MOS + A x the tower regressor's prediction")
+    ap.add_argument("--distill-synthetic", action="store_true",
+                    help="--distill the synthetic leg's copies too (v5.6b; breaks the level ordering)")
     ap.add_argument("--save", action="store_true", help="keep the (single) setting in OUT/head.pkl")
     ap.add_argument("--align-weight", type=float, default=1.0, help="the alignment term's weight")
     ap.add_argument("--defect-weight", type=float, default=1.0,
@@ -434,8 +436,14 @@ def main():
     for d in (tr, va):
         d["xm"], d["xs"] = st["feat_mean"].numpy(), st["feat_std"].numpy()
     if args.distill:
-        # pred: finetune.V5Net's regressor on the same photo, in BIQ2021's 0-1 MOS scale
-        tr["target"] = (1 - args.distill) * tr["mos"] + args.distill * (1 + 4 * tr["pred"].astype(np.float64))
+        # pred: finetune.V5Net's regressor on the same photo, in BIQ2021's 0-1 MOS scale.
+        # The synthetic leg's copies keep their own targets unless
+        # --distill-synthetic: the regressor never learned the distortion
+        # levels' order, and a head distilled on them too broke the sample
+        # ordering checks (V5-NOTES, v5.6b)
+        mix = (1 - args.distill) * tr["mos"] + args.distill * (1 + 4 * tr["pred"].astype(np.float64))
+        real = np.asarray(tr.get("real", np.ones(len(mix), bool)))
+        tr["target"] = mix if args.distill_synthetic else np.where(real, mix, tr["mos"])
     if not args.text_verdict:
         for d in (tr, va):
             d["texts"] = [strip_verdict(t) for t in d["texts"]]
