@@ -410,6 +410,9 @@ def main():
                     help="score terms towards (1 - A) MOS + A x the tower regressor's prediction")
     ap.add_argument("--distill-synthetic", action="store_true",
                     help="--distill the synthetic leg's copies too (v5.6b; breaks the level ordering)")
+    ap.add_argument("--synthetic-shift", action="store_true",
+                    help="with --distill: a synthetic copy's target is the regressor's prediction for its source "
+                         "minus the level's pseudo-MOS drop")
     ap.add_argument("--save", action="store_true", help="keep the (single) setting in OUT/head.pkl")
     ap.add_argument("--align-weight", type=float, default=1.0, help="the alignment term's weight")
     ap.add_argument("--defect-weight", type=float, default=1.0,
@@ -444,6 +447,16 @@ def main():
         mix = (1 - args.distill) * tr["mos"] + args.distill * (1 + 4 * tr["pred"].astype(np.float64))
         real = np.asarray(tr.get("real", np.ones(len(mix), bool)))
         tr["target"] = mix if args.distill_synthetic else np.where(real, mix, tr["mos"])
+        if args.synthetic_shift and args.synthetic:
+            # a distorted copy: the regressor's prediction for its pristine
+            # source, lowered by the level's drop in pseudo-MOS (source MOS -
+            # copy MOS), so the series keeps its order on the regressor's scale
+            rows = [json.loads(l) for l in open(os.path.join(args.out, "synthetic.jsonl"), encoding="utf-8")]
+            pred_of = {n: p for n, p, r in zip(tr["names"], tr["pred"], real) if r}
+            n_real = int(real.sum())
+            for i, r in enumerate(rows):
+                if r["source"] in pred_of:
+                    tr["target"][n_real + i] = 1 + 4 * (pred_of[r["source"]] + r["mos"] - r["source_mos"])
     if not args.text_verdict:
         for d in (tr, va):
             d["texts"] = [strip_verdict(t) for t in d["texts"]]
