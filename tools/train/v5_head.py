@@ -413,6 +413,8 @@ def main():
     ap.add_argument("--synthetic-shift", action="store_true",
                     help="with --distill: a synthetic copy's target is the regressor's prediction for its source "
                          "minus the level's pseudo-MOS drop")
+    ap.add_argument("--synthetic-drop", type=float, default=1.0, metavar="F",
+                    help="a synthetic copy's target: its source's MOS lowered by F x the level's pseudo-MOS drop")
     ap.add_argument("--save", action="store_true", help="keep the (single) setting in OUT/head.pkl")
     ap.add_argument("--align-weight", type=float, default=1.0, help="the alignment term's weight")
     ap.add_argument("--defect-weight", type=float, default=1.0,
@@ -438,6 +440,14 @@ def main():
         tr = {k: (np.concatenate([tr[k], sy[k]]) if isinstance(tr[k], np.ndarray) else tr[k] + sy[k]) for k in tr}
     for d in (tr, va):
         d["xm"], d["xs"] = st["feat_mean"].numpy(), st["feat_std"].numpy()
+    if args.synthetic_drop != 1.0 and args.synthetic:
+        # a distorted copy's target: its source's MOS lowered by F x the
+        # level's pseudo-MOS drop (1: the pseudo-MOS itself, as v5.5)
+        rows = [json.loads(l) for l in open(os.path.join(args.out, "synthetic.jsonl"), encoding="utf-8")]
+        n_real = len(tr["mos"]) - len(rows)
+        tr["mos"] = tr["mos"].copy()
+        for i, r in enumerate(rows):
+            tr["mos"][n_real + i] = 1 + 4 * (r["source_mos"] - args.synthetic_drop * (r["source_mos"] - r["mos"]))
     if args.distill:
         # pred: finetune.V5Net's regressor on the same photo, in BIQ2021's 0-1 MOS scale.
         # The synthetic leg's copies keep their own targets unless
