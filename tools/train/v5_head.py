@@ -194,6 +194,12 @@ def fit(tr, ts, protos, scores, tau, args, log=print, share=None, labels=None, g
     opt = torch.optim.Adam(head.parameters(), lr=args.lr, weight_decay=0)
     g = torch.Generator().manual_seed(args.seed)
     n = len(Xt)
+    # --series-rank W: each synthetic series (a real photo, then its copies by
+    # rising level of one distortion) scored in order, a hinge of margin 0.1
+    # on each consecutive pair: the order the sample checks need, without
+    # absolute pseudo-MOS targets for the copies
+    series_rank = getattr(args, "series_rank", 0.0)
+    pairs = torch.tensor(tr.get("series_pairs", np.zeros((0, 2), int)), dtype=torch.long)
     for ep in range(args.epochs):
         perm = torch.randperm(n, generator=g)
         tot = 0.0
@@ -206,6 +212,11 @@ def fit(tr, ts, protos, scores, tau, args, log=print, share=None, labels=None, g
             sc, yc = s - s.mean(), y[idx] - y[idx].mean()
             rank = 1 - (sc * yc).sum() / (sc.norm() * yc.norm() + 1e-8)
             loss = align + args.lam * mse + args.rho * rank
+            if series_rank and len(pairs):
+                u = torch.unique(pairs)
+                su = torch.zeros(n)
+                su[u] = head(Xt[u])[4]
+                loss = loss + series_rank * F.relu(0.1 - (su[pairs[:, 0]] - su[pairs[:, 1]])).mean()
             keep = lab[idx] >= 0
             if route and keep.any():
                 loss = loss + route * F.cross_entropy(sims[keep] / tau, lab[idx][keep])
@@ -415,6 +426,8 @@ def main():
                          "minus the level's pseudo-MOS drop")
     ap.add_argument("--synthetic-drop", type=float, default=1.0, metavar="F",
                     help="a synthetic copy's target: its source's MOS lowered by F x the level's pseudo-MOS drop")
+    ap.add_argument("--series-rank", type=float, default=0.0, metavar="W",
+                    help="hinge loss keeping each synthetic series (source, then rising levels) in order")
     ap.add_argument("--save", action="store_true", help="keep the (single) setting in OUT/head.pkl")
     ap.add_argument("--align-weight", type=float, default=1.0, help="the alignment term's weight")
     ap.add_argument("--defect-weight", type=float, default=1.0,
@@ -440,6 +453,20 @@ def main():
         tr = {k: (np.concatenate([tr[k], sy[k]]) if isinstance(tr[k], np.ndarray) else tr[k] + sy[k]) for k in tr}
     for d in (tr, va):
         d["xm"], d["xs"] = st["feat_mean"].numpy(), st["feat_std"].numpy()
+    if args.series_rank and args.synthetic:
+        rows = [json.loads(l) for l in open(os.path.join(args.out, "synthetic.jsonl"), encoding="utf-8")]
+        n_real = len(tr["mos"]) - len(rows)
+        at = {nm: i for i, nm in enumerate(tr["names"][:n_real])}
+        series = {}
+        for i, r in enumerate(rows):
+            if r["source"] in at:
+                series.setdefault((r["source"], r["type"]), []).append((r["level"], n_real + i))
+        pairs = []
+        for (src, _), copies in series.items():
+            chain = [at[src]] + [i for _, i in sorted(copies)]
+            pairs += list(zip(chain[:-1], chain[1:]))
+        tr["series_pairs"] = np.array(pairs)
+        print(f"series ranking: {len(series)} series, {len(pairs)} ordered pairs")
     if args.synthetic_drop != 1.0 and args.synthetic:
         # a distorted copy's target: its source's MOS lowered by F x the
         # level's pseudo-MOS drop (1: the pseudo-MOS itself, as v5.5)
