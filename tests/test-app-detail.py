@@ -91,7 +91,7 @@ def check_evidence(w, descs, srcdir):
     sys.path.insert(0, os.path.join(srcdir, "tools"))
     import ralifmt
     cut = ralifmt.shown_min_weight(srcdir)
-    n_shown = 1 + next((i for i, x in enumerate(descs[1:]) if x["weight"] < cut), len(descs) - 1)
+    n_shown = len(ralifmt.stop_at_weight(list(range(len(descs))), [x["weight"] for x in descs], cut))
     check([e["text"] for e in ev] == [x["text"] for x in descs[:n_shown]],
           f"the evidence lists the CLI's first {len(ev)} of {len(descs)} descriptors, in order, "
           f"up to the first that carries less than {cut * 100:g} %")

@@ -123,12 +123,8 @@ def shown(r):
     those that carry SHOWN_MIN_WEIGHT or more of the score themselves (rali
     score lists no others by default)."""
     ds = r.get("descriptors", [])[:3]
-    out = ds[:1]
-    for d in ds[1:]:
-        if d.get("weight", 0.0) < SHOWN_MIN_WEIGHT:
-            break
-        out.append(d)
-    return out
+    return [ds[i] for i in ralifmt.stop_at_weight(list(range(len(ds))), [d.get("weight", 0.0) for d in ds],
+                                                  SHOWN_MIN_WEIGHT)]
 
 
 def named(r, mode="top3"):

@@ -74,23 +74,26 @@ def strip_verdict(t):
     return t[:t.rindex(" Overall quality is ")] if " Overall quality is " in t else t
 
 
+def measured_texts(measure_file, names, mos01):
+    """Each photo's rule-based description and judgement (v5_describe) from
+    its measurements in measure_file (measure-*.jsonl) and its MOS (0..1)."""
+    rows = {}
+    for line in open(measure_file, encoding="utf-8"):
+        r = json.loads(line)
+        rows[r["name"]] = r
+    missing = [n for n in names if n not in rows]
+    if missing:
+        raise SystemExit(f"{measure_file}: {len(missing)} photos not measured yet (e.g. {missing[0]})")
+    out = [VD.describe(rows[n]["m"], m) for n, m in zip(names, mos01)]
+    return [t for t, _ in out], [j for _, j in out]
+
+
 def load(out, split):
     f = os.path.join(out, f"feats-{split}.npz")
     d = np.load(f) if os.path.exists(f) else partial_feats(out, split)
-    rows = {}
-    for line in open(os.path.join(out, f"measure-{split}.jsonl")):
-        r = json.loads(line)
-        rows[r["name"]] = r
     names = [str(n) for n in d["names"]]
-    missing = [n for n in names if n not in rows]
-    if missing:
-        raise SystemExit(f"{split}: {len(missing)} photos not measured yet (e.g. {missing[0]})")
     mos01 = d["mos"].astype(np.float64)
-    texts, judg = [], []
-    for n, m in zip(names, mos01):
-        t, j = VD.describe(rows[n]["m"], m)
-        texts.append(t)
-        judg.append(j)
+    texts, judg = measured_texts(os.path.join(out, f"measure-{split}.jsonl"), names, mos01)
     return dict(x=d["feats"].astype(np.float32), pred=d["pred"], mos=1 + 4 * mos01, mos01=mos01,
                 texts=texts, judg=judg, names=names)
 
@@ -200,6 +203,7 @@ def fit(tr, ts, protos, scores, tau, args, log=print, share=None, labels=None, g
     # absolute pseudo-MOS targets for the copies
     series_rank = getattr(args, "series_rank", 0.0)
     pairs = torch.tensor(tr.get("series_pairs", np.zeros((0, 2), int)), dtype=torch.long)
+    in_series = torch.unique(pairs)   # the photos of the series
     for ep in range(args.epochs):
         perm = torch.randperm(n, generator=g)
         tot = 0.0
@@ -213,9 +217,8 @@ def fit(tr, ts, protos, scores, tau, args, log=print, share=None, labels=None, g
             rank = 1 - (sc * yc).sum() / (sc.norm() * yc.norm() + 1e-8)
             loss = align + args.lam * mse + args.rho * rank
             if series_rank and len(pairs):
-                u = torch.unique(pairs)
                 su = torch.zeros(n)
-                su[u] = head(Xt[u])[4]
+                su[in_series] = head(Xt[in_series])[4]
                 loss = loss + series_rank * F.relu(0.1 - (su[pairs[:, 0]] - su[pairs[:, 1]])).mean()
             keep = lab[idx] >= 0
             if route and keep.any():
@@ -453,9 +456,11 @@ def main():
         tr = {k: (np.concatenate([tr[k], sy[k]]) if isinstance(tr[k], np.ndarray) else tr[k] + sy[k]) for k in tr}
     for d in (tr, va):
         d["xm"], d["xs"] = st["feat_mean"].numpy(), st["feat_std"].numpy()
+    # the synthetic leg's series, in the order its copies follow the real photos in tr
+    rows = ([json.loads(l) for l in open(os.path.join(args.out, "synthetic.jsonl"), encoding="utf-8")]
+            if args.synthetic else [])
+    n_real = len(tr["mos"]) - len(rows)
     if args.series_rank and args.synthetic:
-        rows = [json.loads(l) for l in open(os.path.join(args.out, "synthetic.jsonl"), encoding="utf-8")]
-        n_real = len(tr["mos"]) - len(rows)
         at = {nm: i for i, nm in enumerate(tr["names"][:n_real])}
         series = {}
         for i, r in enumerate(rows):
@@ -470,8 +475,6 @@ def main():
     if args.synthetic_drop != 1.0 and args.synthetic:
         # a distorted copy's target: its source's MOS lowered by F x the
         # level's pseudo-MOS drop (1: the pseudo-MOS itself, as v5.5)
-        rows = [json.loads(l) for l in open(os.path.join(args.out, "synthetic.jsonl"), encoding="utf-8")]
-        n_real = len(tr["mos"]) - len(rows)
         tr["mos"] = tr["mos"].copy()
         for i, r in enumerate(rows):
             tr["mos"][n_real + i] = 1 + 4 * (r["source_mos"] - args.synthetic_drop * (r["source_mos"] - r["mos"]))
@@ -488,9 +491,7 @@ def main():
             # a distorted copy: the regressor's prediction for its pristine
             # source, lowered by the level's drop in pseudo-MOS (source MOS -
             # copy MOS), so the series keeps its order on the regressor's scale
-            rows = [json.loads(l) for l in open(os.path.join(args.out, "synthetic.jsonl"), encoding="utf-8")]
             pred_of = {n: p for n, p, r in zip(tr["names"], tr["pred"], real) if r}
-            n_real = int(real.sum())
             for i, r in enumerate(rows):
                 if r["source"] in pred_of:
                     tr["target"][n_real + i] = 1 + 4 * (pred_of[r["source"]] + r["mos"] - r["source_mos"])

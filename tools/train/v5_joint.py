@@ -54,18 +54,6 @@ import v5_describe as VD  # noqa: E402
 import v5_head as VH  # noqa: E402
 
 
-def texts_of(measure_file, names, mos01):
-    rows = {}
-    for line in open(measure_file, encoding="utf-8"):
-        r = json.loads(line)
-        rows[r["name"]] = r
-    missing = [n for n in names if n not in rows]
-    if missing:
-        raise SystemExit(f"{measure_file}: {len(missing)} photos not measured (e.g. {missing[0]})")
-    out = [VD.describe(rows[n]["m"], m) for n, m in zip(names, mos01)]
-    return [t for t, _ in out], [j for _, j in out]
-
-
 def photos(args, h):
     """Training items: (path, MOS 1..5, text vector, loss weight, alignment
     weight, group label or -1) for the real photos then the synthetic ones."""
@@ -74,14 +62,14 @@ def photos(args, h):
     names = [os.path.basename(p) for p in tr_p]
     if len(h["labels"]) != len(names):
         raise SystemExit(f"--head has {len(h['labels'])} labels for {len(names)} training photos")
-    t, j = texts_of(os.path.join(args.measure, "measure-train.jsonl"), names, tr_y)
+    t, j = VH.measured_texts(os.path.join(args.measure, "measure-train.jsonl"), names, tr_y)
     paths, mos, texts, judg, sw = list(tr_p), list(1 + 4 * tr_y), t, j, [1.0] * len(tr_p)
     group_of = np.asarray(h["group_of"])
     glab = [int(group_of[k]) if k >= 0 else -1 for k in h["labels"]]
     if args.synthetic_weight > 0:
         rows = [json.loads(l) for l in open(os.path.join(args.measure, "synthetic.jsonl"), encoding="utf-8")]
         sy_y = np.array([r["mos"] for r in rows])
-        t, j = texts_of(os.path.join(args.measure, "measure-synthetic.jsonl"),
+        t, j = VH.measured_texts(os.path.join(args.measure, "measure-synthetic.jsonl"),
                         [os.path.basename(r["path"]) for r in rows], sy_y)
         paths += [r["path"] for r in rows]
         mos += list(1 + 4 * sy_y)
@@ -236,7 +224,7 @@ def main():
         validate()
     t0 = time.time()
     w0 = wall
-    last_val = last_ck = time.time()
+    last_val = last_ck = t_log = time.time()
     zt, sw, aw = torch.tensor(d["zt"]), torch.tensor(d["sw"]), torch.tensor(d["aw"])
     y_all, glab = torch.tensor(d["mos"]), torch.tensor(d["glab"], dtype=torch.long)
     net.train()
@@ -266,8 +254,8 @@ def main():
         if step % 10 == 0:
             r = dict(step=step, epoch=epoch, loss=round(loss.item(), 4), align=round(align.item(), 4),
                      mse=round(mse.item(), 4), rank=round(rank.item(), 4),
-                     img_s=round(10 * args.batch / max(1e-9, time.time() - getattr(main, "_t", t0)), 2))
-            main._t = time.time()
+                     img_s=round(10 * args.batch / max(1e-9, time.time() - t_log), 2))
+            t_log = time.time()
             curve.write(json.dumps(r) + "\n")
             curve.flush()
             print(json.dumps(r), flush=True)
