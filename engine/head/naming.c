@@ -162,12 +162,15 @@ rali_cluster_terms (RaliClusterTerm *out, int n_top, const int *labels, int N, i
           cand[n_cand++] = (Candidate) { frequent, yc[frequent], delta, z };
         }
       qsort (cand, n_cand, sizeof (Candidate), by_z);
+      /* a candidate is held by a photo of the cluster, so nc and N are > 0
+       * here (and gcc 12.2's loop vectoriser stops with an internal error at
+       * -O3 on the guarded divisions this loop had) */
       for (int t = 0; t < MIN (n_top, n_cand); t++)
         o[t] = (RaliClusterTerm) {
           .sentence = cand[t].s,
           .count = cand[t].y,
-          .share_in = nc ? (double) cand[t].y / nc : 0,
-          .share_all = N ? (double) total[cand[t].s] / N : 0,
+          .share_in = (double) cand[t].y / nc,
+          .share_all = (double) total[cand[t].s] / N,
           .log_odds = cand[t].delta,
           .z = cand[t].z,
         };
