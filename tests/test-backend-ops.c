@@ -7,11 +7,12 @@
  * with rtol 1e-3 (fp32) or 1e-2 (fp16 weights).
  *
  *   test-backend-ops [--fp16]          exits 77 (skipped) without a Vulkan device
- *   test-backend-ops --cpu-kernels     the same ops on the CPU backend's AVX-512 kernels
- *                                      (nn/cpu-kernels.h) against its OpenBLAS path, with
+ *   test-backend-ops --cpu-kernels     the same ops on the CPU backend's kernels (nn/cpu-kernels.h:
+ *                                      AVX-512, or AVX2 where the processor has no AVX-512 or
+ *                                      RALI_CPU_KERNELS=avx2) against its OpenBLAS path, with
  *                                      tighter tolerances, and the fused matmul (weights
  *                                      packed at load; bias, activation, residual in the
- *                                      epilogue); exits 77 without AVX-512
+ *                                      epilogue); exits 77 with neither
  *   test-backend-ops --fallback MODEL  run with Vulkan made unavailable: the backend
  *                                      says so, auto runs on the CPU, libvulkan is not
  *                                      even mapped into the process
@@ -726,8 +727,8 @@ main (int argc, char **argv)
   Ctx t = { .rng = g_rand_new_with_seed (20240611), .fp16 = fp16, .kernels = kernels };
   if (kernels)
     {
-      /* the AVX-512 kernels against the OpenBLAS path: fp32 both, only the
-       * order of the sums (and the vector exp/erf) differ */
+      /* the kernels against the OpenBLAS path: fp32 both, only the order
+       * of the sums (and the vector exp/erf) differ */
       t.vk = rali_backend_cpu_new_path (TRUE, &error);
       if (!t.vk)
         {

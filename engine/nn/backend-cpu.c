@@ -1,8 +1,9 @@
 /* CPU backend.  Two paths, chosen once per backend:
  *
- *   - AVX-512 processors (cpu-kernels.h): the backend's own threads are the
- *     only ones the forward uses.  Matrix products run the packed GEMM of
- *     cpu-avx512.c on weights packed once at load (weight_matrix), with the
+ *   - AVX-512 or AVX2 processors (cpu-kernels.h): the backend's own threads
+ *     are the only ones the forward uses.  Matrix products run the packed
+ *     GEMM of cpu-avx512.c or cpu-avx2.c on weights packed once at load
+ *     (weight_matrix), with the
  *     bias, activation and residual add in the GEMM's epilogue
  *     (matmul_fused); the attention runs head by head in cache; every
  *     other loop (layer norm, activations, adds, im2col, the depthwise
@@ -76,7 +77,7 @@ typedef struct {
   int threads;          /* rali_get_cpu_threads () at creation */
   Pool *pool;           /* NULL with one thread */
   Helper helpers[MAX_THREADS];
-  gboolean fast;        /* the AVX-512 kernels (cpu-kernels.h) */
+  gboolean fast;        /* the AVX-512 or AVX2 kernels (cpu-kernels.h) */
   gboolean bf16;        /* their matrix products on bf16 operands (fp32 sums) */
   float *scratch[MAX_THREADS]; /* per part of a parallel_for: packed A, attention scores */
   gsize scratch_n[MAX_THREADS];
@@ -631,7 +632,7 @@ cpu_avgpool (RaliBackend *be, RaliBuf *out, RaliBuf *in, int B, int N, int C, in
 }
 
 
-/* ---- the AVX-512 path (cpu->fast; cpu-kernels.h) ---- */
+/* ---- the kernels' path (cpu->fast; cpu-kernels.h) ---- */
 
 static float *
 aligned_floats (gsize n)
@@ -1036,7 +1037,7 @@ describe (gboolean fast, gboolean bf16, int threads)
 {
   GString *s = g_string_new (NULL);
   if (fast)
-    g_string_append_printf (s, "AVX-512 kernels (%s, weights packed at load), %d thread%s; ",
+    g_string_append_printf (s, "%s kernels (%s, weights packed at load), %d thread%s; ", rali_cpu_kernels_isa (),
                             bf16 ? "bf16 products, fp32 sums" : "fp32", threads, threads == 1 ? "" : "s");
   /* openblas_get_config(): "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH ..." */
   g_auto (GStrv) words = g_strsplit (openblas_get_config (), " ", 3);
@@ -1071,11 +1072,13 @@ static int cpu_precision_wanted = RALI_PRECISION_AUTO;
 gboolean
 rali_set_cpu_precision (RaliPrecision precision, GError **error)
 {
-  if (precision == RALI_PRECISION_BF16 && !(rali_cpu_kernels_usable () && rali_cpu_has_avx512_bf16 ()))
+  if (precision == RALI_PRECISION_BF16 &&
+      !(rali_cpu_kernels_usable () && g_strcmp0 (rali_cpu_kernels_isa (), "AVX-512") == 0 &&
+        rali_cpu_has_avx512_bf16 ()))
     {
       g_set_error (error, RALI_ERROR, RALI_ERROR_UNSUPPORTED,
                    "bf16 needs a processor with AVX512_BF16 (and the AVX-512 kernels: RALI_CPU_KERNELS is not "
-                   "'openblas')");
+                   "'openblas' or 'avx2')");
       return FALSE;
     }
   g_atomic_int_set (&cpu_precision_wanted, precision);
@@ -1130,9 +1133,10 @@ rali_backend_cpu_new (GError **error)
 RaliBackend *
 rali_backend_cpu_new_path (gboolean kernels, GError **error)
 {
-  if (kernels && !rali_cpu_has_avx512 ())
+  if (kernels && !rali_cpu_kernels_isa ())
     {
-      g_set_error (error, RALI_ERROR, RALI_ERROR_UNSUPPORTED, "this processor (or build) has no AVX-512 kernels");
+      g_set_error (error, RALI_ERROR, RALI_ERROR_UNSUPPORTED,
+                   "this processor (or build) has neither the AVX-512 nor the AVX2 kernels");
       return NULL;
     }
   return cpu_new (kernels, FALSE);

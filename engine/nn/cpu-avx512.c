@@ -1,6 +1,9 @@
 /* The CPU backend's AVX-512 kernels (cpu-kernels.h): compiled for AVX-512
- * whatever the build's -march, and called only after
- * rali_cpu_kernels_usable() says the processor has it. */
+ * whatever the build's -march, and called only through cpu-kernels.c once
+ * it has seen that the processor has it.  The loops shared with the AVX2
+ * kernels are in cpu-kernels-common.h; here the 16-lane vector math, the
+ * 12 x 32 tile, the depthwise pixels and the row loops, and the bf16
+ * products (AVX512_BF16), which only this file has. */
 #include "cpu-kernels.h"
 
 #include <math.h>
@@ -90,29 +93,14 @@ act16 (__m512 v, int act)
     }
 }
 
+#define KERNEL_SET rali_cpu_kernels_avx512
+#define KERNEL_ISA "AVX-512"
+#include "cpu-kernels-common.h"
+
 /* ---- packing ---- */
 
-void
-rali_pack_b_nk (float *dst, const float *w, int N, int K, int lds, int p0, int p1)
-{
-  for (int j = p0; j < p1; j++)
-    {
-      float *panel = dst + (gsize) j * K * RALI_NR;
-      int nv = MIN (RALI_NR, N - j * RALI_NR);
-      for (int n = 0; n < nv; n++)
-        {
-          const float *src = w + (gsize) (j * RALI_NR + n) * lds;
-          for (int k = 0; k < K; k++)
-            panel[(gsize) k * RALI_NR + n] = src[k];
-        }
-      for (int n = nv; n < RALI_NR; n++)
-        for (int k = 0; k < K; k++)
-          panel[(gsize) k * RALI_NR + n] = 0.0f;
-    }
-}
-
-void
-rali_pack_b_kn (float *dst, const float *b, int N, int K, int lds)
+static void
+pack_b_kn (float *dst, const float *b, int N, int K, int lds)
 {
   int P = (N + RALI_NR - 1) / RALI_NR;
   for (int j = 0; j < P; j++)
@@ -129,31 +117,7 @@ rali_pack_b_kn (float *dst, const float *b, int N, int K, int lds)
     }
 }
 
-void
-rali_pack_a (float *dst, const float *a, int M, int K, int lda, float scale, int r0, int r1)
-{
-  enum { KB = 64 }; /* a micro-panel's KB columns stay in L1 while its rows are read */
-  for (int r = r0; r < r1; r++)
-    {
-      float *panel = dst + (gsize) r * K * RALI_MR;
-      int mv = MIN (RALI_MR, M - r * RALI_MR);
-      for (int k0 = 0; k0 < K; k0 += KB)
-        {
-          int k1 = MIN (K, k0 + KB);
-          for (int i = 0; i < mv; i++)
-            {
-              const float *src = a + (gsize) (r * RALI_MR + i) * lda;
-              for (int k = k0; k < k1; k++)
-                panel[(gsize) k * RALI_MR + i] = scale * src[k];
-            }
-          for (int i = mv; i < RALI_MR; i++)
-            for (int k = k0; k < k1; k++)
-              panel[(gsize) k * RALI_MR + i] = 0.0f;
-        }
-    }
-}
-
-/* ---- the GEMM ---- */
+/* ---- the GEMM tile: 12 x 32, two 16-lane registers per row ---- */
 
 /* the epilogue of a tile: acc + bias, activation, + residual, stored */
 static inline void
@@ -228,41 +192,7 @@ tile_rows (float *c, int ldc, const float *a, int lda, const float *bp, int K, i
   tile_store (acc, c, ldc, m0, RALI_MR, n0, nv, e);
 }
 
-void
-rali_gemm_rows (float *c, int ldc, const float *a, int lda, const float *bp, int M, int N, int K,
-                int r0, int r1, int p0, int p1, const RaliEpilogue *e)
-{
-  for (int j = p0; j < p1; j++)
-    for (int r = r0; r < r1; r++)
-      tile_rows (c, ldc, a + (gsize) r * RALI_MR * lda, lda, bp + (gsize) j * K * RALI_NR, K, r * RALI_MR,
-                 j * RALI_NR, MIN (RALI_NR, N - j * RALI_NR), e);
-  (void) M;
-}
-
-void
-rali_gemm_packed (float *c, int ldc, const float *ap, const float *bp, int M, int N, int K,
-                  int r0, int r1, int p0, int p1, const RaliEpilogue *e)
-{
-  for (int j = p0; j < p1; j++)
-    for (int r = r0; r < r1; r++)
-      tile (c, ldc, ap + (gsize) r * K * RALI_MR, bp + (gsize) j * K * RALI_NR, K, r * RALI_MR,
-            MIN (RALI_MR, M - r * RALI_MR), j * RALI_NR, MIN (RALI_NR, N - j * RALI_NR), e);
-}
-
 /* ---- attention ---- */
-
-static int
-round16 (int n)
-{
-  return (n + 15) & ~15;
-}
-
-gsize
-rali_attention_scratch_size (int T, int Dh)
-{
-  return rali_packed_a_size (T, MAX (T, Dh)) + MAX (rali_packed_b_size (T, Dh), rali_packed_b_size (Dh, T)) +
-         (gsize) T * round16 (T) + 64;
-}
 
 /* row[0..n) = softmax(scale · row), max-subtracted (scale > 0) */
 static void
@@ -289,37 +219,7 @@ softmax_row (float *row, int n, float scale)
     }
 }
 
-void
-rali_attention_head (float *out, int ldo, const float *q, const float *k, const float *v, int ld, int T, int Dh,
-                     float scale, float *scratch)
-{
-  /* 64-byte aligned pieces of scratch */
-  float *base = (float *) (((guintptr) scratch + 63) & ~(guintptr) 63);
-  float *ap = base, *bp = ap + rali_packed_a_size (T, MAX (T, Dh));
-  float *s = bp + MAX (rali_packed_b_size (T, Dh), rali_packed_b_size (Dh, T));
-  int ldS = round16 (T), R = (T + RALI_MR - 1) / RALI_MR;
-  /* s[T,T] = (q · scale) kᵀ */
-  rali_pack_a (ap, q, T, Dh, ld, scale, 0, R);
-  rali_pack_b_nk (bp, k, T, Dh, ld, 0, (T + RALI_NR - 1) / RALI_NR);
-  rali_gemm_packed (s, ldS, ap, bp, T, T, Dh, 0, R, 0, (T + RALI_NR - 1) / RALI_NR, NULL);
-  for (int i = 0; i < T; i++)
-    softmax_row (s + (gsize) i * ldS, T, 1.0f);
-  /* out[T,Dh] = s v */
-  rali_pack_a (ap, s, T, T, ldS, 1.0f, 0, R);
-  rali_pack_b_kn (bp, v, Dh, T, ld);
-  rali_gemm_packed (out, ldo, ap, bp, T, Dh, T, 0, R, 0, (Dh + RALI_NR - 1) / RALI_NR, NULL);
-}
-
 /* ---- the depthwise convolution ---- */
-
-/* One output row of a depthwise 3x3 from its three input rows (NULL: a
- * row of zero padding): out[Wo, C] */
-typedef struct {
-  const float *row[3];
-  const float *wt, *bias;
-  int W, C, Wo, stride, px;
-  gboolean relu6;
-} DwRow;
 
 /* output pixel ox from whichever taps are inside the input */
 static inline void
@@ -383,133 +283,10 @@ dw_pixels4 (const DwRow *a, int ox, float *o)
     }
 }
 
-static void
-dw_row (const DwRow *a, float *orow)
-{
-  const int C = a->C, s = a->stride;
-  int ox = 0;
-  if (a->row[0] && a->row[1] && a->row[2] && s <= 2)
-    {
-      /* output columns whose three taps are inside the input: [x0, x1) */
-      int x0 = (a->px + s - 1) / s, x1 = a->Wo;
-      while (x1 > x0 && (x1 - 1) * s - a->px + 2 >= a->W)
-        x1--;
-      for (; ox < x0; ox++)
-        dw_pixel (a, ox, orow + (gsize) ox * C);
-      for (; ox + 4 <= x1; ox += 4)
-        dw_pixels4 (a, ox, orow + (gsize) ox * C);
-    }
-  for (; ox < a->Wo; ox++)
-    dw_pixel (a, ox, orow + (gsize) ox * C);
-}
-
-void
-rali_dwconv_rows (const RaliDwConv *a, gsize r0, gsize r1)
-{
-  DwRow d = { .wt = a->wt, .bias = a->bias, .W = a->W, .C = a->C, .Wo = a->Wo, .stride = a->stride, .px = a->px,
-              .relu6 = a->relu6 };
-  for (gsize r = r0; r < r1; r++)
-    {
-      int b = (int) (r / a->Ho), oy = (int) (r % a->Ho);
-      for (int ky = 0; ky < 3; ky++)
-        {
-          int y = oy * a->stride - a->py + ky;
-          d.row[ky] = y < 0 || y >= a->H ? NULL : a->in + ((gsize) b * a->H + y) * a->W * a->C;
-        }
-      dw_row (&d, a->out + r * a->Wo * a->C);
-    }
-}
-
-/* ---- the inverted residual block, row by row ---- */
-
-/* c[M,N] = epilogue(a[M,K] · Wᵀ), W packed: whole micro-panels read in
- * place, the last partial one packed into pack (RALI_MR·K floats) */
-static void
-gemm_rows_any (float *c, const float *a, const float *bp, int M, int N, int K, const RaliEpilogue *e, float *pack)
-{
-  int full = M / RALI_MR, P = (N + RALI_NR - 1) / RALI_NR;
-  if (full > 0)
-    rali_gemm_rows (c, N, a, K, bp, M, N, K, 0, full, 0, P, e);
-  if (full * RALI_MR < M)
-    {
-      RaliEpilogue er = e ? *e : (RaliEpilogue) { .act = RALI_ACT_NONE };
-      int m0 = full * RALI_MR;
-      if (er.residual)
-        er.residual += (gsize) m0 * er.ldr;
-      rali_pack_a (pack, a + (gsize) m0 * K, M - m0, K, K, 1.0f, 0, 1);
-      rali_gemm_packed (c + (gsize) m0 * N, N, pack, bp, M - m0, N, K, 0, 1, 0, P, &er);
-    }
-}
-
-gsize
-rali_inverted_residual_scratch (const RaliInvertedResidual *a)
-{
-  /* three expanded rows, the depthwise row, a packed micro-panel, alignment */
-  return (gsize) 3 * a->W * a->Cexp + (gsize) a->Wo * a->Cexp + (gsize) RALI_MR * MAX (a->Cin, a->Cexp) + 64;
-}
-
-void
-rali_inverted_residual_rows (const RaliInvertedResidual *a, gsize r0, gsize r1, float *scratch)
-{
-  float *ring = scratch, *dw = ring + (gsize) 3 * a->W * a->Cexp, *pack = dw + (gsize) a->Wo * a->Cexp;
-  int slot_row[3] = { -1, -1, -1 }, slot_b[3] = { -1, -1, -1 };
-  RaliEpilogue ee = { .bias = a->expand_b, .act = RALI_ACT_RELU6 };
-  DwRow d = { .wt = a->wt, .bias = a->dw_b, .W = a->W, .C = a->Cexp, .Wo = a->Wo, .stride = a->stride, .px = a->px,
-              .relu6 = TRUE };
-  for (gsize r = r0; r < r1; r++)
-    {
-      int b = (int) (r / a->Ho), oy = (int) (r % a->Ho);
-      /* the three input rows, expanded into the ring (rows kept from the last output row reused) */
-      gboolean keep[3] = { FALSE, FALSE, FALSE };
-      int want[3];
-      for (int ky = 0; ky < 3; ky++)
-        {
-          want[ky] = oy * a->stride - a->py + ky;
-          for (int sl = 0; sl < 3; sl++)
-            if (slot_b[sl] == b && slot_row[sl] == want[ky])
-              keep[sl] = TRUE;
-        }
-      for (int ky = 0; ky < 3; ky++)
-        {
-          int y = want[ky];
-          if (y < 0 || y >= a->H)
-            {
-              d.row[ky] = NULL;
-              continue;
-            }
-          const float *src = a->in + ((gsize) b * a->H + y) * a->W * a->Cin;
-          if (!a->expand_bp)
-            {
-              d.row[ky] = src;
-              continue;
-            }
-          int sl = -1;
-          for (int q = 0; q < 3; q++)
-            if (slot_b[q] == b && slot_row[q] == y)
-              sl = q;
-          if (sl < 0)
-            {
-              for (int q = 0; q < 3 && sl < 0; q++)
-                if (!keep[q])
-                  sl = q;
-              keep[sl] = TRUE;
-              slot_b[sl] = b, slot_row[sl] = y;
-              gemm_rows_any (ring + (gsize) sl * a->W * a->Cexp, src, a->expand_bp, a->W, a->Cexp, a->Cin, &ee, pack);
-            }
-          d.row[ky] = ring + (gsize) sl * a->W * a->Cexp;
-        }
-      dw_row (&d, dw);
-      RaliEpilogue ep = { .bias = a->project_b, .act = RALI_ACT_NONE };
-      if (a->residual)
-        ep.residual = a->in + r * a->W * a->Cin, ep.ldr = a->Cin;
-      gemm_rows_any (a->out + r * a->Wo * a->Cout, dw, a->project_bp, a->Wo, a->Cout, a->Cexp, &ep, pack);
-    }
-}
-
 /* ---- row and element loops ---- */
 
-void
-rali_layernorm_rows (float *out, const float *in, const float *w, const float *b, int C, float eps,
+static void
+layernorm_rows (float *out, const float *in, const float *w, const float *b, int C, float eps,
                      gsize r0, gsize r1)
 {
   for (gsize r = r0; r < r1; r++)
@@ -547,8 +324,8 @@ rali_layernorm_rows (float *out, const float *in, const float *w, const float *b
     }
 }
 
-void
-rali_activation_range (float *x, gsize i0, gsize i1, int act)
+static void
+activation_range (float *x, gsize i0, gsize i1, int act)
 {
   for (gsize i = i0; i < i1; i += 16)
     {
@@ -557,8 +334,8 @@ rali_activation_range (float *x, gsize i0, gsize i1, int act)
     }
 }
 
-void
-rali_add_range (float *x, const float *y, gsize i0, gsize i1)
+static void
+add_range (float *x, const float *y, gsize i0, gsize i1)
 {
   for (gsize i = i0; i < i1; i += 16)
     {
@@ -572,22 +349,6 @@ rali_add_range (float *x, const float *y, gsize i0, gsize i1)
 #else
 #pragma GCC pop_options
 #endif
-
-gboolean
-rali_cpu_has_avx512 (void)
-{
-  __builtin_cpu_init ();
-  return __builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512dq") &&
-         __builtin_cpu_supports ("avx512bw") && __builtin_cpu_supports ("avx512vl") &&
-         __builtin_cpu_supports ("fma");
-}
-
-gboolean
-rali_cpu_kernels_usable (void)
-{
-  return rali_cpu_has_avx512 () && g_strcmp0 (g_getenv ("RALI_CPU_KERNELS"), "openblas") != 0;
-}
-
 
 /* ---- bf16 (AVX512_BF16): products of bf16 pairs summed in fp32 ---- */
 
@@ -739,7 +500,7 @@ rali_attention_head_bf16 (float *out, int ldo, const float *q, const float *k, c
   guint32 *bp = ap + rali_packed_a16_size (T, MAX (T, Dh));
   float *s = (float *) (bp + MAX (rali_packed_b16_size (T, Dh), rali_packed_b16_size (Dh, T)));
   s = (float *) (((guintptr) s + 63) & ~(guintptr) 63);
-  int ldS = round16 (T), R = (T + RALI_MR - 1) / RALI_MR;
+  int ldS = rali_round16 (T), R = (T + RALI_MR - 1) / RALI_MR;
   rali_pack_a16 (ap, q, T, Dh, ld, 0, R);
   rali_pack_b16_nk (bp, k, T, Dh, ld, 0, (T + RALI_NR - 1) / RALI_NR);
   rali_gemm_bf16 (s, ldS, ap, bp, T, T, Dh, 0, R, 0, (T + RALI_NR - 1) / RALI_NR, NULL);
@@ -768,18 +529,6 @@ rali_cpu_has_avx512_bf16 (void)
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 
 gboolean
-rali_cpu_has_avx512 (void)
-{
-  return FALSE;
-}
-
-gboolean
-rali_cpu_kernels_usable (void)
-{
-  return FALSE;
-}
-
-gboolean
 rali_cpu_has_avx512_bf16 (void)
 {
   return FALSE;
@@ -792,20 +541,5 @@ void rali_gemm_bf16 (float *c, int ldc, const guint32 *ap, const guint32 *bp, in
 void rali_pack_b16_kn (guint32 *dst, const float *b, int N, int K, int lds) { g_assert_not_reached (); }
 void rali_attention_head_bf16 (float *out, int ldo, const float *q, const float *k, const float *v, int ld,
                                int T, int Dh, float scale, float *scratch) { g_assert_not_reached (); }
-void rali_pack_b_nk (float *dst, const float *w, int N, int K, int lds, int p0, int p1) { g_assert_not_reached (); }
-void rali_pack_b_kn (float *dst, const float *b, int N, int K, int lds) { g_assert_not_reached (); }
-void rali_pack_a (float *dst, const float *a, int M, int K, int lda, float scale, int r0, int r1) { g_assert_not_reached (); }
-void rali_gemm_packed (float *c, int ldc, const float *ap, const float *bp, int M, int N, int K,
-                       int r0, int r1, int p0, int p1, const RaliEpilogue *e) { g_assert_not_reached (); }
-gsize rali_attention_scratch_size (int T, int Dh) { return 0; }
-void rali_attention_head (float *out, int ldo, const float *q, const float *k, const float *v, int ld,
-                          int T, int Dh, float scale, float *scratch) { g_assert_not_reached (); }
-void rali_layernorm_rows (float *out, const float *in, const float *w, const float *b, int C, float eps,
-                          gsize r0, gsize r1) { g_assert_not_reached (); }
-void rali_dwconv_rows (const RaliDwConv *a, gsize r0, gsize r1) { g_assert_not_reached (); }
-gsize rali_inverted_residual_scratch (const RaliInvertedResidual *a) { return 0; }
-void rali_inverted_residual_rows (const RaliInvertedResidual *a, gsize r0, gsize r1, float *scratch) { g_assert_not_reached (); }
-void rali_activation_range (float *x, gsize i0, gsize i1, int act) { g_assert_not_reached (); }
-void rali_add_range (float *x, const float *y, gsize i0, gsize i1) { g_assert_not_reached (); }
 
 #endif

@@ -1,10 +1,13 @@
-/* The CPU backend's own AVX-512 kernels (cpu-avx512.c), used instead of
- * OpenBLAS where the processor has AVX-512 (F, DQ, BW, VL): a packed GEMM
- * with the bias, the activation and a residual add in its epilogue, the
- * attention of one head in cache, and the row and element loops.  Every
- * function here runs on the calling thread; backend-cpu.c splits the work
- * over its threads (the only threads the forward uses: OpenBLAS is not
- * called on this path).
+/* The CPU backend's own kernels, used instead of OpenBLAS where the
+ * processor has AVX-512 (F, DQ, BW, VL: cpu-avx512.c) or else AVX2 with FMA
+ * (cpu-avx2.c): a packed GEMM with the bias, the activation and a residual
+ * add in its epilogue, the attention of one head in cache, the depthwise
+ * convolution and the MobileNetV2 block row by row, and the row and element
+ * loops.  Both instruction sets take the same layouts and give the same
+ * sums in the same order; cpu-kernels.c picks one per process and these
+ * functions call it.  Every function here runs on the calling thread;
+ * backend-cpu.c splits the work over its threads (the only threads the
+ * forward uses: OpenBLAS is not called on this path).
  *
  * Layouts.  A weight W[N,K] (PyTorch's [out, in]) is packed once, at load,
  * into panels of RALI_NR columns: panel j holds W[j·NR + n, k] at
@@ -13,7 +16,8 @@
  * Then C[M,N] = A · Wᵀ is RALI_MR x RALI_NR tiles, each a register block
  * accumulated over all of K (no K blocking: a tile's sums never leave the
  * registers before the epilogue, so the result does not depend on how the
- * work is split).  fp32 throughout. */
+ * work is split; the AVX2 kernels run a tile as four 6 x 16 blocks, each
+ * element's sum the same chain of FMAs).  fp32 throughout. */
 #pragma once
 
 #include "backend.h"
@@ -21,11 +25,23 @@
 #define RALI_MR 12
 #define RALI_NR 32
 
-/* TRUE when this processor (and this build) can run the kernels */
+/* TRUE when this processor (and this build) can run the AVX-512 kernels,
+ * or the AVX2 ones (AVX2 and FMA) */
 gboolean rali_cpu_has_avx512 (void);
-/* rali_cpu_has_avx512, unless $RALI_CPU_KERNELS is "openblas" (the OpenBLAS
- * path, for comparing) */
+gboolean rali_cpu_has_avx2 (void);
+/* The kernels this process runs: "AVX-512" where the processor has it,
+ * else "AVX2", else NULL; $RALI_CPU_KERNELS=avx2 takes the AVX2 kernels on
+ * an AVX-512 processor too (for comparing and testing them there) */
+const char *rali_cpu_kernels_isa (void);
+/* rali_cpu_kernels_isa () is not NULL, and $RALI_CPU_KERNELS is not
+ * "openblas" (the OpenBLAS path, for comparing): backends use the kernels */
 gboolean rali_cpu_kernels_usable (void);
+
+static inline int
+rali_round16 (int n)
+{
+  return (n + 15) & ~15;
+}
 
 /* floats of a packed W[N,K] */
 static inline gsize
@@ -142,3 +158,29 @@ void rali_layernorm_rows (float *out, const float *in, const float *w, const flo
 void rali_activation_range (float *x, gsize i0, gsize i1, int act);
 /* x[i] += y[i] for i in [i0, i1) */
 void rali_add_range (float *x, const float *y, gsize i0, gsize i1);
+
+/* ---- the kernel sets behind the functions above (cpu-kernels.c calls
+ * the one rali_cpu_kernels_isa names): the same layouts and results ---- */
+typedef struct {
+  const char *isa;
+  void (*pack_b_nk) (float *dst, const float *w, int N, int K, int lds, int p0, int p1);
+  void (*pack_b_kn) (float *dst, const float *b, int N, int K, int lds);
+  void (*pack_a) (float *dst, const float *a, int M, int K, int lda, float scale, int r0, int r1);
+  void (*gemm_packed) (float *c, int ldc, const float *ap, const float *bp, int M, int N, int K, int r0, int r1,
+                       int p0, int p1, const RaliEpilogue *e);
+  void (*gemm_rows) (float *c, int ldc, const float *a, int lda, const float *bp, int M, int N, int K, int r0,
+                     int r1, int p0, int p1, const RaliEpilogue *e);
+  void (*attention_head) (float *out, int ldo, const float *q, const float *k, const float *v, int ld, int T,
+                          int Dh, float scale, float *scratch);
+  void (*dwconv_rows) (const RaliDwConv *a, gsize r0, gsize r1);
+  void (*inverted_residual_rows) (const RaliInvertedResidual *a, gsize r0, gsize r1, float *scratch);
+  void (*layernorm_rows) (float *out, const float *in, const float *w, const float *b, int C, float eps, gsize r0,
+                          gsize r1);
+  void (*activation_range) (float *x, gsize i0, gsize i1, int act);
+  void (*add_range) (float *x, const float *y, gsize i0, gsize i1);
+} RaliCpuKernelSet;
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define RALI_CPU_KERNELS_X86 1
+extern const RaliCpuKernelSet rali_cpu_kernels_avx512, rali_cpu_kernels_avx2;
+#endif
