@@ -62,6 +62,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import resource
 import statistics
 import subprocess
@@ -667,7 +668,7 @@ def main():
         path, B, T, it = args.torch[0], int(args.torch[1]), int(args.torch[2]), int(args.torch[3])
         print(json.dumps(TorchModel(path).time(B, T, it)))
         return
-    cmd = " ".join(["/usr/bin/python3", "tools/bench/compare.py"] + [a for a in sys.argv[1:]])
+    cmd = shlex.join(["/usr/bin/python3", "tools/bench/compare.py"] + sys.argv[1:])
     if args.add:
         res = json.load(open(args.into))
         load = os.getloadavg()
