@@ -38,7 +38,13 @@ link_measurements() {
   done
 }
 
-$PY tools/train/iqa_data.py --check --biq /work/cache/biq2021 --clive /work/cache/iqa-dataset/ChallengeDB_release
+# the data, from the repositories the tool library fetched, checked file by file
+tools/train/restore_data.sh
+# /work/cache does not outlive a machine. Where the legs' checkpoints are gone,
+# tools/train/v5_import.py makes the shipped model's tower a checkpoint again
+# (its weights exactly as the engine runs them; the regressor refitted): a new
+# leg, features or heads start from it instead of retraining legs 1-3 (~3.5 h):
+#   $PY tools/train/v5_import.py --run /work/cache/v5-import
 # the baseline fine-tuning must beat: frozen ImageNet features + ridge
 #   $PY tools/train/frozen_probe.py (extract, then fit)
 
