@@ -10,8 +10,6 @@
 
 /* One output row of a depthwise 3x3 from its three input rows (NULL: a
  * row of zero padding): out[Wo, C] */
-/* One output row of a depthwise 3x3 from its three input rows (NULL: a
- * row of zero padding): out[Wo, C] */
 typedef struct {
   const float *row[3];
   const float *wt, *bias;
