@@ -1072,9 +1072,7 @@ static int cpu_precision_wanted = RALI_PRECISION_AUTO;
 gboolean
 rali_set_cpu_precision (RaliPrecision precision, GError **error)
 {
-  if (precision == RALI_PRECISION_BF16 &&
-      !(rali_cpu_kernels_usable () && g_strcmp0 (rali_cpu_kernels_isa (), "AVX-512") == 0 &&
-        rali_cpu_has_avx512_bf16 ()))
+  if (precision == RALI_PRECISION_BF16 && !rali_cpu_kernels_bf16_usable ())
     {
       g_set_error (error, RALI_ERROR, RALI_ERROR_UNSUPPORTED,
                    "bf16 needs a processor with AVX512_BF16 (and the AVX-512 kernels: RALI_CPU_KERNELS is not "

@@ -90,6 +90,8 @@ void rali_gemm_rows (float *c, int ldc, const float *a, int lda, const float *bp
  * pairs (K2 = ceil(K/2)), each pair of bf16 one 32-bit element: a weight
  * panel [(j·K2 + kp)·NR + n], a micro-panel [(r·K2 + kp)·MR + i]. */
 gboolean rali_cpu_has_avx512_bf16 (void);
+/* the kernels are usable, they are the AVX-512 set, and the processor has AVX512_BF16 */
+gboolean rali_cpu_kernels_bf16_usable (void);
 
 static inline gsize
 rali_packed_b16_size (int N, int K) /* guint32 elements */
