@@ -38,10 +38,20 @@ TOWER = dict(type="mobilenet_v2", stem=32,
              final=1280, pool_taps=[12, 16])
 
 
+# the engine's pooled order (final | c96 | c320) from finetune's (c96 | c320 | final)
+ENGINE_ORDER = np.concatenate([np.arange(416, 1696), np.arange(0, 96), np.arange(96, 416)])
+
+
+def tower_weight_names(cfg):
+    """the tower's convolution weights, mobilenet.*.weight, in ralifmt's table
+    order: the order of finetune.V5Net's tower.convs"""
+    return [n for n in ralifmt.mobilenet_tensor_names(cfg) if n.startswith("mobilenet.") and n.endswith(".weight")]
+
+
 def tower_tensors(state, cfg):
     convs = [(state[f"tower.convs.{i}.weight"].numpy(), state[f"tower.convs.{i}.bias"].numpy())
              for i in range(52)]
-    names = [n for n in ralifmt.mobilenet_tensor_names(cfg) if n.startswith("mobilenet.") and n.endswith(".weight")]
+    names = tower_weight_names(cfg)
     if len(names) != len(convs):
         raise SystemExit(f"{len(convs)} convolutions for {len(names)} tower weights")
     shapes = ralifmt.mobilenet_tensor_names(cfg)
@@ -72,8 +82,7 @@ def main():
     ts, K = h["ts"], int(h["K"])
     W, b = h["head"]["W"].astype(np.float64), h["head"]["b"].astype(np.float64)
     fm, fs = st["feat_mean"].numpy().astype(np.float64), st["feat_std"].numpy().astype(np.float64)
-    perm = np.concatenate([np.arange(416, 1696), np.arange(0, 96), np.arange(96, 416)])
-    Wp = (W / fs[None, :])[:, perm]
+    Wp = (W / fs[None, :])[:, ENGINE_ORDER]
     c = b - W @ (fm / fs)
     D = W.shape[0]
     labels = [f"{a}: {s}" for a, s in VH.STATES]

@@ -51,15 +51,13 @@ import tflite_mobilenet as TM  # noqa: E402
 import v5_export as VE  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(HERE))
-# the engine's pooled order (final | c96 | c320) from finetune's (c96 | c320 | final)
-PERM = np.concatenate([np.arange(416, 1696), np.arange(0, 96), np.arange(96, 416)])
 
 
 def tower_state(w, cfg, net):
     """net's tower.convs.* from the .rali's mobilenet.* tensors (v5_export.tower_tensors inverted)."""
     if cfg.get("tower") != VE.TOWER:
         raise SystemExit(f"not the v5 tower: {cfg.get('tower')}")
-    names = [n for n in ralifmt.mobilenet_tensor_names(cfg) if n.startswith("mobilenet.") and n.endswith(".weight")]
+    names = VE.tower_weight_names(cfg)
     st = net.state_dict()
     if len(names) != 52 or any(f"tower.convs.{i}.weight" not in st for i in range(52)):
         raise SystemExit(f"{len(names)} tower weights for the checkpoint's 52 convolutions")
@@ -109,7 +107,7 @@ def main():
     samples = sorted(glob.glob(os.path.join(ROOT, "data", "samples", "*.jpg")))[:4]
     with torch.no_grad():
         x = FT.to_tensor(np.stack([FT.load_image(p, size) for p in samples])).contiguous()
-        p = net.pooled(x).numpy()[:, PERM]
+        p = net.pooled(x).numpy()[:, VE.ENGINE_ORDER]
         mine = p @ w["visual_projection.weight"].T
         ref = ralifmt.mobilenet_v2_forward({k: torch.from_numpy(v) for k, v in w.items()}, cfg, x).numpy()
     rel = np.abs(mine - ref).max() / np.abs(ref).max()
