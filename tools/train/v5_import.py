@@ -92,6 +92,8 @@ def main():
     ap.add_argument("--seed", type=int, default=20261206)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
+    if args.fit_n < 256:
+        ap.error(f"--fit-n {args.fit_n}: the projection takes 256 principal axes, so at least 256 photos")
     torch.set_num_threads(args.threads)
     ckpt = os.path.join(args.run, "ckpt.pt")
     if os.path.exists(ckpt):
