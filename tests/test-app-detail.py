@@ -30,6 +30,15 @@ similar: with the default model, N's action (detail.similar) lists the
        nearest neighbours over the catalog's embeddings, in order; a row
        shows that photo with its own list; the list follows Right and, once
        closed, stays closed.
+display: a 24-megapixel photo (a sample enlarged at test time) in the
+       detail view: fitted, its frames draw a copy shrunk once, off the main
+       thread, to the device pixels it covers (GTK's Cairo renderer would
+       convert and shrink all 24 MP on every frame), and the screenshot shows
+       the photo there: Pillow's antialiased bicubic of it to that size, the
+       best match of the nearby placements; no main-loop gap over 50 ms of
+       main-thread work from opening it until then; at 100 % the frames draw
+       the photo's tiles, one pixel per pixel; the next photo (1024 px) has
+       its own copy.
 shots: (not a meson test) screenshots at 1600x1000 with the default model
        of one sample (SHOT_PHOTO, default honey-bee.jpg): the detail view with
        its sentence and evidence, the quality map, focus peaking, both
@@ -304,6 +313,86 @@ def scenario_where(ctx):
     check(re.search(r"Quality map[^<]*</property>\s*<property name=\"accelerator\">q<", help_ui)
           and re.search(r"Focus peaking[^<]*</property>\s*<property name=\"accelerator\">f<", help_ui),
           "the shortcuts window lists Q and F")
+
+
+# ---- display ----
+
+def drawn_when(app, pred, what, timeout=60):
+    return app.poll(lambda s: s["detail"] and s["detail"].get("image_rect") and pred(s["detail"]), what, timeout)
+
+
+def screen_crop(app, ctx, name, x, y, w, h):
+    import numpy as np
+    from PIL import Image
+    app.send(f"screenshot {os.path.join(ctx.out, name)}")
+    shot = app.wait("screenshot")
+    check(shot["ok"], f"screenshot {name} ({shot['why']})")
+    a = np.asarray(Image.open(shot["path"]).convert("RGB"), dtype=np.int16)
+    return a[y:y + h, x:x + w]
+
+
+def best_placement(shot, ref, margin):
+    """Mean |shot - ref| over the inside of ref (margin px in from each side)
+    with ref moved by (dx, dy) in -1..1: {(dx, dy): diff}."""
+    h, w = ref.shape[:2]
+    inner = shot[margin:h - margin, margin:w - margin]
+    return {(dx, dy): float(abs(inner - ref[margin + dy:h - margin + dy, margin + dx:w - margin + dx]).mean())
+            for dx in (-1, 0, 1) for dy in (-1, 0, 1)}
+
+
+def scenario_display(ctx):
+    import numpy as np
+    from PIL import Image
+    d = os.path.join(ctx.tmp, "display")
+    os.makedirs(d)
+    big = os.path.join(d, "a-big.jpg")
+    src = Image.open(os.path.join(ctx.srcdir, "data", "samples", "honey-bee.jpg")).convert("RGB")
+    src.resize((6000, 4000), Image.BICUBIC).save(big, quality=92)
+    shutil.copy(os.path.join(ctx.srcdir, "data", "samples", "castle.jpg"), os.path.join(d, "b-castle.jpg"))
+    photo = np.asarray(Image.open(big).convert("RGB"), dtype=np.int16)
+    app = ta.App(ctx, ["--model", ctx.model])
+    app.wait("ready")
+    app.send("open " + d)
+    app.wait("finished", 180)
+    app.send("sort name")
+    app.send("probe-reset")
+    w = open_detail(app, None, 0)
+    check(os.path.basename(w["item"]) == "a-big.jpg", f"the 24-megapixel photo is shown ({w['item']})")
+    st = drawn_when(app, lambda dv: dv["drawn"] == "copy", "the fitted photo is drawn from its copy")
+    probe = app.status()["probe"]
+    check(not main_thread_gaps(probe), f"from opening it until then, no gap over 50 ms of main-thread work (max gap "
+          f"{probe['max_gap_ms']:.1f} ms; over 50 ms: {gaps_of(probe)})")
+    x, y, rw, rh = st["detail"]["image_rect"]
+    cw, ch = round(rw), round(rh)
+    check(cw < 6000 and abs(cw / ch - 1.5) < 0.01, f"fitted: {cw} x {ch} device pixels for 6000 x 4000")
+    shot = screen_crop(app, ctx, "display-fit.png", int(x), int(y), cw, ch)
+    ref = np.asarray(Image.open(big).convert("RGB").resize((cw, ch), Image.BICUBIC), dtype=np.int16)
+    diffs = best_placement(shot, ref, 4)
+    best = min(diffs, key=diffs.get)
+    check(best == (0, 0) and diffs[best] < 2.5,
+          f"the screenshot shows the photo there, shrunk as Pillow's bicubic: mean |diff| {diffs[(0, 0)]:.2f} of 255 "
+          f"in place, {min(v for k, v in diffs.items() if k != (0, 0)):.2f} at best one pixel off")
+
+    app.send("action detail.zoom-actual")
+    st = drawn_when(app, lambda dv: dv["drawn"] == "tiles" and abs(dv["zoom"] - 1) < 1e-9, "100 % draws the tiles")
+    x, y, rw, rh = st["detail"]["image_rect"]
+    check((rw, rh) == (6000, 4000), f"at 100 % the photo is {rw} x {rh}, one pixel per pixel")
+    # a window at the centre of the photo (the view shows it centred)
+    cx, cy, half = 3000, 2000, 100
+    shot = screen_crop(app, ctx, "display-100.png", int(x) + cx - half, int(y) + cy - half, 2 * half, 2 * half)
+    diffs = best_placement(shot, photo[cy - half:cy + half, cx - half:cx + half], 2)
+    best = min(diffs, key=diffs.get)
+    check(best == (0, 0) and diffs[best] < 2.5, f"its centre is the photo's pixels: mean |diff| {diffs[(0, 0)]:.2f} "
+          f"(decoders' rounding), {min(v for k, v in diffs.items() if k != (0, 0)):.2f} at best one pixel off")
+
+    app.send("action detail.zoom-fit")
+    app.send("action detail.next")
+    st = drawn_when(app, lambda dv: dv["name"] == "b-castle.jpg" and dv["loaded"] and dv["drawn"] == "copy",
+                    "the next photo is drawn from its own copy")
+    x, y, rw, rh = st["detail"]["image_rect"]
+    check(round(rw) < 1024 and abs(rw / rh - 1024 / 681) < 0.01,
+          f"the next photo (1024 x 681) from a copy of {round(rw)} x {round(rh)}")
+    app.quit()
 
 
 # ---- screenshots (not a meson test) ----

@@ -419,6 +419,12 @@ rali_detail_view_get_why_panel (RaliDetailView *self)
   return self->why_panel;
 }
 
+RaliImageView *
+rali_detail_view_get_image_view (RaliDetailView *self)
+{
+  return self->image_view;
+}
+
 RaliQualityOverlay *
 rali_detail_view_get_quality_overlay (RaliDetailView *self)
 {

@@ -48,6 +48,7 @@ double           rali_detail_view_get_zoom  (RaliDetailView *self);
  * how long the last quality map took (< 0: none yet), and the tooltip at
  * (fx, fy), fractions of the photo as drawn */
 RaliWhyPanel       *rali_detail_view_get_why_panel       (RaliDetailView *self);
+RaliImageView      *rali_detail_view_get_image_view      (RaliDetailView *self);
 RaliQualityOverlay *rali_detail_view_get_quality_overlay (RaliDetailView *self);
 RaliPeakingOverlay *rali_detail_view_get_peaking_overlay (RaliDetailView *self);
 RaliLumaHistogram  *rali_detail_view_get_histogram       (RaliDetailView *self);

@@ -1,11 +1,16 @@
 /* RaliImageView: see rali-image-view.h. */
 #include "rali-image-view.h"
 
+#include "rali-tiled-image.h"
+
 #include <math.h>
 
 #define ZOOM_STEP 1.25
 #define ZOOM_MIN 0.02
 #define ZOOM_MAX 16.0
+/* a texture small enough to draw whole while its tiles are made (GTK's
+ * Cairo renderer converts all of it per frame: ~5 ms for 2 MP) */
+#define WHOLE_MAX_PIXELS (2 * 1024 * 1024)
 
 struct _RaliImageView {
   GtkWidget parent_instance;
@@ -15,6 +20,17 @@ struct _RaliImageView {
   double dx, dy;    /* pan: offset of the image centre from the widget centre */
   double last_fit;  /* the fit scale last notified */
   double drag_x0, drag_y0;
+  /* what a frame draws (rali-tiled-image.h): the texture as tiles, and a
+   * copy shrunk to the device pixels it covers; made off the main thread */
+  RaliTiledImage *tiles, *shrunk;
+  RaliTiledImage *placeholder; /* the last texture's, stretched until tiles come */
+  GCancellable *prepare_work; /* a preparation in flight */
+  guint prepare_id;           /* one about to start */
+  int want_w, want_h;         /* the copy the frames want; 0: tiles only */
+  gboolean prepare_failed;    /* no tiles for this texture: draw it whole */
+  gboolean shrink_failed;     /* no copy for this texture: draw the tiles shrunk */
+  gboolean asked_copy;        /* the preparation in flight makes a copy */
+  const char *drawn;          /* what the last frame drew, for tests */
 };
 
 enum { PROP_0, PROP_TEXTURE, PROP_ZOOM, PROP_FIT, N_PROPS };
@@ -170,6 +186,116 @@ rali_image_view_get_image_rect (RaliImageView *self, graphene_rect_t *rect)
   return TRUE;
 }
 
+static void start_prepare (RaliImageView *self);
+
+static gboolean
+on_prepare_due (gpointer data)
+{
+  RaliImageView *self = data;
+  self->prepare_id = 0;
+  start_prepare (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+shrunk_is (RaliImageView *self, int width, int height)
+{
+  return self->shrunk && rali_tiled_image_get_width (self->shrunk) == width
+         && rali_tiled_image_get_height (self->shrunk) == height;
+}
+
+/* the frames want the tiles, and a copy of width x height device pixels
+ * when width > 0: ask for what is missing.  The first copy of a texture
+ * starts at once; a new size (a resize, a zoom step) once it has held for
+ * a moment, so that a drag does not start a copy per frame; and one
+ * preparation at a time: the next starts when it is done. */
+static void
+want_pixels (RaliImageView *self, int width, int height)
+{
+  if (self->prepare_failed || (self->shrink_failed && width > 0 && self->tiles))
+    return;
+  if (self->tiles && (width == 0 || shrunk_is (self, width, height)))
+    return;
+  gboolean changed = width != self->want_w || height != self->want_h;
+  self->want_w = width;
+  self->want_h = height;
+  if (self->prepare_work || (self->prepare_id && !changed))
+    return;
+  g_clear_handle_id (&self->prepare_id, g_source_remove);
+  self->prepare_id = g_timeout_add (self->shrunk ? 80 : 0, on_prepare_due, self);
+}
+
+static void
+on_prepared (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (RaliImageView) self = data;
+  (void) source;
+  g_autoptr (GError) error = NULL;
+  RaliTiledImage *scaled = NULL;
+  RaliTiledImage *full = rali_tiled_image_prepare_finish (result, &scaled, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return; /* a new texture, or the view is gone */
+  g_clear_object (&self->prepare_work);
+  if (!full)
+    {
+      g_message ("drawing the image whole: %s", error->message);
+      self->prepare_failed = TRUE;
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+      return;
+    }
+  g_clear_pointer (&self->placeholder, rali_tiled_image_unref);
+  if (!self->tiles)
+    self->tiles = full;
+  else
+    rali_tiled_image_unref (full);
+  if (scaled)
+    {
+      g_clear_pointer (&self->shrunk, rali_tiled_image_unref);
+      self->shrunk = scaled;
+    }
+  else if (self->asked_copy)
+    self->shrink_failed = TRUE;
+  gtk_widget_queue_draw (GTK_WIDGET (self)); /* which asks again if the size moved on meanwhile */
+}
+
+static void
+start_prepare (RaliImageView *self)
+{
+  if (!self->texture || self->prepare_work)
+    return;
+  self->prepare_work = g_cancellable_new ();
+  int w = self->shrink_failed ? 0 : self->want_w, h = self->shrink_failed ? 0 : self->want_h;
+  self->asked_copy = w > 0;
+  rali_tiled_image_prepare_async (self->texture, self->tiles, w, h, self->prepare_work, on_prepared,
+                                  g_object_ref (self));
+}
+
+/* a texture drawn whole, for the frames before its tiles: shrunk with a
+ * bilinear filter, not the convolution GTK's Cairo renderer gives a
+ * texture node (~20 ms for a 1-megapixel photo fitted to the window) */
+static void
+snapshot_whole (GtkSnapshot *snapshot, GdkTexture *texture, const graphene_rect_t *r)
+{
+  int w = gdk_texture_get_width (texture), h = gdk_texture_get_height (texture);
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
+  if (cairo_surface_status (s) != CAIRO_STATUS_SUCCESS)
+    {
+      cairo_surface_destroy (s);
+      gtk_snapshot_append_texture (snapshot, texture, r);
+      return;
+    }
+  gdk_texture_download (texture, cairo_image_surface_get_data (s), cairo_image_surface_get_stride (s));
+  cairo_surface_mark_dirty (s);
+  cairo_t *cr = gtk_snapshot_append_cairo (snapshot, r);
+  cairo_translate (cr, r->origin.x, r->origin.y);
+  cairo_scale (cr, r->size.width / w, r->size.height / h);
+  cairo_set_source_surface (cr, s, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_BILINEAR);
+  cairo_paint (cr);
+  cairo_destroy (cr);
+  cairo_surface_destroy (s);
+}
+
 static void
 rali_image_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
@@ -178,8 +304,44 @@ rali_image_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   if (!rali_image_view_get_image_rect (self, &r))
     return;
   double W = gtk_widget_get_width (widget), H = gtk_widget_get_height (widget);
-  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, 0, W, H));
-  gtk_snapshot_append_texture (snapshot, self->texture, &r);
+  graphene_rect_t view = GRAPHENE_RECT_INIT (0, 0, W, H);
+  int sf = gtk_widget_get_scale_factor (widget);
+  /* the device pixels the image covers, when fewer than its own */
+  int dw = (int) lround (r.size.width * sf), dh = (int) lround (r.size.height * sf);
+  gboolean shrinking = dw < gdk_texture_get_width (self->texture) && dh < gdk_texture_get_height (self->texture);
+  want_pixels (self, shrinking ? dw : 0, shrinking ? dh : 0);
+  gtk_snapshot_push_clip (snapshot, &view);
+  if (shrinking && shrunk_is (self, dw, dh))
+    {
+      /* one pixel per device pixel: whole pixels wide and high */
+      graphene_rect_t exact = GRAPHENE_RECT_INIT (r.origin.x, r.origin.y, (float) dw / sf, (float) dh / sf);
+      rali_tiled_image_snapshot (self->shrunk, snapshot, &exact, &view);
+      self->drawn = "copy";
+    }
+  else if (shrinking && self->shrunk)
+    {
+      /* the copy of a moment ago, stretched, until the new one is made */
+      rali_tiled_image_snapshot (self->shrunk, snapshot, &r, &view);
+      self->drawn = "stale copy";
+    }
+  else if (self->tiles)
+    {
+      rali_tiled_image_snapshot (self->tiles, snapshot, &r, &view);
+      self->drawn = "tiles";
+    }
+  else if (self->placeholder)
+    {
+      rali_tiled_image_snapshot (self->placeholder, snapshot, &r, &view);
+      self->drawn = "placeholder";
+    }
+  else if (self->prepare_failed || (gint64) gdk_texture_get_width (self->texture) * gdk_texture_get_height (self->texture)
+                                       <= WHOLE_MAX_PIXELS)
+    {
+      snapshot_whole (snapshot, self->texture, &r);
+      self->drawn = "texture";
+    }
+  else
+    self->drawn = "nothing yet"; /* the tiles are a moment away */
   gtk_snapshot_pop (snapshot);
 }
 
@@ -254,10 +416,27 @@ on_scroll (GtkEventControllerScroll *controller, double sx, double sy, RaliImage
   return TRUE;
 }
 
+/* a new texture (or none): what was prepared for the old one goes */
+static void
+forget_pixels (RaliImageView *self)
+{
+  if (self->prepare_work)
+    g_cancellable_cancel (self->prepare_work);
+  g_clear_object (&self->prepare_work);
+  g_clear_handle_id (&self->prepare_id, g_source_remove);
+  g_clear_pointer (&self->tiles, rali_tiled_image_unref);
+  g_clear_pointer (&self->shrunk, rali_tiled_image_unref);
+  g_clear_pointer (&self->placeholder, rali_tiled_image_unref);
+  self->want_w = self->want_h = 0;
+  self->prepare_failed = self->shrink_failed = FALSE;
+  self->drawn = NULL;
+}
+
 static void
 rali_image_view_dispose (GObject *object)
 {
   RaliImageView *self = RALI_IMAGE_VIEW (object);
+  forget_pixels (self);
   g_clear_object (&self->texture);
   G_OBJECT_CLASS (rali_image_view_parent_class)->dispose (object);
 }
@@ -344,8 +523,19 @@ void
 rali_image_view_set_texture (RaliImageView *self, GdkTexture *texture)
 {
   g_return_if_fail (RALI_IS_IMAGE_VIEW (self));
-  if (!g_set_object (&self->texture, texture))
+  if (texture == self->texture)
     return;
+  /* the same photo at a new size (the thumbnail, then the full image): its
+   * last pixels stand in until the new ones are made */
+  RaliTiledImage *stand_in = self->shrunk ? self->shrunk : self->tiles ? self->tiles : self->placeholder;
+  gboolean same_shape = texture && self->texture && stand_in
+                        && fabs ((double) gdk_texture_get_width (texture) / gdk_texture_get_height (texture)
+                                 - (double) gdk_texture_get_width (self->texture) / gdk_texture_get_height (self->texture))
+                             < 0.01;
+  stand_in = same_shape ? rali_tiled_image_ref (stand_in) : NULL;
+  g_set_object (&self->texture, texture);
+  forget_pixels (self);
+  self->placeholder = stand_in;
   self->fit = TRUE;
   self->dx = self->dy = 0;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TEXTURE]);
@@ -356,4 +546,10 @@ GdkTexture *
 rali_image_view_get_texture (RaliImageView *self)
 {
   return self->texture;
+}
+
+const char *
+rali_image_view_get_drawn (RaliImageView *self)
+{
+  return self->drawn;
 }

@@ -34,5 +34,9 @@ void        rali_image_view_get_view    (RaliImageView *self, gboolean *fit, dou
                                          double *fx, double *fy);
 void        rali_image_view_set_view    (RaliImageView *self, gboolean fit, double rel_zoom,
                                          double fx, double fy);
+/* for tests: what the last frame drew ("copy": the copy shrunk to the
+ * device pixels it covers, "stale copy", "tiles", "texture"), NULL before
+ * the first */
+const char *rali_image_view_get_drawn  (RaliImageView *self);
 
 G_END_DECLS

@@ -123,6 +123,22 @@ add_status (RaliTestDriver *self, JsonBuilder *b, gboolean full)
       member_bool (b, "loaded", rali_detail_view_is_loaded (detail));
       member_bool (b, "laid_out", rali_detail_view_is_laid_out (detail));
       member_double (b, "zoom", rali_detail_view_get_zoom (detail));
+      /* what the photo's last frame drew, and where in the window */
+      RaliImageView *iv = rali_detail_view_get_image_view (detail);
+      member_string (b, "drawn", rali_image_view_get_drawn (iv));
+      graphene_rect_t r;
+      graphene_point_t p;
+      if (rali_image_view_get_image_rect (iv, &r)
+          && gtk_widget_compute_point (GTK_WIDGET (iv), GTK_WIDGET (w), &r.origin, &p))
+        {
+          json_builder_set_member_name (b, "image_rect");
+          json_builder_begin_array (b);
+          json_builder_add_double_value (b, p.x);
+          json_builder_add_double_value (b, p.y);
+          json_builder_add_double_value (b, r.size.width);
+          json_builder_add_double_value (b, r.size.height);
+          json_builder_end_array (b);
+        }
       json_builder_end_object (b);
     }
   else
@@ -294,16 +310,24 @@ render_window (RaliTestDriver *self, const char **why)
       *why = "the window is not realized";
       return NULL;
     }
+  /* the paintable fits the window's bounds, its client-side shadow
+   * included, into the size it is given: given those bounds' size, it draws
+   * one pixel per pixel, and the viewport cuts the shadow off, so that the
+   * window's (0, 0) is the PNG's */
+  graphene_rect_t bounds;
+  if (!gtk_widget_compute_bounds (w, w, &bounds))
+    graphene_rect_init (&bounds, 0, 0, (float) width, (float) height);
   g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (w);
   GtkSnapshot *snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  gdk_paintable_snapshot (paintable, snapshot, bounds.size.width, bounds.size.height);
   g_autoptr (GskRenderNode) node = gtk_snapshot_free_to_node (snapshot);
   if (!node)
     {
       *why = "the window drew nothing";
       return NULL;
     }
-  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  return gsk_renderer_render_texture (renderer, node,
+                                      &GRAPHENE_RECT_INIT (-bounds.origin.x, -bounds.origin.y, width, height));
 }
 
 static void
