@@ -31,7 +31,12 @@ horizontal flips, RGB scaled to [-1, 1]; validation on the whole photo at
 --size, fp32.  Leg 3 (v5.5) trained the whole photo at 448 px, the engine's
 input size (--size 448 --crop 448).
 Loss = MSE(z, target z) + --rank-weight * (1 - PLCC within the batch)
-(the differentiable Pearson loss: scale-free, no margin to tune). AdamW
+(the differentiable Pearson loss: scale-free, no margin to tune), and with
+--series S, + --series-weight * a hinge over S synthetic series per step: a
+well-rated training photo (z >= --series-min-z) cropped like the batch, then
+one SERIES_TYPES distortion at each of --series-levels (distort.py), each copy
+to score --series-margin below the one before (the order of a defect's
+severity, which MOS alone never shows the tower). AdamW
 (weight decay --wd on weights, none on biases), --lr-tower for the tower,
 --lr-head for proj/reg, linear warm-up then cosine to 0 over --total-steps
 (kept in the checkpoint; a rerun continues the same schedule). bf16 autocast
@@ -62,10 +67,16 @@ import torch.nn as nn  # noqa: E402
 from PIL import Image  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import distort as DI  # noqa: E402
 import iqa_data as D  # noqa: E402
 import tflite_mobilenet as TM  # noqa: E402
 
 TAPS = ("c96", "c320", "final")
+# the synthetic series' distortions (--series): the defects of real photographs
+# that only ever lower quality as they grow (not brightening, contrast or
+# saturation, which can help a dull photo)
+SERIES_TYPES = ("gaussian_blur", "lens_blur", "motion_blur", "white_noise", "colour_noise", "jpeg",
+                "underexposure", "overexposure", "darken")
 FEAT_DIM = 96 + 320 + 1280
 SIZE = 512
 
@@ -154,6 +165,32 @@ def train_batch(paths, z, step, args):
         a = a[y0:y0 + args.crop, x0:x0 + args.crop]
         out[j] = a[:, ::-1] if rng.rand() < 0.5 else a
     return to_tensor(out), torch.from_numpy(z[idx]).float(), epoch
+
+
+def series_batch(paths, good, step, args):
+    """--series photos among good (indices of training photos), each cropped
+    and flipped as train_batch does, then distorted by one SERIES_TYPES type at
+    each of --series-levels: [series * levels, ...] in that order.
+    Deterministic in (seed, step)."""
+    rng = np.random.RandomState((args.seed * 7_000_003 + step) % 2**32)
+    out = []
+    for _ in range(args.series):
+        a = load_image(paths[good[rng.randint(len(good))]], args.size)
+        y0, x0 = rng.randint(0, args.size - args.crop + 1, size=2)
+        a = np.ascontiguousarray(a[y0:y0 + args.crop, x0:x0 + args.crop])
+        if rng.rand() < 0.5:
+            a = np.ascontiguousarray(a[:, ::-1])
+        t = SERIES_TYPES[rng.randint(len(SERIES_TYPES))]
+        seed = int(rng.randint(2**31))
+        out += [DI.distort(a, t, lv, np.random.default_rng(seed))[0] for lv in args.series_levels]
+    return to_tensor(np.stack(out))
+
+
+def series_hinge(z, n_levels, margin):
+    """Mean hinge over each series' consecutive levels: a photo must score at
+    least margin (in standardised MOS) above its next, more distorted copy."""
+    z = z.view(-1, n_levels)
+    return torch.relu(margin - (z[:, :-1] - z[:, 1:])).mean()
 
 
 def predict(model, paths, bs=8, size=SIZE):
@@ -249,6 +286,14 @@ def main():
     ap.add_argument("--scratch", action="store_true",
                     help="the same MobileNetV2 graph from random weights, with batch norm (the comparison tower)")
     ap.add_argument("--stop-step", type=int, default=0, help="end the leg at this step (0: --total-steps)")
+    ap.add_argument("--series", type=int, default=0,
+                    help="synthetic series per step: well-rated training photos distorted at --series-levels, "
+                         "ranked by a hinge (0: none, the MOS loss alone)")
+    ap.add_argument("--series-levels", type=lambda v: [int(x) for x in v.split(",")], default=[0, 2, 4])
+    ap.add_argument("--series-weight", type=float, default=1.0)
+    ap.add_argument("--series-margin", type=float, default=0.2, help="in standardised MOS")
+    ap.add_argument("--series-min-z", type=float, default=0.5,
+                    help="series start from training photos at least this far above the mean MOS (in sd)")
     ap.add_argument("--keep-val-ckpts", action="store_true",
                     help="also keep RUN/ckpt-stepN.pt at each periodic validation (to pick a step by validation)")
     args = ap.parse_args()
@@ -281,8 +326,11 @@ def main():
     if os.path.exists(ckpt):
         st = torch.load(ckpt)
         model.load_state_dict(st["model"])
-        opt.load_state_dict(st["opt"])
-        sched.load_state_dict(st["sched"])
+        if st["step"] > 0:
+            opt.load_state_dict(st["opt"])
+            sched.load_state_dict(st["sched"])
+        # a step-0 checkpoint (v5_import.py's) has no optimiser history: the
+        # rates and schedule are this leg's arguments
         step, wall = st["step"], st["train_wall_s"]
         torch.set_rng_state(st["rng"]["torch"])
         np.random.set_state(st["rng"]["numpy"])
@@ -326,7 +374,11 @@ def main():
 
     start = time.time()
     last_ckpt = last_val = start
-    acc = dict.fromkeys(("loss", "mse", "rank", "n", "imgs", "secs"), 0.0)
+    acc = dict.fromkeys(("loss", "mse", "rank", "series", "n", "imgs", "secs"), 0.0)
+    good = np.flatnonzero(tr_z >= args.series_min_z)
+    if args.series:
+        print(f"series: {args.series} per step from {len(good)} training photos, levels {args.series_levels}, "
+              f"weight {args.series_weight}, margin {args.series_margin}", flush=True)
     model.train()
     end_step = min(args.total_steps, args.stop_step or args.total_steps)
     while step < end_step and not stop["flag"]:
@@ -334,11 +386,16 @@ def main():
             break
         t0 = time.time()
         x, t, _ = train_batch(tr_p, tr_z, step, args)
+        if args.series:
+            x = torch.cat([x, series_batch(tr_p, good, step, args)]).contiguous(memory_format=torch.channels_last)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
             z = model(x).float()
+        zs, z = z[len(t):], z[:len(t)]
         mse = torch.mean((z - t) ** 2)
         rank = plcc_loss(z, t)
         loss = mse + args.rank_weight * rank
+        series = series_hinge(zs, len(args.series_levels), args.series_margin) if args.series else torch.zeros(())
+        loss = loss + args.series_weight * series
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -346,14 +403,15 @@ def main():
         step += 1
         dt = time.time() - t0
         wall += dt
-        for k, v in (("loss", loss.item()), ("mse", mse.item()), ("rank", rank.item())):
+        for k, v in (("loss", loss.item()), ("mse", mse.item()), ("rank", rank.item()), ("series", series.item())):
             acc[k] += v
         acc["n"] += 1
-        acc["imgs"] += len(t)
+        acc["imgs"] += len(x)
         acc["secs"] += dt
         if step % args.log_steps == 0:
             log({"epoch": round(step * args.batch / len(tr_p), 3), "train_loss": round(acc["loss"] / acc["n"], 4),
                  "train_mse": round(acc["mse"] / acc["n"], 4), "train_rank": round(acc["rank"] / acc["n"], 4),
+                 "train_series": round(acc["series"] / acc["n"], 4),
                  "img_s": round(acc["imgs"] / acc["secs"], 2)})
             acc = dict.fromkeys(acc, 0.0)
         if time.time() - last_val > args.val_minutes * 60:
