@@ -265,7 +265,7 @@ on_image (GObject *source, GAsyncResult *result, gpointer data)
       s->busy--;
       if (tex)
         {
-          rali_image_view_set_texture (s->view, tex);
+          rali_image_view_upgrade_texture (s->view, tex);
           /* show it as the other one is shown */
           Slot *o = s == &r->self->slots[0] ? &r->self->slots[1] : &r->self->slots[0];
           gboolean fit;

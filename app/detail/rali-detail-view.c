@@ -198,7 +198,7 @@ on_full_image (GObject *source, GAsyncResult *result, gpointer user_data)
   self->image_w = gdk_texture_get_width (tex);
   self->image_h = gdk_texture_get_height (tex);
   double rel = thumb ? (double) gdk_texture_get_width (thumb) / self->image_w : 1;
-  rali_image_view_set_texture (self->image_view, tex);
+  rali_image_view_upgrade_texture (self->image_view, tex);
   if (self->want_actual)
     rali_image_view_zoom_actual (self->image_view);
   else if (!was_fit) /* the user zoomed the stand-in: keep the same view */

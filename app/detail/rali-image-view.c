@@ -519,20 +519,10 @@ rali_image_view_new (void)
   return g_object_new (RALI_TYPE_IMAGE_VIEW, NULL);
 }
 
-void
-rali_image_view_set_texture (RaliImageView *self, GdkTexture *texture)
+static void
+replace_texture (RaliImageView *self, GdkTexture *texture, RaliTiledImage *stand_in)
 {
-  g_return_if_fail (RALI_IS_IMAGE_VIEW (self));
-  if (texture == self->texture)
-    return;
-  /* the same photo at a new size (the thumbnail, then the full image): its
-   * last pixels stand in until the new ones are made */
-  RaliTiledImage *stand_in = self->shrunk ? self->shrunk : self->tiles ? self->tiles : self->placeholder;
-  gboolean same_shape = texture && self->texture && stand_in
-                        && fabs ((double) gdk_texture_get_width (texture) / gdk_texture_get_height (texture)
-                                 - (double) gdk_texture_get_width (self->texture) / gdk_texture_get_height (self->texture))
-                             < 0.01;
-  stand_in = same_shape ? rali_tiled_image_ref (stand_in) : NULL;
+  stand_in = stand_in ? rali_tiled_image_ref (stand_in) : NULL;
   g_set_object (&self->texture, texture);
   forget_pixels (self);
   self->placeholder = stand_in;
@@ -540,6 +530,28 @@ rali_image_view_set_texture (RaliImageView *self, GdkTexture *texture)
   self->dx = self->dy = 0;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TEXTURE]);
   notify_zoom (self);
+}
+
+void
+rali_image_view_set_texture (RaliImageView *self, GdkTexture *texture)
+{
+  g_return_if_fail (RALI_IS_IMAGE_VIEW (self));
+  if (texture != self->texture)
+    replace_texture (self, texture, NULL);
+}
+
+void
+rali_image_view_upgrade_texture (RaliImageView *self, GdkTexture *texture)
+{
+  g_return_if_fail (RALI_IS_IMAGE_VIEW (self) && GDK_IS_TEXTURE (texture));
+  if (texture == self->texture)
+    return;
+  RaliTiledImage *stand_in = self->shrunk ? self->shrunk : self->tiles ? self->tiles : self->placeholder;
+  gboolean same_shape = stand_in && self->texture
+                        && fabs ((double) gdk_texture_get_width (texture) / gdk_texture_get_height (texture)
+                                 - (double) gdk_texture_get_width (self->texture) / gdk_texture_get_height (self->texture))
+                             < 0.01;
+  replace_texture (self, texture, same_shape ? stand_in : NULL);
 }
 
 GdkTexture *

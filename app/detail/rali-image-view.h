@@ -11,6 +11,10 @@ G_DECLARE_FINAL_TYPE (RaliImageView, rali_image_view, RALI, IMAGE_VIEW, GtkWidge
 
 GtkWidget  *rali_image_view_new (void);
 void        rali_image_view_set_texture (RaliImageView *self, GdkTexture *texture);
+/* the same photo at more pixels (the thumbnail, then the full image): what
+ * is drawn now stands in, stretched, until the new texture's pixels are
+ * prepared (set_texture shows nothing of the last texture) */
+void        rali_image_view_upgrade_texture (RaliImageView *self, GdkTexture *texture);
 GdkTexture *rali_image_view_get_texture (RaliImageView *self);
 /* where the image is drawn, in the view's coordinates; FALSE without one.
  * Overlays follow it on notify::zoom, notify::texture, "view-changed" and
