@@ -110,10 +110,9 @@ rali_tiled_image_new_scaled (const RaliTiledImage *src, int width, int height, G
    * is opaque (premultiplied colour would be weighed wrongly) */
   g_autofree guint8 *bgr = g_try_malloc ((gsize) w * h * 3);
   g_autofree guint8 *small = g_try_malloc ((gsize) width * height * 3);
-  guint8 *out = g_try_malloc ((gsize) width * height * 4);
+  g_autofree guint8 *out = g_try_malloc ((gsize) width * height * 4);
   if (!bgr || !small || !out)
     {
-      g_free (out);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "no memory to shrink a %d x %d image", w, h);
       return NULL;
     }
@@ -121,10 +120,7 @@ rali_tiled_image_new_scaled (const RaliTiledImage *src, int width, int height, G
   for (int y = 0; y < h; y++)
     {
       if ((y & 255) == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
-        {
-          g_free (out);
-          return NULL;
-        }
+        return NULL;
       const guint8 *row = pixels + (gsize) y * w * 4;
       guint8 *o = bgr + (gsize) y * w * 3;
       for (int x = 0; x < w; x++)
@@ -132,7 +128,6 @@ rali_tiled_image_new_scaled (const RaliTiledImage *src, int width, int height, G
           const guint8 *p = row + (gsize) x * 4;
           if (p[ALPHA_BYTE] != 255)
             {
-              g_free (out);
               g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "the image has transparent pixels");
               return NULL;
             }
@@ -145,7 +140,7 @@ rali_tiled_image_new_scaled (const RaliTiledImage *src, int width, int height, G
       memcpy (out + 4 * i + COLOUR_BYTE, small + 3 * i, 3);
       out[4 * i + ALPHA_BYTE] = 255;
     }
-  return tiled_image_take (out, width, height);
+  return tiled_image_take (g_steal_pointer (&out), width, height);
 }
 
 void
