@@ -349,7 +349,13 @@ static void
 on_page_changed (GtkStack *stack, GParamSpec *pspec, RaliWindow *self)
 {
   (void) pspec;
-  gtk_toggle_button_set_active (self->map_button, g_str_equal (gtk_stack_get_visible_child_name (stack), "map"));
+  const char *page = gtk_stack_get_visible_child_name (stack);
+  gtk_toggle_button_set_active (self->map_button, g_str_equal (page, "map"));
+  /* the detail view's zoom bar sits where toasts appear: lift them above it */
+  if (g_str_equal (page, "detail"))
+    gtk_widget_add_css_class (GTK_WIDGET (self->toast_overlay), "above-zoom-bar");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->toast_overlay), "above-zoom-bar");
 }
 
 /* win.map (M) */
