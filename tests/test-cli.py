@@ -660,8 +660,9 @@ def test_summary():
 
 def tile_reference(path, cfg, tw, cols, rows):
     """engine/head/tiles.c written again: cells partition the photo, each is
-    scored on a square of side max(cell w, h) around its centre, a window of
-    one PIL bicubic resize by S / T; returns [(x, y, w, h, score, top)]."""
+    scored on a square of side max(cell w, h, S) (at most the short side)
+    around its centre, a window of one PIL bicubic resize by S / T; returns
+    [(x, y, w, h, score, top)]."""
     import math
     from PIL import Image, ImageOps
     img = ImageOps.exif_transpose(Image.open(path)).convert("RGB")
@@ -672,7 +673,7 @@ def tile_reference(path, cfg, tw, cols, rows):
         for c in range(cols):
             cx, cw = c * W // cols, (c + 1) * W // cols - c * W // cols
             cy, ch = r * H // rows, (r + 1) * H // rows - r * H // rows
-            T = min(max(cw, ch), min(W, H))
+            T = min(max(cw, ch, S), min(W, H))
             x = min(max(cx + cw // 2 - T // 2, 0), W - T)
             y = min(max(cy + ch // 2 - T // 2, 0), H - T)
             s = S / T

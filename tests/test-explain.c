@@ -205,23 +205,28 @@ test_layout (void)
       rali_tile_grid_auto (W, H, 224, &cols, &rows);
       gboolean in_range = cols >= 3 && cols <= 6 && rows >= 3 && rows <= 6 && ((W >= H) == (cols >= rows));
       g_autofree RaliTileScore *t = g_new (RaliTileScore, cols * rows);
-      gboolean ok = rali_tile_layout (W, H, cols, rows, t, NULL);
+      gboolean ok = rali_tile_layout (W, H, cols, rows, 224, t, NULL);
       gint64 area = 0;
       gboolean inside = TRUE, square = TRUE;
       for (int i = 0; ok && i < cols * rows; i++)
         {
           area += (gint64) t[i].cell_w * t[i].cell_h;
           inside &= t[i].x >= 0 && t[i].y >= 0 && t[i].x + t[i].w <= W && t[i].y + t[i].h <= H;
-          square &= t[i].w == t[i].h && t[i].w >= MIN (t[i].cell_w, t[i].cell_h);
+          /* at least the model's 224 px and the cell's longer side, where the photo allows */
+          int side = MIN (MAX (MAX (t[i].cell_w, t[i].cell_h), 224), MIN (W, H));
+          square &= t[i].w == t[i].h && t[i].w == side;
+          if (side >= MAX (t[i].cell_w, t[i].cell_h))
+            square &= t[i].x <= t[i].cell_x && t[i].y <= t[i].cell_y && t[i].x + t[i].w >= t[i].cell_x + t[i].cell_w
+                      && t[i].y + t[i].h >= t[i].cell_y + t[i].cell_h;
           inside &= t[i].col == i % cols && t[i].row == i / cols;
         }
       gboolean edges = ok && t[cols * rows - 1].cell_x + t[cols * rows - 1].cell_w == W
                        && t[cols * rows - 1].cell_y + t[cols * rows - 1].cell_h == H;
       check (ok && in_range && area == (gint64) W * H && edges && inside && square,
-             "%d x %d: auto grid %d x %d, cells partition it, squares inside it", W, H, cols, rows);
+             "%d x %d: auto grid %d x %d, cells partition it, squares of max(cell, 224 px) inside it around their cells", W, H, cols, rows);
     }
   RaliTileScore t[4];
-  check (!rali_tile_layout (0, 10, 2, 2, t, NULL) && !rali_tile_layout (1, 1, 2, 2, t, NULL),
+  check (!rali_tile_layout (0, 10, 2, 2, 224, t, NULL) && !rali_tile_layout (1, 1, 2, 2, 224, t, NULL),
          "an empty or too small photo is refused");
 }
 
@@ -244,29 +249,43 @@ test_tiles (const char *fixtures)
   for (int i = 0; i < img.width * img.height * 3; i++)
     img.rgb[i] = (guint8) g_rand_int_range (r, 0, 256);
   g_rand_free (r);
-  RaliTileScore tiles[4];
-  gboolean ok = rali_engine_score_tiles (e, &img, 2, 2, 3, NULL, tiles, &error);
-  check (ok, "2 x 2 tiles scored in batches of 3 (%s)", error ? error->message : "");
-  double worst = 0;
-  for (int k = 0; ok && k < 4; k++)
+  /* 2 x 2: each cell is S px, its own square; 3 x 3: cells of 2S/3 px are
+   * seen in the S-px square around them at the photo's resolution, not
+   * enlarged: either way each tile is the engine on an S x S window alone */
+  for (int n = 2; n <= 3; n++)
     {
-      /* the quarter alone, through CLIP's preprocessing (no resize at S) */
-      RaliImage q = { .width = S, .height = S, .dct_scale_num = 1, .dct_scale_denom = 1, .orientation = 1 };
-      q.rgb = g_new (guint8, (gsize) S * S * 3);
-      for (int y = 0; y < S; y++)
-        memcpy (q.rgb + (gsize) y * S * 3, img.rgb + ((gsize) (tiles[k].y + y) * img.width + tiles[k].x) * 3, S * 3);
-      g_autofree float *px = g_new (float, 3 * S * S);
-      g_autofree float *f = g_new (float, D);
-      float score;
-      RaliDescriptor top;
-      rali_preprocess_clip (px, &q, S, c->image_mean, c->image_std, NULL);
-      rali_engine_forward (e, px, 1, f, NULL);
-      rali_head_score (m, f, 1, &score, &top, NULL, NULL);
-      worst = MAX (worst, fabs (score - tiles[k].score));
-      ok &= top.index == tiles[k].top_index && tiles[k].top_weight > 0 && tiles[k].top_weight <= 1;
-      g_free (q.rgb);
+      RaliTileScore tiles[9];
+      g_clear_error (&error);
+      gboolean ok = rali_engine_score_tiles (e, &img, n, n, 3, NULL, tiles, &error);
+      check (ok, "%d x %d tiles scored in batches of 3 (%s)", n, n, error ? error->message : "");
+      double worst = 0;
+      for (int k = 0; ok && k < n * n; k++)
+        {
+          /* the window alone, through CLIP's preprocessing (no resize at S) */
+          ok &= tiles[k].w == S && tiles[k].h == S && tiles[k].x <= tiles[k].cell_x && tiles[k].y <= tiles[k].cell_y
+                && tiles[k].x + S >= tiles[k].cell_x + tiles[k].cell_w && tiles[k].y + S >= tiles[k].cell_y + tiles[k].cell_h;
+          if (!ok)
+            break;
+          RaliImage q = { .width = S, .height = S, .dct_scale_num = 1, .dct_scale_denom = 1, .orientation = 1 };
+          q.rgb = g_new (guint8, (gsize) S * S * 3);
+          for (int y = 0; y < S; y++)
+            memcpy (q.rgb + (gsize) y * S * 3, img.rgb + ((gsize) (tiles[k].y + y) * img.width + tiles[k].x) * 3, S * 3);
+          g_autofree float *px = g_new (float, 3 * S * S);
+          g_autofree float *f = g_new (float, D);
+          float score;
+          RaliDescriptor top;
+          rali_preprocess_clip (px, &q, S, c->image_mean, c->image_std, NULL);
+          rali_engine_forward (e, px, 1, f, NULL);
+          rali_head_score (m, f, 1, &score, &top, NULL, NULL);
+          worst = MAX (worst, fabs (score - tiles[k].score));
+          ok &= top.index == tiles[k].top_index && tiles[k].top_weight > 0 && tiles[k].top_weight <= 1;
+          g_free (q.rgb);
+        }
+      check (ok && worst < 1e-6,
+             "%d x %d: each tile is the head on the S-px square around its cell alone (max|diff| %.2g, same top "
+             "prototype)", n, n, worst);
     }
-  check (ok && worst < 1e-6, "each tile is the head on its quarter alone (max|diff| %.2g, same top prototype)", worst);
+  RaliTileScore tiles[4];
   g_autoptr (GCancellable) cancel = g_cancellable_new ();
   g_cancellable_cancel (cancel);
   g_clear_error (&error);

@@ -135,10 +135,13 @@ rali_quality_overlay_describe_tile (RaliQualityOverlay *self, int i)
     return NULL;
   const RaliTileScore *t = &self->tiles->tiles[i];
   /* TRANSLATORS: a tooltip: a tile's place and score, the photo's score,
-   * then the tile's nearest descriptor (the model's words) and its share */
-  return g_strdup_printf (_("%s (row %d, column %d): %.2f, the whole photo %.2f\n%s\n(%.0f %% of this tile's score)"),
+   * the tile's nearest descriptor (the model's words) and its share, then
+   * the square the model saw for it (head/explain.h: at least its input
+   * size, around the tile, never enlarged where the photo is that large) */
+  return g_strdup_printf (_("%s (row %d, column %d): %.2f, the whole photo %.2f\n%s\n(%.0f %% of this tile's score; "
+                            "scored on the %d × %d px around it)"),
                           place_name (t->col, self->tiles->cols, t->row, self->tiles->rows), t->row + 1, t->col + 1,
-                          t->score, self->photo_score, self->tiles->texts[i], 100.0 * t->top_weight);
+                          t->score, self->photo_score, self->tiles->texts[i], 100.0 * t->top_weight, t->w, t->h);
 }
 
 static void

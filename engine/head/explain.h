@@ -83,20 +83,23 @@ char *rali_sentences_join (const RaliSentence *sentences, int n);
  *
  * The photo (decoded at full size, oriented) is divided into cols x rows
  * cells that partition it; each cell is scored on a square around its
- * centre, of side T = max(cell width, cell height) (at most the photo's
- * short side), moved inside the photo.  All squares are windows of one
- * resize of the photo, by S / T (S the model's input size; PIL-exact
- * bicubic, as the crops are), so each is one S x S view of the model:
- * no distortion, at about the model's own scale.  The head scores each
- * view's features alone (a multi-crop model averages several views for
- * the photo's score; a tile is one). */
+ * centre, moved inside the photo, of side T = max(cell width, cell height,
+ * S) (at most the photo's short side; S the model's input size).  All
+ * squares are windows of one resize of the photo by S / T (PIL-exact
+ * bicubic, as the crops are), so each is one S x S view of the model, with
+ * no distortion.  A cell smaller than S is seen in the S-px square around
+ * it at the photo's own resolution, not enlarged to S: an enlarged cell
+ * looks soft to the model whatever it holds (every tile of a sharp 1024-px
+ * photo scored far below the photo), while at 1:1 a tile is judged on the
+ * detail it has.  The head scores each view's features alone (a multi-crop
+ * model averages several views for the photo's score; a tile is one). */
 #define RALI_TILES_MIN 2
 #define RALI_TILES_MAX 8
 
 typedef struct {
   int col, row;                /* the cell, 0-based, row-major */
   int cell_x, cell_y, cell_w, cell_h; /* the cell in the photo's pixels */
-  int x, y, w, h;              /* the square scored (w == h == T) */
+  int x, y, w, h;              /* the square scored (w == h == T), around the cell */
   float score;                 /* the head's score of that square, in the model's units */
   int top_index;               /* the prototype of largest weight */
   float top_weight;            /* its softmax weight */
@@ -108,10 +111,11 @@ typedef struct {
  * 6), so cells are near square and tiles are not much up-scaled. */
 void rali_tile_grid_auto (int W, int H, int S, int *cols, int *rows);
 
-/* Fills the geometry of tiles [cols * rows] (row-major) for a W x H photo;
- * FALSE (error set) for an empty photo or a grid outside
- * 1..RALI_TILES_MAX^2 cells per side. */
-gboolean rali_tile_layout (int W, int H, int cols, int rows, RaliTileScore *tiles, GError **error);
+/* Fills the geometry of tiles [cols * rows] (row-major) for a W x H photo
+ * and a model of input size S (squares of at least S px where the photo
+ * allows; S <= 0: the cell's longer side alone); FALSE (error set) for an
+ * empty photo or a grid outside 1..RALI_TILES_MAX^2 cells per side. */
+gboolean rali_tile_layout (int W, int H, int cols, int rows, int S, RaliTileScore *tiles, GError **error);
 
 /* Scores the cols x rows tiles of img (rali_tile_layout), in batches of up
  * to batch views (<= 0: 8), checking cancellable between batches. */

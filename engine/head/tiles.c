@@ -28,7 +28,7 @@ cell_span (int i, int n, int W, int *x0, int *len)
 }
 
 gboolean
-rali_tile_layout (int W, int H, int cols, int rows, RaliTileScore *tiles, GError **error)
+rali_tile_layout (int W, int H, int cols, int rows, int S, RaliTileScore *tiles, GError **error)
 {
   if (W <= 0 || H <= 0 || cols < 1 || rows < 1 || cols > RALI_TILES_MAX * RALI_TILES_MAX
       || rows > RALI_TILES_MAX * RALI_TILES_MAX || cols > W || rows > H)
@@ -46,7 +46,7 @@ rali_tile_layout (int W, int H, int cols, int rows, RaliTileScore *tiles, GError
         t->row = r;
         cell_span (c, cols, W, &t->cell_x, &t->cell_w);
         cell_span (r, rows, H, &t->cell_y, &t->cell_h);
-        int T = MIN (MAX (t->cell_w, t->cell_h), MIN (W, H));
+        int T = MIN (MAX (MAX (t->cell_w, t->cell_h), S), MIN (W, H));
         /* centred on the cell, moved inside the photo */
         t->x = CLAMP (t->cell_x + t->cell_w / 2 - T / 2, 0, W - T);
         t->y = CLAMP (t->cell_y + t->cell_h / 2 - T / 2, 0, H - T);
@@ -86,9 +86,10 @@ rali_engine_score_tiles (RaliEngine *e, const RaliImage *img, int cols, int rows
       g_set_error (error, RALI_ERROR, RALI_ERROR_MODEL, "%s: model has no RALI head: it cannot score tiles", m->path);
       return FALSE;
     }
-  if (!rali_tile_layout (img->width, img->height, cols, rows, tiles, error))
+  int S = c->image_size;
+  if (!rali_tile_layout (img->width, img->height, cols, rows, S, tiles, error))
     return FALSE;
-  int S = c->image_size, D = c->projection_dim, K = c->n_prototypes, n = cols * rows;
+  int D = c->projection_dim, K = c->n_prototypes, n = cols * rows;
   int B = batch > 0 ? MIN (batch, 64) : 8;
   gsize plane = (gsize) S * S;
   g_autofree float *pixels = g_try_new (float, (gsize) B * 3 * plane);
