@@ -171,6 +171,11 @@ void rali_resize_bicubic_rgb8 (guint8 *dst, int dst_w, int dst_h,
  * bytes; only the window is computed, so its cost follows cw x ch. */
 void rali_resize_window_rgb8 (guint8 *dst, int x0, int y0, int cw, int ch, int dst_w, int dst_h,
                               const guint8 *src, int src_w, int src_h);
+/* rali_resize_bicubic_rgb8 on four 8-bit channels per pixel (BGRA, RGBA, ...), each
+ * channel resampled as one of rali_resize_bicubic_rgb8's three: straight
+ * (not premultiplied) values, so the caller's pixels should be opaque. */
+void rali_resize_bicubic_4x8 (guint8 *dst, int dst_w, int dst_h,
+                              const guint8 *src, int src_w, int src_h);
 
 /* CLIP preprocessing as HF CLIPImageProcessor: shortest side -> size (PIL
  * bicubic, long side int(size*long/short)), centre crop size x size at

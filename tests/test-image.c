@@ -296,6 +296,21 @@ test_resize (const char *dir, JsonArray *list)
       continue;
     rali_resize_bicubic_rgb8 (out, ow, oh, in, iw, ih);
     compare_rgb (what, out, ref, ow, oh, 0);
+    /* four channels a pixel (the detail view's BGRA): R, G, B and R again,
+     * each resampled alike, so PIL's R, G, B and R */
+    g_autofree guint8 *in4 = g_new (guint8, (gsize) iw * ih * 4);
+    g_autofree guint8 *out4 = g_new (guint8, (gsize) ow * oh * 4);
+    for (gsize p = 0; p < (gsize) iw * ih; p++) {
+      memcpy (in4 + 4 * p, in + 3 * p, 3);
+      in4[4 * p + 3] = in[3 * p];
+    }
+    rali_resize_bicubic_4x8 (out4, ow, oh, in4, iw, ih);
+    gsize bad = 0;
+    for (gsize p = 0; p < (gsize) ow * oh; p++)
+      bad += memcmp (out4 + 4 * p, ref + 3 * p, 3) != 0 || out4[4 * p + 3] != ref[3 * p];
+    CHECK (bad == 0, "%s, four channels a pixel: PIL's bytes in each (%" G_GSIZE_FORMAT " pixels differ)", what, bad);
+    if (bad == 0)
+      g_print ("ok   %s, four channels a pixel\n", what);
   }
 
   /* identity: same size is a copy */

@@ -6,9 +6,8 @@
 #include <string.h>
 
 /* where GDK_MEMORY_DEFAULT (Cairo's ARGB32 as a 32-bit word) keeps alpha in
- * a pixel's 4 bytes, and where its three colour bytes start */
+ * a pixel's 4 bytes */
 #define ALPHA_BYTE (G_BYTE_ORDER == G_LITTLE_ENDIAN ? 3 : 0)
-#define COLOUR_BYTE (G_BYTE_ORDER == G_LITTLE_ENDIAN ? 0 : 1)
 
 struct _RaliTiledImage {
   int width, height;
@@ -105,13 +104,10 @@ rali_tiled_image_new_scaled (const RaliTiledImage *src, int width, int height, G
                    width, height);
       return NULL;
     }
-  /* the resampler takes three channels: the colour bytes in their order
-   * (its arithmetic is the same for any), after a check that every pixel
-   * is opaque (premultiplied colour would be weighed wrongly) */
-  g_autofree guint8 *bgr = g_try_malloc ((gsize) w * h * 3);
-  g_autofree guint8 *small = g_try_malloc ((gsize) width * height * 3);
+  /* the engine's resampler, four bytes a pixel, after a check that every
+   * pixel is opaque (premultiplied colour would be weighed wrongly) */
   g_autofree guint8 *out = g_try_malloc ((gsize) width * height * 4);
-  if (!bgr || !small || !out)
+  if (!out)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "no memory to shrink a %d x %d image", w, h);
       return NULL;
@@ -122,24 +118,17 @@ rali_tiled_image_new_scaled (const RaliTiledImage *src, int width, int height, G
       if ((y & 255) == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
         return NULL;
       const guint8 *row = pixels + (gsize) y * w * 4;
-      guint8 *o = bgr + (gsize) y * w * 3;
       for (int x = 0; x < w; x++)
-        {
-          const guint8 *p = row + (gsize) x * 4;
-          if (p[ALPHA_BYTE] != 255)
-            {
-              g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "the image has transparent pixels");
-              return NULL;
-            }
-          memcpy (o + 3 * x, p + COLOUR_BYTE, 3);
-        }
+        if (row[(gsize) x * 4 + ALPHA_BYTE] != 255)
+          {
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "the image has transparent pixels");
+            return NULL;
+          }
     }
-  rali_resize_bicubic_rgb8 (small, width, height, bgr, w, h);
+  rali_resize_bicubic_4x8 (out, width, height, pixels, w, h);
+  /* the bicubic's fixed-point weights need not sum to exactly one */
   for (gsize i = 0; i < (gsize) width * height; i++)
-    {
-      memcpy (out + 4 * i + COLOUR_BYTE, small + 3 * i, 3);
-      out[4 * i + ALPHA_BYTE] = 255;
-    }
+    out[4 * i + ALPHA_BYTE] = 255;
   return tiled_image_take (g_steal_pointer (&out), width, height);
 }
 

@@ -124,68 +124,86 @@ clip8 (gint64 acc)
   return acc > 255 ? 255 : (guint8) acc;
 }
 
-/* Horizontal pass.  dst: [rows, n_out, 3] (row stride dst_stride bytes);
- * src: [rows, *, 3] (row stride src_stride bytes); taps t has n_out entries. */
-static void
+/* The passes below take the pixel size C (3 or 4 bytes, each channel
+ * resampled alike) as a constant: inlined into one caller per C, each loop
+ * is compiled for its own channel count, so the three-channel path the
+ * preprocessing runs is the code it was before C existed. */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__ ((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+/* Horizontal pass.  dst: [rows, n_out, C] (row stride dst_stride bytes);
+ * src: [rows, *, C] (row stride src_stride bytes); taps t has n_out entries. */
+static ALWAYS_INLINE void
 resample_horizontal (guint8 *dst, gsize dst_stride, const guint8 *src, gsize src_stride,
-                     int rows, const Taps *t, int n_out)
+                     int rows, const Taps *t, int n_out, const int C)
 {
   for (int y = 0; y < rows; y++) {
     const guint8 *srow = src + (gsize) y * src_stride;
     guint8 *drow = dst + (gsize) y * dst_stride;
     for (int xx = 0; xx < n_out; xx++) {
       const gint32 *k = t->k + (gsize) xx * t->ksize;
-      const guint8 *s = srow + (gsize) t->start[xx] * 3;
-      gint64 a0 = 1 << (PRECISION_BITS - 1), a1 = a0, a2 = a0;
+      const guint8 *s = srow + (gsize) t->start[xx] * C;
+      gint64 a0 = 1 << (PRECISION_BITS - 1), a1 = a0, a2 = a0, a3 = a0;
       for (int x = 0; x < t->count[xx]; x++) {
-        a0 += (gint64) s[3 * x + 0] * k[x];
-        a1 += (gint64) s[3 * x + 1] * k[x];
-        a2 += (gint64) s[3 * x + 2] * k[x];
+        a0 += (gint64) s[C * x + 0] * k[x];
+        a1 += (gint64) s[C * x + 1] * k[x];
+        a2 += (gint64) s[C * x + 2] * k[x];
+        if (C == 4)
+          a3 += (gint64) s[C * x + 3] * k[x];
       }
-      drow[3 * xx + 0] = clip8 (a0);
-      drow[3 * xx + 1] = clip8 (a1);
-      drow[3 * xx + 2] = clip8 (a2);
+      drow[C * xx + 0] = clip8 (a0);
+      drow[C * xx + 1] = clip8 (a1);
+      drow[C * xx + 2] = clip8 (a2);
+      if (C == 4)
+        drow[C * xx + 3] = clip8 (a3);
     }
   }
 }
 
-/* Vertical pass.  dst: [n_out, width, 3]; src row r holds input row
+/* Vertical pass.  dst: [n_out, width, C]; src row r holds input row
  * r + src_row0 (so taps' starts are shifted by src_row0). */
-static void
+static ALWAYS_INLINE void
 resample_vertical (guint8 *dst, gsize dst_stride, const guint8 *src, gsize src_stride,
-                   int src_row0, int width, const Taps *t, int n_out)
+                   int src_row0, int width, const Taps *t, int n_out, const int C)
 {
   for (int yy = 0; yy < n_out; yy++) {
     const gint32 *k = t->k + (gsize) yy * t->ksize;
     const guint8 *s0 = src + (gsize) (t->start[yy] - src_row0) * src_stride;
     guint8 *drow = dst + (gsize) yy * dst_stride;
     for (int x = 0; x < width; x++) {
-      gint64 a0 = 1 << (PRECISION_BITS - 1), a1 = a0, a2 = a0;
+      gint64 a0 = 1 << (PRECISION_BITS - 1), a1 = a0, a2 = a0, a3 = a0;
       for (int y = 0; y < t->count[yy]; y++) {
-        const guint8 *s = s0 + (gsize) y * src_stride + (gsize) x * 3;
+        const guint8 *s = s0 + (gsize) y * src_stride + (gsize) x * C;
         a0 += (gint64) s[0] * k[y];
         a1 += (gint64) s[1] * k[y];
         a2 += (gint64) s[2] * k[y];
+        if (C == 4)
+          a3 += (gint64) s[3] * k[y];
       }
-      drow[3 * x + 0] = clip8 (a0);
-      drow[3 * x + 1] = clip8 (a1);
-      drow[3 * x + 2] = clip8 (a2);
+      drow[C * x + 0] = clip8 (a0);
+      drow[C * x + 1] = clip8 (a1);
+      drow[C * x + 2] = clip8 (a2);
+      if (C == 4)
+        drow[C * x + 3] = clip8 (a3);
     }
   }
 }
 
-void
-rali_resize_window_rgb8 (guint8 *dst, int x0, int y0, int cw, int ch, int dst_w, int dst_h,
-               const guint8 *src, int src_w, int src_h)
+static ALWAYS_INLINE void
+resize_window (guint8 *dst, int x0, int y0, int cw, int ch, int dst_w, int dst_h,
+               const guint8 *src, int src_w, int src_h, const int C)
 {
   gboolean need_h = dst_w != src_w, need_v = dst_h != src_h;
-  gsize src_stride = (gsize) src_w * 3, dst_stride = (gsize) cw * 3;
+  gsize src_stride = (gsize) src_w * C, dst_stride = (gsize) cw * C;
   Taps tv = { 0 }, th = { 0 };
   int row0 = y0, row1 = y0 + ch; /* input rows the window needs */
 
   if (!need_h && !need_v) {
     for (int y = 0; y < ch; y++)
-      memcpy (dst + (gsize) y * dst_stride, src + (gsize) (y0 + y) * src_stride + (gsize) x0 * 3,
+      memcpy (dst + (gsize) y * dst_stride, src + (gsize) (y0 + y) * src_stride + (gsize) x0 * C,
               dst_stride);
     return;
   }
@@ -197,19 +215,34 @@ rali_resize_window_rgb8 (guint8 *dst, int x0, int y0, int cw, int ch, int dst_w,
   if (need_h) {
     taps_init (&th, src_w, dst_w, x0, cw);
     if (!need_v) {
-      resample_horizontal (dst, dst_stride, src + (gsize) y0 * src_stride, src_stride, ch, &th, cw);
+      resample_horizontal (dst, dst_stride, src + (gsize) y0 * src_stride, src_stride, ch, &th, cw, C);
     } else {
       /* Pillow keeps the intermediate as uint8: same here */
       g_autofree guint8 *tmp = g_new (guint8, (gsize) (row1 - row0) * dst_stride);
       resample_horizontal (tmp, dst_stride, src + (gsize) row0 * src_stride, src_stride,
-                           row1 - row0, &th, cw);
-      resample_vertical (dst, dst_stride, tmp, dst_stride, row0, cw, &tv, ch);
+                           row1 - row0, &th, cw, C);
+      resample_vertical (dst, dst_stride, tmp, dst_stride, row0, cw, &tv, ch, C);
     }
   } else {
-    resample_vertical (dst, dst_stride, src + (gsize) x0 * 3, src_stride, 0, cw, &tv, ch);
+    resample_vertical (dst, dst_stride, src + (gsize) x0 * C, src_stride, 0, cw, &tv, ch, C);
   }
   taps_clear (&th);
   taps_clear (&tv);
+}
+
+void
+rali_resize_window_rgb8 (guint8 *dst, int x0, int y0, int cw, int ch, int dst_w, int dst_h,
+               const guint8 *src, int src_w, int src_h)
+{
+  resize_window (dst, x0, y0, cw, ch, dst_w, dst_h, src, src_w, src_h, 3);
+}
+
+void
+rali_resize_bicubic_4x8 (guint8 *dst, int dst_w, int dst_h, const guint8 *src, int src_w, int src_h)
+{
+  g_return_if_fail (dst != NULL && src != NULL);
+  g_return_if_fail (dst_w > 0 && dst_h > 0 && src_w > 0 && src_h > 0);
+  resize_window (dst, 0, 0, dst_w, dst_h, dst_w, dst_h, src, src_w, src_h, 4);
 }
 
 void
