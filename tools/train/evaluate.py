@@ -140,8 +140,8 @@ def named(r, mode="top3"):
     return out
 
 
-def faithfulness(by_name, mode="top3"):
-    labels = list(csv.DictReader(open(LABELS, encoding="utf-8")))
+def faithfulness(by_name, mode="top3", labels_csv=LABELS):
+    labels = list(csv.DictReader(open(labels_csv, encoding="utf-8")))
     hit, miss, fa, n_all, per = 0, 0, 0, 0, {}
     for lab in labels:
         r = by_name.get(lab["name"])
