@@ -231,6 +231,16 @@ def split(args):
     return ([paths[i] for i in tr_idx], mos[tr_idx], [paths[i] for i in val_idx], mos[val_idx])
 
 
+def feature_statistics(model, tr_p, tr_z, args):
+    """A fresh leg's feature standardisation: the pooled features' mean and
+    standard deviation (+ 1e-3) on 128 training crops (batches drawn with seed + 7)."""
+    with torch.no_grad():
+        rs = np.random.RandomState(args.seed + 7)
+        f = torch.cat([model.pooled(train_batch(tr_p, tr_z, int(s), args)[0])
+                       for s in rs.choice(len(tr_p) // args.batch, 128 // args.batch, replace=False)])
+    return f.mean(0), f.std(0) + 1e-3
+
+
 def lr_lambda(total, warmup):
     def f(step):
         if step < warmup:
@@ -341,12 +351,10 @@ def main():
         torch.manual_seed(args.seed)
         model.proj.reset_parameters()
         model.reg.reset_parameters()
-        with torch.no_grad():   # feature standardisation from 128 training crops
-            rs = np.random.RandomState(args.seed + 7)
-            f = torch.cat([model.pooled(train_batch(tr_p, tr_z, int(s), args)[0])
-                           for s in rs.choice(len(tr_p) // args.batch, 128 // args.batch, replace=False)])
-            model.feat_mean.copy_(f.mean(0))
-            model.feat_std.copy_(f.std(0) + 1e-3)
+        with torch.no_grad():
+            fm, fs = feature_statistics(model, tr_p, tr_z, args)
+            model.feat_mean.copy_(fm)
+            model.feat_std.copy_(fs)
             model.mos_mean.fill_(mu)
             model.mos_std.fill_(sd)
         print(f"fresh start: {len(tr_p)} train / {len(va_p)} val images, MOS mean {mu:.4f} sd {sd:.4f}", flush=True)

@@ -11,6 +11,7 @@ only, never the test split's labels or CLIVE.
     listed_check.py --model FILE.rali [--rali build/app/rali] [--biq DIR]
 """
 import argparse
+import csv
 import json
 import os
 import sys
@@ -33,7 +34,7 @@ def main():
     os.makedirs(args.work, exist_ok=True)
     paths, _ = D.biq2021_train(args.biq)
     by_base = {os.path.basename(p): p for p in paths}
-    names = [r["name"] for r in EV.csv.DictReader(open(TRAIN_LABELS, encoding="utf-8"))]
+    names = [r["name"] for r in csv.DictReader(open(TRAIN_LABELS, encoding="utf-8"))]
     files = [by_base[n] for n in names]
     rows = EV.engine(args, files, "train-labels")
     by_name = {os.path.basename(f): rows[f] for f in files}

@@ -29,16 +29,12 @@ import finetune as FT  # noqa: E402
 
 def leg1_statistics(biq, seed=20261206):
     """(feat_mean, feat_std) of finetune.py's fresh start with its default arguments."""
-    run = tempfile.mkdtemp()   # split() writes the validation list there
-    args = argparse.Namespace(biq=biq, seed=seed, n_val=1000, run=run, batch=16, crop=384, size=512)
-    tr_p, tr_y, _, _ = FT.split(args)
+    with tempfile.TemporaryDirectory() as run:   # split() writes the validation list there
+        args = argparse.Namespace(biq=biq, seed=seed, n_val=1000, run=run, batch=16, crop=384, size=512)
+        tr_p, tr_y, _, _ = FT.split(args)
     tr_z = ((tr_y - tr_y.mean()) / tr_y.std()).astype(np.float32)
     model = FT.V5Net(FT.TM.DEFAULT_TFLITE).to(memory_format=torch.channels_last)
-    with torch.no_grad():
-        rs = np.random.RandomState(seed + 7)
-        f = torch.cat([model.pooled(FT.train_batch(tr_p, tr_z, int(s), args)[0])
-                       for s in rs.choice(len(tr_p) // args.batch, 128 // args.batch, replace=False)])
-    return f.mean(0), f.std(0) + 1e-3
+    return FT.feature_statistics(model, tr_p, tr_z, args)
 
 
 def main():
