@@ -127,7 +127,9 @@ clip8 (gint64 acc)
 /* The passes below take the pixel size C (3 or 4 bytes, each channel
  * resampled alike) as a constant: inlined into one caller per C, each loop
  * is compiled for its own channel count, so the three-channel path the
- * preprocessing runs is the code it was before C existed. */
+ * preprocessing runs is the code it was before C existed.  The two passes
+ * keep four scalar accumulators each rather than sharing an array-based
+ * helper: with a gint64 a[C] array the resize measured 2x slower. */
 #if defined(__GNUC__)
 #define ALWAYS_INLINE inline __attribute__ ((always_inline))
 #else
