@@ -79,7 +79,7 @@ add_extra (RaliTile *self, const char *id)
   g_autoptr (GError) error = NULL;
   GtkBuilder *builder = gtk_builder_new ();
   if (!gtk_builder_add_objects_from_resource (builder, "/org/ralistudio/RaliStudio/gallery/rali-tile-extras.ui",
-                                              (char **) ids, &error))
+                                              ids, &error))
     g_error ("rali-tile-extras.ui: %s", error->message); /* compiled into the app: cannot happen */
   gtk_overlay_add_overlay (GTK_OVERLAY (self->frame), GTK_WIDGET (gtk_builder_get_object (builder, id)));
   return builder;
