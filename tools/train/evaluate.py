@@ -296,6 +296,11 @@ def main():
     ap.add_argument("--input-size", default="",
                     help="v5_input_size.py's rows (RUN/input-size.jsonl) for the input-size section")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs"))
+    ap.add_argument("--keep-curves", metavar="JSON",
+                    help="when no curve file is on this machine (the legs' runs stay outside the repository and "
+                         "go with the machine they ran on): the towers' numbers, the curve plot and the input-size "
+                         "rows of an earlier run's evaluation.json, kept as they were measured; everything else "
+                         "is measured again")
     args = ap.parse_args()
     args.curve = args.curve or ["/work/cache/v5-run/curve.jsonl"]
     os.makedirs(args.work, exist_ok=True)
@@ -350,6 +355,11 @@ def main():
                       for d, (tp, n, fp, nn) in VC.table(labels, meas, VC.training_mos(args.biq)).items()}
     res["input_size"] = ([json.loads(line) for line in open(args.input_size)]
                          if args.input_size and os.path.exists(args.input_size) else [])
+    if args.keep_curves and not curve_rows(args.curve):
+        old = json.load(open(args.keep_curves))
+        res["curve_plot"], res["towers"] = old.get("curve_plot", False), old.get("towers", {})
+        res["input_size"] = res["input_size"] or old.get("input_size", [])
+        print(f"curves, towers and input size kept from {args.keep_curves}", flush=True)
     # aggregates only: no per-photo scores of BIQ2021 or CLIVE in the repository
     out = dict(res, variants={k: dict(n=len(rows), above_blurred=float(np.mean([r["orig"] > r["blur"] for r in rows])),
                                       above_darkened=float(np.mean([r["orig"] > r["dark"] for r in rows])))
