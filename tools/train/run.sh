@@ -197,5 +197,10 @@ $PY tools/train/v5_input_size.py --run "$RUN2" --ckpt "$CKPT" --head "$HEAD448/h
 $PY tools/train/evaluate.py --model data/models/rali-default.rali --rali build/app/rali --out docs \
     --curve "$RUN/curve.jsonl" --curve "$RUN2/curve.jsonl" --curve "$RUN3/curve.jsonl" \
     --input-size "$RUN2/input-size.jsonl"
+#   (on a machine without the legs' run directories add --keep-curves docs/evaluation.json:
+#   the curves and input-size rows stay as measured, everything else is measured again)
+# the listing cut (RALI_SHOWN_MIN_WEIGHT) on the held-out by-eye labels (V5-NOTES.md)
+$PY tools/train/listed_check.py --model data/models/rali-default.rali --labels val \
+    --cuts 0.02,0.03,0.05,0.08,0.1,0.15,0.2
 # the leg's own MOS regressor on the official test split, once, for the model card
 #   $PY tools/train/finetune.py --run "$RUN3" --size 448 --evaluate-test
