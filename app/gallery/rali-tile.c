@@ -404,6 +404,10 @@ rali_tile_dispose (GObject *object)
   GtkWidget *child;
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
     gtk_widget_unparent (child);
+  /* the extras went with the frame */
+  self->error_box = self->decision_box = NULL;
+  self->error_label = self->burst_badge = self->flag_label = self->stars_label = NULL;
+  memset (self->dots, 0, sizeof self->dots);
   G_OBJECT_CLASS (rali_tile_parent_class)->dispose (object);
 }
 
