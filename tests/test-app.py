@@ -195,6 +195,18 @@ def scenario_drop(ctx):
     app.quit()
 
 
+def tile_overlays(app, pred, timeout=10):
+    """{name: "error,burst,decision" or ""} of the tiles bound to a photo
+    (the driver's gallery status), once pred holds or at the timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        app.send("gallery status")
+        o = app.wait("gallery")["overlays"]
+        if pred(o) or time.monotonic() > deadline:
+            return o
+        time.sleep(0.1)
+
+
 def scenario_broken(ctx):
     d = os.path.join(ctx.tmp, "with-broken")
     os.makedirs(d)
@@ -210,6 +222,42 @@ def scenario_broken(ctx):
     check(fin["failed"] == 1 and len(fin["errors"]) == 1, "exactly one error tile")
     e = fin["errors"][0]
     check(e["path"].endswith("broken.jpg") and e["error"], f"it is broken.jpg: {e['error']}")
+    # the error box is built when a tile first needs it and must go when the
+    # grid binds that tile to another photo: sorting moves the tiles, and
+    # scrolling (below) recycles them
+    want = {"rgb.jpg": "", "large.jpg": "", "grey.jpg": "", "broken.jpg": "error"}
+    for order in ("name", "score", "name"):
+        app.send(f"sort {order}")
+        got = tile_overlays(app, lambda o: o == want)
+        check(got == want, f"sorted by {order}: only broken.jpg's tile shows the error box ({got})")
+    app.quit()
+    # scrolling recycles tiles: one that showed a broken file's error box is
+    # bound to a good photo, and the box must go
+    d = os.path.join(ctx.tmp, "many-with-broken")
+    os.makedirs(d)
+    broken = {"p003.jpg", "p121.jpg"}
+    for i in range(200):
+        name = f"p{i:03d}.jpg"
+        if name in broken:
+            shutil.copy(os.path.join(ctx.tmp, "with-broken", "broken.jpg"), os.path.join(d, name))
+        else:
+            shutil.copy(os.path.join(src, "rgb.jpg"), os.path.join(d, name))
+    app, fin = launch_and_finish(ctx, [d])
+    check(fin["items"] == 200 and fin["failed"] == 2, f"200 tiles, 2 of them errors ({fin['failed']})")
+    app.send("sort name")
+    seen = set()
+    app.send("browse on")
+    deadline = time.monotonic() + 60  # the scroll wraps at the end; slow builds take longer
+    while time.monotonic() < deadline:
+        o = tile_overlays(app, lambda o: True)
+        seen |= set(o)
+        wrong = {n: v for n, v in o.items() if (v == "error") != (n in broken)}
+        if wrong or (len(seen) == 200 and time.monotonic() > deadline - 55):
+            break
+        time.sleep(0.2)
+    app.send("browse off")
+    check(not wrong, f"while the gallery scrolls, only the broken files' tiles show the error box ({wrong})")
+    check(len(seen) > 150 and broken <= seen, f"the scroll bound {len(seen)} of the 200 photos to tiles, both broken ones among them")
     app.quit()
 
 

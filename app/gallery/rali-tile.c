@@ -392,6 +392,18 @@ rali_tile_dup_badge_text (RaliTile *self)
   return g_strdup_printf ("%s · %s", gtk_label_get_text (self->badge), gtk_label_get_text (self->rank_badge));
 }
 
+char *
+rali_tile_dup_overlays (RaliTile *self)
+{
+  GtkWidget *shown[] = { self->error_box, GTK_WIDGET (self->burst_badge), self->decision_box };
+  static const char *const names[] = { "error", "burst", "decision" };
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (shown); i++)
+    if (shown[i] && gtk_widget_get_visible (shown[i]))
+      g_string_append_printf (s, "%s%s", s->len ? "," : "", names[i]);
+  return g_string_free (s, FALSE);
+}
+
 static void
 rali_tile_dispose (GObject *object)
 {

@@ -23,6 +23,9 @@ void             rali_tile_set_show_rank (RaliTile *self, gboolean show_rank);
 /* what the badges say now: "4.32", "4.32 · top 12 %" ("" when hidden),
  * for the test driver */
 char            *rali_tile_dup_badge_text (RaliTile *self);
+/* the overlays on show, for the test driver: "error", "burst" and
+ * "decision", comma-separated in that order ("" when none) */
+char            *rali_tile_dup_overlays (RaliTile *self);
 
 /* The CSS class for a score at fraction (0..1) of the model's scale:
  * score-0 (worst) .. score-9 (best).  Shared with the detail view. */

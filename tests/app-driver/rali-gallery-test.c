@@ -27,21 +27,24 @@ find_widget (GtkWidget *root, GType type)
   return NULL;
 }
 
+/* {name: what} for every tile bound to a photo: its badges' text, or the
+ * overlays it shows (overlays) */
 static void
-collect_tiles (GtkWidget *root, JsonBuilder *b)
+collect_tiles (GtkWidget *root, JsonBuilder *b, gboolean overlays)
 {
   if (RALI_IS_TILE (root))
     {
       RaliGalleryItem *item = rali_tile_get_item (RALI_TILE (root));
       if (item)
         {
-          g_autofree char *text = rali_tile_dup_badge_text (RALI_TILE (root));
+          g_autofree char *text = overlays ? rali_tile_dup_overlays (RALI_TILE (root))
+                                           : rali_tile_dup_badge_text (RALI_TILE (root));
           member_string (b, rali_gallery_item_get_name (item), text);
         }
       return;
     }
   for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    collect_tiles (c, b);
+    collect_tiles (c, b, overlays);
 }
 
 static RaliAutoCullDialog *
@@ -165,7 +168,11 @@ status (RaliWindow *window, JsonBuilder *b)
     }
   json_builder_set_member_name (b, "badges");
   json_builder_begin_object (b);
-  collect_tiles (GTK_WIDGET (window), b);
+  collect_tiles (GTK_WIDGET (window), b, FALSE);
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "overlays");
+  json_builder_begin_object (b);
+  collect_tiles (GTK_WIDGET (window), b, TRUE);
   json_builder_end_object (b);
   add_dialog (b, find_dialog ());
 }
