@@ -770,10 +770,16 @@ def scenario_bursts(ctx):
           "the best is picked, the others rejected")
     check(exiv2_values(os.path.join(d, best + ".xmp")).get("Xmp.digiKam.PickLabel") == "3", "and written to the sidecars")
     check(all(not r[n]["burst"] and r[n]["flag"] == 0 for n in names if n not in group), "no other photo touched")
+    want = {n: "burst,decision" if n in group else "" for n in names}
+    got = tile_overlays(app, lambda o: o == want)
+    check(got == want, f"the burst's tiles show the burst badge and the decision, no other tile any ({got})")
     key(app, "z", "ctrl")
     settle(app)
     r = by_name(app.status(full=True))
     check(all(r[n]["flag"] == 0 for n in group), "one undo takes the whole burst decision back")
+    want = {n: "burst" if n in group else "" for n in names}
+    got = tile_overlays(app, lambda o: o == want)
+    check(got == want, f"and the decision badges go with it ({got})")
     app.send(f"screenshot {ctx.out}/screenshot-bursts.png")
     app.wait("screenshot")
 
