@@ -48,8 +48,11 @@ sha = D._sha16     # the first 16 hex digits of the file's SHA-256
 
 def engine(args, files, tag):
     """{file: JSON row} from the C engine, cached per model hash (and per
-    output format: "near" rows carry near_copies_weight)."""
-    cache = os.path.join(args.work, f"engine-{tag}-{sha(args.model)}-near.jsonl")
+    output format: "near" rows carry near_copies_weight; "all" rows list
+    the top 3 whatever their weight, --min-weight 0, so that a row does not
+    depend on the listing cut the binary was built with: shown() applies
+    SHOWN_MIN_WEIGHT, or any other cut, here)."""
+    cache = os.path.join(args.work, f"engine-{tag}-{sha(args.model)}-near-all.jsonl")
     rows = {}
     if os.path.exists(cache):
         for line in open(cache, encoding="utf-8"):
@@ -58,7 +61,8 @@ def engine(args, files, tag):
     todo = [f for f in files if f not in rows]
     t0 = time.time()
     for k in range(0, len(todo), 400):
-        p = subprocess.run([args.rali, "score", "--json", "--top", "3", "--backend", "cpu", "--model", args.model]
+        p = subprocess.run([args.rali, "score", "--json", "--top", "3", "--min-weight", "0", "--backend", "cpu",
+                            "--model", args.model]
                            + todo[k:k + 400], capture_output=True, text=True, check=False)
         with open(cache, "a", encoding="utf-8") as fh:
             for line in p.stdout.splitlines():
@@ -108,8 +112,7 @@ def corr(a, b):
 def top3_weight(r, near=False):
     """The top 3 listed descriptors' share of the softmax; near: with the
     near-copies each stands for (near_copies_weight)."""
-    return sum(d.get("weight", 0.0) + (d["near_copies_weight"] if near else 0.0)
-               for d in r.get("descriptors", [])[:3])
+    return sum(d.get("weight", 0.0) + (d["near_copies_weight"] if near else 0.0) for d in shown(r))
 
 
 sys.path.insert(0, os.path.join(ROOT, "tools"))
@@ -135,7 +138,7 @@ def named(r, mode="top3"):
     if mode == "summary":
         return VD.defects_named(r.get("summary", ""))
     out = set()
-    for d in shown(r) if mode == "shown" else r.get("descriptors", [])[:1 if mode == "top1" else 3]:
+    for d in shown(r)[:1 if mode == "top1" else 3]:
         out |= VD.defects_named(d["text"])
     return out
 
@@ -157,7 +160,7 @@ def faithfulness(by_name, mode="top3", labels_csv=LABELS):
             hit += ok
             miss += not ok
             per.setdefault(lab["defect"], [0, 0])[0 if ok else 1] += 1
-    w = [[d.get("weight", 0.0) for d in by_name[lab["name"]].get("descriptors", [])[:3]] + [0, 0, 0]
+    w = [[d.get("weight", 0.0) for d in shown(by_name[lab["name"]])] + [0, 0, 0]
          for lab in labels if lab["name"] in by_name]
     return dict(mode=mode, labelled=n_all, defect_photos=hit + miss, named=hit / max(hit + miss, 1),
                 false_alarm=fa / max(n_all, 1), per_defect=per,
