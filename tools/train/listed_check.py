@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """A candidate model's reasons on the by-eye labels of BIQ2021 *training*
 photos (tools/train/biq-train-labels.csv), or of photos held out from
-training (--labels val: tools/train/biq-val-labels.csv, 200 of the v5 legs'
-1,000 validation photos), scored by the C engine: how often
+training (--labels val: tools/train/biq-val-labels.csv, 400 of the v5 legs'
+1,000 validation photos, in two parts of 200: --positions 0-199 chose v5.5's
+and v5.6's listing cut and v5.6's head, 200-399 were labelled afterwards),
+scored by the C engine: how often
 its first descriptor, the descriptors the detail view lists (the first, then
 those carrying RALI_SHOWN_MIN_WEIGHT or more: evaluate.shown) and its top 3
 name the labelled defect, and on how many labelled photos they name a defect
@@ -12,13 +14,14 @@ official training split only, never the test split's labels or CLIVE.
 --cuts W,W,... also reports the listed descriptors at other listing cuts
 than RALI_SHOWN_MIN_WEIGHT (the rule that chose the cut, V5-NOTES.md).
 
-    listed_check.py --model FILE.rali [--labels train|val] [--cuts 0.02,0.05]
-                    [--rali build/app/rali] [--biq DIR]
+    listed_check.py --model FILE.rali [--labels train|val] [--positions A-B]
+                    [--cuts 0.02,0.05] [--rali build/app/rali] [--biq DIR]
 """
 import argparse
 import csv
 import json
 import os
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -37,12 +40,15 @@ def main():
     ap.add_argument("--work", default="/work/cache/v5-listed")
     ap.add_argument("--labels", choices=sorted(LABELS), default="train")
     ap.add_argument("--cuts", default="", help="listing cuts to report besides RALI_SHOWN_MIN_WEIGHT")
+    ap.add_argument("--positions", metavar="A-B",
+                    help="only the labelled photos whose sample position (the note's #N) is in A..B")
     args = ap.parse_args()
     labels_csv = LABELS[args.labels]
     os.makedirs(args.work, exist_ok=True)
     paths, _ = D.biq2021_train(args.biq)
     by_base = {os.path.basename(p): p for p in paths}
-    names = [r["name"] for r in csv.DictReader(open(labels_csv, encoding="utf-8"))]
+    names = [r["name"] for r in csv.DictReader(open(labels_csv, encoding="utf-8"))
+             if in_positions(r, args.positions)]
     files = [by_base[n] for n in names]
     rows = EV.engine(args, files, args.labels + "-labels")
     by_name = {os.path.basename(f): rows[f] for f in files}
@@ -58,8 +64,20 @@ def main():
         f = EV.faithfulness(by_name, "shown", labels_csv)
         cuts[str(w)] = dict(named=round(f["named"], 4), false_alarm=round(f["false_alarm"], 4))
     EV.SHOWN_MIN_WEIGHT = engine_cut
-    print(json.dumps(dict(model=args.model, sha=EV.sha(args.model), labels=args.labels, shown_min_weight=engine_cut,
-                          **out, **({"cuts": cuts} if cuts else {}))))
+    print(json.dumps(dict(model=args.model, sha=EV.sha(args.model), labels=args.labels, positions=args.positions,
+                          shown_min_weight=engine_cut, **out, **({"cuts": cuts} if cuts else {}))))
+
+
+def in_positions(row, positions):
+    """Whether a label row's sample position (its note starts with #N) is in
+    the range A-B (every row when positions is None)."""
+    if not positions:
+        return True
+    lo, hi = (int(x) for x in positions.split("-"))
+    m = re.match(r"#(\d+)", row["note"])
+    if not m:
+        raise SystemExit(f"{row['name']}: its note has no #N position")
+    return lo <= int(m.group(1)) <= hi
 
 
 if __name__ == "__main__":
