@@ -321,8 +321,8 @@ gboolean rali_head_score (const RaliModel *model, const float *features, int top
  * out by default (--min-weight) and the detail view stops its evidence list
  * there.  The cut is chosen per model on by-eye labels of held-out photos:
  * the smallest at which the listed reasons name a defect the photo does not
- * have on at most 15 % of them (tools/train/V5-NOTES.md; v5.6: 0.02, with
- * 11.5 %; v5.5 needed 0.05). */
+ * have on at most 15 % of them (tools/train/V5-NOTES.md; v5.8: 0.02, with
+ * 14.5 % on 400 of them; v5.5 needed 0.05). */
 #define RALI_SHOWN_MIN_WEIGHT 0.02
 /* Those rows: the composition [K,T] or the centres [K,k]; *dim gets T or k. */
 const float *rali_model_overlap_rows (const RaliModel *model, int *dim);
