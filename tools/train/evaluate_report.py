@@ -83,6 +83,13 @@ def write(res, args, path):
              f"defect photos (target ≥ 70 %, {met(fa['named'] >= TARGETS['named'])})")
     L.append(f"- They name a defect the photo does not have (false alarm): **{pct(fa['false_alarm'])}** of all "
              f"{fa['labelled']} labelled photos (target ≤ 15 %, {met(fa['false_alarm'] <= TARGETS['false_alarm'])})\n")
+    rp = res.get("faithfulness_random_part")
+    if rp:
+        L.append(f"Part one of the labels ({rp['labelled']} photos) is a random sample of the test split; part two "
+                 "was picked for defects and for bokeh and low-key photos, the hard cases for false alarms. On the "
+                 f"random part alone the same descriptors name {pct(rp['named'])} of its {rp['defect_photos']} "
+                 f"defect photos, with false alarms on {pct(rp['false_alarm'])} of its photos: what a random "
+                 "photo of this kind can expect.\n")
     t1, sm = res["faithfulness_top1"], res["faithfulness_summary"]
     mw = fa["median_weight_by_rank"]
     L.append("The top 3 are the descriptors `rali score` lists: the distinct ones, and after the first only those "
