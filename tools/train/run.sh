@@ -223,7 +223,10 @@ $PY tools/train/evaluate.py --model data/models/rali-default.rali --rali build/a
     --input-size "$RUN2/input-size.jsonl"
 #   (on a machine without the legs' run directories add --keep-curves docs/evaluation.json:
 #   the curves and input-size rows stay as measured, everything else is measured again)
-# the listing cut (RALI_SHOWN_MIN_WEIGHT) on the held-out by-eye labels (V5-NOTES.md)
+# the validation ranking the head rules compare (C engine; overall and within
+# BIQ2021's three sources), then the listing cut (RALI_SHOWN_MIN_WEIGHT) on the
+# 400 held-out by-eye labels (V5-NOTES.md)
+$PY tools/train/val_check.py data/models/rali-default.rali
 $PY tools/train/listed_check.py --model data/models/rali-default.rali --labels val \
     --cuts 0.02,0.03,0.05,0.08,0.1,0.15,0.2
 # the leg's own MOS regressor on the official test split, once, for the model card
