@@ -9,12 +9,10 @@ numbers; the test split and CLIVE are never read here.
 
     val_check.py FILE.rali [FILE.rali ...] [--val RUN/val.txt] [--rali build/app/rali]
 
-Scores are cached per model (sha256) under --work."""
+The engine's rows are cached per model (evaluate.engine) under --work."""
 import argparse
-import hashlib
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
@@ -22,29 +20,10 @@ from scipy.stats import pearsonr, spearmanr
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import evaluate as EV  # noqa: E402
 import iqa_data  # noqa: E402
 
 SOURCES = ("ss01", "ss02", "ss03")
-
-
-def scores(args, model, paths):
-    sha = hashlib.sha256(open(model, "rb").read()).hexdigest()[:16]
-    cache = os.path.join(args.work, f"val-scores-{sha}.json")
-    if os.path.exists(cache):
-        got = json.load(open(cache))
-        if len(got) == len(paths):
-            return np.array(got), sha
-    out = subprocess.run([args.rali, "score", "--json", "--backend", "cpu", "--threads", "2", "--model", model] + paths,
-                         capture_output=True, text=True, check=True).stdout
-    by_path = {}
-    for line in out.splitlines():
-        r = json.loads(line)
-        if "score" not in r:
-            raise SystemExit(f"{model}: {r.get('path')}: no score ({r.get('error', 'unknown error')})")
-        by_path[r["path"]] = r["score"]
-    s = [by_path[p] for p in paths]
-    json.dump(s, open(cache, "w"))
-    return np.array(s), sha
 
 
 def main():
@@ -66,8 +45,10 @@ def main():
     y = np.array([by_name[n][1] for n in names])
     src = np.array([n[:4] for n in names])
     for model in args.models:
-        s, sha = scores(args, model, vp)
-        row = dict(model=model, sha=sha, n=len(s), srcc=round(float(spearmanr(s, y)[0]), 4),
+        # the C engine's rows, cached per model as evaluate.py's and listed_check.py's are
+        rows = EV.engine(argparse.Namespace(**vars(args), model=model), vp, "val")
+        s = np.array([rows[p]["score"] for p in vp])
+        row = dict(model=model, sha=EV.sha(model), n=len(s), srcc=round(float(spearmanr(s, y)[0]), 4),
                    plcc=round(float(pearsonr(s, y)[0]), 4))
         for k in SOURCES:
             sel = src == k
