@@ -88,11 +88,13 @@ def main():
     labels = [f"{a}: {s}" for a, s in VH.STATES]
     score_map = h.get("score_map")
     dw = h.get("defect_weight", 1.0)
+    # a head served at another temperature than it trained at (v5_temper.py)
+    served = f" (trained at {h['trained_tau']})" if h.get("trained_tau", h["tau"]) != h["tau"] else ""
     shape = f"K={K} ({h['groups']} description groups x {h['bands']} MOS bands)" if h.get("bands") else f"K={K}"
     cfg = dict(name=f"Rali Studio default {args.version} (MobileNetV2 at {args.image_size} px, rule-based descriptors)",
                source=f"ImageNet MobileNetV2 (TensorFlow, Apache-2.0) fine-tuned on BIQ2021's training "
                       f"split (human MOS) by tools/train/finetune.py, step {ck['step']}; head by "
-                      f"tools/train/v5_head.py ({shape}, tau={h['tau']}, defect weight {dw:g}); exported "
+                      f"tools/train/v5_head.py ({shape}, tau={h['tau']}{served}, defect weight {dw:g}); exported "
                       f"{datetime.date.today().isoformat()}; not the paper's model",
                image_size=args.image_size, projection_dim=D, tower=TOWER,
                image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5],
