@@ -284,6 +284,14 @@ def majority_judg(judg, labels, K):
     return out
 
 
+def cluster_seed(args):
+    """The seed of the text space and its K-means (--cluster-seed), apart from
+    the projection's initial order and batches (--seed): which of the two
+    makes the heads of one setting differ (V5-NOTES, v5.9)."""
+    cs = getattr(args, "cluster_seed", None)
+    return args.seed if cs is None else cs
+
+
 def build(tr, K, tau, args, log=print):
     # --cluster-real-only: the text space and its prototypes from the real
     # training photos alone; the synthetic leg's series still train the
@@ -292,7 +300,7 @@ def build(tr, K, tau, args, log=print):
     everything = np.ones(len(tr["texts"]), bool)
     real = np.asarray(tr.get("real", everything)) if getattr(args, "cluster_real_only", False) else everything
     rtexts = [t for t, r in zip(tr["texts"], real) if r]
-    ts = TX.TextSpace(max_features=args.max_features, k=args.pca_dim, seed=args.seed).fit(rtexts)
+    ts = TX.TextSpace(max_features=args.max_features, k=args.pca_dim, seed=cluster_seed(args)).fit(rtexts)
     z = ts.project(ts.raw(rtexts))
     rmos = tr["mos"][real]
     rjudg = [j for j, r in zip(tr["judg"], real) if r]
@@ -302,7 +310,7 @@ def build(tr, K, tau, args, log=print):
         K, descr = len(protos), [""] * len(protos)   # texts below, from the majority states
     else:
         group_of = None
-        protos, _, descr, labels = TX.prototypes(z, tr["mos01"][real], rtexts, K, seed=args.seed)
+        protos, _, descr, labels = TX.prototypes(z, tr["mos01"][real], rtexts, K, seed=cluster_seed(args))
         scores = np.array([rmos[labels == i].mean() if np.any(labels == i) else rmos.mean()
                            for i in range(K)], np.float32)
     full = np.full(len(real), -1)
@@ -338,8 +346,8 @@ def banded_prototypes(z, texts, mos, judg, G, B, args):
     the defect and the number from a finer quality axis than G clusters."""
     from sklearn.cluster import KMeans
     plain = [strip_verdict(t) for t in texts]
-    tsd = TX.TextSpace(max_features=args.max_features, k=args.pca_dim, seed=args.seed).fit(plain)
-    km = KMeans(G, n_init=4, random_state=args.seed).fit(tsd.project(tsd.raw(plain)))
+    tsd = TX.TextSpace(max_features=args.max_features, k=args.pca_dim, seed=cluster_seed(args)).fit(plain)
+    km = KMeans(G, n_init=4, random_state=cluster_seed(args)).fit(tsd.project(tsd.raw(plain)))
     groups = km.labels_
     index, edges_of = {}, {}
     gmaj = majority_judg(judg, groups, G)
@@ -398,6 +406,7 @@ def main():
     ap.add_argument("--rho", type=float, default=1.0)
     ap.add_argument("--ridge", type=float, default=100.0)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--cluster-seed", type=int, help="the text space's and K-means' seed (default: --seed)")
     ap.add_argument("--synthetic", action="store_true", help="train on the synthetic leg's photos too (v5_synthetic.py)")
     ap.add_argument("--no-text-verdict", dest="text_verdict", action="store_false",
                     help="leave the verdict sentence out of the texts (the text space then clusters by defect)")
