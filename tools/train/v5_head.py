@@ -280,7 +280,11 @@ def majority_judg(judg, labels, K):
     out = []
     for k in range(K):
         mem = [j for j, l in zip(judg, labels) if l == k]
-        out.append({a: max(set(m[a] for m in mem), key=[m[a] for m in mem].count) if mem else "" for a in ASPECTS})
+        # ties go to the first state in sorted order: a set's order follows
+        # the process's string hashing, so two runs of one seed could write
+        # different texts for a tied group (v5.8's group 15 is one)
+        out.append({a: max(sorted(set(m[a] for m in mem)), key=[m[a] for m in mem].count) if mem else ""
+                    for a in ASPECTS})
     return out
 
 

@@ -29,6 +29,48 @@ import export as EX  # noqa: E402
 import ralifmt  # noqa: E402
 import v5_head as VH  # noqa: E402
 
+MAP_KEYS = ("low", "high", "centre", "width")
+
+
+def photos(b, feats, synthetic):
+    """The training photos (with the synthetic leg's copies when the head
+    was fitted on them) and the validation photos, standardised as b was."""
+    tr, va = VH.load(feats, "train"), VH.load(feats, "val")
+    if synthetic:
+        sy = VH.load(feats, "synthetic")
+        tr = {k: np.concatenate([tr[k], sy[k]]) for k in ("x", "mos")}
+    for d in (tr, va):
+        d["xm"], d["xs"] = b["xm"], b["xs"]
+    return tr, va
+
+
+def check_map(b, tr, what):
+    """The map b's projection gives at b's τ must be the stored one: the same
+    photos, the same fit (else --feats or --no-synthetic is not what the head
+    was fitted on)."""
+    again = EX.fit_score_map(VH.evaluate_scores(b, tr).astype(np.float64), tr["mos"])
+    if b.get("score_map") and not np.allclose([again[k] for k in MAP_KEYS], [b["score_map"][k] for k in MAP_KEYS],
+                                              rtol=1e-4):
+        raise SystemExit(f"{what}: the score map refitted at τ {b['tau']} ({again}) is not the stored one "
+                         f"({b['score_map']}): --feats or --no-synthetic is not what the head was fitted on")
+
+
+def serve(b, tr, va, tau, what):
+    """b served at tau: its score map refitted on the training photos' head
+    scores; prints the validation numbers and returns b."""
+    b.setdefault("trained_tau", b["tau"])
+    b["tau"] = tau
+    b["train_scores"] = VH.evaluate_scores(b, tr)
+    b["score_map"] = EX.fit_score_map(b["train_scores"].astype(np.float64), tr["mos"])
+    vs = VH.evaluate_scores(b, va).astype(np.float64)
+    vm = ralifmt.apply_score_map(b["score_map"], vs)
+    ev = VH.evaluate(VH.Head(b["head"]["W"], b["head"]["b"], b["ts"], b["protos"], b["scores"], b["tau"]),
+                     va, b["rows"], b["xm"], b["xs"])
+    print(f"{what}: trained at τ {b['trained_tau']}, served at {tau}: val SRCC {spearmanr(vs, va['mos'])[0]:.4f}, "
+          f"PLCC {pearsonr(vm, va['mos'])[0]:.4f} after the map {b['score_map']}, median top-3 weight "
+          f"{ev['top3_median']:.3f}")
+    return b
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -41,29 +83,9 @@ def main():
     if not 0 < args.tau <= 1:
         raise SystemExit(f"--tau {args.tau}: must be in (0, 1]")
     b = pickle.load(open(args.head, "rb"))
-    tr, va = VH.load(args.feats, "train"), VH.load(args.feats, "val")
-    if args.synthetic:
-        sy = VH.load(args.feats, "synthetic")
-        tr = {k: np.concatenate([tr[k], sy[k]]) for k in ("x", "mos")}
-    for d in (tr, va):
-        d["xm"], d["xs"] = b["xm"], b["xs"]
-    # the map at the trained τ must come back as stored: the same photos, the same fit
-    again = EX.fit_score_map(VH.evaluate_scores(b, tr).astype(np.float64), tr["mos"])
-    keys = ("low", "high", "centre", "width")
-    if b.get("score_map") and not np.allclose([again[k] for k in keys], [b["score_map"][k] for k in keys], rtol=1e-4):
-        raise SystemExit(f"{args.head}: the score map refitted at τ {b['tau']} ({again}) is not the stored one "
-                         f"({b['score_map']}): --feats or --no-synthetic is not what the head was fitted on")
-    b.setdefault("trained_tau", b["tau"])
-    b["tau"] = args.tau
-    b["train_scores"] = VH.evaluate_scores(b, tr)
-    b["score_map"] = EX.fit_score_map(b["train_scores"].astype(np.float64), tr["mos"])
-    vs = VH.evaluate_scores(b, va).astype(np.float64)
-    vm = ralifmt.apply_score_map(b["score_map"], vs)
-    ev = VH.evaluate(VH.Head(b["head"]["W"], b["head"]["b"], b["ts"], b["protos"], b["scores"], b["tau"]),
-                     va, b["rows"], b["xm"], b["xs"])
-    print(f"trained at τ {b['trained_tau']}, served at {args.tau}: val SRCC {spearmanr(vs, va['mos'])[0]:.4f}, "
-          f"PLCC {pearsonr(vm, va['mos'])[0]:.4f} after the map {b['score_map']}, median top-3 weight "
-          f"{ev['top3_median']:.3f}")
+    tr, va = photos(b, args.feats, args.synthetic)
+    check_map(b, tr, args.head)
+    serve(b, tr, va, args.tau, args.head)
     with open(args.output, "wb") as fh:
         pickle.dump(b, fh)
 
