@@ -21,7 +21,7 @@ import pickle
 import sys
 
 import numpy as np
-from scipy.stats import pearsonr, spearmanr
+from scipy.stats import pearsonr
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -62,11 +62,10 @@ def serve(b, tr, va, tau, what):
     b["tau"] = tau
     b["train_scores"] = VH.evaluate_scores(b, tr)
     b["score_map"] = EX.fit_score_map(b["train_scores"].astype(np.float64), tr["mos"])
-    vs = VH.evaluate_scores(b, va).astype(np.float64)
-    vm = ralifmt.apply_score_map(b["score_map"], vs)
     ev = VH.evaluate(VH.Head(b["head"]["W"], b["head"]["b"], b["ts"], b["protos"], b["scores"], b["tau"]),
                      va, b["rows"], b["xm"], b["xs"])
-    print(f"{what}: trained at τ {b['trained_tau']}, served at {tau}: val SRCC {spearmanr(vs, va['mos'])[0]:.4f}, "
+    vm = ralifmt.apply_score_map(b["score_map"], ev["score"])
+    print(f"{what}: trained at τ {b['trained_tau']}, served at {tau}: val SRCC {ev['srcc']:.4f}, "
           f"PLCC {pearsonr(vm, va['mos'])[0]:.4f} after the map {b['score_map']}, median top-3 weight "
           f"{ev['top3_median']:.3f}")
     return b
