@@ -168,6 +168,22 @@ rali_engine_forward_ex (RaliEngine *e, const float *pixels, int B, float *featur
 }
 
 gboolean
+rali_engine_forward_hw (RaliEngine *e, const float *pixels, int B, int height, int width, float *features,
+                        float *embeddings, GError **error)
+{
+  if (e->cnn)
+    return rali_cnn_forward_hw (e->cnn, pixels, B, height, width, features, embeddings, NULL, NULL, error);
+  int S = e->model->config.image_size;
+  if (height != S || width != S)
+    {
+      g_set_error (error, RALI_ERROR, RALI_ERROR_USAGE, "a ViT tower takes %dx%d px input, not %dx%d", S, S,
+                   width, height);
+      return FALSE;
+    }
+  return rali_vit_forward_ex (e->vit, pixels, B, features, embeddings, NULL, NULL, error);
+}
+
+gboolean
 rali_engine_decode_file (RaliEngine *e, const char *path, RaliImage *img, GError **error)
 {
   const RaliConfig *c = &e->model->config;
@@ -184,27 +200,64 @@ rali_engine_decode_data (RaliEngine *e, const guint8 *data, gsize size, const ch
 }
 
 gboolean
-rali_engine_preprocess_image (RaliEngine *e, const RaliImage *img, float *pixels, GError **error)
+rali_engine_preprocess_image_hw (RaliEngine *e, const RaliImage *img, float *pixels, int *height, int *width,
+                                 GError **error)
 {
   const RaliConfig *c = &e->model->config;
+  *height = *width = c->image_size;
+  if (c->whole_frame)
+    return rali_preprocess_frame (pixels, img, c->image_size, c->image_mean, c->image_std, height, width, error);
   if (c->crops > 0)
     return rali_preprocess_crops (pixels, img, c->image_size, c->crop_short_side, c->crops, c->crop_select_grid,
                                   c->crop_select_scale, c->image_mean, c->image_std, error);
   return rali_preprocess_clip (pixels, img, c->image_size, c->image_mean, c->image_std, error);
 }
 
+/* the S x S input the square-only entry points promise */
+static gboolean
+check_square (RaliEngine *e, int height, int width, GError **error)
+{
+  int S = e->model->config.image_size;
+  if (height == S && width == S)
+    return TRUE;
+  g_set_error (error, RALI_ERROR, RALI_ERROR_USAGE, "this model reads the whole frame: its input for this photo "
+               "is %dx%d px, not %dx%d (a caller of the square-only API; use the _hw functions)", width, height, S, S);
+  return FALSE;
+}
+
 gboolean
-rali_engine_preprocess_file (RaliEngine *e, const char *path, float *pixels, GError **error)
+rali_engine_preprocess_image (RaliEngine *e, const RaliImage *img, float *pixels, GError **error)
+{
+  int h, w;
+  return rali_engine_preprocess_image_hw (e, img, pixels, &h, &w, error) && check_square (e, h, w, error);
+}
+
+gboolean
+rali_engine_preprocess_file_hw (RaliEngine *e, const char *path, float *pixels, int *height, int *width,
+                                GError **error)
 {
   RaliImage img = { 0 };
   if (!rali_engine_decode_file (e, path, &img, error))
     return FALSE;
-  gboolean ok = rali_engine_preprocess_image (e, &img, pixels, error);
+  gboolean ok = rali_engine_preprocess_image_hw (e, &img, pixels, height, width, error);
   g_autofree char *name = ok ? NULL : g_filename_display_name (path);
   if (!ok && error && *error && !g_str_has_prefix ((*error)->message, name))
     g_prefix_error (error, "%s: ", name);
   rali_image_clear (&img);
   return ok;
+}
+
+gboolean
+rali_engine_preprocess_file (RaliEngine *e, const char *path, float *pixels, GError **error)
+{
+  int h, w;
+  if (!rali_engine_preprocess_file_hw (e, path, pixels, &h, &w, error))
+    return FALSE;
+  if (check_square (e, h, w, error))
+    return TRUE;
+  g_autofree char *name = g_filename_display_name (path);
+  g_prefix_error (error, "%s: ", name);
+  return FALSE;
 }
 
 GArray *
@@ -243,6 +296,13 @@ int
 rali_model_views (const RaliModel *m)
 {
   return m->config.crops > 0 ? m->config.crops : 1;
+}
+
+gsize
+rali_model_input_floats (const RaliModel *m)
+{
+  gsize S = m->config.image_size;
+  return (gsize) rali_model_views (m) * 3 * S * S;
 }
 
 void

@@ -117,6 +117,11 @@ typedef struct {
   int cnn_taps;
   int cnn_tap[RALI_MAX_CNN_TAPS];
   int cnn_pooled;                    /* cnn_final + the taps' channels: the projection's input */
+  /* "frame": "whole" (MobileNetV2 towers, crops 0): the tower reads the
+   * whole photo, its aspect ratio kept (rali_frame_shape), instead of
+   * CLIP's centre square ("centre", the default).  Last, so that the
+   * fields above keep their offsets for librali0's users. */
+  gboolean whole_frame;
 } RaliConfig;
 
 typedef struct _RaliModel RaliModel;
@@ -183,6 +188,21 @@ void rali_resize_bicubic_4x8 (guint8 *dst, int dst_w, int dst_h,
 gboolean rali_preprocess_clip (float *out, const RaliImage *img, int size,
                                const float mean[3], const float std[3], GError **error);
 
+/* A whole-frame model's input for a w x h photo: the photo's centre
+ * crop_w x crop_h (the whole photo, unless one side is more than
+ * RALI_FRAME_MAX_ASPECT times the other: then the long side is cut to that
+ * ratio), resized to out_w x out_h with its aspect ratio kept and about
+ * size² pixels, never more: out_w = floor(size·√(crop_w/crop_h)), out_h =
+ * floor(size·√(crop_h/crop_w)), each at least 1.  A square photo gives
+ * size x size, CLIP's input.  tools/ralifmt.py frame_shape is the same. */
+#define RALI_FRAME_MAX_ASPECT 3
+void rali_frame_shape (int w, int h, int size, int *crop_w, int *crop_h, int *out_w, int *out_h);
+/* The whole-frame preprocessing: that crop (at ((w - crop_w) / 2,
+ * (h - crop_h) / 2)), PIL bicubic to out_w x out_h, /255, (x-mean)/std.
+ * out is [3, *out_h, *out_w], at most 3·size² floats. */
+gboolean rali_preprocess_frame (float *out, const RaliImage *img, int size, const float mean[3], const float std[3],
+                                int *out_h, int *out_w, GError **error);
+
 /* Multi-crop preprocessing (crops.c): shortest side to short_side (or up
  * to size when smaller), then n ∈ {1, 4, 5, 9} crops on a fixed grid, or,
  * with select_grid > 0, the n most detailed crops of a select_grid x
@@ -234,15 +254,30 @@ gboolean rali_engine_forward (RaliEngine *engine, const float *pixels, int B,
  * row of features), computed on the backend's device where it can. */
 gboolean rali_engine_forward_ex (RaliEngine *engine, const float *pixels, int B,
                                  float *features, float *embeddings, GError **error);
+/* As rali_engine_forward_ex on pixels [B, 3, height, width], all B of one
+ * shape: a whole-frame model's input (a MobileNetV2 tower; a ViT takes
+ * only S x S). */
+gboolean rali_engine_forward_hw (RaliEngine *engine, const float *pixels, int B, int height, int width,
+                                 float *features, float *embeddings, GError **error);
 
 /* Images the model looks at per file: 1, or `crops` for multi-crop models. */
 int rali_model_views (const RaliModel *model);
 
 /* Decode + preprocess one file into pixels [views, 3, S, S] as the model
  * asks.  Images of more than the engine's max_pixels are refused with
- * RALI_ERROR_TOO_LARGE before they are decompressed. */
+ * RALI_ERROR_TOO_LARGE before they are decompressed.  A whole-frame model's
+ * input is S x S only for square photos: for others this fails with
+ * RALI_ERROR_USAGE (use rali_engine_preprocess_file_hw). */
 gboolean rali_engine_preprocess_file (RaliEngine *engine, const char *path,
                                       float *pixels, GError **error);
+/* As rali_engine_preprocess_file, for every model: pixels [views, 3,
+ * *height, *width], S x S except for a whole-frame model
+ * (rali_frame_shape), at most rali_model_input_floats floats. */
+gboolean rali_engine_preprocess_file_hw (RaliEngine *engine, const char *path, float *pixels,
+                                         int *height, int *width, GError **error);
+/* The most floats one file's pixels take: views · 3 · S² (a whole frame
+ * has at most S² pixels). */
+gsize    rali_model_input_floats (const RaliModel *model);
 /* The decompression-bomb limit of rali_engine_preprocess_file (and so of
  * rali_engine_run_files), in pixels; 0 = RALI_DEFAULT_MAX_PIXELS.  Set it
  * before running files, not while they run. */

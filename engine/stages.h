@@ -21,6 +21,10 @@ gboolean rali_engine_decode_data (RaliEngine *engine, const guint8 *data, gsize 
 /* A decoded image to pixels [views, 3, S, S] as the model asks (CLIP's
  * resize and centre crop, or the model's crops) */
 gboolean rali_engine_preprocess_image (RaliEngine *engine, const RaliImage *img, float *pixels, GError **error);
+/* The same for every model: pixels [views, 3, *height, *width] (a
+ * whole-frame model's shape follows the photo: rali_frame_shape) */
+gboolean rali_engine_preprocess_image_hw (RaliEngine *engine, const RaliImage *img, float *pixels, int *height,
+                                          int *width, GError **error);
 
 /* Threads of the CPU backends made from now on (the caller's included):
  * n ≥ 1, or 0 for the default (OpenBLAS's count: $OPENBLAS_NUM_THREADS,

@@ -730,12 +730,65 @@ def test_tiles():
         check(rc == 1 and "--tiles" in err and not out, f"{' '.join(args)} --tiles refused with exit 1")
 
 
+def test_whole_frame(images):
+    """A whole-frame model ("frame": "whole"): every photo at its own shape,
+    against PyTorch (above); the same scores one photo per batch as in mixed
+    batches (rali_engine_run_files forwards runs of one shape); a panorama
+    beyond 3:1 cut to 3:1 in the middle, as ralifmt.frame_shape; info says
+    so; a ViT or a multi-crop model with "frame": "whole" is refused."""
+    model = os.path.join(FIX, "tiny-mobilenet-frame.rali")
+    rc, out, _ = run("info", model)
+    check(rc == 0 and "the whole frame, its aspect ratio kept (cut to at most 3:1)" in out
+          and "a 3:2 photo to 34 x 22" in out, "info describes the whole-frame preprocessing")
+    score = lambda *a: {r["path"]: r["score"] for r in jsonl(run("score", "--json", "--backend", "cpu", "--model",
+                                                                     model, *a, *images)[1])}
+    one, mixed = score("--batch", "1"), score("--batch", "4")
+    check(len(one) == len(images) and all(abs(one[p] - mixed[p]) <= 1e-6 for p in images),
+          "whole frame: the same scores one photo per batch and in batches of mixed shapes")
+    from PIL import Image
+    tmp = tempfile.mkdtemp()
+    try:
+        rng = np.random.default_rng(7)
+        pano = os.path.join(tmp, "pano.png")
+        # 4:1, with a bright band at each end that the 3:1 cut leaves out
+        a = rng.integers(0, 256, (30, 120, 3), dtype=np.uint8)
+        a[:, :15] = 255
+        a[:, -15:] = 255
+        Image.fromarray(a).save(pano)
+        check(ralifmt.frame_shape(120, 30, 28) == (90, 30, 48, 16), "ralifmt.frame_shape cuts 120x30 to 90x30")
+        w, cfg = ralifmt.load_rali(model)
+        px = ralifmt.preprocess_for_model(pano, cfg)
+        cut = a[:, 15:105]
+        check(np.allclose(ralifmt.preprocess_for_model(pano, cfg),
+                          ralifmt.frame_preprocess(Image.fromarray(cut), 28, cfg["image_mean"], cfg["image_std"])[None]),
+              "the reference's cut is the middle 90x30")
+        f = ralifmt.vision_forward({k: torch.from_numpy(v) for k, v in w.items()}, cfg, torch.from_numpy(px))
+        e_ref = (f / f.norm(dim=1, keepdim=True)).numpy()[0]
+        rc, out, err = run("embed", "--json", "--backend", "cpu", "--model", model, pano)
+        got = np.array(jsonl(out)[0]["embedding"]) if rc == 0 else np.zeros_like(e_ref)
+        check(rc == 0 and np.abs(got - e_ref).max() <= 1e-5 + 1e-4 * np.abs(e_ref).max(),
+              f"a 4:1 panorama, cut to 3:1, vs PyTorch: max|diff| {np.abs(got - e_ref).max():.3g}")
+        for name, bad, extra, why in (("vit", "tiny-quickgelu", {}, "fully convolutional"),
+                                      ("crops", "tiny-mobilenet", dict(crops=5, crop_short_side=48), "crops")):
+            bw, bcfg = ralifmt.load_rali(os.path.join(FIX, bad + ".rali"))
+            bcfg.update(extra, frame="whole")
+            path = os.path.join(tmp, name + ".rali")
+            ralifmt.save_rali(path, bw, bcfg)
+            rc, out, err = run("info", path)
+            check(rc != 0 and "frame" in err and why in err and name + ".rali" in err,
+                  f"frame \"whole\" refused on a {name} model: {err.strip()[:160]!r}")
+    finally:
+        shutil.rmtree(tmp)
+
+
 def main():
     images = test_numerics("tiny-quickgelu")
     test_numerics("tiny-gelu-f16")
     test_numerics("tiny-convstem")
     test_numerics("tiny-convstem-detail")
     test_numerics("tiny-mobilenet")
+    test_numerics("tiny-mobilenet-frame")
+    test_whole_frame(images)
     test_crops_follow_detail()
     test_csv_and_shards(images)
     test_weights(images)

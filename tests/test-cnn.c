@@ -15,6 +15,72 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A whole-frame model's reference (make-fixture.py: pixels@I and every stage
+ * @I per image, shapes [n, 2]): each image at its own H x W through one
+ * RaliCnn, its buffers growing and shrinking with the shapes (in the file's
+ * order, then backwards), every stage traced; two copies of one image as a
+ * batch of 2; then the engine's rali_engine_forward_hw. */
+static gboolean
+whole_frames (RaliModel *model, RaliCnn *cnn, RefFile *ref, RaliBackendKind kind, gboolean fp16)
+{
+  const RaliConfig *c = rali_model_config (model);
+  gboolean ok = TRUE, cpu = kind == RALI_BACKEND_CPU;
+  g_autoptr (GError) error = NULL;
+  gsize ns, D = c->projection_dim;
+  const float *shapes = ref_get (ref, "shapes", &ns, NULL);
+  int n = (int) (ns / 2);
+  double rtol = cpu ? 1e-4 : fp16 ? 1e-2 : 1e-3, atol = fp16 ? 1e-2 : rtol * 0.1;
+  ok &= c->whole_frame;
+  printf ("%-4s the config reads the whole frame\n", c->whole_frame ? "ok" : "FAIL");
+  g_autofree float *f = g_new (float, 2 * D);
+  for (int pass = 0; pass < 2; pass++)
+    for (int k = 0; k < n; k++)
+      {
+        int i = pass == 0 ? k : n - 1 - k, H = (int) shapes[2 * i], W = (int) shapes[2 * i + 1];
+        g_autofree char *suffix = g_strdup_printf ("@%d", i);
+        g_autofree char *pname = g_strdup_printf ("pixels@%d", i);
+        gsize np;
+        const float *px = ref_get (ref, pname, &np, NULL);
+        g_assert_cmpuint (np, ==, (gsize) 3 * H * W);
+        RefTrace t = { ref, 1, 0, 1, atol, rtol, 0, TRUE, suffix };
+        if (!rali_cnn_forward_hw (cnn, px, 1, H, W, f, NULL, pass == 0 ? ref_trace_compare : NULL, &t, &error))
+          {
+            printf ("FAIL forward %dx%d: %s\n", W, H, error->message);
+            return FALSE;
+          }
+        g_autofree char *fname = g_strdup_printf ("features@%d", i);
+        const float *fref = ref_get (ref, fname, NULL, NULL);
+        g_autofree char *what = g_strdup_printf ("image %d (%dx%d) features, pass %d", i, W, H, pass);
+        ok &= (pass > 0 || (t.ok && t.stages == 4 + c->cnn_blocks)) && compare_arrays (what, f, fref, D, atol, rtol);
+        if (i == 1)
+          {
+            /* a batch of two of one shape */
+            g_autofree float *two = g_new (float, 2 * np);
+            memcpy (two, px, np * sizeof (float));
+            memcpy (two + np, px, np * sizeof (float));
+            g_assert_true (rali_cnn_forward_hw (cnn, two, 2, H, W, f, NULL, NULL, NULL, &error));
+            ok &= compare_arrays ("batch of 2, image 0", f, fref, D, atol, rtol);
+            ok &= compare_arrays ("batch of 2, image 1", f + D, fref, D, atol, rtol);
+          }
+      }
+  g_assert_false (rali_cnn_forward_hw (cnn, f, 1, 0, 5, f, NULL, NULL, NULL, &error));
+  printf ("ok   a 5x0 input refused: %s\n", error->message);
+  g_clear_error (&error);
+
+  RaliEngine *e = rali_engine_new (model, kind, &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < n; i++)
+    {
+      int H = (int) shapes[2 * i], W = (int) shapes[2 * i + 1];
+      g_autofree char *pname = g_strdup_printf ("pixels@%d", i), *fname = g_strdup_printf ("features@%d", i);
+      g_assert_true (rali_engine_forward_hw (e, ref_get (ref, pname, NULL, NULL), 1, H, W, f, NULL, &error));
+      g_autofree char *what = g_strdup_printf ("engine, image %d", i);
+      ok &= compare_arrays (what, f, ref_get (ref, fname, NULL, NULL), D, atol, rtol);
+    }
+  rali_engine_free (e);
+  return ok;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -72,6 +138,16 @@ main (int argc, char **argv)
   RaliCnn *cnn = rali_cnn_new (model, be, &error);
   g_assert_no_error (error);
   RefFile *ref = ref_open (argv[2]);
+  if (ref_get (ref, "shapes", NULL, NULL))
+    {
+      ok &= whole_frames (model, cnn, ref, cpu ? RALI_BACKEND_CPU : RALI_BACKEND_VULKAN, fp16);
+      rali_cnn_free (cnn);
+      be->ops->free (be);
+      ref_free (ref);
+      rali_model_free (model);
+      printf ("%s\n", ok ? "PASS" : "FAILED");
+      return ok ? 0 : 1;
+    }
   gint64 Btotal;
   gsize npix;
   const float *pixels = ref_get (ref, "pixels", &npix, &Btotal);
@@ -84,7 +160,7 @@ main (int argc, char **argv)
   g_autofree float *features = g_new (float, Btotal * D);
 
   /* the whole batch at once, every stage traced */
-  RefTrace t = { ref, (int) Btotal, 0, (int) Btotal, atol, rtol, 0, TRUE };
+  RefTrace t = { ref, (int) Btotal, 0, (int) Btotal, atol, rtol, 0, TRUE, NULL };
   if (!rali_cnn_forward_ex (cnn, pixels, (int) Btotal, features, NULL, ref_trace_compare, &t, &error))
     {
       printf ("FAIL forward: %s\n", error->message);
@@ -100,7 +176,7 @@ main (int argc, char **argv)
   const float *fref = ref_get (ref, "features", &fn, NULL);
   for (int b = 0; b < Btotal; b++)
     {
-      RefTrace t1 = { ref, 1, b, (int) Btotal, atol, rtol, 0, TRUE };
+      RefTrace t1 = { ref, 1, b, (int) Btotal, atol, rtol, 0, TRUE, NULL };
       if (!rali_cnn_forward_ex (cnn, pixels + b * per, 1, features, NULL, b == 0 ? ref_trace_compare : NULL, &t1, &error))
         {
           printf ("FAIL forward: %s\n", error->message);
@@ -131,9 +207,9 @@ main (int argc, char **argv)
   ok &= compare_arrays ("engine features", features, fref, Btotal * D, atol, rtol);
   ok &= compare_arrays ("engine unit embeddings", emb, eref, Btotal * D, atol, rtol);
   rali_engine_free (e);
-
   ref_free (ref);
   rali_model_free (model);
+
   printf ("%s\n", ok ? "PASS" : "FAILED");
   return ok ? 0 : 1;
 }

@@ -340,7 +340,31 @@ test_resize (const char *dir, JsonArray *list)
   g_autoptr (GError) e = NULL;
   CHECK (!rali_preprocess_clip (t, &img, 0, clip_mean, clip_std, &e) &&
          g_error_matches (e, RALI_ERROR, RALI_ERROR_USAGE), "preprocess size 0 must fail");
+  /* the whole frame of a square photo is CLIP's input, pixel for pixel */
+  g_autofree float *fr = g_new (float, (gsize) 3 * w * w);
+  int fh = 0, fw = 0;
+  CHECK (rali_preprocess_frame (fr, &img, w, clip_mean, clip_std, &fh, &fw, NULL) && fh == w && fw == w &&
+         memcmp (fr, t, sizeof (float) * 3 * w * w) == 0, "whole frame of a square photo is its CLIP input");
   rali_image_clear (&img);
+
+  /* frame shapes (ralifmt.frame_shape gives the same: tests/test-cli.py) */
+  static const int shapes[][8] = {
+    /* w, h, size: crop_w, crop_h, out_w, out_h */
+    { 3000, 2000, 448, 3000, 2000, 548, 365 },
+    { 2000, 3000, 448, 2000, 3000, 365, 548 },
+    { 4000, 4000, 448, 4000, 4000, 448, 448 },
+    { 9000, 1000, 448, 3000, 1000, 775, 258 },
+    { 1, 10000, 448, 1, 3, 258, 775 },
+    { 1600, 900, 448, 1600, 900, 597, 336 },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (shapes); i++) {
+    const int *s = shapes[i];
+    int cw, ch, ow, oh;
+    rali_frame_shape (s[0], s[1], s[2], &cw, &ch, &ow, &oh);
+    CHECK (cw == s[3] && ch == s[4] && ow == s[5] && oh == s[6] && (gint64) ow * oh <= (gint64) s[2] * s[2],
+           "frame of %dx%d at %d: crop %dx%d, out %dx%d (want %dx%d, %dx%d)", s[0], s[1], s[2], cw, ch, ow, oh,
+           s[3], s[4], s[5], s[6]);
+  }
 }
 
 int

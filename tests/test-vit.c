@@ -67,7 +67,7 @@ main (int argc, char **argv)
   g_autofree float *features = g_new (float, Btotal * D);
 
   /* the whole batch at once, with every stage traced */
-  RefTrace t = { ref, (int) Btotal, 0, (int) Btotal, atol, rtol, 0, TRUE };
+  RefTrace t = { ref, (int) Btotal, 0, (int) Btotal, atol, rtol, 0, TRUE, NULL };
   if (!rali_vit_forward (vit, pixels, (int) Btotal, features, ref_trace_compare, &t, &error))
     {
       printf ("FAIL forward: %s\n", error->message);
@@ -77,7 +77,7 @@ main (int argc, char **argv)
   /* one at a time: batch size must not change a result */
   for (int b = 0; b < Btotal; b++)
     {
-      RefTrace t1 = { ref, 1, b, (int) Btotal, atol, rtol, 0, TRUE };
+      RefTrace t1 = { ref, 1, b, (int) Btotal, atol, rtol, 0, TRUE, NULL };
       if (!rali_vit_forward (vit, pixels + b * per, 1, features, b == 0 ? ref_trace_compare : NULL, &t1, &error))
         {
           printf ("FAIL forward: %s\n", error->message);

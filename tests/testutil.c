@@ -117,6 +117,8 @@ ref_trace_compare (const char *stage, const float *data, gsize n, gpointer ref_t
 {
   RefTrace *t = ref_trace;
   gsize rn;
+  g_autofree char *name = g_strconcat (stage, t->suffix, NULL);
+  stage = name;
   const float *ref = ref_get (t->ref, stage, &rn, NULL);
   t->stages++;
   if (!ref)

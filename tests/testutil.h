@@ -25,6 +25,7 @@ typedef struct {
   double atol, rtol;
   int stages;  /* counted */
   gboolean ok; /* start TRUE; FALSE once a stage is missing or differs */
+  const char *suffix; /* NULL, or appended to each stage's name ("@2": a per-image reference) */
 } RefTrace;
 
 void ref_trace_compare (const char *stage, const float *data, gsize n, gpointer ref_trace);

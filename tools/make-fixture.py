@@ -48,6 +48,12 @@ VARIANTS = {
     "tiny-mobilenet": dict(image_size=28, projection_dim=16, pca_dim=12, dtype="F32",
                            tower=dict(type="mobilenet_v2", stem=8, blocks=[[1, 8, 1, 1], [6, 12, 2, 2], [6, 16, 2, 2]],
                                       final=32, pool_taps=[2])),
+    # the same tower reading the whole frame ("frame": "whole"): every image its own input shape, so the
+    # reference is per image (pixels@I, stem@I, block.N@I, final@I, pooled@I, features@I; shapes [n, 2])
+    "tiny-mobilenet-frame": dict(image_size=28, projection_dim=16, pca_dim=12, dtype="F32", frame="whole",
+                                 tower=dict(type="mobilenet_v2", stem=8,
+                                            blocks=[[1, 8, 1, 1], [6, 12, 2, 2], [6, 16, 2, 2]],
+                                            final=32, pool_taps=[2])),
 }
 
 
@@ -71,6 +77,8 @@ def make_model(name, spec, seed):
         cfg["crops"], cfg["crop_short_side"] = spec["crops"], spec["crop_short_side"]
     if spec.get("score_map"):
         cfg["score_map"] = spec["score_map"]
+    if spec.get("frame"):
+        cfg["frame"] = spec["frame"]
     if spec.get("crop_select"):
         cfg["crop_select"], cfg["crop_select_grid"] = spec["crop_select"], spec["crop_select_grid"]
         cfg["crop_select_scale"] = spec.get("crop_select_scale", 1)
@@ -131,13 +139,26 @@ def main():
         w = {k: torch.from_numpy(v) for k, v in ralifmt.load_rali(path)[0].items()}
         views = [ralifmt.preprocess_for_model(p, cfg) for p in args.images]
         V = views[0].shape[0]
-        pix = np.concatenate(views)  # [files*V, 3, S, S]
-        ref = {"pixels": pix}
+        if cfg.get("frame") == "whole":
+            # one forward per image: each has its own shape
+            ref = {"shapes": np.array([v.shape[2:] for v in views], np.float32)}
+            fs = []
+            for i, v in enumerate(views):
+                ref[f"pixels@{i}"] = v
 
-        def trace(stage, x):
-            ref[stage] = x.numpy().copy()
+                def trace(stage, x, i=i):
+                    ref[f"{stage}@{i}"] = x.numpy().copy()
 
-        f = ralifmt.vision_forward(w, cfg, torch.from_numpy(pix), trace)
+                fs.append(ralifmt.vision_forward(w, cfg, torch.from_numpy(v), trace))
+            f = torch.cat(fs)
+        else:
+            pix = np.concatenate(views)  # [files*V, 3, S, S]
+            ref = {"pixels": pix}
+
+            def trace(stage, x):
+                ref[stage] = x.numpy().copy()
+
+            f = ralifmt.vision_forward(w, cfg, torch.from_numpy(pix), trace)
         # a file's feature is the mean over its views (crops)
         f = f.view(len(args.images), V, -1).mean(dim=1)
         ref["file_features"] = f.numpy()

@@ -2,6 +2,7 @@
 of the vision towers (CLIP's ViT, MobileNetV2), shared by the fixture maker,
 the converter and the trainer.  Run everything with Debian's /usr/bin/python3 (torch 1.13)."""
 import json
+import math
 import os
 import struct
 
@@ -394,6 +395,38 @@ def clip_preprocess(img, size, mean, std):
     return a.transpose(2, 0, 1).copy()
 
 
+FRAME_MAX_ASPECT = 3  # engine/rali.h RALI_FRAME_MAX_ASPECT
+
+
+def frame_shape(w, h, size):
+    """engine/image/preprocess.c rali_frame_shape: (crop_w, crop_h, out_w, out_h)
+    of a whole-frame model's input for a w x h photo."""
+    cw, ch = max(w, 1), max(h, 1)
+    if cw > ch * FRAME_MAX_ASPECT:
+        cw = ch * FRAME_MAX_ASPECT
+    elif ch > cw * FRAME_MAX_ASPECT:
+        ch = cw * FRAME_MAX_ASPECT
+    ow = int(math.floor(size * math.sqrt(cw / ch)))
+    oh = int(math.floor(size * math.sqrt(ch / cw)))
+    lim = size * FRAME_MAX_ASPECT
+    return cw, ch, min(max(ow, 1), lim), min(max(oh, 1), lim)
+
+
+def frame_preprocess(img, size, mean, std):
+    """A whole-frame model's preprocessing of a PIL RGB image -> numpy
+    [3, out_h, out_w] (rali_preprocess_frame)."""
+    from PIL import Image
+    w, h = img.size
+    cw, ch, ow, oh = frame_shape(w, h, size)
+    if (cw, ch) != (w, h):
+        x0, y0 = (w - cw) // 2, (h - ch) // 2
+        img = img.crop((x0, y0, x0 + cw, y0 + ch))
+    img = img.resize((ow, oh), Image.BICUBIC)
+    a = np.asarray(img, dtype=np.float32) / 255.0
+    a = (a - np.array(mean, np.float32)) / np.array(std, np.float32)
+    return a.transpose(2, 0, 1).copy()
+
+
 def crop_grid(n, W, H, S):
     """Top-left corners, exactly as engine/image/crops.c rali_crop_grid."""
     g = {1: 1, 4: 2, 5: 2, 9: 3}[n]
@@ -453,8 +486,11 @@ def multi_crop_preprocess(img, size, short_side, n, mean, std, select_grid=0, se
 
 def preprocess_for_model(path, cfg):
     """The engine's whole preprocessing of one file for a model config:
-    [views,3,S,S]."""
+    [views,3,S,S] ([1,3,H,W] for a whole-frame model)."""
     S = cfg["image_size"]
+    if cfg.get("frame") == "whole":
+        img = open_image_as_engine(path, S)
+        return frame_preprocess(img, S, cfg["image_mean"], cfg["image_std"])[None]
     if cfg.get("crops"):
         img = open_image_as_engine(path, cfg["crop_short_side"])
         grid = cfg.get("crop_select_grid", 0) if cfg.get("crop_select") == "detail" else 0

@@ -115,16 +115,16 @@ run_engine (const char *path, RaliBackendKind backend, float *f, GError **error)
   if (!ensure_engine (backend, error))
     return FALSE;
   const RaliConfig *c = rali_model_config (kept_model);
-  int V = rali_model_views (kept_model), D = c->projection_dim, S = c->image_size;
-  g_autofree float *pixels = g_try_new (float, (gsize) V * 3 * S * S);
+  int V = rali_model_views (kept_model), D = c->projection_dim, H, W;
+  g_autofree float *pixels = g_try_new (float, rali_model_input_floats (kept_model));
   g_autofree float *features = g_new (float, (gsize) V * D);
   if (!pixels)
     {
       g_set_error (error, RALI_ERROR, RALI_ERROR_TOO_LARGE, "out of memory");
       return FALSE;
     }
-  if (!rali_engine_preprocess_file (kept_engine, path, pixels, error)
-      || !rali_engine_forward (kept_engine, pixels, V, features, error))
+  if (!rali_engine_preprocess_file_hw (kept_engine, path, pixels, &H, &W, error)
+      || !rali_engine_forward_hw (kept_engine, pixels, V, H, W, features, NULL, error))
     return FALSE;
   for (int d = 0; d < D; d++)
     {

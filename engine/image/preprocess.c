@@ -308,3 +308,76 @@ rali_preprocess_clip (float *out, const RaliImage *img, int size,
   }
   return TRUE;
 }
+
+void
+rali_frame_shape (int w, int h, int size, int *crop_w, int *crop_h, int *out_w, int *out_h)
+{
+  int cw = MAX (w, 1), ch = MAX (h, 1);
+  /* the long side cut to RALI_FRAME_MAX_ASPECT times the short one */
+  if ((gint64) cw > (gint64) ch * RALI_FRAME_MAX_ASPECT)
+    cw = ch * RALI_FRAME_MAX_ASPECT;
+  else if ((gint64) ch > (gint64) cw * RALI_FRAME_MAX_ASPECT)
+    ch = cw * RALI_FRAME_MAX_ASPECT;
+  /* double arithmetic in Python's order: size * sqrt(cw / ch), floored;
+   * sqrt is correctly rounded in both, so tools/ralifmt.py agrees */
+  int ow = (int) floor (size * sqrt ((double) cw / ch));
+  int oh = (int) floor (size * sqrt ((double) ch / cw));
+  *crop_w = cw;
+  *crop_h = ch;
+  *out_w = CLAMP (ow, 1, size * RALI_FRAME_MAX_ASPECT);
+  *out_h = CLAMP (oh, 1, size * RALI_FRAME_MAX_ASPECT);
+}
+
+gboolean
+rali_preprocess_frame (float *out, const RaliImage *img, int size, const float mean[3], const float std[3],
+                       int *out_h, int *out_w, GError **error)
+{
+  g_return_val_if_fail (out != NULL && img != NULL && mean != NULL && std != NULL, FALSE);
+  if (img->rgb == NULL || img->width <= 0 || img->height <= 0)
+    {
+      g_set_error (error, RALI_ERROR, RALI_ERROR_USAGE, "preprocess: empty image");
+      return FALSE;
+    }
+  if (size <= 0 || size > RALI_MAX_CLIP_SIZE)
+    {
+      g_set_error (error, RALI_ERROR, RALI_ERROR_USAGE, "preprocess: bad model image size %d", size);
+      return FALSE;
+    }
+  for (int c = 0; c < 3; c++)
+    if (!(std[c] != 0.0f) || !isfinite (std[c]) || !isfinite (mean[c]))
+      {
+        g_set_error (error, RALI_ERROR, RALI_ERROR_USAGE, "preprocess: bad mean/std for channel %d", c);
+        return FALSE;
+      }
+  int w = img->width, h = img->height, cw, ch, ow, oh;
+  rali_frame_shape (w, h, size, &cw, &ch, &ow, &oh);
+  /* never more than size² pixels: the caller's buffer holds 3·size² */
+  if ((gint64) ow * oh > (gint64) size * size)
+    {
+      g_set_error (error, RALI_ERROR, RALI_ERROR_USAGE, "preprocess: frame %dx%d exceeds %d² pixels", ow, oh, size);
+      return FALSE;
+    }
+  /* the centre crop, packed, when the aspect ratio was cut (rare) */
+  const guint8 *src = img->rgb;
+  g_autofree guint8 *cut = NULL;
+  if (cw != w || ch != h)
+    {
+      cut = g_new (guint8, (gsize) cw * ch * 3);
+      int x0 = (w - cw) / 2, y0 = (h - ch) / 2;
+      for (int y = 0; y < ch; y++)
+        memcpy (cut + (gsize) y * cw * 3, img->rgb + ((gsize) (y0 + y) * w + x0) * 3, (gsize) cw * 3);
+      src = cut;
+    }
+  g_autofree guint8 *px = g_new (guint8, (gsize) ow * oh * 3);
+  rali_resize_bicubic_rgb8 (px, ow, oh, src, cw, ch);
+  gsize plane = (gsize) ow * oh;
+  for (gsize i = 0; i < plane; i++)
+    for (int c = 0; c < 3; c++)
+      {
+        float x = (float) (px[3 * i + c] * (1.0 / 255.0));
+        out[c * plane + i] = (x - mean[c]) / std[c];
+      }
+  *out_h = oh;
+  *out_w = ow;
+  return TRUE;
+}

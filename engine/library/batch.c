@@ -17,6 +17,7 @@ typedef struct {
   RaliEngine *engine;
   const char *path;
   float *pixels;
+  int height, width; /* the pixels' shape: [views, 3, height, width] */
   GError *error;
   gboolean ok;
   struct Batch *batch;
@@ -51,7 +52,7 @@ preprocess_worker (gpointer data, gpointer user_data)
       g_private_set (&reniced, GINT_TO_POINTER (inc));
     }
 #endif
-  s->ok = rali_engine_preprocess_file (s->engine, s->path, s->pixels, &s->error);
+  s->ok = rali_engine_preprocess_file_hw (s->engine, s->path, s->pixels, &s->height, &s->width, &s->error);
   g_mutex_lock (&s->batch->lock);
   if (--s->batch->pending == 0)
     g_cond_signal (&s->batch->done);
@@ -85,15 +86,50 @@ batch_wait (Batch *b)
   g_mutex_unlock (&b->lock);
 }
 
+/* Forwards the good slots of b: runs of consecutive slots of one input
+ * shape (a whole-frame model's landscape and portrait photos differ) go
+ * through the engine together.  features/embeddings: [good slots · V, D]. */
+static gboolean
+forward_slots (RaliEngine *engine, Batch *b, gsize V, gsize D, float *packed, float *features, float *embeddings,
+               GError **error)
+{
+  int j = 0; /* good slots before the run */
+  for (int i = 0; i < b->n;)
+    {
+      if (!b->slots[i].ok)
+        {
+          i++;
+          continue;
+        }
+      int H = b->slots[i].height, W = b->slots[i].width, m = 0;
+      gsize px = V * 3 * (gsize) H * W;
+      for (; i < b->n; i++)
+        {
+          const Slot *s = &b->slots[i];
+          if (!s->ok)
+            continue;
+          if (s->height != H || s->width != W)
+            break;
+          memcpy (packed + (gsize) m * px, s->pixels, px * sizeof (float));
+          m++;
+        }
+      if (!rali_engine_forward_hw (engine, packed, (int) (m * V), H, W, features + (gsize) j * V * D,
+                                   embeddings ? embeddings + (gsize) j * D : NULL, error))
+        return FALSE;
+      j += m;
+    }
+  return TRUE;
+}
+
 /* one of func / func_ex; embeddings are only computed for func_ex */
 static gboolean
 run_files (RaliEngine *engine, char **paths, gsize n_paths, int batch, GCancellable *cancellable,
            RaliResultFunc func, RaliResultExFunc func_ex, gpointer user_data, GError **error)
 {
   const RaliConfig *c = rali_model_config (rali_engine_model (engine));
-  /* px: the pixels of one file, all its views */
-  gsize S = c->image_size, D = c->projection_dim, V = rali_model_views (rali_engine_model (engine));
-  gsize px = V * 3 * S * S;
+  /* px: room for the pixels of one file, all its views */
+  gsize D = c->projection_dim, V = rali_model_views (rali_engine_model (engine));
+  gsize px = rali_model_input_floats (rali_engine_model (engine));
   int B = CLAMP (batch, 1, 256);
   gboolean ok = TRUE;
 
@@ -142,17 +178,8 @@ run_files (RaliEngine *engine, char **paths, gsize n_paths, int batch, GCancella
           batch_wait (nb);
           break;
         }
-      /* pack the good ones contiguously */
-      int m = 0;
-      for (int i = 0; i < b->n; i++)
-        if (b->slots[i].ok)
-          {
-            memcpy (packed + (gsize) m * px, b->slots[i].pixels, px * sizeof (float));
-            m++;
-          }
       g_autoptr (GError) ferr = NULL;
-      gboolean forward_ok = m == 0 || rali_engine_forward_ex (engine, packed, (int) (m * V), features,
-                                                              embeddings, &ferr);
+      gboolean forward_ok = forward_slots (engine, b, V, D, packed, features, embeddings, &ferr);
       int j = 0;
       for (int i = 0; i < b->n; i++)
         {

@@ -225,5 +225,11 @@ void     rali_cnn_free       (RaliCnn *cnn);
 /* As rali_vit_forward_ex: features [B,D]; embeddings (optional) [B,D] the unit rows */
 gboolean rali_cnn_forward_ex (RaliCnn *cnn, const float *pixels, int B, float *features, float *embeddings,
                               RaliVitTraceFunc trace, gpointer trace_data, GError **error);
+/* The same on pixels [B,3,H,W] of any shape (a whole-frame model's input;
+ * the tower is fully convolutional and pools globally), each side at most
+ * RALI_MAX_CNN_INPUT_SIDE.  Buffers grow to the largest shape seen. */
+#define RALI_MAX_CNN_INPUT_SIDE (4 * RALI_MAX_CNN_IMAGE_SIZE)
+gboolean rali_cnn_forward_hw (RaliCnn *cnn, const float *pixels, int B, int H, int W, float *features,
+                              float *embeddings, RaliVitTraceFunc trace, gpointer trace_data, GError **error);
 /* As rali_vit_gemm_shapes, for cnn.c's forward */
 void     rali_cnn_gemm_shapes (const RaliConfig *c, int B, GArray *out);

@@ -22,20 +22,30 @@ typedef struct {
   RaliBuf *expand_w, *expand_b, *dw_w, *dw_b, *project_w, *project_b;
 } BlockBufs;
 
-/* activations for one batch size, kept while the size repeats */
+/* activations, each buffer grown to the largest forward so far (batch size
+ * and input shape: a whole-frame model sees landscape and portrait photos
+ * in turn, whose maps differ by a rounding, and must not reallocate at each) */
 typedef struct {
-  int B;
-  RaliBuf *pixels, *cols; /* the stem's im2col columns [B·S0·S0, 27] */
+  int B;                  /* room in pooled, features, embeddings */
+  gsize n_pixels, n_cols, n_x, n_exp, n_dw; /* room in floats */
+  RaliBuf *pixels, *cols; /* the stem's im2col columns [B·H0·W0, 27] */
   RaliBuf *x[2];          /* block input and output, ping-pong */
   RaliBuf *exp, *dw;      /* a block's expanded and depthwise maps */
   RaliBuf *pooled, *features, *embeddings;
 } Scratch;
 
+/* the height and width of every map of a forward on H x W pixels */
+typedef struct {
+  int h0, w0;            /* after the stem */
+  int *h_in, *w_in;      /* [cnn_blocks] a block's input */
+  int *h_out, *w_out;    /* [cnn_blocks] its output: ceil(in / stride), as TF's SAME gives */
+} Sides;
+
 struct _RaliCnn {
   RaliBackend *be;
   const RaliConfig *c;
   RaliCnnBlock *blocks;   /* [cnn_blocks] */
-  int S0;                 /* side after the stem */
+  Sides sides;            /* of the current forward */
   int *tap_col;           /* [cnn_taps]: first column of each tap in pooled */
   RaliBuf *stem_w, *stem_b, *final_w, *final_b, *proj_w;
   BlockBufs *bw;
@@ -70,7 +80,11 @@ rali_cnn_new (const RaliModel *model, RaliBackend *be, GError **error)
   cnn->be = be;
   cnn->c = c;
   cnn->blocks = g_new (RaliCnnBlock, c->cnn_blocks);
-  cnn->S0 = rali_cnn_blocks (c, cnn->blocks);
+  rali_cnn_blocks (c, cnn->blocks);
+  cnn->sides.h_in = g_new (int, c->cnn_blocks);
+  cnn->sides.w_in = g_new (int, c->cnn_blocks);
+  cnn->sides.h_out = g_new (int, c->cnn_blocks);
+  cnn->sides.w_out = g_new (int, c->cnn_blocks);
   cnn->tap_col = g_new (int, MAX (c->cnn_taps, 1));
   for (int j = 0, col = c->cnn_final; j < c->cnn_taps; j++)
     {
@@ -127,44 +141,80 @@ scratch_clear (RaliCnn *cnn)
   for (gsize i = 0; i < G_N_ELEMENTS (all); i++)
     release (cnn, all[i]);
   s->B = 0;
+  s->n_pixels = s->n_cols = s->n_x = s->n_exp = s->n_dw = 0;
 }
 
-static gboolean
-scratch_ensure (RaliCnn *cnn, int B, GError **error)
+static void
+sides_compute (RaliCnn *cnn, int H, int W)
 {
-  if (cnn->s.B == B)
+  Sides *d = &cnn->sides;
+  d->h0 = (H + 1) / 2;
+  d->w0 = (W + 1) / 2;
+  int h = d->h0, w = d->w0;
+  for (int i = 0; i < cnn->c->cnn_blocks; i++)
+    {
+      int st = cnn->blocks[i].stride;
+      d->h_in[i] = h;
+      d->w_in[i] = w;
+      h = d->h_out[i] = (h + st - 1) / st;
+      w = d->w_out[i] = (w + st - 1) / st;
+    }
+}
+
+/* buffer *b of room *room floats, grown to n when it holds less */
+static gboolean
+grow (RaliCnn *cnn, RaliBuf **b, gsize *room, gsize n, GError **error)
+{
+  if (*b && *room >= n)
     return TRUE;
-  scratch_clear (cnn);
+  release (cnn, b);
+  *room = 0;
+  if (!(*b = cnn->be->ops->alloc (cnn->be, n, error)))
+    return FALSE;
+  *room = n;
+  return TRUE;
+}
+
+/* room for a forward of B images of H x W (sides_compute done) */
+static gboolean
+scratch_ensure (RaliCnn *cnn, int B, int H, int W, GError **error)
+{
   const RaliConfig *c = cnn->c;
-  const RaliBackendOps *o = cnn->be->ops;
+  const Sides *d = &cnn->sides;
   Scratch *s = &cnn->s;
-  gsize S = c->image_size, S0 = cnn->S0;
   /* per image: the largest map each buffer ever holds */
-  gsize x = S0 * S0 * c->cnn_stem, exp = 1, dw = 1;
+  gsize x = (gsize) d->h0 * d->w0 * c->cnn_stem, exp = 1, dw = 1;
   for (int i = 0; i < c->cnn_blocks; i++)
     {
       const RaliCnnBlock *b = &cnn->blocks[i];
-      gsize in = (gsize) b->side_in * b->side_in, out = (gsize) b->side_out * b->side_out;
+      gsize in = (gsize) d->h_in[i] * d->w_in[i], out = (gsize) d->h_out[i] * d->w_out[i];
       if (b->t != 1)
         exp = MAX (exp, in * b->cexp);
       dw = MAX (dw, out * b->cexp);
       x = MAX (x, out * b->cout);
     }
-  gsize last = cnn->blocks[c->cnn_blocks - 1].side_out;
-  x = MAX (x, last * last * c->cnn_final);
-#define AL(dst, n) if (!((dst) = o->alloc (cnn->be, (n), error))) goto err
-  AL (s->pixels, B * 3 * S * S);
-  AL (s->cols, B * S0 * S0 * 27);
-  AL (s->x[0], B * x);
-  AL (s->x[1], B * x);
-  AL (s->exp, B * exp);
-  AL (s->dw, B * dw);
-  AL (s->pooled, (gsize) B * c->cnn_pooled);
-  AL (s->features, (gsize) B * c->projection_dim);
-  if (o->l2norm)
-    AL (s->embeddings, (gsize) B * c->projection_dim);
-#undef AL
-  s->B = B;
+  int L = c->cnn_blocks - 1;
+  x = MAX (x, (gsize) d->h_out[L] * d->w_out[L] * c->cnn_final);
+  gsize one = 0, x1 = s->n_x;
+  if (!grow (cnn, &s->pixels, &s->n_pixels, (gsize) B * 3 * H * W, error) ||
+      !grow (cnn, &s->cols, &s->n_cols, (gsize) B * d->h0 * d->w0 * 27, error) ||
+      !grow (cnn, &s->x[0], &s->n_x, B * x, error) ||
+      !grow (cnn, &s->x[1], &x1, B * x, error) ||
+      !grow (cnn, &s->exp, &s->n_exp, B * exp, error) ||
+      !grow (cnn, &s->dw, &s->n_dw, B * dw, error))
+    goto err;
+  if (s->B < B)
+    {
+      RaliBuf **per_image[] = { &s->pooled, &s->features, &s->embeddings };
+      for (gsize i = 0; i < G_N_ELEMENTS (per_image); i++)
+        release (cnn, per_image[i]);
+      s->B = 0;
+      if (!grow (cnn, &s->pooled, &one, (gsize) B * c->cnn_pooled, error) ||
+          !grow (cnn, &s->features, &one, (gsize) B * c->projection_dim, error) ||
+          (cnn->be->ops->l2norm && !grow (cnn, &s->embeddings, &one, (gsize) B * c->projection_dim, error)))
+        goto err;
+      s->B = B;
+    }
   return TRUE;
 err:
   scratch_clear (cnn);
@@ -209,26 +259,39 @@ gboolean
 rali_cnn_forward_ex (RaliCnn *cnn, const float *pixels, int B, float *features, float *embeddings,
                      RaliVitTraceFunc trace, gpointer trace_data, GError **error)
 {
+  int S = cnn->c->image_size;
+  return rali_cnn_forward_hw (cnn, pixels, B, S, S, features, embeddings, trace, trace_data, error);
+}
+
+gboolean
+rali_cnn_forward_hw (RaliCnn *cnn, const float *pixels, int B, int H, int W, float *features, float *embeddings,
+                     RaliVitTraceFunc trace, gpointer trace_data, GError **error)
+{
   const RaliConfig *c = cnn->c;
   const RaliBackendOps *o = cnn->be->ops;
   RaliBackend *be = cnn->be;
-  int S = c->image_size, S0 = cnn->S0, D = c->projection_dim, P = c->cnn_pooled;
+  int D = c->projection_dim, P = c->cnn_pooled;
   Scratch *s = &cnn->s;
+  const Sides *d = &cnn->sides;
 
-  /* the backend's row counts are ints: B·S0·S0 rows must fit */
-  if (B < 1 || (gint64) B * S0 * S0 > G_MAXINT)
+  /* the backend's row counts are ints: the stem's B·H0·W0 rows, the most of
+   * any op, must fit (and so must the input's B·3·H·W floats) */
+  if (B < 1 || H < 1 || W < 1 || H > RALI_MAX_CNN_INPUT_SIDE || W > RALI_MAX_CNN_INPUT_SIDE ||
+      (gint64) B * 3 * H * W > G_MAXINT)
     {
-      g_set_error (error, RALI_ERROR, RALI_ERROR_USAGE, "batch size %d is out of range for %d px images", B, S);
+      g_set_error (error, RALI_ERROR, RALI_ERROR_USAGE, "batch size %d is out of range for %dx%d px images", B, W, H);
       return FALSE;
     }
-  if (!scratch_ensure (cnn, B, error) ||
-      !o->upload (be, s->pixels, pixels, (gsize) B * 3 * S * S, error))
+  sides_compute (cnn, H, W);
+  int R0 = B * d->h0 * d->w0;
+  if (!scratch_ensure (cnn, B, H, W, error) ||
+      !o->upload (be, s->pixels, pixels, (gsize) B * 3 * H * W, error))
     return FALSE;
 
   /* stem: 3x3/2 conv as im2col + GEMM into NHWC, then ReLU6 */
-  o->conv_im2col (be, s->cols, s->pixels, B, 3, S, S, 3, 2, RALI_PAD_SAME, FALSE);
-  linear (be, s->x[0], s->cols, cnn->stem_w, cnn->stem_b, NULL, B * S0 * S0, c->cnn_stem, 27, RALI_ACT_RELU6);
-  if (!trace_buf (cnn, trace, trace_data, "stem", s->x[0], (gsize) B * S0 * S0 * c->cnn_stem, error))
+  o->conv_im2col (be, s->cols, s->pixels, B, 3, H, W, 3, 2, RALI_PAD_SAME, FALSE);
+  linear (be, s->x[0], s->cols, cnn->stem_w, cnn->stem_b, NULL, R0, c->cnn_stem, 27, RALI_ACT_RELU6);
+  if (!trace_buf (cnn, trace, trace_data, "stem", s->x[0], (gsize) R0 * c->cnn_stem, error))
     return FALSE;
 
   int cur = 0; /* s->x[cur] holds the block input */
@@ -236,13 +299,14 @@ rali_cnn_forward_ex (RaliCnn *cnn, const float *pixels, int B, float *features, 
     {
       const RaliCnnBlock *b = &cnn->blocks[i];
       const BlockBufs *w = &cnn->bw[i];
-      int Rin = B * b->side_in * b->side_in, Rout = B * b->side_out * b->side_out;
+      int hi = d->h_in[i], wi = d->w_in[i], Nout = d->h_out[i] * d->w_out[i];
+      int Rin = B * hi * wi, Rout = B * Nout;
       RaliBuf *x = s->x[cur], *y = s->x[1 - cur], *h = x;
       /* the whole block in one op where the backend can (the CPU's keeps the
        * expanded map in cache, row by row), else its three ops */
       gboolean fused = o->inverted_residual &&
                        o->inverted_residual (be, y, x, b->t != 1 ? w->expand_w : NULL, w->expand_b, w->dw_w, w->dw_b,
-                                             w->project_w, w->project_b, B, b->side_in, b->side_in, b->cin, b->cexp,
+                                             w->project_w, w->project_b, B, hi, wi, b->cin, b->cexp,
                                              b->cout, b->stride, b->residual);
       if (!fused && b->t != 1)
         {
@@ -251,14 +315,14 @@ rali_cnn_forward_ex (RaliCnn *cnn, const float *pixels, int B, float *features, 
         }
       if (!fused)
         {
-          o->dwconv3x3 (be, s->dw, h, w->dw_w, w->dw_b, B, b->side_in, b->side_in, b->cexp, b->stride, TRUE);
+          o->dwconv3x3 (be, s->dw, h, w->dw_w, w->dw_b, B, hi, wi, b->cexp, b->stride, TRUE);
           linear (be, y, s->dw, w->project_w, w->project_b, b->residual ? x : NULL, Rout, b->cout, b->cexp,
                   RALI_ACT_NONE);
         }
       cur = 1 - cur;
       for (int j = 0; j < c->cnn_taps; j++)
         if (c->cnn_tap[j] == i)
-          o->avgpool (be, s->pooled, y, B, b->side_out * b->side_out, b->cout, P, cnn->tap_col[j]);
+          o->avgpool (be, s->pooled, y, B, Nout, b->cout, P, cnn->tap_col[j]);
       if (trace)
         {
           g_autofree char *stage = g_strdup_printf ("block.%d", i);
@@ -267,9 +331,10 @@ rali_cnn_forward_ex (RaliCnn *cnn, const float *pixels, int B, float *features, 
         }
     }
 
-  const RaliCnnBlock *last = &cnn->blocks[c->cnn_blocks - 1];
-  int N = last->side_out * last->side_out, Cf = c->cnn_final;
-  linear (be, s->x[1 - cur], s->x[cur], cnn->final_w, cnn->final_b, NULL, B * N, Cf, last->cout, RALI_ACT_RELU6);
+  int L = c->cnn_blocks - 1;
+  int N = d->h_out[L] * d->w_out[L], Cf = c->cnn_final;
+  linear (be, s->x[1 - cur], s->x[cur], cnn->final_w, cnn->final_b, NULL, B * N, Cf, cnn->blocks[L].cout,
+          RALI_ACT_RELU6);
   if (!trace_buf (cnn, trace, trace_data, "final", s->x[1 - cur], (gsize) B * N * Cf, error))
     return FALSE;
   o->avgpool (be, s->pooled, s->x[1 - cur], B, N, Cf, P, 0);
@@ -317,6 +382,10 @@ rali_cnn_free (RaliCnn *cnn)
     }
   g_free (cnn->bw);
   g_free (cnn->tap_col);
+  g_free (cnn->sides.h_in);
+  g_free (cnn->sides.w_in);
+  g_free (cnn->sides.h_out);
+  g_free (cnn->sides.w_out);
   g_free (cnn->blocks);
   g_free (cnn);
 }

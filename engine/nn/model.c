@@ -199,6 +199,51 @@ tower_int (JsonNode *n, gint64 lo, gint64 hi, int *out, const char *path, GError
  * "final": F, "pool_taps": [block indices]} (rali.h).  Every number is
  * bounded before anything is sized by it, and so is the largest activation
  * map one image needs. */
+/* The largest map one H x W image needs in a tower, in floats: the stem's
+ * im2col columns and output, every block's expanded, depthwise and
+ * projected maps (each stride-s step ceil(n / s), as cnn.c's). */
+static gint64
+cnn_largest_map (const RaliConfig *c, const RaliCnnBlock *blocks, int H, int W)
+{
+  gint64 h = (H + 1) / 2, w = (W + 1) / 2, most = h * w * MAX (27, c->cnn_stem);
+  for (int i = 0; i < c->cnn_blocks; i++)
+    {
+      const RaliCnnBlock *b = &blocks[i];
+      gint64 ho = (h + b->stride - 1) / b->stride, wo = (w + b->stride - 1) / b->stride;
+      most = MAX (most, MAX (h * w * b->cexp, ho * wo * MAX (b->cexp, b->cout)));
+      h = ho;
+      w = wo;
+    }
+  return MAX (most, h * w * c->cnn_final);
+}
+
+/* "frame": "whole" (or "centre", the default): rali.h RaliConfig.whole_frame */
+static gboolean
+parse_frame (RaliConfig *c, JsonObject *o, const char *path, GError **error)
+{
+  g_autofree char *frame = get_opt_string (o, "frame", "centre");
+  if (g_strcmp0 (frame, "centre") == 0)
+    return TRUE;
+  if (g_strcmp0 (frame, "whole") != 0)
+    return fail (error, path, "rali.config: frame must be \"centre\" or \"whole\"");
+  if (c->tower != RALI_TOWER_MOBILENET_V2)
+    return fail (error, path, "rali.config: frame \"whole\" needs a fully convolutional tower (mobilenet_v2); "
+                 "a ViT reads %d px squares", c->image_size);
+  if (c->crops > 0)
+    return fail (error, path, "rali.config: frame \"whole\" and crops exclude each other");
+  /* the most extreme frame's maps must fit as the square's do */
+  int cw, ch, ow, oh;
+  rali_frame_shape (RALI_FRAME_MAX_ASPECT, 1, c->image_size, &cw, &ch, &ow, &oh);
+  g_autofree RaliCnnBlock *blocks = g_new (RaliCnnBlock, c->cnn_blocks);
+  rali_cnn_blocks (c, blocks);
+  gint64 most = MAX (cnn_largest_map (c, blocks, oh, ow), cnn_largest_map (c, blocks, ow, oh));
+  if (most > MAX_CNN_MAP)
+    return fail (error, path, "rali.config: a whole frame of %dx%d px needs maps of %" G_GINT64_FORMAT
+                 " values per image (at most %d)", ow, oh, most, MAX_CNN_MAP);
+  c->whole_frame = TRUE;
+  return TRUE;
+}
+
 static gboolean
 parse_tower (RaliConfig *c, JsonObject *o, const char *path, GError **error)
 {
@@ -254,7 +299,7 @@ parse_tower (RaliConfig *c, JsonObject *o, const char *path, GError **error)
     }
 
   g_autofree RaliCnnBlock *blocks = g_new (RaliCnnBlock, c->cnn_blocks);
-  int stem_side = rali_cnn_blocks (c, blocks);
+  rali_cnn_blocks (c, blocks);
   c->cnn_taps = 0;
   c->cnn_pooled = c->cnn_final;
   JsonNode *tn = json_object_get_member (t, "pool_taps");
@@ -274,17 +319,7 @@ parse_tower (RaliConfig *c, JsonObject *o, const char *path, GError **error)
         }
     }
 
-  /* the largest map one image needs, in floats: the stem's im2col columns
-   * and output, every block's expanded, depthwise and projected maps */
-  gint64 s0 = stem_side, most = s0 * s0 * MAX (27, c->cnn_stem);
-  for (int i = 0; i < c->cnn_blocks; i++)
-    {
-      const RaliCnnBlock *b = &blocks[i];
-      gint64 si = b->side_in, so = b->side_out;
-      most = MAX (most, MAX (si * si * b->cexp, so * so * MAX (b->cexp, b->cout)));
-    }
-  gint64 last = blocks[c->cnn_blocks - 1].side_out;
-  most = MAX (most, last * last * c->cnn_final);
+  gint64 most = cnn_largest_map (c, blocks, c->image_size, c->image_size);
   if (most > MAX_CNN_MAP)
     return fail (error, path, "rali.config: the tower's largest activation map holds %" G_GINT64_FORMAT
                  " values per image (at most %d): image_size %d is too large for these channels",
@@ -449,6 +484,8 @@ parse_config (RaliConfig *c, const char *json, const char *path, GError **error)
         return FALSE;
     }
   else if (!parse_vit (c, o, path, error))
+    return FALSE;
+  if (!parse_frame (c, o, path, error))
     return FALSE;
 
   c->name = get_opt_string (o, "name", "unnamed");

@@ -36,6 +36,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       float *out = g_new (float, (gsize) 5 * 3 * S * S);
       if (!rali_preprocess_crops (out, &img, S, S + (data[0] >> 4), 5, 0, 1, mean, std, &error))
         g_clear_error (&error);
+      /* the whole frame writes at most 3·S² floats, whatever the aspect ratio */
+      int fh, fw;
+      if (rali_preprocess_frame (out, &img, S, mean, std, &fh, &fw, &error))
+        g_assert (fh > 0 && fw > 0 && (gint64) fh * fw <= (gint64) S * S);
+      else
+        g_clear_error (&error);
       g_free (out);
       rali_image_clear (&img);
     }
