@@ -302,7 +302,7 @@ gsize
 rali_model_input_floats (const RaliModel *m)
 {
   gsize S = m->config.image_size;
-  return (gsize) rali_model_views (m) * 3 * S * S;
+  return (gsize) rali_model_views (m) * 3 * S * S * (m->config.whole_frame ? RALI_FRAME_MAX_ASPECT : 1);
 }
 
 void

@@ -191,15 +191,16 @@ gboolean rali_preprocess_clip (float *out, const RaliImage *img, int size,
 /* A whole-frame model's input for a w x h photo: the photo's centre
  * crop_w x crop_h (the whole photo, unless one side is more than
  * RALI_FRAME_MAX_ASPECT times the other: then the long side is cut to that
- * ratio), resized to out_w x out_h with its aspect ratio kept and about
- * size² pixels, never more: out_w = floor(size·√(crop_w/crop_h)), out_h =
- * floor(size·√(crop_h/crop_w)), each at least 1.  A square photo gives
- * size x size, CLIP's input.  tools/ralifmt.py frame_shape is the same. */
+ * ratio), resized as CLIP resizes (rali_preprocess_clip) but not cropped:
+ * the short side to size, the long one to int(size·long/short).  So the
+ * photo is seen at the scale of the model's square input, all of it, and
+ * the frame's middle square is CLIP's input.  tools/ralifmt.py frame_shape
+ * is the same. */
 #define RALI_FRAME_MAX_ASPECT 3
 void rali_frame_shape (int w, int h, int size, int *crop_w, int *crop_h, int *out_w, int *out_h);
 /* The whole-frame preprocessing: that crop (at ((w - crop_w) / 2,
  * (h - crop_h) / 2)), PIL bicubic to out_w x out_h, /255, (x-mean)/std.
- * out is [3, *out_h, *out_w], at most 3·size² floats. */
+ * out is [3, *out_h, *out_w], at most 3·RALI_FRAME_MAX_ASPECT·size² floats. */
 gboolean rali_preprocess_frame (float *out, const RaliImage *img, int size, const float mean[3], const float std[3],
                                 int *out_h, int *out_w, GError **error);
 
@@ -275,8 +276,8 @@ gboolean rali_engine_preprocess_file (RaliEngine *engine, const char *path,
  * (rali_frame_shape), at most rali_model_input_floats floats. */
 gboolean rali_engine_preprocess_file_hw (RaliEngine *engine, const char *path, float *pixels,
                                          int *height, int *width, GError **error);
-/* The most floats one file's pixels take: views · 3 · S² (a whole frame
- * has at most S² pixels). */
+/* The most floats one file's pixels take: views · 3 · S², or
+ * 3 · RALI_FRAME_MAX_ASPECT · S² for a whole-frame model. */
 gsize    rali_model_input_floats (const RaliModel *model);
 /* The decompression-bomb limit of rali_engine_preprocess_file (and so of
  * rali_engine_run_files), in pixels; 0 = RALI_DEFAULT_MAX_PIXELS.  Set it

@@ -738,8 +738,8 @@ def test_whole_frame(images):
     so; a ViT or a multi-crop model with "frame": "whole" is refused."""
     model = os.path.join(FIX, "tiny-mobilenet-frame.rali")
     rc, out, _ = run("info", model)
-    check(rc == 0 and "the whole frame, its aspect ratio kept (cut to at most 3:1)" in out
-          and "a 3:2 photo to 34 x 22" in out, "info describes the whole-frame preprocessing")
+    check(rc == 0 and "the whole frame (cut to at most 3:1), shortest side to 28 px" in out
+          and "a 3:2 photo to 42 x 28" in out, "info describes the whole-frame preprocessing")
     score = lambda *a: {r["path"]: r["score"] for r in jsonl(run("score", "--json", "--backend", "cpu", "--model",
                                                                      model, *a, *images)[1])}
     one, mixed = score("--batch", "1"), score("--batch", "4")
@@ -755,7 +755,7 @@ def test_whole_frame(images):
         a[:, :15] = 255
         a[:, -15:] = 255
         Image.fromarray(a).save(pano)
-        check(ralifmt.frame_shape(120, 30, 28) == (90, 30, 48, 16), "ralifmt.frame_shape cuts 120x30 to 90x30")
+        check(ralifmt.frame_shape(120, 30, 28) == (90, 30, 84, 28), "ralifmt.frame_shape cuts 120x30 to 90x30")
         w, cfg = ralifmt.load_rali(model)
         px = ralifmt.preprocess_for_model(pano, cfg)
         cut = a[:, 15:105]

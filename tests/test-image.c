@@ -347,21 +347,37 @@ test_resize (const char *dir, JsonArray *list)
          memcmp (fr, t, sizeof (float) * 3 * w * w) == 0, "whole frame of a square photo is its CLIP input");
   rali_image_clear (&img);
 
+  /* a 3:2 photo's frame: its middle square is CLIP's input */
+  RaliImage wide = { .width = 60, .height = 40, .rgb = g_new (guint8, 60 * 40 * 3) };
+  for (int i = 0; i < 60 * 40 * 3; i++)
+    wide.rgb[i] = (guint8) (i * 53 % 241);
+  g_autofree float *clip28 = g_new (float, 3 * 28 * 28), *frame28 = g_new (float, 3 * 42 * 28);
+  CHECK (rali_preprocess_clip (clip28, &wide, 28, clip_mean, clip_std, NULL) &&
+         rali_preprocess_frame (frame28, &wide, 28, clip_mean, clip_std, &fh, &fw, NULL) && fh == 28 && fw == 42,
+         "frame of 60x40 at 28 is 42x28 (got %dx%d)", fw, fh);
+  gboolean same = TRUE;
+  for (int c = 0; c < 3; c++)
+    for (int y = 0; y < 28; y++)
+      same &= memcmp (clip28 + (c * 28 + y) * 28, frame28 + (c * 28 + y) * 42 + 7, 28 * sizeof (float)) == 0;
+  CHECK (same, "the middle 28x28 of a 60x40 photo's frame is its CLIP input");
+  rali_image_clear (&wide);
+
   /* frame shapes (ralifmt.frame_shape gives the same: tests/test-cli.py) */
   static const int shapes[][8] = {
     /* w, h, size: crop_w, crop_h, out_w, out_h */
-    { 3000, 2000, 448, 3000, 2000, 548, 365 },
-    { 2000, 3000, 448, 2000, 3000, 365, 548 },
+    { 3000, 2000, 448, 3000, 2000, 672, 448 },
+    { 2000, 3000, 448, 2000, 3000, 448, 672 },
     { 4000, 4000, 448, 4000, 4000, 448, 448 },
-    { 9000, 1000, 448, 3000, 1000, 775, 258 },
-    { 1, 10000, 448, 1, 3, 258, 775 },
-    { 1600, 900, 448, 1600, 900, 597, 336 },
+    { 9000, 1000, 448, 3000, 1000, 1344, 448 },
+    { 1, 10000, 448, 1, 3, 448, 1344 },
+    { 1600, 900, 448, 1600, 900, 796, 448 },
+    { 1000, 999, 28, 1000, 999, 28, 28 },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (shapes); i++) {
     const int *s = shapes[i];
     int cw, ch, ow, oh;
     rali_frame_shape (s[0], s[1], s[2], &cw, &ch, &ow, &oh);
-    CHECK (cw == s[3] && ch == s[4] && ow == s[5] && oh == s[6] && (gint64) ow * oh <= (gint64) s[2] * s[2],
+    CHECK (cw == s[3] && ch == s[4] && ow == s[5] && oh == s[6],
            "frame of %dx%d at %d: crop %dx%d, out %dx%d (want %dx%d, %dx%d)", s[0], s[1], s[2], cw, ch, ow, oh,
            s[3], s[4], s[5], s[6]);
   }

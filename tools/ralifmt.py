@@ -2,7 +2,6 @@
 of the vision towers (CLIP's ViT, MobileNetV2), shared by the fixture maker,
 the converter and the trainer.  Run everything with Debian's /usr/bin/python3 (torch 1.13)."""
 import json
-import math
 import os
 import struct
 
@@ -400,16 +399,16 @@ FRAME_MAX_ASPECT = 3  # engine/rali.h RALI_FRAME_MAX_ASPECT
 
 def frame_shape(w, h, size):
     """engine/image/preprocess.c rali_frame_shape: (crop_w, crop_h, out_w, out_h)
-    of a whole-frame model's input for a w x h photo."""
+    of a whole-frame model's input for a w x h photo: the long side cut to
+    FRAME_MAX_ASPECT times the short one, then CLIP's resize, uncropped."""
     cw, ch = max(w, 1), max(h, 1)
     if cw > ch * FRAME_MAX_ASPECT:
         cw = ch * FRAME_MAX_ASPECT
     elif ch > cw * FRAME_MAX_ASPECT:
         ch = cw * FRAME_MAX_ASPECT
-    ow = int(math.floor(size * math.sqrt(cw / ch)))
-    oh = int(math.floor(size * math.sqrt(ch / cw)))
-    lim = size * FRAME_MAX_ASPECT
-    return cw, ch, min(max(ow, 1), lim), min(max(oh, 1), lim)
+    short, long = min(cw, ch), max(cw, ch)
+    nl = min(max(int(size * long / short), size), size * FRAME_MAX_ASPECT)  # CLIP's long side (clip_preprocess)
+    return (cw, ch, size, nl) if cw <= ch else (cw, ch, nl, size)
 
 
 def frame_preprocess(img, size, mean, std):

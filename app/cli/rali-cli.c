@@ -621,9 +621,8 @@ cmd_info (Options *opt)
     {
       int cw, ch, w32, h32;
       rali_frame_shape (3000, 2000, c->image_size, &cw, &ch, &w32, &h32);
-      printf ("crops:        none: the whole frame, its aspect ratio kept (cut to at most %d:1), resized to the area "
-              "of %d x %d px (a 3:2 photo to %d x %d)\n", RALI_FRAME_MAX_ASPECT, c->image_size, c->image_size, w32,
-              h32);
+      printf ("crops:        none: the whole frame (cut to at most %d:1), shortest side to %d px (a 3:2 photo "
+              "to %d x %d)\n", RALI_FRAME_MAX_ASPECT, c->image_size, w32, h32);
     }
   else
     printf ("crops:        CLIP's: shortest side to %d px, centre crop\n", c->image_size);

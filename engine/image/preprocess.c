@@ -318,14 +318,15 @@ rali_frame_shape (int w, int h, int size, int *crop_w, int *crop_h, int *out_w, 
     cw = ch * RALI_FRAME_MAX_ASPECT;
   else if ((gint64) ch > (gint64) cw * RALI_FRAME_MAX_ASPECT)
     ch = cw * RALI_FRAME_MAX_ASPECT;
-  /* double arithmetic in Python's order: size * sqrt(cw / ch), floored;
-   * sqrt is correctly rounded in both, so tools/ralifmt.py agrees */
-  int ow = (int) floor (size * sqrt ((double) cw / ch));
-  int oh = (int) floor (size * sqrt ((double) ch / cw));
+  /* the short side to size, the long one as CLIP's resize computes it
+   * (rali_preprocess_clip): the frame's middle square is CLIP's input */
+  int short_side = MIN (cw, ch), long_side = MAX (cw, ch);
+  int nl = (int) ((double) ((gint64) size * long_side) / (double) short_side);
+  nl = CLAMP (nl, size, size * RALI_FRAME_MAX_ASPECT);
   *crop_w = cw;
   *crop_h = ch;
-  *out_w = CLAMP (ow, 1, size * RALI_FRAME_MAX_ASPECT);
-  *out_h = CLAMP (oh, 1, size * RALI_FRAME_MAX_ASPECT);
+  *out_w = cw <= ch ? size : nl;
+  *out_h = cw <= ch ? nl : size;
 }
 
 gboolean
@@ -351,10 +352,12 @@ rali_preprocess_frame (float *out, const RaliImage *img, int size, const float m
       }
   int w = img->width, h = img->height, cw, ch, ow, oh;
   rali_frame_shape (w, h, size, &cw, &ch, &ow, &oh);
-  /* never more than size² pixels: the caller's buffer holds 3·size² */
-  if ((gint64) ow * oh > (gint64) size * size)
+  /* never more than RALI_FRAME_MAX_ASPECT·size² pixels: the caller's
+   * buffer holds 3 floats for each */
+  if ((gint64) ow * oh > (gint64) size * size * RALI_FRAME_MAX_ASPECT)
     {
-      g_set_error (error, RALI_ERROR, RALI_ERROR_USAGE, "preprocess: frame %dx%d exceeds %d² pixels", ow, oh, size);
+      g_set_error (error, RALI_ERROR, RALI_ERROR_USAGE, "preprocess: frame %dx%d exceeds %d x %d pixels", ow, oh,
+                   size * RALI_FRAME_MAX_ASPECT, size);
       return FALSE;
     }
   /* the centre crop, packed, when the aspect ratio was cut (rare) */

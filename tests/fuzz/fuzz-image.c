@@ -33,13 +33,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       g_assert (img.width > 0 && img.height > 0 && img.rgb);
       static const float mean[3] = { 0.5f, 0.5f, 0.5f }, std[3] = { 0.5f, 0.5f, 0.5f };
       int S = 16 + (data[0] & 0x0f);
-      float *out = g_new (float, (gsize) 5 * 3 * S * S);
+      float *out = g_new (float, (gsize) MAX (5, RALI_FRAME_MAX_ASPECT) * 3 * S * S);
       if (!rali_preprocess_crops (out, &img, S, S + (data[0] >> 4), 5, 0, 1, mean, std, &error))
         g_clear_error (&error);
-      /* the whole frame writes at most 3·S² floats, whatever the aspect ratio */
+      /* the whole frame writes at most 3·RALI_FRAME_MAX_ASPECT·S² floats, whatever the aspect ratio */
       int fh, fw;
       if (rali_preprocess_frame (out, &img, S, mean, std, &fh, &fw, &error))
-        g_assert (fh > 0 && fw > 0 && (gint64) fh * fw <= (gint64) S * S);
+        g_assert (fh > 0 && fw > 0 && (gint64) fh * fw <= (gint64) S * S * RALI_FRAME_MAX_ASPECT);
       else
         g_clear_error (&error);
       g_free (out);

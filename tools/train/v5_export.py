@@ -73,6 +73,9 @@ def main():
     ap.add_argument("--crop-short-side", type=int, default=512)
     ap.add_argument("--image-size", type=int, default=512,
                     help="the tower's input: the photo's short side in pixels (v5_input_size.py compares them)")
+    ap.add_argument("--frame", choices=("centre", "whole"), default="centre",
+                    help="the tower's input: CLIP's centre square, or the whole frame at the same scale (its short side "
+                         "at --image-size; engine/rali.h rali_frame_shape)")
     ap.add_argument("--version", default="v5.3", help="the model's version, in its name")
     ap.add_argument("--check", nargs="*", default=[], help="photos for the PyTorch check")
     args = ap.parse_args()
@@ -91,7 +94,9 @@ def main():
     # a head served at another temperature than it trained at (v5_temper.py)
     served = f" (trained at {h['trained_tau']})" if h.get("trained_tau", h["tau"]) != h["tau"] else ""
     shape = f"K={K} ({h['groups']} description groups x {h['bands']} MOS bands)" if h.get("bands") else f"K={K}"
-    cfg = dict(name=f"Rali Studio default {args.version} (MobileNetV2 at {args.image_size} px, rule-based descriptors)",
+    frame = ", the whole frame" if args.frame == "whole" else ""
+    cfg = dict(name=f"Rali Studio default {args.version} (MobileNetV2 at {args.image_size} px{frame}, rule-based "
+                    f"descriptors)",
                source=f"ImageNet MobileNetV2 (TensorFlow, Apache-2.0) fine-tuned on BIQ2021's training "
                       f"split (human MOS) by tools/train/finetune.py, step {ck['step']}; head by "
                       f"tools/train/v5_head.py ({shape}, tau={h['tau']}{served}, defect weight {dw:g}); exported "
@@ -104,6 +109,8 @@ def main():
         cfg["score_map"] = score_map
     if args.crops:
         cfg.update(crops=args.crops, crop_short_side=args.crop_short_side)
+    if args.frame == "whole":
+        cfg["frame"] = "whole"
     t = tower_tensors(st, cfg)
     t["visual_projection.weight"] = Wp
     t["rali.pca.mean"] = ts.mu - c
