@@ -26,8 +26,8 @@ typedef struct {
  * and input shape: a whole-frame model sees landscape and portrait photos
  * in turn, whose maps differ by a rounding, and must not reallocate at each) */
 typedef struct {
-  int B;                  /* room in pooled, features, embeddings */
-  gsize n_pixels, n_cols, n_x, n_exp, n_dw; /* room in floats */
+  int B;                  /* images pooled, features and embeddings have room for */
+  gsize n_pixels, n_cols, n_x[2], n_exp, n_dw; /* room in the maps, in floats */
   RaliBuf *pixels, *cols; /* the stem's im2col columns [B·H0·W0, 27] */
   RaliBuf *x[2];          /* block input and output, ping-pong */
   RaliBuf *exp, *dw;      /* a block's expanded and depthwise maps */
@@ -141,7 +141,7 @@ scratch_clear (RaliCnn *cnn)
   for (gsize i = 0; i < G_N_ELEMENTS (all); i++)
     release (cnn, all[i]);
   s->B = 0;
-  s->n_pixels = s->n_cols = s->n_x = s->n_exp = s->n_dw = 0;
+  s->n_pixels = s->n_cols = s->n_x[0] = s->n_x[1] = s->n_exp = s->n_dw = 0;
 }
 
 static void
@@ -195,23 +195,25 @@ scratch_ensure (RaliCnn *cnn, int B, int H, int W, GError **error)
     }
   int L = c->cnn_blocks - 1;
   x = MAX (x, (gsize) d->h_out[L] * d->w_out[L] * c->cnn_final);
-  gsize one = 0, x1 = s->n_x;
   if (!grow (cnn, &s->pixels, &s->n_pixels, (gsize) B * 3 * H * W, error) ||
       !grow (cnn, &s->cols, &s->n_cols, (gsize) B * d->h0 * d->w0 * 27, error) ||
-      !grow (cnn, &s->x[0], &s->n_x, B * x, error) ||
-      !grow (cnn, &s->x[1], &x1, B * x, error) ||
+      !grow (cnn, &s->x[0], &s->n_x[0], B * x, error) ||
+      !grow (cnn, &s->x[1], &s->n_x[1], B * x, error) ||
       !grow (cnn, &s->exp, &s->n_exp, B * exp, error) ||
       !grow (cnn, &s->dw, &s->n_dw, B * dw, error))
     goto err;
   if (s->B < B)
     {
+      /* per image, whatever the shape */
+      gsize n_pooled = 0, n_features = 0, n_embeddings = 0;
       RaliBuf **per_image[] = { &s->pooled, &s->features, &s->embeddings };
       for (gsize i = 0; i < G_N_ELEMENTS (per_image); i++)
         release (cnn, per_image[i]);
       s->B = 0;
-      if (!grow (cnn, &s->pooled, &one, (gsize) B * c->cnn_pooled, error) ||
-          !grow (cnn, &s->features, &one, (gsize) B * c->projection_dim, error) ||
-          (cnn->be->ops->l2norm && !grow (cnn, &s->embeddings, &one, (gsize) B * c->projection_dim, error)))
+      if (!grow (cnn, &s->pooled, &n_pooled, (gsize) B * c->cnn_pooled, error) ||
+          !grow (cnn, &s->features, &n_features, (gsize) B * c->projection_dim, error) ||
+          (cnn->be->ops->l2norm &&
+           !grow (cnn, &s->embeddings, &n_embeddings, (gsize) B * c->projection_dim, error)))
         goto err;
       s->B = B;
     }
