@@ -261,35 +261,41 @@ rali_engine_preprocess_file (RaliEngine *e, const char *path, float *pixels, GEr
 }
 
 GArray *
-rali_model_gemm_shapes (const RaliModel *m, int B)
+rali_model_gemm_shapes_hw (const RaliModel *m, int B, int H, int W)
 {
   GArray *out = g_array_new (FALSE, FALSE, sizeof (RaliGemmShape));
   if (m->config.tower == RALI_TOWER_MOBILENET_V2)
-    rali_cnn_gemm_shapes (&m->config, B, out);
+    rali_cnn_gemm_shapes_hw (&m->config, B, H, W, out);
   else
     rali_vit_gemm_shapes (&m->config, B, out);
   return out;
 }
 
-double
-rali_model_forward_flops (const RaliModel *m, int B)
+GArray *
+rali_model_gemm_shapes (const RaliModel *m, int B)
 {
-  g_autoptr (GArray) shapes = rali_model_gemm_shapes (m, B);
+  return rali_model_gemm_shapes_hw (m, B, m->config.image_size, m->config.image_size);
+}
+
+double
+rali_model_forward_flops_hw (const RaliModel *m, int B, int H, int W)
+{
+  g_autoptr (GArray) shapes = rali_model_gemm_shapes_hw (m, B, H, W);
   double flops = 0;
   for (guint i = 0; i < shapes->len; i++)
     {
       const RaliGemmShape *g = &g_array_index (shapes, RaliGemmShape, i);
       flops += 2.0 * g->M * g->N * (double) g->K * g->count;
     }
-  const RaliConfig *c = &m->config;
-  if (c->tower == RALI_TOWER_MOBILENET_V2)
-    {
-      g_autofree RaliCnnBlock *blocks = g_new (RaliCnnBlock, c->cnn_blocks);
-      rali_cnn_blocks (c, blocks);
-      for (int i = 0; i < c->cnn_blocks; i++)
-        flops += 2.0 * 9 * B * blocks[i].side_out * blocks[i].side_out * (double) blocks[i].cexp;
-    }
+  if (m->config.tower == RALI_TOWER_MOBILENET_V2)
+    flops += rali_cnn_dwconv_flops_hw (&m->config, B, H, W);
   return flops;
+}
+
+double
+rali_model_forward_flops (const RaliModel *m, int B)
+{
+  return rali_model_forward_flops_hw (m, B, m->config.image_size, m->config.image_size);
 }
 
 int

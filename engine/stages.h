@@ -60,8 +60,11 @@ typedef struct {
  * tower, in the order of the forward, equal shapes of one op merged.
  * Free with g_array_unref. */
 GArray *rali_model_gemm_shapes (const RaliModel *model, int B);
+/* The same on H x W pixels (a whole-frame model's input; a ViT's is S x S whatever H and W say) */
+GArray *rali_model_gemm_shapes_hw (const RaliModel *model, int B, int H, int W);
 /* Floating-point operations of that forward: 2·M·N·K of every product plus
  * the depthwise convolutions' multiply-adds (element-wise ops not counted). */
 double  rali_model_forward_flops (const RaliModel *model, int B);
+double  rali_model_forward_flops_hw (const RaliModel *model, int B, int H, int W);
 
 G_END_DECLS

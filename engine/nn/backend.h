@@ -231,5 +231,8 @@ gboolean rali_cnn_forward_ex (RaliCnn *cnn, const float *pixels, int B, float *f
 #define RALI_MAX_CNN_INPUT_SIDE (4 * RALI_MAX_CNN_IMAGE_SIZE)
 gboolean rali_cnn_forward_hw (RaliCnn *cnn, const float *pixels, int B, int H, int W, float *features,
                               float *embeddings, RaliVitTraceFunc trace, gpointer trace_data, GError **error);
-/* As rali_vit_gemm_shapes, for cnn.c's forward */
+/* As rali_vit_gemm_shapes, for cnn.c's forward (on S x S, or on H x W) */
 void     rali_cnn_gemm_shapes (const RaliConfig *c, int B, GArray *out);
+void     rali_cnn_gemm_shapes_hw (const RaliConfig *c, int B, int H, int W, GArray *out);
+/* The depthwise convolutions' multiply-adds of that forward, as FLOPs */
+double   rali_cnn_dwconv_flops_hw (const RaliConfig *c, int B, int H, int W);

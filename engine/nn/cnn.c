@@ -60,6 +60,41 @@ release (RaliCnn *cnn, RaliBuf **b)
   *b = NULL;
 }
 
+/* the sides of every map of blocks[0..n) for an H x W input */
+static void
+sides_of (const RaliCnnBlock *blocks, int n, int H, int W, Sides *d)
+{
+  d->h0 = (H + 1) / 2;
+  d->w0 = (W + 1) / 2;
+  int h = d->h0, w = d->w0;
+  for (int i = 0; i < n; i++)
+    {
+      int st = blocks[i].stride;
+      d->h_in[i] = h;
+      d->w_in[i] = w;
+      h = d->h_out[i] = (h + st - 1) / st;
+      w = d->w_out[i] = (w + st - 1) / st;
+    }
+}
+
+static void
+sides_alloc (Sides *d, int n)
+{
+  d->h_in = g_new (int, n);
+  d->w_in = g_new (int, n);
+  d->h_out = g_new (int, n);
+  d->w_out = g_new (int, n);
+}
+
+static void
+sides_clear (Sides *d)
+{
+  g_clear_pointer (&d->h_in, g_free);
+  g_clear_pointer (&d->w_in, g_free);
+  g_clear_pointer (&d->h_out, g_free);
+  g_clear_pointer (&d->w_out, g_free);
+}
+
 RaliCnn *
 rali_cnn_new (const RaliModel *model, RaliBackend *be, GError **error)
 {
@@ -81,10 +116,7 @@ rali_cnn_new (const RaliModel *model, RaliBackend *be, GError **error)
   cnn->c = c;
   cnn->blocks = g_new (RaliCnnBlock, c->cnn_blocks);
   rali_cnn_blocks (c, cnn->blocks);
-  cnn->sides.h_in = g_new (int, c->cnn_blocks);
-  cnn->sides.w_in = g_new (int, c->cnn_blocks);
-  cnn->sides.h_out = g_new (int, c->cnn_blocks);
-  cnn->sides.w_out = g_new (int, c->cnn_blocks);
+  sides_alloc (&cnn->sides, c->cnn_blocks);
   cnn->tap_col = g_new (int, MAX (c->cnn_taps, 1));
   for (int j = 0, col = c->cnn_final; j < c->cnn_taps; j++)
     {
@@ -147,18 +179,7 @@ scratch_clear (RaliCnn *cnn)
 static void
 sides_compute (RaliCnn *cnn, int H, int W)
 {
-  Sides *d = &cnn->sides;
-  d->h0 = (H + 1) / 2;
-  d->w0 = (W + 1) / 2;
-  int h = d->h0, w = d->w0;
-  for (int i = 0; i < cnn->c->cnn_blocks; i++)
-    {
-      int st = cnn->blocks[i].stride;
-      d->h_in[i] = h;
-      d->w_in[i] = w;
-      h = d->h_out[i] = (h + st - 1) / st;
-      w = d->w_out[i] = (w + st - 1) / st;
-    }
+  sides_of (cnn->blocks, cnn->c->cnn_blocks, H, W, &cnn->sides);
 }
 
 /* buffer *b of room *room floats, grown to n when it holds less */
@@ -347,23 +368,48 @@ rali_cnn_forward_hw (RaliCnn *cnn, const float *pixels, int B, int H, int W, flo
                              features, embeddings, trace, trace_data, error);
 }
 
-/* the products of rali_cnn_forward_ex, in its order */
+/* the products of rali_cnn_forward_hw on H x W, in its order */
 void
-rali_cnn_gemm_shapes (const RaliConfig *c, int B, GArray *out)
+rali_cnn_gemm_shapes_hw (const RaliConfig *c, int B, int H, int W, GArray *out)
 {
   g_autofree RaliCnnBlock *blocks = g_new (RaliCnnBlock, c->cnn_blocks);
-  int S0 = rali_cnn_blocks (c, blocks);
-  rali_gemm_shape_add (out, "stem", B * S0 * S0, c->cnn_stem, 27, 1);
+  rali_cnn_blocks (c, blocks);
+  Sides d = { 0 };
+  sides_alloc (&d, c->cnn_blocks);
+  sides_of (blocks, c->cnn_blocks, H, W, &d);
+  rali_gemm_shape_add (out, "stem", B * d.h0 * d.w0, c->cnn_stem, 27, 1);
   for (int i = 0; i < c->cnn_blocks; i++)
     {
       const RaliCnnBlock *b = &blocks[i];
       if (b->t != 1)
-        rali_gemm_shape_add (out, "expand", B * b->side_in * b->side_in, b->cexp, b->cin, 1);
-      rali_gemm_shape_add (out, "project", B * b->side_out * b->side_out, b->cout, b->cexp, 1);
+        rali_gemm_shape_add (out, "expand", B * d.h_in[i] * d.w_in[i], b->cexp, b->cin, 1);
+      rali_gemm_shape_add (out, "project", B * d.h_out[i] * d.w_out[i], b->cout, b->cexp, 1);
     }
-  const RaliCnnBlock *last = &blocks[c->cnn_blocks - 1];
-  rali_gemm_shape_add (out, "final", B * last->side_out * last->side_out, c->cnn_final, last->cout, 1);
+  int L = c->cnn_blocks - 1;
+  rali_gemm_shape_add (out, "final", B * d.h_out[L] * d.w_out[L], c->cnn_final, blocks[L].cout, 1);
   rali_gemm_shape_add (out, "projection", B, c->projection_dim, c->cnn_pooled, 1);
+  sides_clear (&d);
+}
+
+void
+rali_cnn_gemm_shapes (const RaliConfig *c, int B, GArray *out)
+{
+  rali_cnn_gemm_shapes_hw (c, B, c->image_size, c->image_size, out);
+}
+
+double
+rali_cnn_dwconv_flops_hw (const RaliConfig *c, int B, int H, int W)
+{
+  g_autofree RaliCnnBlock *blocks = g_new (RaliCnnBlock, c->cnn_blocks);
+  rali_cnn_blocks (c, blocks);
+  Sides d = { 0 };
+  sides_alloc (&d, c->cnn_blocks);
+  sides_of (blocks, c->cnn_blocks, H, W, &d);
+  double flops = 0;
+  for (int i = 0; i < c->cnn_blocks; i++)
+    flops += 2.0 * 9 * B * d.h_out[i] * d.w_out[i] * (double) blocks[i].cexp;
+  sides_clear (&d);
+  return flops;
 }
 
 void
@@ -384,10 +430,7 @@ rali_cnn_free (RaliCnn *cnn)
     }
   g_free (cnn->bw);
   g_free (cnn->tap_col);
-  g_free (cnn->sides.h_in);
-  g_free (cnn->sides.w_in);
-  g_free (cnn->sides.h_out);
-  g_free (cnn->sides.w_out);
+  sides_clear (&cnn->sides);
   g_free (cnn->blocks);
   g_free (cnn);
 }
