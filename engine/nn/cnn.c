@@ -34,18 +34,11 @@ typedef struct {
   RaliBuf *pooled, *features, *embeddings;
 } Scratch;
 
-/* the height and width of every map of a forward on H x W pixels */
-typedef struct {
-  int h0, w0;            /* after the stem */
-  int *h_in, *w_in;      /* [cnn_blocks] a block's input */
-  int *h_out, *w_out;    /* [cnn_blocks] its output: ceil(in / stride), as TF's SAME gives */
-} Sides;
-
 struct _RaliCnn {
   RaliBackend *be;
   const RaliConfig *c;
   RaliCnnBlock *blocks;   /* [cnn_blocks] */
-  Sides sides;            /* of the current forward */
+  RaliCnnSides sides;     /* of the current forward */
   int *tap_col;           /* [cnn_taps]: first column of each tap in pooled */
   RaliBuf *stem_w, *stem_b, *final_w, *final_b, *proj_w;
   BlockBufs *bw;
@@ -58,41 +51,6 @@ release (RaliCnn *cnn, RaliBuf **b)
   if (*b)
     cnn->be->ops->release (cnn->be, *b);
   *b = NULL;
-}
-
-/* the sides of every map of blocks[0..n) for an H x W input */
-static void
-sides_of (const RaliCnnBlock *blocks, int n, int H, int W, Sides *d)
-{
-  d->h0 = (H + 1) / 2;
-  d->w0 = (W + 1) / 2;
-  int h = d->h0, w = d->w0;
-  for (int i = 0; i < n; i++)
-    {
-      int st = blocks[i].stride;
-      d->h_in[i] = h;
-      d->w_in[i] = w;
-      h = d->h_out[i] = (h + st - 1) / st;
-      w = d->w_out[i] = (w + st - 1) / st;
-    }
-}
-
-static void
-sides_alloc (Sides *d, int n)
-{
-  d->h_in = g_new (int, n);
-  d->w_in = g_new (int, n);
-  d->h_out = g_new (int, n);
-  d->w_out = g_new (int, n);
-}
-
-static void
-sides_clear (Sides *d)
-{
-  g_clear_pointer (&d->h_in, g_free);
-  g_clear_pointer (&d->w_in, g_free);
-  g_clear_pointer (&d->h_out, g_free);
-  g_clear_pointer (&d->w_out, g_free);
 }
 
 RaliCnn *
@@ -116,7 +74,7 @@ rali_cnn_new (const RaliModel *model, RaliBackend *be, GError **error)
   cnn->c = c;
   cnn->blocks = g_new (RaliCnnBlock, c->cnn_blocks);
   rali_cnn_blocks (c, cnn->blocks);
-  sides_alloc (&cnn->sides, c->cnn_blocks);
+  rali_cnn_sides_init (&cnn->sides, c->cnn_blocks);
   cnn->tap_col = g_new (int, MAX (c->cnn_taps, 1));
   for (int j = 0, col = c->cnn_final; j < c->cnn_taps; j++)
     {
@@ -176,12 +134,6 @@ scratch_clear (RaliCnn *cnn)
   s->n_pixels = s->n_cols = s->n_x[0] = s->n_x[1] = s->n_exp = s->n_dw = 0;
 }
 
-static void
-sides_compute (RaliCnn *cnn, int H, int W)
-{
-  sides_of (cnn->blocks, cnn->c->cnn_blocks, H, W, &cnn->sides);
-}
-
 /* buffer *b of room *room floats, grown to n when it holds less */
 static gboolean
 grow (RaliCnn *cnn, RaliBuf **b, gsize *room, gsize n, GError **error)
@@ -196,12 +148,12 @@ grow (RaliCnn *cnn, RaliBuf **b, gsize *room, gsize n, GError **error)
   return TRUE;
 }
 
-/* room for a forward of B images of H x W (sides_compute done) */
+/* room for a forward of B images of H x W (cnn->sides computed for them) */
 static gboolean
 scratch_ensure (RaliCnn *cnn, int B, int H, int W, GError **error)
 {
   const RaliConfig *c = cnn->c;
-  const Sides *d = &cnn->sides;
+  const RaliCnnSides *d = &cnn->sides;
   Scratch *s = &cnn->s;
   /* per image: the largest map each buffer ever holds */
   gsize x = (gsize) d->h0 * d->w0 * c->cnn_stem, exp = 1, dw = 1;
@@ -225,12 +177,8 @@ scratch_ensure (RaliCnn *cnn, int B, int H, int W, GError **error)
     goto err;
   if (s->B < B)
     {
-      /* per image, whatever the shape */
+      /* per image, whatever the shape: room 0 makes grow replace each */
       gsize n_pooled = 0, n_features = 0, n_embeddings = 0;
-      RaliBuf **per_image[] = { &s->pooled, &s->features, &s->embeddings };
-      for (gsize i = 0; i < G_N_ELEMENTS (per_image); i++)
-        release (cnn, per_image[i]);
-      s->B = 0;
       if (!grow (cnn, &s->pooled, &n_pooled, (gsize) B * c->cnn_pooled, error) ||
           !grow (cnn, &s->features, &n_features, (gsize) B * c->projection_dim, error) ||
           (cnn->be->ops->l2norm &&
@@ -295,7 +243,7 @@ rali_cnn_forward_hw (RaliCnn *cnn, const float *pixels, int B, int H, int W, flo
   RaliBackend *be = cnn->be;
   int D = c->projection_dim, P = c->cnn_pooled;
   Scratch *s = &cnn->s;
-  const Sides *d = &cnn->sides;
+  const RaliCnnSides *d = &cnn->sides;
 
   /* the backend's row counts are ints: the stem's B·H0·W0 rows, the most of
    * any op, must fit (and so must the input's B·3·H·W floats) */
@@ -305,7 +253,7 @@ rali_cnn_forward_hw (RaliCnn *cnn, const float *pixels, int B, int H, int W, flo
       g_set_error (error, RALI_ERROR, RALI_ERROR_USAGE, "batch size %d is out of range for %dx%d px images", B, W, H);
       return FALSE;
     }
-  sides_compute (cnn, H, W);
+  rali_cnn_sides (cnn->blocks, c->cnn_blocks, H, W, &cnn->sides);
   int R0 = B * d->h0 * d->w0;
   if (!scratch_ensure (cnn, B, H, W, error) ||
       !o->upload (be, s->pixels, pixels, (gsize) B * 3 * H * W, error))
@@ -374,9 +322,9 @@ rali_cnn_gemm_shapes_hw (const RaliConfig *c, int B, int H, int W, GArray *out)
 {
   g_autofree RaliCnnBlock *blocks = g_new (RaliCnnBlock, c->cnn_blocks);
   rali_cnn_blocks (c, blocks);
-  Sides d = { 0 };
-  sides_alloc (&d, c->cnn_blocks);
-  sides_of (blocks, c->cnn_blocks, H, W, &d);
+  RaliCnnSides d = { 0 };
+  rali_cnn_sides_init (&d, c->cnn_blocks);
+  rali_cnn_sides (blocks, c->cnn_blocks, H, W, &d);
   rali_gemm_shape_add (out, "stem", B * d.h0 * d.w0, c->cnn_stem, 27, 1);
   for (int i = 0; i < c->cnn_blocks; i++)
     {
@@ -388,7 +336,7 @@ rali_cnn_gemm_shapes_hw (const RaliConfig *c, int B, int H, int W, GArray *out)
   int L = c->cnn_blocks - 1;
   rali_gemm_shape_add (out, "final", B * d.h_out[L] * d.w_out[L], c->cnn_final, blocks[L].cout, 1);
   rali_gemm_shape_add (out, "projection", B, c->projection_dim, c->cnn_pooled, 1);
-  sides_clear (&d);
+  rali_cnn_sides_clear (&d);
 }
 
 void
@@ -402,13 +350,13 @@ rali_cnn_dwconv_flops_hw (const RaliConfig *c, int B, int H, int W)
 {
   g_autofree RaliCnnBlock *blocks = g_new (RaliCnnBlock, c->cnn_blocks);
   rali_cnn_blocks (c, blocks);
-  Sides d = { 0 };
-  sides_alloc (&d, c->cnn_blocks);
-  sides_of (blocks, c->cnn_blocks, H, W, &d);
+  RaliCnnSides d = { 0 };
+  rali_cnn_sides_init (&d, c->cnn_blocks);
+  rali_cnn_sides (blocks, c->cnn_blocks, H, W, &d);
   double flops = 0;
   for (int i = 0; i < c->cnn_blocks; i++)
     flops += 2.0 * 9 * B * d.h_out[i] * d.w_out[i] * (double) blocks[i].cexp;
-  sides_clear (&d);
+  rali_cnn_sides_clear (&d);
   return flops;
 }
 
@@ -430,7 +378,7 @@ rali_cnn_free (RaliCnn *cnn)
     }
   g_free (cnn->bw);
   g_free (cnn->tap_col);
-  sides_clear (&cnn->sides);
+  rali_cnn_sides_clear (&cnn->sides);
   g_free (cnn->blocks);
   g_free (cnn);
 }

@@ -18,14 +18,26 @@ typedef struct {
   int t;            /* expansion; 1: no expand conv */
   int cin, cexp, cout;  /* cexp = t·cin */
   int stride;       /* of the depthwise conv: s on a row's first repeat, else 1 */
-  int side_in, side_out; /* square maps: side_out = ceil(side_in / stride) */
   gboolean residual;     /* stride 1 and cin == cout */
 } RaliCnnBlock;
 
 /* The flat list of blocks of a MobileNetV2 config (c->cnn_blocks of them,
- * rows and the stem already validated): fills blocks[] and returns the side
- * of the stem's output. */
-int rali_cnn_blocks (const RaliConfig *c, RaliCnnBlock *blocks);
+ * rows and the stem already validated): fills blocks[]. */
+void rali_cnn_blocks (const RaliConfig *c, RaliCnnBlock *blocks);
+
+/* The height and width of every map of a forward on H x W pixels: after
+ * the stem, then each block's input and output, every stride-s step
+ * ceil(n / s) as TensorFlow's SAME padding gives.  rali_cnn_sides_init
+ * makes room for n_blocks blocks; rali_cnn_sides_clear frees it. */
+typedef struct {
+  int h0, w0;
+  int *h_in, *w_in;
+  int *h_out, *w_out;
+} RaliCnnSides;
+
+void rali_cnn_sides_init  (RaliCnnSides *d, int n_blocks);
+void rali_cnn_sides       (const RaliCnnBlock *blocks, int n_blocks, int H, int W, RaliCnnSides *d);
+void rali_cnn_sides_clear (RaliCnnSides *d);
 
 /* mobilenet.blocks.N.*; HF-free naming of our own (model.c's table) */
 typedef struct {

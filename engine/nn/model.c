@@ -151,10 +151,10 @@ parse_stem (RaliConfig *c, JsonObject *o, const char *path, GError **error)
   return TRUE;
 }
 
-int
+void
 rali_cnn_blocks (const RaliConfig *c, RaliCnnBlock *blocks)
 {
-  int stem_side = (c->image_size + 1) / 2, side = stem_side, cin = c->cnn_stem, k = 0;
+  int cin = c->cnn_stem, k = 0;
   for (int r = 0; r < c->cnn_rows; r++)
     for (int i = 0; i < c->cnn_row[r][2]; i++)
       {
@@ -164,13 +164,43 @@ rali_cnn_blocks (const RaliConfig *c, RaliCnnBlock *blocks)
         b->cexp = b->t * cin;
         b->cout = c->cnn_row[r][1];
         b->stride = i == 0 ? c->cnn_row[r][3] : 1;
-        b->side_in = side;
-        b->side_out = (side + b->stride - 1) / b->stride;
         b->residual = b->stride == 1 && b->cin == b->cout;
-        side = b->side_out;
         cin = b->cout;
       }
-  return stem_side;
+}
+
+void
+rali_cnn_sides_init (RaliCnnSides *d, int n_blocks)
+{
+  d->h_in = g_new (int, n_blocks);
+  d->w_in = g_new (int, n_blocks);
+  d->h_out = g_new (int, n_blocks);
+  d->w_out = g_new (int, n_blocks);
+}
+
+void
+rali_cnn_sides (const RaliCnnBlock *blocks, int n_blocks, int H, int W, RaliCnnSides *d)
+{
+  d->h0 = (H + 1) / 2;
+  d->w0 = (W + 1) / 2;
+  int h = d->h0, w = d->w0;
+  for (int i = 0; i < n_blocks; i++)
+    {
+      int st = blocks[i].stride;
+      d->h_in[i] = h;
+      d->w_in[i] = w;
+      h = d->h_out[i] = (h + st - 1) / st;
+      w = d->w_out[i] = (w + st - 1) / st;
+    }
+}
+
+void
+rali_cnn_sides_clear (RaliCnnSides *d)
+{
+  g_clear_pointer (&d->h_in, g_free);
+  g_clear_pointer (&d->w_in, g_free);
+  g_clear_pointer (&d->h_out, g_free);
+  g_clear_pointer (&d->w_out, g_free);
 }
 
 /* an integer member of the tower object (or element of one of its arrays) in [lo, hi] */
@@ -201,20 +231,24 @@ tower_int (JsonNode *n, gint64 lo, gint64 hi, int *out, const char *path, GError
  * map one image needs. */
 /* The largest map one H x W image needs in a tower, in floats: the stem's
  * im2col columns and output, every block's expanded, depthwise and
- * projected maps (each stride-s step ceil(n / s), as cnn.c's). */
+ * projected maps (the sides cnn.c's forward uses). */
 static gint64
 cnn_largest_map (const RaliConfig *c, const RaliCnnBlock *blocks, int H, int W)
 {
-  gint64 h = (H + 1) / 2, w = (W + 1) / 2, most = h * w * MAX (27, c->cnn_stem);
+  RaliCnnSides d = { 0 };
+  rali_cnn_sides_init (&d, c->cnn_blocks);
+  rali_cnn_sides (blocks, c->cnn_blocks, H, W, &d);
+  gint64 most = (gint64) d.h0 * d.w0 * MAX (27, c->cnn_stem);
   for (int i = 0; i < c->cnn_blocks; i++)
     {
       const RaliCnnBlock *b = &blocks[i];
-      gint64 ho = (h + b->stride - 1) / b->stride, wo = (w + b->stride - 1) / b->stride;
-      most = MAX (most, MAX (h * w * b->cexp, ho * wo * MAX (b->cexp, b->cout)));
-      h = ho;
-      w = wo;
+      gint64 in = (gint64) d.h_in[i] * d.w_in[i], out = (gint64) d.h_out[i] * d.w_out[i];
+      most = MAX (most, MAX (in * b->cexp, out * MAX (b->cexp, b->cout)));
     }
-  return MAX (most, h * w * c->cnn_final);
+  int L = c->cnn_blocks - 1;
+  most = MAX (most, (gint64) d.h_out[L] * d.w_out[L] * c->cnn_final);
+  rali_cnn_sides_clear (&d);
+  return most;
 }
 
 /* "frame": "whole" (or "centre", the default): rali.h RaliConfig.whole_frame */
