@@ -256,12 +256,11 @@ rali_resize_bicubic_rgb8 (guint8 *dst, int dst_w, int dst_h,
   rali_resize_window_rgb8 (dst, 0, 0, dst_w, dst_h, dst_w, dst_h, src, src_w, src_h);
 }
 
-gboolean
-rali_preprocess_clip (float *out, const RaliImage *img, int size,
-                      const float mean[3], const float std[3], GError **error)
+/* The arguments every preprocessing checks: an image, a model size, a
+ * finite mean and a finite non-zero std per channel. */
+static gboolean
+check_preprocess_args (const RaliImage *img, int size, const float mean[3], const float std[3], GError **error)
 {
-  g_return_val_if_fail (out != NULL && img != NULL && mean != NULL && std != NULL, FALSE);
-
   if (img->rgb == NULL || img->width <= 0 || img->height <= 0) {
     g_set_error (error, RALI_ERROR, RALI_ERROR_USAGE, "preprocess: empty image");
     return FALSE;
@@ -276,14 +275,45 @@ rali_preprocess_clip (float *out, const RaliImage *img, int size,
       return FALSE;
     }
   }
+  return TRUE;
+}
 
-  /* HF get_resize_output_image_size(default_to_square=False): the short
-   * side becomes size, the long one int(size * long / short).  Python
-   * computes size*long exactly, then one correctly rounded division, then
-   * truncates: the same as the double arithmetic here. */
+/* HF get_resize_output_image_size(default_to_square=False): the short side
+ * becomes size, the long one int(size * long / short).  Python computes
+ * size*long exactly, then one correctly rounded division, then truncates:
+ * the same as the double arithmetic here (before the truncation). */
+static double
+clip_long_side (int size, int long_side, int short_side)
+{
+  return (double) ((gint64) size * long_side) / (double) short_side;
+}
+
+/* packed RGB8 [plane, 3] to planar [3, plane]: HF rescale (float64
+ * x * (1/255) cast to float32), then normalize in float32 */
+static void
+normalise_rgb8 (float *out, const guint8 *rgb, gsize plane, const float mean[3], const float std[3])
+{
+  for (gsize i = 0; i < plane; i++) {
+    for (int c = 0; c < 3; c++) {
+      float x = (float) (rgb[3 * i + c] * (1.0 / 255.0));
+      out[c * plane + i] = (x - mean[c]) / std[c];
+    }
+  }
+}
+
+gboolean
+rali_preprocess_clip (float *out, const RaliImage *img, int size,
+                      const float mean[3], const float std[3], GError **error)
+{
+  g_return_val_if_fail (out != NULL && img != NULL && mean != NULL && std != NULL, FALSE);
+
+  if (!check_preprocess_args (img, size, mean, std, error))
+    return FALSE;
+
+  /* CLIP's resize (clip_long_side), then the centre crop */
   int w = img->width, h = img->height;
   int short_side = MIN (w, h), long_side = MAX (w, h);
-  double nl = (double) ((gint64) size * long_side) / (double) short_side;
+  double nl = clip_long_side (size, long_side, short_side);
   if (nl > (double) (G_MAXINT / 4)) {
     g_set_error (error, RALI_ERROR, RALI_ERROR_UNSUPPORTED,
                  "preprocess: aspect ratio %dx%d is too extreme", w, h);
@@ -298,14 +328,7 @@ rali_preprocess_clip (float *out, const RaliImage *img, int size,
   rali_resize_window_rgb8 (crop, (nw - size) / 2, (nh - size) / 2, size, size, nw, nh,
                            img->rgb, w, h);
 
-  /* HF rescale: float64 x * (1/255) cast to float32; normalize in float32 */
-  gsize plane = (gsize) size * size;
-  for (gsize i = 0; i < plane; i++) {
-    for (int c = 0; c < 3; c++) {
-      float x = (float) (crop[3 * i + c] * (1.0 / 255.0));
-      out[c * plane + i] = (x - mean[c]) / std[c];
-    }
-  }
+  normalise_rgb8 (out, crop, (gsize) size * size, mean, std);
   return TRUE;
 }
 
@@ -321,7 +344,7 @@ rali_frame_shape (int w, int h, int size, int *crop_w, int *crop_h, int *out_w, 
   /* the short side to size, the long one as CLIP's resize computes it
    * (rali_preprocess_clip): the frame's middle square is CLIP's input */
   int short_side = MIN (cw, ch), long_side = MAX (cw, ch);
-  int nl = (int) ((double) ((gint64) size * long_side) / (double) short_side);
+  int nl = (int) clip_long_side (size, long_side, short_side);
   nl = CLAMP (nl, size, size * RALI_FRAME_MAX_ASPECT);
   *crop_w = cw;
   *crop_h = ch;
@@ -334,22 +357,8 @@ rali_preprocess_frame (float *out, const RaliImage *img, int size, const float m
                        int *out_h, int *out_w, GError **error)
 {
   g_return_val_if_fail (out != NULL && img != NULL && mean != NULL && std != NULL, FALSE);
-  if (img->rgb == NULL || img->width <= 0 || img->height <= 0)
-    {
-      g_set_error (error, RALI_ERROR, RALI_ERROR_USAGE, "preprocess: empty image");
-      return FALSE;
-    }
-  if (size <= 0 || size > RALI_MAX_CLIP_SIZE)
-    {
-      g_set_error (error, RALI_ERROR, RALI_ERROR_USAGE, "preprocess: bad model image size %d", size);
-      return FALSE;
-    }
-  for (int c = 0; c < 3; c++)
-    if (!(std[c] != 0.0f) || !isfinite (std[c]) || !isfinite (mean[c]))
-      {
-        g_set_error (error, RALI_ERROR, RALI_ERROR_USAGE, "preprocess: bad mean/std for channel %d", c);
-        return FALSE;
-      }
+  if (!check_preprocess_args (img, size, mean, std, error))
+    return FALSE;
   int w = img->width, h = img->height, cw, ch, ow, oh;
   rali_frame_shape (w, h, size, &cw, &ch, &ow, &oh);
   /* never more than RALI_FRAME_MAX_ASPECT·size² pixels: the caller's
@@ -373,13 +382,7 @@ rali_preprocess_frame (float *out, const RaliImage *img, int size, const float m
     }
   g_autofree guint8 *px = g_new (guint8, (gsize) ow * oh * 3);
   rali_resize_bicubic_rgb8 (px, ow, oh, src, cw, ch);
-  gsize plane = (gsize) ow * oh;
-  for (gsize i = 0; i < plane; i++)
-    for (int c = 0; c < 3; c++)
-      {
-        float x = (float) (px[3 * i + c] * (1.0 / 255.0));
-        out[c * plane + i] = (x - mean[c]) / std[c];
-      }
+  normalise_rgb8 (out, px, (gsize) ow * oh, mean, std);
   *out_h = oh;
   *out_w = ow;
   return TRUE;
