@@ -731,10 +731,15 @@ gemm_part (gpointer data, gsize begin, gsize end, int part)
                           0, nr, p0, p1, &e);
           continue;
         }
-      /* short rows (K < 512: the MobileNetV2's 1x1 convolutions, whose
-       * packing cost a tenth of the forward) are read in place, whole
-       * micro-panels of them; the rest packed */
-      int full = g->K < 512 ? MIN (nr, (g->M - m0) / RALI_MR) : 0;
+      /* whole micro-panels of rows are read in place, the last partial one
+       * packed.  Packing them paid for nothing the tile needs (it reads the
+       * same 12 cache lines per 16 k either way) and each thread packed
+       * every row it used: on the MobileNetV2's 1x1 convolutions it cost a
+       * tenth of the forward, and on a Zen 5 reading ViT rows in place too
+       * (K 768 and 3072, packed until 2026-12-07) measured ViT-B/16 at batch
+       * 16 1.07x, ViT-L/14@336 at batch 1 1.03x, batch 1 of ViT-B/16 the
+       * same (5 alternating rounds; tools/bench/NOTES.md) */
+      int full = MIN (nr, (g->M - m0) / RALI_MR);
       if (full > 0)
         rali_gemm_rows (g->out + (gsize) m0 * g->N, g->N, g->in + (gsize) m0 * g->K, g->K, g->bp, g->M - m0, g->N,
                         g->K, 0, full, p0, p1, &e);

@@ -376,10 +376,60 @@ to_bf16 (float f)
  * along each row's k: panel[kp·width + i] = (a[i][2kp], a[i][2kp+1]); rows
  * from `rows` on, and the odd k's partner, are zero.  A micro-panel of A
  * (width RALI_MR) and a panel of a weight [N, K] (width RALI_NR) alike. */
+/* r[0..15] (16 dwords each) transposed in registers: four rounds of
+ * unpacks and 128-bit lane shuffles */
+static inline void
+transpose_16x16 (__m512i r[16])
+{
+  __m512i t[16], u[16];
+  for (int i = 0; i < 16; i += 2)
+    {
+      t[i] = _mm512_unpacklo_epi32 (r[i], r[i + 1]);
+      t[i + 1] = _mm512_unpackhi_epi32 (r[i], r[i + 1]);
+    }
+  /* u[4g + j]: within each 128-bit lane L, rows 4g..4g+3 of column 4L + j */
+  for (int g = 0; g < 4; g++)
+    {
+      u[4 * g] = _mm512_unpacklo_epi64 (t[4 * g], t[4 * g + 2]);
+      u[4 * g + 1] = _mm512_unpackhi_epi64 (t[4 * g], t[4 * g + 2]);
+      u[4 * g + 2] = _mm512_unpacklo_epi64 (t[4 * g + 1], t[4 * g + 3]);
+      u[4 * g + 3] = _mm512_unpackhi_epi64 (t[4 * g + 1], t[4 * g + 3]);
+    }
+  for (int j = 0; j < 4; j++)
+    {
+      __m512i vlo = _mm512_shuffle_i32x4 (u[j], u[4 + j], 0x44), vhi = _mm512_shuffle_i32x4 (u[j], u[4 + j], 0xEE);
+      __m512i wlo = _mm512_shuffle_i32x4 (u[8 + j], u[12 + j], 0x44);
+      __m512i whi = _mm512_shuffle_i32x4 (u[8 + j], u[12 + j], 0xEE);
+      r[j] = _mm512_shuffle_i32x4 (vlo, wlo, 0x88);
+      r[4 + j] = _mm512_shuffle_i32x4 (vlo, wlo, 0xDD);
+      r[8 + j] = _mm512_shuffle_i32x4 (vhi, whi, 0x88);
+      r[12 + j] = _mm512_shuffle_i32x4 (vhi, whi, 0xDD);
+    }
+}
+
 static void
 pack_pairs_panel (guint32 *panel, const float *a, int lda, int rows, int width, int K)
 {
-  int K2 = (K + 1) / 2;
+  int K2 = (K + 1) / 2, done = 0;
+  /* A full micro-panel, 16 pairs of its 12 rows at a time: rounded as 12
+   * vectors, transposed in registers and stored as 16 rows of 12 pairs.
+   * Each pair scattered on its own had made this packing a tenth of a
+   * bf16 ViT forward (perf, Zen 5). */
+  if (width == RALI_MR && rows == RALI_MR)
+    for (; 2 * done + 32 <= K; done += 16)
+      {
+        __m512i r[16];
+        for (int i = 0; i < RALI_MR; i++)
+          {
+            const float *src = a + (gsize) i * lda + 2 * done;
+            r[i] = (__m512i) _mm512_cvtne2ps_pbh (_mm512_loadu_ps (src + 16), _mm512_loadu_ps (src));
+          }
+        for (int i = RALI_MR; i < 16; i++)
+          r[i] = _mm512_setzero_si512 ();
+        transpose_16x16 (r);
+        for (int q = 0; q < 16; q++)
+          _mm512_mask_storeu_epi32 (panel + (gsize) (done + q) * RALI_MR, (__mmask16) 0x0FFF, r[q]);
+      }
   for (int i = 0; i < width; i++)
     {
       if (i >= rows)
@@ -389,7 +439,7 @@ pack_pairs_panel (guint32 *panel, const float *a, int lda, int rows, int width, 
           continue;
         }
       const float *src = a + (gsize) i * lda;
-      int kp = 0;
+      int kp = done;
       /* 32 floats -> 16 pairs at a time */
       for (; 2 * kp + 32 <= K; kp += 16)
         {
