@@ -841,9 +841,10 @@ main (int argc, char **argv)
   if (kernels)
     {
       /* every edge of the 12 x 32 tiles, one or two threads' worth of rows
-       * and panels, each epilogue */
+       * and panels, each epilogue; the last: panels enough to split them,
+       * and row blocks enough (17) that bf16 splits the rows instead */
       static const int fmnk[][3] = { { 197, 75, 33 }, { 1, 1, 1 }, { 12, 32, 5 }, { 13, 33, 64 }, { 25, 100, 768 },
-                                     { 3000, 24, 16 }, { 197, 768, 64 }, { 5, 3, 1000 } };
+                                     { 3000, 24, 16 }, { 197, 768, 64 }, { 5, 3, 1000 }, { 800, 256, 1024 } };
       int acts[] = { RALI_ACT_NONE, RALI_ACT_GELU, RALI_ACT_QUICK_GELU, RALI_ACT_RELU, RALI_ACT_RELU6 };
       for (gsize i = 0; i < G_N_ELEMENTS (fmnk); i++)
         for (gsize a = 0; a < G_N_ELEMENTS (acts); a++)
