@@ -772,7 +772,8 @@ cpu_matmul_fused (RaliBackend *be, RaliBuf *out, RaliBuf *in, RaliBuf *w, RaliBu
                         .act = act } };
   g.R = (M + RALI_MR - 1) / RALI_MR;
   g.P = (N + RALI_NR - 1) / RALI_NR;
-  /* a row block's packed rows stay in L2 (192 KB) while the panels pass */
+  /* a row block's rows (read in place, or packed) stay in L2 (192 KB)
+   * while the panels pass */
   g.RB = CLAMP (49152 / (RALI_MR * MAX (K, 1)), 1, 64);
   g.nRB = (g.R + g.RB - 1) / g.RB;
   /* split the panels when there are enough for every thread, else the

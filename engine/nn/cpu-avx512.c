@@ -372,10 +372,6 @@ to_bf16 (float f)
   return (guint16) (u >> 16);
 }
 
-/* One panel of bf16 pairs from `width` rows of a (row stride lda), pairs
- * along each row's k: panel[kp·width + i] = (a[i][2kp], a[i][2kp+1]); rows
- * from `rows` on, and the odd k's partner, are zero.  A micro-panel of A
- * (width RALI_MR) and a panel of a weight [N, K] (width RALI_NR) alike. */
 /* r[0..15] (16 dwords each) transposed in registers: four rounds of
  * unpacks and 128-bit lane shuffles */
 static inline void
@@ -407,6 +403,10 @@ transpose_16x16 (__m512i r[16])
     }
 }
 
+/* One panel of bf16 pairs from `width` rows of a (row stride lda), pairs
+ * along each row's k: panel[kp·width + i] = (a[i][2kp], a[i][2kp+1]); rows
+ * from `rows` on, and the odd k's partner, are zero.  A micro-panel of A
+ * (width RALI_MR) and a panel of a weight [N, K] (width RALI_NR) alike. */
 static void
 pack_pairs_panel (guint32 *panel, const float *a, int lda, int rows, int width, int K)
 {

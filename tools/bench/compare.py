@@ -703,26 +703,23 @@ def main():
         log(f"--add {args.add}: load average {load}")
         if args.add == "fma-peak":
             os.makedirs(args.work, exist_ok=True)
-            res["fma_peak"] = fma_peak(args.work, args.threads)
-            log(json.dumps(res["fma_peak"]))
-            json.dump(res, open(args.into, "w"), indent=1, default=str)
-            args.report_only = args.into
+            r = fma_peak(args.work, args.threads)
+            if r is None:
+                raise SystemExit("--add fma-peak: nothing measured (see above)")
+        elif args.add == "bf16-eval":
+            if not args.eval_list:
+                raise SystemExit("--add bf16-eval needs --eval-list FILE")
+            r = bf16_eval(args.rali, args.default_model, args.eval_list, args.threads)
         else:
-            if args.add == "bf16-eval":
-                if not args.eval_list:
-                    raise SystemExit("--add bf16-eval needs --eval-list FILE")
-                r = bf16_eval(args.rali, args.default_model, args.eval_list, args.threads)
-            else:
-                folder = os.path.join(args.work, f"folder-{max(args.n, args.app_n)}")
-                make_folder(folder, max(args.n, args.app_n), args.distinct, (6000, 4000))
-                r = app_probe(folder, args.app_n, args.default_model, args.build)
-            r.update(load_before=load, load_after=os.getloadavg(),
-                     date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                     git=git_head())
-            res["bf16_eval" if args.add == "bf16-eval" else "app"] = r
-            log(json.dumps(r, default=str)[:600])
-            json.dump(res, open(args.into, "w"), indent=1, default=str)
-            args.report_only = args.into
+            folder = os.path.join(args.work, f"folder-{max(args.n, args.app_n)}")
+            make_folder(folder, max(args.n, args.app_n), args.distinct, (6000, 4000))
+            r = app_probe(folder, args.app_n, args.default_model, args.build)
+        r.update(load_before=load, load_after=os.getloadavg(),
+                 date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), git=git_head())
+        res[args.add.replace("-", "_")] = r
+        log(json.dumps(r, default=str)[:600])
+        json.dump(res, open(args.into, "w"), indent=1, default=str)
+        args.report_only = args.into
     if args.report_only:
         res = json.load(open(args.report_only))
         if os.path.exists(NOTES_FILE):
