@@ -854,6 +854,7 @@ main (int argc, char **argv)
       test_inverted_residual (&t, 3, 7, 7, 32, 1, 16, 1);    /* t = 1: no expansion */
       test_inverted_residual (&t, 1, 5, 9, 96, 6, 160, 2);   /* K >= 512 of the projection, rows under 12 */
       test_inverted_residual (&t, 2, 1, 1, 8, 6, 8, 1);
+      test_inverted_residual (&t, 3, 14, 14, 160, 6, 160, 1); /* bands of rows: a short last one, threads across images */
       /* bf16 products (--precision bf16): operands rounded to 8 bits of
        * mantissa, sums in fp32, so within a few percent of the output's rms
        * of the fp32 oracle (a wrong product is off by all of it) */

@@ -937,7 +937,7 @@ inverted_residual_part (gpointer data, gsize begin, gsize end, int part)
 {
   const IrArgs *a = data;
   float *scratch = scratch_for (a->cpu, part, a->scratch);
-  rali_inverted_residual_rows (&a->ir, begin, end, (float *) (((guintptr) scratch + 63) & ~(guintptr) 63));
+  rali_inverted_residual_bands (&a->ir, begin, end, (float *) (((guintptr) scratch + 63) & ~(guintptr) 63));
 }
 
 static gboolean
@@ -964,10 +964,9 @@ cpu_inverted_residual (RaliBackend *be, RaliBuf *out, RaliBuf *in, RaliBuf *expa
     for (int k = 0; k < 9; k++)
       wt[(gsize) k * Cexp + c] = D (dw_w)[(gsize) c * 9 + k];
   ir->wt = wt;
+  ir->band = rali_inverted_residual_band (ir, B, cpu->pool ? cpu->pool->n + 1 : 1);
   a.scratch = rali_inverted_residual_scratch (ir) + 16;
-  /* bands of output rows, so that a thread's first rows' expansion is
-   * amortised over its band */
-  parallel_for (cpu, (gsize) B * ir->Ho, 4, inverted_residual_part, &a);
+  parallel_for (cpu, (gsize) B * ((ir->Ho + ir->band - 1) / ir->band), 1, inverted_residual_part, &a);
   return TRUE;
 }
 

@@ -151,6 +151,19 @@ tile (float *c, int ldc, const float *ap, const float *bp, int K, int m0, int mv
 #pragma GCC unroll 12
   for (int i = 0; i < RALI_MR; i++)
     acc[i][0] = acc[i][1] = _mm512_setzero_ps ();
+  if (nv <= 16)
+    {
+      /* a panel's second half is padding: half the FMAs, the same sums */
+      for (int k = 0; k < K; k++)
+        {
+          __m512 b0 = _mm512_loadu_ps (bp + (gsize) k * RALI_NR);
+#pragma GCC unroll 12
+          for (int i = 0; i < RALI_MR; i++)
+            acc[i][0] = _mm512_fmadd_ps (_mm512_set1_ps (ap[(gsize) k * RALI_MR + i]), b0, acc[i][0]);
+        }
+      tile_store (acc, c, ldc, m0, mv, n0, nv, e);
+      return;
+    }
 #pragma GCC unroll 2
   for (int k = 0; k < K; k++)
     {
@@ -177,6 +190,18 @@ tile_rows (float *c, int ldc, const float *a, int lda, const float *bp, int K, i
 #pragma GCC unroll 12
   for (int i = 0; i < RALI_MR; i++)
     acc[i][0] = acc[i][1] = _mm512_setzero_ps ();
+  if (nv <= 16)
+    {
+      for (int k = 0; k < K; k++)
+        {
+          __m512 b0 = _mm512_loadu_ps (bp + (gsize) k * RALI_NR);
+#pragma GCC unroll 12
+          for (int i = 0; i < RALI_MR; i++)
+            acc[i][0] = _mm512_fmadd_ps (_mm512_set1_ps (a[(gsize) i * lda + k]), b0, acc[i][0]);
+        }
+      tile_store (acc, c, ldc, m0, RALI_MR, n0, nv, e);
+      return;
+    }
   for (int k = 0; k < K; k++)
     {
       __m512 b0 = _mm512_loadu_ps (bp), b1 = _mm512_loadu_ps (bp + 16);

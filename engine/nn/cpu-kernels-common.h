@@ -191,61 +191,57 @@ gemm_rows_any (float *c, const float *a, const float *bp, int M, int N, int K, c
     }
 }
 
+/* Bands of a->band output rows (units [u0, u1) of the B·ceil(Ho/band)):
+ * a band's input rows expanded by one product into the band buffer (the
+ * rows it shares with the band before kept, moved to its front), its
+ * depthwise rows, then one projection over all its pixels.  Bands rather
+ * than single rows, so that on small maps (14 or 28 pixels a row) the
+ * products' rows fill whole micro-panels and each weight read from cache
+ * serves band·Wo pixels. */
 static void
-inverted_residual_rows (const RaliInvertedResidual *a, gsize r0, gsize r1, float *scratch)
+inverted_residual_bands (const RaliInvertedResidual *a, gsize u0, gsize u1, float *scratch)
 {
-  float *ring = scratch, *dw = ring + (gsize) 3 * a->W * a->Cexp, *pack = dw + (gsize) a->Wo * a->Cexp;
-  int slot_row[3] = { -1, -1, -1 }, slot_b[3] = { -1, -1, -1 };
+  const int s = a->stride, G = a->band, Q = (a->Ho + G - 1) / G;
+  const gsize xrow = (gsize) a->W * a->Cexp; /* floats of one expanded row */
+  float *band = scratch, *dw = band + (gsize) ((G - 1) * s + 3) * xrow, *pack = dw + (gsize) G * a->Wo * a->Cexp;
+  int kept_b = -1, kept_y0 = 0, kept_n = 0; /* expanded rows [kept_y0, +kept_n) of image kept_b, at band */
   RaliEpilogue ee = { .bias = a->expand_b, .act = RALI_ACT_RELU6 };
   DwRow d = { .wt = a->wt, .bias = a->dw_b, .W = a->W, .C = a->Cexp, .Wo = a->Wo, .stride = a->stride, .px = a->px,
               .relu6 = TRUE };
-  for (gsize r = r0; r < r1; r++)
+  for (gsize u = u0; u < u1; u++)
     {
-      int b = (int) (r / a->Ho), oy = (int) (r % a->Ho);
-      /* the three input rows, expanded into the ring (rows kept from the last output row reused) */
-      gboolean keep[3] = { FALSE, FALSE, FALSE };
-      int want[3];
-      for (int ky = 0; ky < 3; ky++)
+      int b = (int) (u / Q), oy0 = (int) (u % Q) * G, g = MIN (G, a->Ho - oy0);
+      /* the input rows its taps read, [c0, c1), padding rows left out */
+      int c0 = MAX (oy0 * s - a->py, 0), c1 = MIN ((oy0 + g - 1) * s - a->py + 3, a->H);
+      const float *rows = a->in + ((gsize) b * a->H + c0) * a->W * a->Cin; /* t = 1: the input is the map */
+      if (a->expand_bp)
         {
-          want[ky] = oy * a->stride - a->py + ky;
-          for (int sl = 0; sl < 3; sl++)
-            if (slot_b[sl] == b && slot_row[sl] == want[ky])
-              keep[sl] = TRUE;
+          int have = 0;
+          if (kept_b == b && kept_y0 <= c0 && c0 < kept_y0 + kept_n)
+            {
+              have = MIN (kept_y0 + kept_n, c1) - c0;
+              memmove (band, band + (gsize) (c0 - kept_y0) * xrow, (gsize) have * xrow * sizeof (float));
+            }
+          if (c1 - c0 > have)
+            gemm_rows_any (band + (gsize) have * xrow, rows + (gsize) have * a->W * a->Cin, a->expand_bp,
+                           (c1 - c0 - have) * a->W, a->Cexp, a->Cin, &ee, pack);
+          kept_b = b, kept_y0 = c0, kept_n = c1 - c0;
+          rows = band;
         }
-      for (int ky = 0; ky < 3; ky++)
+      for (int j = 0; j < g; j++)
         {
-          int y = want[ky];
-          if (y < 0 || y >= a->H)
+          for (int ky = 0; ky < 3; ky++)
             {
-              d.row[ky] = NULL;
-              continue;
+              int y = (oy0 + j) * s - a->py + ky;
+              d.row[ky] = y < 0 || y >= a->H ? NULL : rows + (gsize) (y - c0) * xrow;
             }
-          const float *src = a->in + ((gsize) b * a->H + y) * a->W * a->Cin;
-          if (!a->expand_bp)
-            {
-              d.row[ky] = src;
-              continue;
-            }
-          int sl = -1;
-          for (int q = 0; q < 3; q++)
-            if (slot_b[q] == b && slot_row[q] == y)
-              sl = q;
-          if (sl < 0)
-            {
-              for (int q = 0; q < 3 && sl < 0; q++)
-                if (!keep[q])
-                  sl = q;
-              keep[sl] = TRUE;
-              slot_b[sl] = b, slot_row[sl] = y;
-              gemm_rows_any (ring + (gsize) sl * a->W * a->Cexp, src, a->expand_bp, a->W, a->Cexp, a->Cin, &ee, pack);
-            }
-          d.row[ky] = ring + (gsize) sl * a->W * a->Cexp;
+          dw_row (&d, dw + (gsize) j * a->Wo * a->Cexp);
         }
-      dw_row (&d, dw);
+      gsize r = (gsize) b * a->Ho + oy0;
       RaliEpilogue ep = { .bias = a->project_b, .act = RALI_ACT_NONE };
       if (a->residual)
         ep.residual = a->in + r * a->W * a->Cin, ep.ldr = a->Cin;
-      gemm_rows_any (a->out + r * a->Wo * a->Cout, dw, a->project_bp, a->Wo, a->Cout, a->Cexp, &ep, pack);
+      gemm_rows_any (a->out + r * a->Wo * a->Cout, dw, a->project_bp, g * a->Wo, a->Cout, a->Cexp, &ep, pack);
     }
 }
 
@@ -258,7 +254,7 @@ const RaliCpuKernelSet KERNEL_SET = {
   .gemm_rows = gemm_rows,
   .attention_head = attention_head,
   .dwconv_rows = dwconv_rows,
-  .inverted_residual_rows = inverted_residual_rows,
+  .inverted_residual_bands = inverted_residual_bands,
   .layernorm_rows = layernorm_rows,
   .activation_range = activation_range,
   .add_range = add_range,

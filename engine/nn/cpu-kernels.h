@@ -135,23 +135,27 @@ typedef struct {
 /* output rows [r0, r1) of the B·Ho rows */
 void rali_dwconv_rows (const RaliDwConv *a, gsize r0, gsize r1);
 
-/* A MobileNetV2 inverted residual block, row by row (backend.h
- * inverted_residual): each output row's three input rows expanded into a
- * ring of rows (kept for the next output rows), its depthwise row, then
- * its projection, all in L2: the expanded maps never reach memory. */
+/* A MobileNetV2 inverted residual block, band by band (backend.h
+ * inverted_residual): a band of output rows' input rows expanded together
+ * (those shared with the band before kept), its depthwise rows, then its
+ * projection, all in L2: the expanded maps never reach memory. */
 typedef struct {
   const float *in;          /* [B,H,W,Cin] */
   float *out;               /* [B,Ho,Wo,Cout] */
   const float *expand_bp;   /* packed [Cexp,Cin], or NULL (t = 1: the input is the expanded map) */
   const float *expand_b, *wt, *dw_b, *project_bp, *project_b;
   int H, W, Cin, Cexp, Cout, Ho, Wo, stride, py, px;
+  int band;                 /* output rows a band (rali_inverted_residual_band) */
   gboolean residual;
 } RaliInvertedResidual;
 
-/* floats of scratch per part */
+/* output rows a band for a forward of B images on parts threads: the
+ * fewest micro-panel rows on the busiest thread, within a cache budget */
+int   rali_inverted_residual_band (const RaliInvertedResidual *a, int B, int parts);
+/* floats of scratch per part (a->band set) */
 gsize rali_inverted_residual_scratch (const RaliInvertedResidual *a);
-/* output rows [r0, r1) of the B·Ho */
-void  rali_inverted_residual_rows (const RaliInvertedResidual *a, gsize r0, gsize r1, float *scratch);
+/* bands [u0, u1) of the B·ceil(Ho / band), each image's in order */
+void  rali_inverted_residual_bands (const RaliInvertedResidual *a, gsize u0, gsize u1, float *scratch);
 
 /* rows [r0, r1) of out[R,C] = (in − mean) / sqrt(var + eps) · w + b (two-pass variance; may alias) */
 void rali_layernorm_rows (float *out, const float *in, const float *w, const float *b, int C, float eps,
@@ -175,7 +179,7 @@ typedef struct {
   void (*attention_head) (float *out, int ldo, const float *q, const float *k, const float *v, int ld, int T,
                           int Dh, float scale, float *scratch);
   void (*dwconv_rows) (const RaliDwConv *a, gsize r0, gsize r1);
-  void (*inverted_residual_rows) (const RaliInvertedResidual *a, gsize r0, gsize r1, float *scratch);
+  void (*inverted_residual_bands) (const RaliInvertedResidual *a, gsize r0, gsize r1, float *scratch);
   void (*layernorm_rows) (float *out, const float *in, const float *w, const float *b, int C, float eps, gsize r0,
                           gsize r1);
   void (*activation_range) (float *x, gsize i0, gsize i1, int act);
