@@ -297,13 +297,11 @@ dw_pixel (const DwRow *a, int ox, float *o)
     }
 }
 
-/* the 9 weights loaded once per 8 channels; the input columns loaded per
- * tap (L1 hits: 16 registers hold the weights and the four sums, not the
- * 6-9 columns cpu-avx512.c keeps) */
-static inline void
-dw_pixels4 (const DwRow *a, int ox, float *o)
+/* dw_pixels4 at stride s (a constant where it is inlined) */
+static inline __attribute__ ((always_inline)) void
+dw_pixels4_stride (const DwRow *a, int ox, float *o, const int s)
 {
-  const int C = a->C, s = a->stride;
+  const int C = a->C;
   const float *row[3];
   for (int ky = 0; ky < 3; ky++)
     row[ky] = a->row[ky] + (gsize) (ox * s - a->px) * C;
@@ -312,12 +310,14 @@ dw_pixels4 (const DwRow *a, int ox, float *o)
       int n = C - c;
       __m256 b0 = a->bias ? load8 (a->bias + c, n) : _mm256_setzero_ps ();
       __m256 acc[4] = { b0, b0, b0, b0 };
+#pragma GCC unroll 3
       for (int ky = 0; ky < 3; ky++)
         {
           __m256 w0 = load8 (a->wt + (gsize) (ky * 3 + 0) * C + c, n);
           __m256 w1 = load8 (a->wt + (gsize) (ky * 3 + 1) * C + c, n);
           __m256 w2 = load8 (a->wt + (gsize) (ky * 3 + 2) * C + c, n);
           const float *x = row[ky] + c;
+#pragma GCC unroll 4
           for (int p = 0; p < 4; p++)
             {
               acc[p] = _mm256_fmadd_ps (w0, load8 (x + (gsize) (p * s) * C, n), acc[p]);
@@ -325,9 +325,23 @@ dw_pixels4 (const DwRow *a, int ox, float *o)
               acc[p] = _mm256_fmadd_ps (w2, load8 (x + (gsize) (p * s + 2) * C, n), acc[p]);
             }
         }
+#pragma GCC unroll 4
       for (int p = 0; p < 4; p++)
         store8 (o + (gsize) p * C + c, a->relu6 ? act8 (acc[p], RALI_ACT_RELU6) : acc[p], n);
     }
+}
+
+/* the 9 weights loaded once per 8 channels; the input columns loaded per
+ * tap (L1 hits: 16 registers hold the weights and the four sums, not the
+ * 6-9 columns cpu-avx512.c keeps).  Compiled once per stride, so that the
+ * sums stay in registers (cpu-avx512.c's dw_pixels4 says why). */
+static inline void
+dw_pixels4 (const DwRow *a, int ox, float *o)
+{
+  if (a->stride == 1)
+    dw_pixels4_stride (a, ox, o, 1);
+  else
+    dw_pixels4_stride (a, ox, o, 2);
 }
 
 /* ---- row and element loops ---- */

@@ -272,13 +272,11 @@ dw_pixel (const DwRow *a, int ox, float *o)
     }
 }
 
-/* four output pixels ox..ox+3 whose taps are all inside the input (three
- * rows present): the 9 weights loaded once per 16 channels, each input
- * column once per row of taps (stride 1: 6 columns for the 4 pixels, not 12) */
-static inline void
-dw_pixels4 (const DwRow *a, int ox, float *o)
+/* dw_pixels4 at stride s (a constant where it is inlined) */
+static inline __attribute__ ((always_inline)) void
+dw_pixels4_stride (const DwRow *a, int ox, float *o, const int s)
 {
-  const int C = a->C, s = a->stride;
+  const int C = a->C, ncol = 3 * s + 3; /* 6 at stride 1, 9 at stride 2 */
   const float *row[3];
   for (int ky = 0; ky < 3; ky++)
     row[ky] = a->row[ky] + (gsize) (ox * s - a->px) * C;
@@ -287,15 +285,17 @@ dw_pixels4 (const DwRow *a, int ox, float *o)
       __mmask16 k = lanes (C - c);
       __m512 b0 = a->bias ? _mm512_maskz_loadu_ps (k, a->bias + c) : _mm512_setzero_ps ();
       __m512 acc[4] = { b0, b0, b0, b0 };
+#pragma GCC unroll 3
       for (int ky = 0; ky < 3; ky++)
         {
           __m512 w0 = _mm512_maskz_loadu_ps (k, a->wt + (gsize) (ky * 3 + 0) * C + c);
           __m512 w1 = _mm512_maskz_loadu_ps (k, a->wt + (gsize) (ky * 3 + 1) * C + c);
           __m512 w2 = _mm512_maskz_loadu_ps (k, a->wt + (gsize) (ky * 3 + 2) * C + c);
           __m512 x[9];
-          int ncol = 3 * s + 3; /* 6 at stride 1, 9 at stride 2 */
+#pragma GCC unroll 9
           for (int j = 0; j < ncol; j++)
             x[j] = _mm512_maskz_loadu_ps (k, row[ky] + (gsize) j * C + c);
+#pragma GCC unroll 4
           for (int p = 0; p < 4; p++)
             {
               acc[p] = _mm512_fmadd_ps (w0, x[p * s], acc[p]);
@@ -303,9 +303,25 @@ dw_pixels4 (const DwRow *a, int ox, float *o)
               acc[p] = _mm512_fmadd_ps (w2, x[p * s + 2], acc[p]);
             }
         }
+#pragma GCC unroll 4
       for (int p = 0; p < 4; p++)
         _mm512_mask_storeu_ps (o + (gsize) p * C + c, k, a->relu6 ? act16 (acc[p], RALI_ACT_RELU6) : acc[p]);
     }
+}
+
+/* four output pixels ox..ox+3 whose taps are all inside the input (three
+ * rows present): the 9 weights loaded once per 16 channels, each input
+ * column once per row of taps (stride 1: 6 columns for the 4 pixels, not
+ * 12).  Compiled once per stride, so that the columns and the sums are
+ * registers: with the stride a variable, GCC kept both arrays on the stack
+ * and the loop spent most of its time storing and reloading them. */
+static inline void
+dw_pixels4 (const DwRow *a, int ox, float *o)
+{
+  if (a->stride == 1)
+    dw_pixels4_stride (a, ox, o, 1);
+  else
+    dw_pixels4_stride (a, ox, o, 2);
 }
 
 /* ---- row and element loops ---- */
