@@ -260,6 +260,35 @@ test_conv_im2col (Ctx *t, int B, int Cin, int H, int W, int k, int stride, int p
   pair_free (t, &in), pair_free (t, &out);
 }
 
+/* --cpu-kernels: a convolution in one op (columns built a row of output
+ * pixels at a time) against conv_im2col, matmul and the activation on the
+ * OpenBLAS path */
+static void
+test_conv_fused (Ctx *t, int B, int Cin, int H, int W, int k, int stride, int pad, gboolean nhwc, int N, int act)
+{
+  g_autoptr (GError) error = NULL;
+  int py, px, K = Cin * k * k;
+  int Ho = rali_conv_axis (H, k, stride, pad, &py), Wo = rali_conv_axis (W, k, stride, pad, &px);
+  g_autofree float *w = rand_array (t, (gsize) N * K, -0.5, 0.5);
+  Pair in = pair_rand (t, (gsize) B * Cin * H * W, -2, 2, FALSE, NULL), bias = pair_rand (t, N, -0.5, 0.5, TRUE, NULL);
+  Pair cols = pair_out (t, (gsize) B * Ho * Wo * K), out = pair_out (t, (gsize) B * Ho * Wo * N);
+  RaliBuf *wc = t->cpu->ops->weight (t->cpu, w, (gsize) N * K, &error);
+  RaliBuf *wk = t->vk->ops->weight_matrix (t->vk, w, N, K, &error);
+  t->cpu->ops->conv_im2col (t->cpu, CB (cols), CB (in), B, Cin, H, W, k, stride, pad, nhwc);
+  t->cpu->ops->matmul (t->cpu, CB (out), CB (cols), wc, CB (bias), B * Ho * Wo, N, K);
+  if (act != RALI_ACT_NONE)
+    t->cpu->ops->activation (t->cpu, CB (out), (gsize) B * Ho * Wo * N, act);
+  gboolean done = t->vk->ops->conv_fused && t->vk->ops->conv_fused (t->vk, VB (out), VB (in), wk, VB (bias), B, Cin,
+                                                                     H, W, k, stride, pad, nhwc, N, act);
+  g_autofree char *what = g_strdup_printf ("conv_fused B%d C%d %dx%d k%d s%d p%d %s -> %d act %d", B, Cin, H, W, k,
+                                           stride, pad, nhwc ? "nhwc" : "nchw", N, act);
+  expect (t, done, what, NULL);
+  if (done)
+    check (t, what, &out);
+  t->cpu->ops->release (t->cpu, wc), t->vk->ops->release (t->vk, wk);
+  pair_free (t, &in), pair_free (t, &bias), pair_free (t, &cols), pair_free (t, &out);
+}
+
 static void
 test_embed_tokens (Ctx *t, int B, int T, int C)
 {
@@ -855,6 +884,10 @@ main (int argc, char **argv)
       test_inverted_residual (&t, 1, 5, 9, 96, 6, 160, 2);   /* K >= 512 of the projection, rows under 12 */
       test_inverted_residual (&t, 2, 1, 1, 8, 6, 8, 1);
       test_inverted_residual (&t, 3, 14, 14, 160, 6, 160, 1); /* bands of rows: a short last one, threads across images */
+      test_conv_fused (&t, 2, 3, 33, 30, 3, 2, RALI_PAD_SAME, FALSE, 32, RALI_ACT_RELU6); /* the MobileNetV2 stem */
+      test_conv_fused (&t, 1, 3, 448, 448, 3, 2, RALI_PAD_SAME, FALSE, 32, RALI_ACT_RELU6); /* at the default model's size */
+      test_conv_fused (&t, 2, 5, 9, 7, 3, 2, 1, TRUE, 40, RALI_ACT_RELU);   /* a ViT conv stem's later layer */
+      test_conv_fused (&t, 3, 4, 6, 5, 1, 1, 0, TRUE, 7, RALI_ACT_NONE);
       /* bf16 products (--precision bf16): operands rounded to 8 bits of
        * mantissa, sums in fp32, so within a few percent of the output's rms
        * of the fp32 oracle (a wrong product is off by all of it) */

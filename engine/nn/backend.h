@@ -104,6 +104,13 @@ typedef struct {
   gboolean (*inverted_residual) (RaliBackend *be, RaliBuf *out, RaliBuf *in, RaliBuf *expand_w, RaliBuf *expand_b,
                                  RaliBuf *dw_w, RaliBuf *dw_b, RaliBuf *project_w, RaliBuf *project_b,
                                  int B, int H, int W, int Cin, int Cexp, int Cout, int stride, gboolean residual);
+  /* Optional (NULL, or FALSE returned: conv_im2col, then matmul_fused).  A
+   * convolution in one op: out[B·Ho·Wo, N] = act(cols · wᵀ + bias), cols
+   * what conv_im2col (same arguments) would write, w [N, Cin·k·k] as
+   * weight_matrix gave it, act as matmul_fused's.  Nothing is written when
+   * FALSE is returned. */
+  gboolean (*conv_fused) (RaliBackend *be, RaliBuf *out, RaliBuf *in, RaliBuf *w, RaliBuf *bias, int B, int Cin,
+                          int H, int W, int k, int stride, int pad, gboolean nhwc, int N, int act);
 } RaliBackendOps;
 
 /* matmul_fused's act for none */

@@ -28,7 +28,7 @@ typedef struct {
 typedef struct {
   int B;                  /* images pooled, features and embeddings have room for */
   gsize n_pixels, n_cols, n_x[2], n_exp, n_dw; /* room in the maps, in floats */
-  RaliBuf *pixels, *cols; /* the stem's im2col columns [B·H0·W0, 27] */
+  RaliBuf *pixels, *cols; /* the stem's im2col columns [B·H0·W0, 27], where it has no conv_fused */
   RaliBuf *x[2];          /* block input and output, ping-pong */
   RaliBuf *exp, *dw;      /* a block's expanded and depthwise maps */
   RaliBuf *pooled, *features, *embeddings;
@@ -169,7 +169,6 @@ scratch_ensure (RaliCnn *cnn, int B, int H, int W, GError **error)
   int L = c->cnn_blocks - 1;
   x = MAX (x, (gsize) d->h_out[L] * d->w_out[L] * c->cnn_final);
   if (!grow (cnn, &s->pixels, &s->n_pixels, (gsize) B * 3 * H * W, error) ||
-      !grow (cnn, &s->cols, &s->n_cols, (gsize) B * d->h0 * d->w0 * 27, error) ||
       !grow (cnn, &s->x[0], &s->n_x[0], B * x, error) ||
       !grow (cnn, &s->x[1], &s->n_x[1], B * x, error) ||
       !grow (cnn, &s->exp, &s->n_exp, B * exp, error) ||
@@ -259,9 +258,19 @@ rali_cnn_forward_hw (RaliCnn *cnn, const float *pixels, int B, int H, int W, flo
       !o->upload (be, s->pixels, pixels, (gsize) B * 3 * H * W, error))
     return FALSE;
 
-  /* stem: 3x3/2 conv as im2col + GEMM into NHWC, then ReLU6 */
-  o->conv_im2col (be, s->cols, s->pixels, B, 3, H, W, 3, 2, RALI_PAD_SAME, FALSE);
-  linear (be, s->x[0], s->cols, cnn->stem_w, cnn->stem_b, NULL, R0, c->cnn_stem, 27, RALI_ACT_RELU6);
+  /* stem: 3x3/2 conv into NHWC, then ReLU6: in one op where the backend
+   * can, else im2col + GEMM (the columns allocated only then) */
+  if (!o->conv_fused || !o->conv_fused (be, s->x[0], s->pixels, cnn->stem_w, cnn->stem_b, B, 3, H, W, 3, 2,
+                                        RALI_PAD_SAME, FALSE, c->cnn_stem, RALI_ACT_RELU6))
+    {
+      if (!grow (cnn, &s->cols, &s->n_cols, (gsize) R0 * 27, error))
+        {
+          scratch_clear (cnn);
+          return FALSE;
+        }
+      o->conv_im2col (be, s->cols, s->pixels, B, 3, H, W, 3, 2, RALI_PAD_SAME, FALSE);
+      linear (be, s->x[0], s->cols, cnn->stem_w, cnn->stem_b, NULL, R0, c->cnn_stem, 27, RALI_ACT_RELU6);
+    }
   if (!trace_buf (cnn, trace, trace_data, "stem", s->x[0], (gsize) R0 * c->cnn_stem, error))
     return FALSE;
 

@@ -253,9 +253,13 @@ rali_vit_forward_ex (RaliVit *vit, const float *pixels, int B, float *features, 
       for (int i = 0; i < c->stem_layers; i++)
         {
           int out_side = (side - 1) / 2 + 1, cout = c->stem_channels[i];
-          o->conv_im2col (be, s->cols, in, B, cin, side, side, 3, 2, 1, i > 0);
-          linear (be, s->stem[i], s->cols, vit->stem_w[i], vit->stem_b[i], NULL, NULL,
-                  B * out_side * out_side, cout, cin * 9, RALI_ACT_RELU);
+          if (!o->conv_fused || !o->conv_fused (be, s->stem[i], in, vit->stem_w[i], vit->stem_b[i], B, cin, side,
+                                                side, 3, 2, 1, i > 0, cout, RALI_ACT_RELU))
+            {
+              o->conv_im2col (be, s->cols, in, B, cin, side, side, 3, 2, 1, i > 0);
+              linear (be, s->stem[i], s->cols, vit->stem_w[i], vit->stem_b[i], NULL, NULL,
+                      B * out_side * out_side, cout, cin * 9, RALI_ACT_RELU);
+            }
           in = s->stem[i];
           side = out_side;
           cin = cout;
