@@ -902,20 +902,39 @@ im2col_row (const Im2colArgs *a, int b, int oy, float *row)
     for (int ky = 0; ky < k; ky++)
       {
         int y = oy * s - py + ky;
-        const float *src = NULL; /* input row y of channel c, its x = 0 */
-        if (y >= 0 && y < H)
-          src = a->nhwc ? a->in + (((gsize) b * H + y) * W) * Cin + c : a->in + (((gsize) b * Cin + c) * H + y) * W;
         float *dst = row + (gsize) (c * k + ky) * k;
-        for (int ox = 0; ox < Wo; ox++, dst += K)
+        if (y < 0 || y >= H)
           {
-            int xx = ox * s - px;
-            if (src && ox >= x0 && ox < x1)
-              for (int kx = 0; kx < k; kx++)
-                dst[kx] = src[(gsize) (xx + kx) * xs];
-            else
-              for (int kx = 0; kx < k; kx++)
-                dst[kx] = src && xx + kx >= 0 && xx + kx < W ? src[(gsize) (xx + kx) * xs] : 0.0f;
+            for (int ox = 0; ox < Wo; ox++)
+              memset (dst + (gsize) ox * K, 0, (gsize) k * sizeof (float));
+            continue;
           }
+        /* input row y of channel c, at its x = 0 */
+        const float *src = a->nhwc ? a->in + (((gsize) b * H + y) * W) * Cin + c
+                                   : a->in + (((gsize) b * Cin + c) * H + y) * W;
+        /* the frame's edges, tap by tap */
+        for (int ox = 0; ox < Wo; ox++)
+          {
+            if (ox == x0)
+              ox = x1;
+            if (ox >= Wo)
+              break;
+            int xx = ox * s - px;
+            for (int kx = 0; kx < k; kx++)
+              dst[(gsize) ox * K + kx] = xx + kx >= 0 && xx + kx < W ? src[(gsize) (xx + kx) * xs] : 0.0f;
+          }
+        /* inside it, plain copies (three a pixel for the stems' 3x3 on planes) */
+        if (k == 3 && xs == 1)
+          for (int ox = x0; ox < x1; ox++)
+            {
+              const float *p = src + ox * s - px;
+              float *d = dst + (gsize) ox * K;
+              d[0] = p[0], d[1] = p[1], d[2] = p[2];
+            }
+        else
+          for (int ox = x0; ox < x1; ox++)
+            for (int kx = 0; kx < k; kx++)
+              dst[(gsize) ox * K + kx] = src[(gsize) (ox * s - px + kx) * xs];
       }
 }
 
