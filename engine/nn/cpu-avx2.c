@@ -344,6 +344,18 @@ dw_pixels4 (const DwRow *a, int ox, float *o)
     dw_pixels4_stride (a, ox, o, 2);
 }
 
+/* npix output pixels from ox (cpu-kernels-common.h): four at a time,
+ * then one at a time */
+static inline void
+dw_span (const DwRow *a, int ox, int npix, float *o)
+{
+  int g = 0;
+  for (; g + 4 <= npix; g += 4)
+    dw_pixels4 (a, ox + g, o + (gsize) g * a->C);
+  for (; g < npix; g++)
+    dw_pixel (a, ox + g, o + (gsize) g * a->C);
+}
+
 /* ---- row and element loops ---- */
 
 static void

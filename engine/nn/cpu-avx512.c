@@ -272,56 +272,73 @@ dw_pixel (const DwRow *a, int ox, float *o)
     }
 }
 
-/* dw_pixels4 at stride s (a constant where it is inlined) */
+/* n groups of four pixels of dw_span, at stride s (a constant where it is inlined) */
 static inline __attribute__ ((always_inline)) void
-dw_pixels4_stride (const DwRow *a, int ox, float *o, const int s)
+dw_quads_stride (const DwRow *a, int ox, int n, float *o, const int s)
 {
   const int C = a->C, ncol = 3 * s + 3; /* 6 at stride 1, 9 at stride 2 */
-  const float *row[3];
-  for (int ky = 0; ky < 3; ky++)
-    row[ky] = a->row[ky] + (gsize) (ox * s - a->px) * C;
+  const gsize step = (gsize) 4 * s * C;
   for (int c = 0; c < C; c += 16)
     {
       __mmask16 k = lanes (C - c);
       __m512 b0 = a->bias ? _mm512_maskz_loadu_ps (k, a->bias + c) : _mm512_setzero_ps ();
-      __m512 acc[4] = { b0, b0, b0, b0 };
+      __m512 w[9];
+#pragma GCC unroll 9
+      for (int t = 0; t < 9; t++)
+        w[t] = _mm512_maskz_loadu_ps (k, a->wt + (gsize) t * C + c);
+      const float *row[3];
 #pragma GCC unroll 3
       for (int ky = 0; ky < 3; ky++)
+        row[ky] = a->row[ky] + (gsize) (ox * s - a->px) * C + c;
+      float *out = o + c;
+      for (int g = 0; g < n; g++)
         {
-          __m512 w0 = _mm512_maskz_loadu_ps (k, a->wt + (gsize) (ky * 3 + 0) * C + c);
-          __m512 w1 = _mm512_maskz_loadu_ps (k, a->wt + (gsize) (ky * 3 + 1) * C + c);
-          __m512 w2 = _mm512_maskz_loadu_ps (k, a->wt + (gsize) (ky * 3 + 2) * C + c);
-          __m512 x[9];
+          __m512 acc[4] = { b0, b0, b0, b0 };
+#pragma GCC unroll 3
+          for (int ky = 0; ky < 3; ky++)
+            {
+              __m512 x[9];
 #pragma GCC unroll 9
-          for (int j = 0; j < ncol; j++)
-            x[j] = _mm512_maskz_loadu_ps (k, row[ky] + (gsize) j * C + c);
+              for (int j = 0; j < ncol; j++)
+                x[j] = _mm512_maskz_loadu_ps (k, row[ky] + (gsize) j * C);
+#pragma GCC unroll 4
+              for (int p = 0; p < 4; p++)
+                {
+                  acc[p] = _mm512_fmadd_ps (w[ky * 3 + 0], x[p * s], acc[p]);
+                  acc[p] = _mm512_fmadd_ps (w[ky * 3 + 1], x[p * s + 1], acc[p]);
+                  acc[p] = _mm512_fmadd_ps (w[ky * 3 + 2], x[p * s + 2], acc[p]);
+                }
+              row[ky] += step;
+            }
 #pragma GCC unroll 4
           for (int p = 0; p < 4; p++)
-            {
-              acc[p] = _mm512_fmadd_ps (w0, x[p * s], acc[p]);
-              acc[p] = _mm512_fmadd_ps (w1, x[p * s + 1], acc[p]);
-              acc[p] = _mm512_fmadd_ps (w2, x[p * s + 2], acc[p]);
-            }
+            _mm512_mask_storeu_ps (out + (gsize) p * C, k, a->relu6 ? act16 (acc[p], RALI_ACT_RELU6) : acc[p]);
+          out += (gsize) 4 * C;
         }
-#pragma GCC unroll 4
-      for (int p = 0; p < 4; p++)
-        _mm512_mask_storeu_ps (o + (gsize) p * C + c, k, a->relu6 ? act16 (acc[p], RALI_ACT_RELU6) : acc[p]);
     }
 }
 
-/* four output pixels ox..ox+3 whose taps are all inside the input (three
- * rows present): the 9 weights loaded once per 16 channels, each input
- * column once per row of taps (stride 1: 6 columns for the 4 pixels, not
- * 12).  Compiled once per stride, so that the columns and the sums are
- * registers: with the stride a variable, GCC kept both arrays on the stack
- * and the loop spent most of its time storing and reloading them. */
+/* npix output pixels from ox whose taps are all inside the input (three
+ * rows present).  Four at a time: sixteen channels at a time across the
+ * whole span, their 9 weights held in registers, each input column loaded
+ * once per row of taps (stride 1: 6 columns for 4 pixels, not 12); with
+ * the channels inside, a wide map's three rows of six columns (960
+ * channels: 69 KB) left L1 before the next four pixels read the columns
+ * they share.  Compiled once per stride, so that the columns and the sums
+ * are registers: with the stride a variable, GCC kept both arrays on the
+ * stack and the loop spent most of its time storing and reloading them.
+ * The last npix % 4 one by one (held in registers one at a time, the nine
+ * taps' chain of dependent FMAs made them no faster than dw_pixel). */
 static inline void
-dw_pixels4 (const DwRow *a, int ox, float *o)
+dw_span (const DwRow *a, int ox, int npix, float *o)
 {
+  int n = npix / 4;
   if (a->stride == 1)
-    dw_pixels4_stride (a, ox, o, 1);
+    dw_quads_stride (a, ox, n, o, 1);
   else
-    dw_pixels4_stride (a, ox, o, 2);
+    dw_quads_stride (a, ox, n, o, 2);
+  for (int g = 4 * n; g < npix; g++)
+    dw_pixel (a, ox + g, o + (gsize) g * a->C);
 }
 
 /* ---- row and element loops ---- */

@@ -32,8 +32,9 @@ static void tile_rows (float *c, int ldc, const float *a, int lda, const float *
 static void softmax_row (float *row, int n, float scale);
 /* output pixel ox of a depthwise row from whichever taps are inside the input */
 static inline void dw_pixel (const DwRow *a, int ox, float *o);
-/* four output pixels ox..ox+3 whose taps are all inside the input (three rows present) */
-static inline void dw_pixels4 (const DwRow *a, int ox, float *o);
+/* npix output pixels from ox, whose taps are all inside the input (three
+ * rows present), into o (pixel ox's channels) */
+static inline void dw_span (const DwRow *a, int ox, int npix, float *o);
 /* rali_layernorm_rows, rali_activation_range, rali_add_range */
 static void layernorm_rows (float *out, const float *in, const float *w, const float *b, int C, float eps, gsize r0,
                             gsize r1);
@@ -146,8 +147,9 @@ dw_row (const DwRow *a, float *orow)
         x1--;
       for (; ox < x0; ox++)
         dw_pixel (a, ox, orow + (gsize) ox * C);
-      for (; ox + 4 <= x1; ox += 4)
-        dw_pixels4 (a, ox, orow + (gsize) ox * C);
+      if (x1 > ox)
+        dw_span (a, ox, x1 - ox, orow + (gsize) ox * C);
+      ox = MAX (ox, x1);
     }
   for (; ox < a->Wo; ox++)
     dw_pixel (a, ox, orow + (gsize) ox * C);
