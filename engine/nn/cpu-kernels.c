@@ -79,13 +79,20 @@ rali_attention_scratch_size (int T, int Dh)
          (gsize) T * rali_round16 (T) + 64;
 }
 
+/* floats of a band of G output rows: its expanded input rows (none at t =
+ * 1, where the depthwise reads the input) and its depthwise rows */
+static gsize
+band_floats (const RaliInvertedResidual *a, int G)
+{
+  gsize expanded = a->expand_bp ? (gsize) ((G - 1) * a->stride + 3) * a->W * a->Cexp : 0;
+  return expanded + (gsize) G * a->Wo * a->Cexp;
+}
+
 gsize
 rali_inverted_residual_scratch (const RaliInvertedResidual *a)
 {
   /* the band's expanded rows, its depthwise rows, a packed micro-panel, alignment */
-  int G = MAX (a->band, 1);
-  return (gsize) ((G - 1) * a->stride + 3) * a->W * a->Cexp + (gsize) G * a->Wo * a->Cexp +
-         (gsize) RALI_MR * MAX (a->Cin, a->Cexp) + 64;
+  return band_floats (a, MAX (a->band, 1)) + (gsize) RALI_MR * MAX (a->Cin, a->Cexp) + 64;
 }
 
 /* cycles of one thread's bands [u0, u1), modelled: each product's tiles at
@@ -114,16 +121,11 @@ band_cycles (const RaliInvertedResidual *a, int G, int Q, int u0, int u1)
 static gsize
 l2_floats (void)
 {
-  static gsize floats;
-  if (!floats)
-    {
-      long bytes = -1;
+  long bytes = -1;
 #ifdef _SC_LEVEL2_CACHE_SIZE
-      bytes = sysconf (_SC_LEVEL2_CACHE_SIZE);
+  bytes = sysconf (_SC_LEVEL2_CACHE_SIZE);
 #endif
-      floats = (gsize) CLAMP (bytes > 0 ? bytes : 512 * 1024, 128 * 1024, 4 * 1024 * 1024) / sizeof (float);
-    }
-  return floats;
+  return (gsize) CLAMP (bytes > 0 ? bytes : 512 * 1024, 128 * 1024, 4 * 1024 * 1024) / sizeof (float);
 }
 
 int
@@ -137,8 +139,7 @@ rali_inverted_residual_band (const RaliInvertedResidual *a, int B, int parts)
   double best_cycles = G_MAXDOUBLE;
   for (int G = 1; G <= a->Ho; G++)
     {
-      gsize floats = (gsize) ((G - 1) * a->stride + 3) * a->W * a->Cexp + (gsize) G * a->Wo * a->Cexp;
-      if (G > 1 && floats > budget)
+      if (G > 1 && band_floats (a, G) > budget)
         break;
       int Q = (a->Ho + G - 1) / G, U = B * Q, P = MAX (1, MIN (parts, U));
       double busiest = 0; /* parallel_for's split: part i takes [U·i/P, U·(i+1)/P) */
