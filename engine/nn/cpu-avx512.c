@@ -141,6 +141,21 @@ tile_store (__m512 acc[RALI_MR][2], float *c, int ldc, int m0, int mv, int n0, i
       }
 }
 
+/* acc[i][0] = the first 16 columns' sums of a tile whose panel has no
+ * more (its second half is padding: half the FMAs, the same sums); row i's
+ * k-th value of A at a[i·rs + k·ks] (packed: 1, RALI_MR; in place: lda, 1) */
+static inline __attribute__ ((always_inline)) void
+half_sums (__m512 acc[RALI_MR][2], const float *a, gsize rs, gsize ks, const float *bp, int K)
+{
+  for (int k = 0; k < K; k++)
+    {
+      __m512 b0 = _mm512_loadu_ps (bp + (gsize) k * RALI_NR);
+#pragma GCC unroll 12
+      for (int i = 0; i < RALI_MR; i++)
+        acc[i][0] = _mm512_fmadd_ps (_mm512_set1_ps (a[i * rs + k * ks]), b0, acc[i][0]);
+    }
+}
+
 /* one RALI_MR x RALI_NR tile: rows m0.. (mv valid), columns n0.. (nv
  * valid), from a packed micro-panel ap */
 static void
@@ -153,14 +168,7 @@ tile (float *c, int ldc, const float *ap, const float *bp, int K, int m0, int mv
     acc[i][0] = acc[i][1] = _mm512_setzero_ps ();
   if (nv <= 16)
     {
-      /* a panel's second half is padding: half the FMAs, the same sums */
-      for (int k = 0; k < K; k++)
-        {
-          __m512 b0 = _mm512_loadu_ps (bp + (gsize) k * RALI_NR);
-#pragma GCC unroll 12
-          for (int i = 0; i < RALI_MR; i++)
-            acc[i][0] = _mm512_fmadd_ps (_mm512_set1_ps (ap[(gsize) k * RALI_MR + i]), b0, acc[i][0]);
-        }
+      half_sums (acc, ap, 1, RALI_MR, bp, K);
       tile_store (acc, c, ldc, m0, mv, n0, nv, e);
       return;
     }
@@ -192,13 +200,7 @@ tile_rows (float *c, int ldc, const float *a, int lda, const float *bp, int K, i
     acc[i][0] = acc[i][1] = _mm512_setzero_ps ();
   if (nv <= 16)
     {
-      for (int k = 0; k < K; k++)
-        {
-          __m512 b0 = _mm512_loadu_ps (bp + (gsize) k * RALI_NR);
-#pragma GCC unroll 12
-          for (int i = 0; i < RALI_MR; i++)
-            acc[i][0] = _mm512_fmadd_ps (_mm512_set1_ps (a[(gsize) i * lda + k]), b0, acc[i][0]);
-        }
+      half_sums (acc, a, lda, 1, bp, K);
       tile_store (acc, c, ldc, m0, RALI_MR, n0, nv, e);
       return;
     }
