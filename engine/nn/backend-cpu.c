@@ -14,6 +14,9 @@
  *     depthwise convolution split over the backend's threads).
  *
  * This is also the oracle the Vulkan backend is tested against. */
+#ifdef __linux__
+#define _GNU_SOURCE /* sched_getcpu, sched_setaffinity, CPU_SET */
+#endif
 #include "backend.h"
 #include "cpu-kernels.h"
 #include "stages.h"
@@ -25,6 +28,7 @@
 #include <string.h>
 #ifdef __linux__
 #include <sys/resource.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #endif
@@ -64,12 +68,49 @@ typedef struct {
   gint generation;         /* bumped per job */
   gint pending;            /* helpers that have not finished the job (all n take part) */
   gboolean quit;
+  gboolean spread;         /* the threads fit on the processors: keep them apart */
+  int caller_cpu;          /* the processor the job was published from */
 } Pool;
 
 typedef struct {
   Pool *pool;
   int index;               /* 1..n */
+  int cpu;                 /* the processor its last part ran on */
 } Helper;
+
+/* Linux wakes a sleeping helper onto the processor of the thread that
+ * wakes it, and leaves both there: a forward then ran at the speed of one
+ * core in about half of the batch-1 benches on a 2-core Zen 5 (the same
+ * speed as `taskset -c 0`; tools/bench/NOTES.md).  A thread that finds
+ * itself on the other's processor moves off it once (its affinity without
+ * that processor, then the whole set again), so that nothing stays pinned:
+ * processes of `rali score --shard` must not be stacked on fixed cores. */
+static void
+move_off (int cpu)
+{
+#ifdef __linux__
+  cpu_set_t allowed, others;
+  if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity (0, sizeof allowed, &allowed) != 0 ||
+      !CPU_ISSET (cpu, &allowed) || CPU_COUNT (&allowed) < 2)
+    return;
+  others = allowed;
+  CPU_CLR (cpu, &others);
+  if (sched_setaffinity (0, sizeof others, &others) == 0)
+    sched_setaffinity (0, sizeof allowed, &allowed);
+#else
+  (void) cpu;
+#endif
+}
+
+static inline int
+this_cpu (void)
+{
+#ifdef __linux__
+  return sched_getcpu ();
+#else
+  return -1;
+#endif
+}
 
 typedef struct {
   RaliBackend parent;
@@ -161,7 +202,12 @@ helper_main (gpointer data)
       /* every helper acknowledges every job, the ones without a range too,
        * so that none still reads a job when the next is written */
       if (h->index < p->parts)
-        p->fn (p->data, p->bounds[h->index], p->bounds[h->index + 1], h->index);
+        {
+          if (p->spread && this_cpu () == p->caller_cpu)
+            move_off (p->caller_cpu);
+          p->fn (p->data, p->bounds[h->index], p->bounds[h->index + 1], h->index);
+          h->cpu = this_cpu ();
+        }
       if (g_atomic_int_dec_and_test (&p->pending))
         {
           g_mutex_lock (&p->lock);
@@ -197,7 +243,7 @@ pool_new (CpuBackend *cpu, int helpers)
   g_cond_init (&p->done);
   for (int i = 0; i < helpers; i++)
     {
-      cpu->helpers[i] = (Helper) { p, i + 1 };
+      cpu->helpers[i] = (Helper) { p, i + 1, -1 };
       g_autoptr (GError) error = NULL;
       p->threads[i] = g_thread_try_new ("rali-cpu", helper_main, &cpu->helpers[i], &error);
       if (!p->threads[i])
@@ -209,6 +255,10 @@ pool_new (CpuBackend *cpu, int helpers)
       pool_free (p);
       return NULL;
     }
+#ifdef __linux__
+  cpu_set_t allowed;
+  p->spread = sched_getaffinity (0, sizeof allowed, &allowed) == 0 && CPU_COUNT (&allowed) >= p->n + 1;
+#endif
   return p;
 }
 
@@ -231,6 +281,7 @@ parallel_for (CpuBackend *cpu, gsize n, gsize grain, RangeFunc fn, gpointer data
     p->bounds[i] = n * i / parts;
   p->parts = (int) parts;
   p->nice = thread_nice ();
+  p->caller_cpu = p->spread ? this_cpu () : -1;
   g_atomic_int_set (&p->pending, p->n);
   /* publish the job, then wake the helpers that went to sleep */
   g_mutex_lock (&p->lock);
@@ -246,6 +297,17 @@ parallel_for (CpuBackend *cpu, gsize n, gsize grain, RangeFunc fn, gpointer data
       while (g_atomic_int_get (&p->pending) > 0)
         g_cond_wait (&p->done, &p->lock);
       g_mutex_unlock (&p->lock);
+      /* woken by a helper: perhaps onto its processor */
+      if (p->spread)
+        {
+          int here = this_cpu ();
+          for (int i = 1; i < (int) parts; i++)
+            if (cpu->helpers[i - 1].cpu == here)
+              {
+                move_off (here);
+                break;
+              }
+        }
     }
 }
 
