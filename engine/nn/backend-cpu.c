@@ -953,13 +953,13 @@ static void
 im2col_row (const Im2colArgs *a, int b, int oy, float *row)
 {
   int py, px, k = a->k, s = a->stride, Cin = a->Cin, H = a->H, W = a->W;
-  int Ho = rali_conv_axis (H, k, s, a->pad, &py), Wo = rali_conv_axis (W, k, s, a->pad, &px);
-  (void) Ho;
+  rali_conv_axis (H, k, s, a->pad, &py);
+  int Wo = rali_conv_axis (W, k, s, a->pad, &px);
   gsize K = (gsize) Cin * k * k, xs = a->nhwc ? (gsize) Cin : 1; /* stride of x in the input */
   /* output columns whose k taps are all inside the input: [x0, x1) */
-  int x0 = MIN ((px + s - 1) / s, Wo), x1 = Wo;
-  while (x1 > x0 && (x1 - 1) * s - px + k > W)
-    x1--;
+  int x0, x1;
+  rali_conv_inside (W, k, s, px, Wo, &x0, &x1);
+  const int edges[2][2] = { { 0, x0 }, { x1, Wo } };
   for (int c = 0; c < Cin; c++)
     for (int ky = 0; ky < k; ky++)
       {
@@ -975,16 +975,13 @@ im2col_row (const Im2colArgs *a, int b, int oy, float *row)
         const float *src = a->nhwc ? a->in + (((gsize) b * H + y) * W) * Cin + c
                                    : a->in + (((gsize) b * Cin + c) * H + y) * W;
         /* the frame's edges, tap by tap */
-        for (int ox = 0; ox < Wo; ox++)
-          {
-            if (ox == x0)
-              ox = x1;
-            if (ox >= Wo)
-              break;
-            int xx = ox * s - px;
-            for (int kx = 0; kx < k; kx++)
-              dst[(gsize) ox * K + kx] = xx + kx >= 0 && xx + kx < W ? src[(gsize) (xx + kx) * xs] : 0.0f;
-          }
+        for (int e = 0; e < 2; e++)
+          for (int ox = edges[e][0]; ox < edges[e][1]; ox++)
+            {
+              int xx = ox * s - px;
+              for (int kx = 0; kx < k; kx++)
+                dst[(gsize) ox * K + kx] = xx + kx >= 0 && xx + kx < W ? src[(gsize) (xx + kx) * xs] : 0.0f;
+            }
         /* inside it, plain copies (three a pixel for the stems' 3x3 on planes) */
         if (k == 3 && xs == 1)
           for (int ox = x0; ox < x1; ox++)
@@ -1038,23 +1035,14 @@ static void
 conv_part (gpointer data, gsize begin, gsize end, int part)
 {
   const ConvArgs *a = data;
-  int K = a->cols.Cin * a->cols.k * a->cols.k, M = a->Wo, full = M / RALI_MR;
+  int K = a->cols.Cin * a->cols.k * a->cols.k, M = a->Wo;
   gsize n_cols = (gsize) rali_round16 (M * K);
   float *scratch = scratch_for (a->cpu, part, n_cols + (gsize) RALI_MR * K + 16);
-  float *cols = (float *) (((guintptr) scratch + 63) & ~(guintptr) 63), *ap = cols + n_cols;
-  int P = (a->N + RALI_NR - 1) / RALI_NR;
+  float *cols = (float *) (((guintptr) scratch + 63) & ~(guintptr) 63);
   for (gsize r = begin; r < end; r++)
     {
       im2col_row (&a->cols, (int) (r / a->Ho), (int) (r % a->Ho), cols);
-      float *out = a->out + r * M * a->N;
-      if (full > 0)
-        rali_gemm_rows (out, a->N, cols, K, a->bp, M, a->N, K, 0, full, 0, P, &a->e);
-      if (full * RALI_MR < M)
-        {
-          rali_pack_a (ap, cols + (gsize) full * RALI_MR * K, M - full * RALI_MR, K, K, 1.0f, 0, 1);
-          rali_gemm_packed (out + (gsize) full * RALI_MR * a->N, a->N, ap, a->bp, M - full * RALI_MR, a->N, K, 0, 1,
-                            0, P, &a->e);
-        }
+      rali_gemm_rows_any (a->out + r * M * a->N, cols, a->bp, M, a->N, K, &a->e, cols + n_cols);
     }
 }
 

@@ -138,6 +138,18 @@ rali_conv_axis (int n, int k, int stride, int pad, int *before)
   return (n + 2 * pad - k) / stride + 1;
 }
 
+/* The outputs [*o0, *o1) of that axis (n_out of them, before as
+ * rali_conv_axis gave it) whose k taps all fall inside the n inputs: the
+ * ones that need no padding test */
+static inline void
+rali_conv_inside (int n, int k, int stride, int before, int n_out, int *o0, int *o1)
+{
+  int x0 = MIN ((before + stride - 1) / stride, n_out), x1 = n_out;
+  while (x1 > x0 && (x1 - 1) * stride - before + k > n)
+    x1--;
+  *o0 = x0, *o1 = x1;
+}
+
 struct _RaliBackend {
   const RaliBackendOps *ops;
 };

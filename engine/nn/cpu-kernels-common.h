@@ -142,9 +142,8 @@ dw_row (const DwRow *a, float *orow)
   if (a->row[0] && a->row[1] && a->row[2] && s <= 2)
     {
       /* output columns whose three taps are inside the input: [x0, x1) */
-      int x0 = (a->px + s - 1) / s, x1 = a->Wo;
-      while (x1 > x0 && (x1 - 1) * s - a->px + 2 >= a->W)
-        x1--;
+      int x0, x1;
+      rali_conv_inside (a->W, 3, s, a->px, a->Wo, &x0, &x1);
       for (; ox < x0; ox++)
         dw_pixel (a, ox, orow + (gsize) ox * C);
       if (x1 > ox)
@@ -255,6 +254,7 @@ const RaliCpuKernelSet KERNEL_SET = {
   .pack_a = pack_a,
   .gemm_packed = gemm_packed,
   .gemm_rows = gemm_rows,
+  .gemm_rows_any = gemm_rows_any,
   .attention_head = attention_head,
   .dwconv_rows = dwconv_rows,
   .inverted_residual_bands = inverted_residual_bands,

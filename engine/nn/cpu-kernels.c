@@ -117,15 +117,23 @@ band_cycles (const RaliInvertedResidual *a, int G, int Q, int u0, int u1)
   return cycles;
 }
 
-/* floats that fill this processor's L2 (512 KiB where it does not say) */
+/* floats that fill this processor's L2 (512 KiB where it does not say);
+ * read once: glibc asks CPUID, which traps to the hypervisor in a VM, and
+ * this is asked for every block of every forward */
 static gsize
 l2_floats (void)
 {
-  long bytes = -1;
+  static gsize floats;
+  if (g_once_init_enter (&floats))
+    {
+      long bytes = -1;
 #ifdef _SC_LEVEL2_CACHE_SIZE
-  bytes = sysconf (_SC_LEVEL2_CACHE_SIZE);
+      bytes = sysconf (_SC_LEVEL2_CACHE_SIZE);
 #endif
-  return (gsize) CLAMP (bytes > 0 ? bytes : 512 * 1024, 128 * 1024, 4 * 1024 * 1024) / sizeof (float);
+      g_once_init_leave (&floats, (gsize) CLAMP (bytes > 0 ? bytes : 512 * 1024, 128 * 1024, 4 * 1024 * 1024) /
+                                      sizeof (float));
+    }
+  return floats;
 }
 
 int
@@ -190,6 +198,13 @@ rali_gemm_rows (float *c, int ldc, const float *a, int lda, const float *bp, int
                 int p0, int p1, const RaliEpilogue *e)
 {
   chosen ()->gemm_rows (c, ldc, a, lda, bp, M, N, K, r0, r1, p0, p1, e);
+}
+
+void
+rali_gemm_rows_any (float *c, const float *a, const float *bp, int M, int N, int K, const RaliEpilogue *e,
+                    float *pack)
+{
+  chosen ()->gemm_rows_any (c, a, bp, M, N, K, e, pack);
 }
 
 void

@@ -85,6 +85,12 @@ void rali_gemm_packed (float *c, int ldc, const float *ap, const float *bp, int 
 void rali_gemm_rows (float *c, int ldc, const float *a, int lda, const float *bp, int M, int N, int K,
                      int r0, int r1, int p0, int p1, const RaliEpilogue *e);
 
+/* C[M,N] = epilogue(A[M,K] · Wᵀ) for any M, A's rows contiguous (lda = K,
+ * ldc = N): whole micro-panels read in place, the last partial one packed
+ * into pack (RALI_MR·K floats) */
+void rali_gemm_rows_any (float *c, const float *a, const float *bp, int M, int N, int K, const RaliEpilogue *e,
+                         float *pack);
+
 /* ---- bf16 (AVX512_BF16): operands rounded to bf16 (nearest even), their
  * products summed in fp32 by vdpbf16ps.  Layouts as above with k taken in
  * pairs (K2 = ceil(K/2)), each pair of bf16 one 32-bit element: a weight
@@ -176,6 +182,8 @@ typedef struct {
                        int p0, int p1, const RaliEpilogue *e);
   void (*gemm_rows) (float *c, int ldc, const float *a, int lda, const float *bp, int M, int N, int K, int r0,
                      int r1, int p0, int p1, const RaliEpilogue *e);
+  void (*gemm_rows_any) (float *c, const float *a, const float *bp, int M, int N, int K, const RaliEpilogue *e,
+                         float *pack);
   void (*attention_head) (float *out, int ldo, const float *q, const float *k, const float *v, int ld, int T,
                           int Dh, float scale, float *scratch);
   void (*dwconv_rows) (const RaliDwConv *a, gsize r0, gsize r1);
