@@ -22,6 +22,12 @@ sys.path.insert(0, os.path.join(sys.argv[2], "tools"))
 import ralifmt  # noqa: E402
 
 RALI, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+# The PyTorch references decode with PIL, whose draft() is libjpeg's DCT-scaled
+# decode.  At 1/8 the engine's own decoder (engine/image/jpeg-eighth.c) drops
+# 4:2:0 chroma's higher terms, so the numerics run on libjpeg-turbo, as the
+# references were made; test_jpeg_eighth() runs the engine's default, and
+# tests/test-jpeg-eighth.c checks that decoder's pixels against libjpeg-turbo.
+os.environ["RALI_JPEG_DECODER"] = "libjpeg"
 FIX = os.path.join(ROOT, "tests", "fixtures")
 MIN_WEIGHT = ralifmt.shown_min_weight(ROOT)   # rali score --min-weight's default
 failures = []
@@ -40,6 +46,23 @@ def run(*args, cwd=ROOT):
 
 def jsonl(out):
     return [json.loads(l) for l in out.splitlines() if l.strip()]
+
+
+def test_jpeg_eighth():
+    """The tiny models read the 1,024-px samples at 1/8 DCT scale: with the
+    engine's default decoder the embeddings must move (the fast path ran:
+    4:2:0 chroma without its higher terms), and only a little."""
+    model = os.path.join(FIX, "tiny-quickgelu.rali")
+    images = [os.path.join(ROOT, "data", "samples", f) for f in ("castle.jpg", "fig-bowl.jpg")]
+    out = {}
+    for decoder in ("libjpeg", "eighth"):
+        p = subprocess.run([RALI, "embed", "--json", "--backend", "cpu", "--model", model, *images],
+                           capture_output=True, text=True, timeout=300, env=dict(os.environ, RALI_JPEG_DECODER=decoder))
+        check(p.returncode == 0, f"jpeg-eighth: embed with the {decoder} decoder exit 0 ({p.stderr.strip()[:200]})")
+        out[decoder] = np.array([r["embedding"] for r in jsonl(p.stdout)])
+    d = np.abs(out["eighth"] - out["libjpeg"]).max() if out["eighth"].shape == out["libjpeg"].shape else np.inf
+    check(0 < d <= 5e-3, f"jpeg-eighth: embeddings with the engine's 1/8 decoder differ from libjpeg-turbo's "
+          f"by max|diff| {d:.3g} (in (0, 5e-3])")
 
 
 def test_numerics(variant):
@@ -783,6 +806,7 @@ def test_whole_frame(images):
 
 def main():
     images = test_numerics("tiny-quickgelu")
+    test_jpeg_eighth()
     test_numerics("tiny-gelu-f16")
     test_numerics("tiny-convstem")
     test_numerics("tiny-convstem-detail")

@@ -14,6 +14,7 @@
  * Input is hostile: every size is checked before anything is allocated or
  * decompressed, and failures come back as GErrors naming the file. */
 #include "rali.h"
+#include "jpeg-eighth.h"
 #include "raw.h"
 
 #include <errno.h>
@@ -118,7 +119,7 @@ decode_jpeg (RaliImage *out, const guint8 *data, gsize size, const char *name,
 {
   tjhandle tj = tjInitDecompress ();
   guint8 *buf = NULL;
-  gboolean ok = FALSE, cmyk;
+  gboolean ok = FALSE, cmyk, eighth;
   int w = 0, h = 0, subsamp = 0, colorspace = 0, sw, sh, pf;
   tjscalingfactor sf;
   gsize n_pixels;
@@ -158,8 +159,13 @@ decode_jpeg (RaliImage *out, const guint8 *data, gsize size, const char *name,
                  "%s: out of memory for a %dx%d decode", name, sw, sh);
     goto out;
   }
-  /* flags 0: accurate islow IDCT and fancy upsampling, as PIL decodes */
-  if (tjDecompress2 (tj, data, size, buf, sw, 0, sh, pf, 0) != 0) {
+  /* At 1/8 the photos cameras write go to jpeg-eighth.c, which skips the
+   * AC codes libjpeg-turbo walks one by one; it declines anything else.
+   * Otherwise flags 0: accurate islow IDCT and fancy upsampling, as PIL
+   * decodes. */
+  eighth = sf.num == 1 && sf.denom == 8 && (colorspace == TJCS_YCbCr || colorspace == TJCS_GRAY) &&
+           rali_jpeg_eighth_enabled () && rali_jpeg_decode_eighth (data, size, buf, sw, sh);
+  if (!eighth && tjDecompress2 (tj, data, size, buf, sw, 0, sh, pf, 0) != 0) {
     const char *msg = tjGetErrorStr2 (tj);
     if (tjGetErrorCode (tj) == TJERR_FATAL) {
       g_set_error (error, RALI_ERROR, RALI_ERROR_DECODE, "%s: corrupt JPEG data: %s", name, msg);
