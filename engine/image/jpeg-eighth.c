@@ -65,6 +65,10 @@ typedef struct {
    * coefficients advanced << 8 (run + 1; 16 for ZRL; 64 for an end of
    * block); 0: a longer code */
   guint16 skip[1 << LOOK];
+  /* AC tables: next LOOK bits -> a whole symbol with its value, where code
+   * and magnitude fit: bits to drop | run << 5 | size << 9 | the signed
+   * value << 16; 0: decode it the long way */
+  guint32 val[1 << LOOK];
   /* AC tables: next MLOOK bits -> as many whole symbols (code and
    * magnitude) as they hold, up to an end of block: their bits, the
    * coefficients they advance, whether they end the block; and the same
@@ -185,6 +189,12 @@ huff_build (Huff *t, const guint8 counts[16], const guint8 *vals, int nvals, gbo
           guint idx = (code << shift) | j;
           t->fast[idx] = (guint16) (len | (sym << 8));
           t->skip[idx] = (guint16) (drop | (adv << 8));
+          if (len + s <= LOOK) {
+            /* the magnitude bits follow the code within idx (EXTEND) */
+            int m = (int) (j >> (shift - s)) & ((1 << s) - 1);
+            int v = s == 0 ? 0 : m < (1 << (s - 1)) ? m - (1 << s) + 1 : m;
+            t->val[idx] = (guint32) drop | (guint32) r << 5 | (guint32) s << 9 | (guint32) (guint16) v << 16;
+          }
         }
       }
     }
@@ -535,7 +545,10 @@ skip_ac (Bits *b, const Huff *t, int k)
 /* a 4:2:0 chroma block's AC codes: the values of zigzag positions 1-4,
  * of which the 2x2 IDCT reads 1, 2 and 4 ((0,1), (1,0) and (1,1)),
  * dequantised into z as libjpeg multiplies them (16-bit coefficients and
- * quantisers); the codes after them skipped */
+ * quantisers); the codes after them skipped.  A symbol whose code and
+ * magnitude fit in LOOK bits comes with its value from one lookup (val):
+ * on the castle's 24-MP photo at 4:2:0, 0.90x libjpeg-turbo's time
+ * against 0.92x decoding code and magnitude in turn. */
 static G_ALWAYS_INLINE inline gboolean
 decode_ac_low (Bits *b, const Huff *t, const guint16 *qz, gint32 z[5])
 {
@@ -543,13 +556,23 @@ decode_ac_low (Bits *b, const Huff *t, const guint16 *qz, gint32 z[5])
   while (k <= 4) {
     if (b->n < 32)
       refill (b);
-    int sym = huff_decode (b, t);
-    if (sym < 0)
-      return FALSE;
-    int r = sym >> 4, s = sym & 15;
+    int r, s, coef;
+    guint32 e = t->val[peek (b, LOOK)];
+    if (G_LIKELY (e != 0)) {
+      drop (b, (int) (e & 31));
+      r = (int) (e >> 5) & 15;
+      s = (int) (e >> 9) & 15;
+      coef = (gint16) (e >> 16);
+    } else {
+      int sym = huff_decode (b, t);
+      if (sym < 0)
+        return FALSE;
+      r = sym >> 4;
+      s = sym & 15;
+      coef = (gint16) receive_extend (b, s);
+    }
     if (s) {
       k += r;
-      gint16 coef = (gint16) receive_extend (b, s);
       if (k <= 4)
         z[k] = (gint32) coef * (gint32) (gint16) qz[k];
       k++;
