@@ -118,6 +118,13 @@ be16 (const guint8 *p)
   return ((guint) p[0] << 8) | p[1];
 }
 
+/* s magnitude bits v -> the signed value (JPEG's EXTEND, F.2.2.1) */
+static inline int
+extend (int v, int s)
+{
+  return s == 0 ? 0 : v < (1 << (s - 1)) ? v - (1 << s) + 1 : v;
+}
+
 /* ---- headers ---- */
 
 /* multi[] entries: bits 0-4 all symbols' bits, 5-11 their advance, 12
@@ -195,8 +202,7 @@ huff_build (Huff *t, const guint8 counts[16], const guint8 *vals, int nvals, gbo
           t->skip[idx] = (guint16) (drop | (adv << 8));
           if (len + s <= LOOK) {
             /* the magnitude bits follow the code within idx (EXTEND) */
-            int m = (int) (j >> (shift - s)) & ((1 << s) - 1);
-            int v = s == 0 ? 0 : m < (1 << (s - 1)) ? m - (1 << s) + 1 : m;
+            int v = extend ((int) (j >> (shift - s)) & ((1 << s) - 1), s);
             t->val[idx] = (guint32) drop | (guint32) r << 5 | (guint32) s << 9 | (guint32) (guint16) v << 16;
           }
         }
@@ -460,7 +466,7 @@ huff_decode (Bits *b, const Huff *t)
   return sym;
 }
 
-/* s magnitude bits -> the signed value (JPEG's EXTEND) */
+/* the next s magnitude bits, as their signed value */
 static G_ALWAYS_INLINE inline int
 receive_extend (Bits *b, int s)
 {
@@ -468,7 +474,7 @@ receive_extend (Bits *b, int s)
     return 0;
   int v = (int) peek (b, s);
   drop (b, s);
-  return v < (1 << (s - 1)) ? v - (1 << s) + 1 : v;
+  return extend (v, s);
 }
 
 static G_ALWAYS_INLINE inline gboolean
@@ -482,11 +488,7 @@ decode_dc (Bits *b, Comp *k, const Huff *t)
     /* code and magnitude bits read from one peek, dropped together */
     int len = (int) (e & 0xFF);
     s = (int) (e >> 8);
-    diff = 0;
-    if (s != 0) {
-      int v = (int) ((b->bits << len) >> (64 - s));
-      diff = v < (1 << (s - 1)) ? v - (1 << s) + 1 : v;
-    }
+    diff = s == 0 ? 0 : extend ((int) ((b->bits << len) >> (64 - s)), s);
     drop (b, len + s);
   } else {
     if ((s = huff_decode (b, t)) < 0)
