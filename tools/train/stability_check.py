@@ -13,7 +13,8 @@ reason; V5-NOTES.md ("v5.8 under a mirror and small crops") has v5.8's.
 One JSON row per model and change: the score change on the model's scale
 (mean, median, 90th percentile, largest; how many photos move by more than
 0.1), the first descriptor kept, and SRCC against MOS as they are, changed,
-and the two averaged.  The changed photos are kept under --work."""
+and the two averaged.  The changed photos and the engine's rows (cached per model, as
+evaluate.py's) are kept under --work."""
 import argparse
 import json
 import os
@@ -25,6 +26,7 @@ from scipy.stats import spearmanr
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import evaluate as EV  # noqa: E402
 import iqa_data  # noqa: E402
 
 # name -> jpegtran's arguments before -outfile
@@ -54,21 +56,6 @@ def changed_copies(paths, work):
     return out
 
 
-def scores(rali, model, files):
-    """{path: JSON row} of `rali score --json` (the CPU backend)"""
-    rows = {}
-    for k in range(0, len(files), 250):
-        p = subprocess.run([rali, "score", "--json", "--backend", "cpu", "--model", model] + files[k:k + 250],
-                           capture_output=True, text=True, check=False)
-        for line in p.stdout.splitlines():
-            r = json.loads(line)
-            rows[r["path"]] = r
-    bad = [f for f in files if "score" not in rows.get(f, {})]
-    if bad:
-        raise SystemExit(f"the engine failed on {len(bad)} files, e.g. {bad[:2]}")
-    return rows
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("models", nargs="+")
@@ -90,17 +77,19 @@ def main():
     y = {paths[i]: mos[i] for i in idx}
     copies = changed_copies(vp, args.work)
     for model in args.models:
-        base = scores(args.rali, model, vp)
+        # the C engine's rows, cached per model as val_check.py's are
+        margs = argparse.Namespace(**vars(args), model=model)
+        base = EV.engine(margs, vp, "val")
         for name, got in copies.items():
             orig = [p for p in vp if p in got]
-            ch = scores(args.rali, model, [got[p] for p in orig])
+            ch = EV.engine(margs, [got[p] for p in orig], "stability-" + name)
             a = np.array([base[p]["score"] for p in orig])
             b = np.array([ch[got[p]]["score"] for p in orig])
             m = np.array([y[p] for p in orig])
             d = np.abs(a - b)
             first = np.mean([base[p]["descriptors"][0]["text"] == ch[got[p]]["descriptors"][0]["text"] for p in orig])
             print(json.dumps(dict(
-                model=model, sha=iqa_data._sha16(model), change=name, n=len(orig),
+                model=model, sha=EV.sha(model), change=name, n=len(orig),
                 mean=round(float(d.mean()), 4), median=round(float(np.median(d)), 4),
                 p90=round(float(np.quantile(d, 0.9)), 4), largest=round(float(d.max()), 4),
                 over_0_1=int((d > 0.1).sum()), same_first=round(float(first), 4),
