@@ -204,7 +204,7 @@ inverted_residual_bands (const RaliInvertedResidual *a, gsize u0, gsize u1, floa
 {
   const int s = a->stride, G = a->band, Q = (a->Ho + G - 1) / G;
   const gsize xrow = (gsize) a->W * a->Cexp; /* floats of one expanded row */
-  float *band = scratch, *dw = band + (a->expand_bp ? (gsize) ((G - 1) * s + 3) * xrow : 0);
+  float *band = scratch, *dw = band + rali_inverted_residual_expanded_floats (a, G);
   float *pack = dw + (gsize) G * a->Wo * a->Cexp;
   int kept_b = -1, kept_y0 = 0, kept_n = 0; /* expanded rows [kept_y0, +kept_n) of image kept_b, at band */
   RaliEpilogue ee = { .bias = a->expand_b, .act = RALI_ACT_RELU6 };

@@ -79,13 +79,12 @@ rali_attention_scratch_size (int T, int Dh)
          (gsize) T * rali_round16 (T) + 64;
 }
 
-/* floats of a band of G output rows: its expanded input rows (none at t =
- * 1, where the depthwise reads the input) and its depthwise rows */
+/* floats of a band of G output rows: its expanded input rows and its
+ * depthwise rows */
 static gsize
 band_floats (const RaliInvertedResidual *a, int G)
 {
-  gsize expanded = a->expand_bp ? (gsize) ((G - 1) * a->stride + 3) * a->W * a->Cexp : 0;
-  return expanded + (gsize) G * a->Wo * a->Cexp;
+  return rali_inverted_residual_expanded_floats (a, G) + (gsize) G * a->Wo * a->Cexp;
 }
 
 gsize

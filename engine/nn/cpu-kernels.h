@@ -155,6 +155,14 @@ typedef struct {
   gboolean residual;
 } RaliInvertedResidual;
 
+/* floats of a band of G output rows' expanded input rows: none at t = 1,
+ * where the depthwise reads the block's input */
+static inline gsize
+rali_inverted_residual_expanded_floats (const RaliInvertedResidual *a, int G)
+{
+  return a->expand_bp ? (gsize) ((G - 1) * a->stride + 3) * a->W * a->Cexp : 0;
+}
+
 /* output rows a band for a forward of B images on parts threads: the
  * fewest micro-panel rows on the busiest thread, within a cache budget */
 int   rali_inverted_residual_band (const RaliInvertedResidual *a, int B, int parts);
